@@ -1,0 +1,69 @@
+"""Generated function data (no downloads): windows of a periodic function.
+
+exploRNN's setting: a window of 15 input points builds up the state; the model
+predicts the next point at every step, and after the window it continues about
+32 points by feeding its own predictions back in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+Array = jax.Array
+
+
+def _sine(x: Array) -> Array:
+    return jnp.sin(x)
+
+
+def _sawtooth(x: Array) -> Array:
+    return -1.0 + 2.0 * (jnp.mod(x, jnp.pi) / jnp.pi)
+
+
+def _square(x: Array) -> Array:
+    return jnp.sign(jnp.sin(jnp.pi * x / 2.0))
+
+
+def _composite(x: Array) -> Array:
+    return (jnp.sin(1.5 * x) + jnp.sin(4.5 * x)) * 2.0 / 3.0
+
+
+@dataclass(frozen=True)
+class FunctionData:
+    """A periodic function sampled every ``dx``."""
+
+    name: str
+    fn: Callable[[Array], Array]
+    period: float
+    dx: float
+
+
+FUNCTIONS: dict[str, FunctionData] = {
+    "sine": FunctionData("sine", _sine, 2 * np.pi, 0.2),
+    "sawtooth": FunctionData("sawtooth", _sawtooth, np.pi, 0.1),
+    "square": FunctionData("square", _square, 4.0, 0.125),
+    "composite": FunctionData("composite", _composite, 4 * np.pi / 3, 0.1),
+}
+
+
+def positions(data: FunctionData, start: float, n: int) -> Array:
+    """``n`` sample positions x_0 … x_{n-1} from ``start``."""
+    return start + data.dx * jnp.arange(n, dtype=jnp.float32)
+
+
+def sample_windows(
+    data: FunctionData, n: int, window: int, noise: Array, *, key: Array
+) -> tuple[Array, Array]:
+    """``n`` random windows: inputs (n, T, 1) with uniform noise in [−noise, noise], and
+    clean next-point targets (n, T, 1), where target_t = f(x_{t+1})."""
+    k_start, k_noise = jax.random.split(key)
+    starts = jax.random.uniform(k_start, (n, 1), maxval=data.period)
+    xs = starts + data.dx * jnp.arange(window + 1, dtype=jnp.float32)  # (n, T+1)
+    values = data.fn(xs)
+    inputs = values[:, :-1] + noise * jax.random.uniform(k_noise, (n, window), minval=-1, maxval=1)
+    return inputs[..., None], values[:, 1:, None]

@@ -1,0 +1,120 @@
+"""The jitted training epoch: one ``lax.scan`` over batches.
+
+Loss is the mean squared error of the next-point prediction over every step of
+every window, L = mean_{n,t} (ŷ_{n,t} − y_{n,t})². Each batch update is
+
+    g ← clip_by_global_norm(∇L, max_norm)
+    u ← transform(g)              (RMSprop: g / √(v + ε), Adam, or SGD: g)
+    θ ← θ − η u
+
+and is skipped (θ and the optimiser state kept) when the loss or any gradient
+is not finite, so a diverging run leaves the last finite weights in place.
+The learning rate η and the noise are float32 arguments, not closure
+constants, so changing them never recompiles.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from functools import partial
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import optax
+
+from engine.data import FUNCTIONS, sample_windows
+from engine.model import ModelConfig, ModelParams, run
+
+Array = jax.Array
+
+OPTIMIZERS = ("rmsprop", "adam", "sgd")
+MAX_NORM = 1.0
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    """What an epoch trains on. Static for jit: each distinct spec compiles once."""
+
+    dataset: str = "sine"
+    window: int = 15  # exploRNN's input window
+    sequences: int = 100  # windows per epoch
+    batch_size: int = 25
+    optimizer: str = "rmsprop"
+
+    def __post_init__(self) -> None:
+        if self.dataset not in FUNCTIONS:
+            raise ValueError(f"dataset must be one of {tuple(FUNCTIONS)}")
+        if self.optimizer not in OPTIMIZERS:
+            raise ValueError(f"optimizer must be one of {OPTIMIZERS}")
+        if not 5 <= self.batch_size <= 50:
+            raise ValueError("batch_size must be between 5 and 50")
+        if not 2 <= self.window <= 64:
+            raise ValueError("window must be between 2 and 64")
+
+    @property
+    def batches(self) -> int:
+        return max(1, self.sequences // self.batch_size)
+
+
+class EpochMetrics(NamedTuple):
+    loss: Array  # mean training loss over the epoch's batches
+    skipped: Array  # number of updates skipped as non-finite
+
+
+def make_transform(name: str) -> optax.GradientTransformation:
+    """The optimiser without its learning rate (η is applied in the epoch)."""
+    if name == "rmsprop":
+        return optax.scale_by_rms(decay=0.9, eps=1e-8)
+    if name == "adam":
+        return optax.scale_by_adam()
+    return optax.identity()
+
+
+def init_opt_state(spec: TrainSpec, params: ModelParams) -> Any:
+    return make_transform(spec.optimizer).init(params)
+
+
+def batch_loss(config: ModelConfig, params: ModelParams, xs: Array, ys: Array) -> Array:
+    """Mean squared next-point error over a batch: xs, ys (B, T, 1)."""
+    preds, _, _ = jax.vmap(lambda seq: run(config, params, seq))(xs)
+    return jnp.mean((preds - ys) ** 2)
+
+
+def _all_finite(tree: Any) -> Array:
+    leaves = jax.tree_util.tree_leaves(tree)
+    return jnp.all(jnp.stack([jnp.all(jnp.isfinite(leaf)) for leaf in leaves]))
+
+
+@partial(jax.jit, static_argnames=("config", "spec"))
+def train_epoch(
+    params: ModelParams,
+    opt_state: Any,
+    key: Array,
+    learning_rate: Array,
+    noise: Array,
+    *,
+    config: ModelConfig,
+    spec: TrainSpec,
+) -> tuple[ModelParams, Any, Array, EpochMetrics]:
+    """One epoch on freshly sampled windows; returns the next key too."""
+    key, k_data = jax.random.split(key)
+    n = spec.batches * spec.batch_size
+    xs, ys = sample_windows(FUNCTIONS[spec.dataset], n, spec.window, noise, key=k_data)
+    xs = xs.reshape(spec.batches, spec.batch_size, spec.window, 1)  # (N, B, T, 1)
+    ys = ys.reshape(spec.batches, spec.batch_size, spec.window, 1)
+    transform = make_transform(spec.optimizer)
+    clip = optax.clip_by_global_norm(MAX_NORM)
+
+    def update(carry: tuple[ModelParams, Any], batch: tuple[Array, Array]) -> tuple[Any, Any]:
+        params, opt_state = carry
+        loss, grads = jax.value_and_grad(partial(batch_loss, config))(params, *batch)
+        grads, _ = clip.update(grads, clip.init(params))
+        updates, new_opt_state = transform.update(grads, opt_state, params)
+        new_params = jax.tree_util.tree_map(lambda p, u: p - learning_rate * u, params, updates)
+        ok = jnp.isfinite(loss) & _all_finite(grads) & _all_finite(new_params)
+        keep = partial(jax.tree_util.tree_map, lambda new, old: jnp.where(ok, new, old))
+        return (keep(new_params, params), keep(new_opt_state, opt_state)), (loss, ~ok)
+
+    (params, opt_state), (losses, skipped) = jax.lax.scan(update, (params, opt_state), (xs, ys))
+    return params, opt_state, key, EpochMetrics(loss=jnp.mean(losses), skipped=jnp.sum(skipped))
