@@ -117,6 +117,9 @@ class Lab:
             _run_window(self.params, jnp.asarray(xs), config=cfg.model, n_continue=cfg.continuation)
         )
         self.trace = WindowTrace(xs=xs, ys=ys, traces=traces, continuation=cont)
+        n = T + cfg.continuation
+        self._targets = np.asarray(data.fn(positions(data, cfg.start + data.dx, n)), np.float32)
+        self._sequence = self._build_sequence()
         if not all(np.all(np.isfinite(a)) for a in jax.tree_util.tree_leaves(self.trace)):
             self.status = "diverged"
 
@@ -237,13 +240,13 @@ class Lab:
     # -- the whole picture -------------------------------------------------------
     def targets(self) -> np.ndarray:
         """Ground truth f(x_{t+1}) for the window and the continuation: (T + C,)."""
-        cfg = self.config
-        data = FUNCTIONS[cfg.train.dataset]
-        n = cfg.train.window + cfg.continuation
-        return np.asarray(data.fn(positions(data, cfg.start + data.dx, n)), np.float32)
+        return self._targets
 
-    def sequence(self) -> dict[str, list[float | None]]:
+    def sequence(self) -> dict[str, Any]:
         """Input, target and prediction on their x positions, for the sequence plot."""
+        return self._sequence
+
+    def _build_sequence(self) -> dict[str, Any]:
         cfg = self.config
         data = FUNCTIONS[cfg.train.dataset]
         T, C = cfg.train.window, cfg.continuation

@@ -1,0 +1,53 @@
+"""Unrolled's web course: pages, lessons, and the live lab sockets.
+
+``create_app`` is the application factory; extensions are created unbound in
+``course.extensions`` and bound here.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+from flask import Flask
+
+from course.extensions import socketio
+
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the Flask app; ``config`` overrides the defaults (tests use it)."""
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        static_folder=str(PROJECT_ROOT / "static"),
+        static_url_path="/static",
+    )
+    app.config.from_mapping(
+        SECRET_KEY="dev-only-change-me",
+        LESSONS_DIR=str(PROJECT_ROOT / "lessons"),
+        VENDOR_DIR=str(PROJECT_ROOT / "node_modules"),
+        COMPILATION_CACHE_DIR=str(Path(app.instance_path) / "jax-cache"),
+        MAX_LABS_PER_CONNECTION=4,
+        MAX_LABS=200,
+    )
+    app.config.from_prefixed_env("UNROLLED")
+    if config:
+        app.config.from_mapping(config)
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+
+    from engine.cache import enable_compilation_cache
+
+    enable_compilation_cache(app.config["COMPILATION_CACHE_DIR"])
+
+    from course import assets, lab_namespace, pages, security
+    from course.lessons import LessonRegistry
+
+    app.extensions["lessons"] = LessonRegistry.load(app.config["LESSONS_DIR"])
+    app.register_blueprint(pages.bp)
+    app.register_blueprint(assets.bp)
+    security.init_app(app)
+    socketio.init_app(app, async_mode="threading", cors_allowed_origins=[])
+    socketio.on_namespace(lab_namespace.LabNamespace("/lab"))
+    return app

@@ -1,0 +1,63 @@
+"""Our pymdown-extensions Blocks. Unlike stock blocks, an unknown or invalid
+option fails loudly (a ``LessonError``) instead of leaving raw text behind."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as etree
+from typing import Any
+
+from markdown import Markdown
+from pymdownx.blocks import BlocksExtension, BlocksProcessor
+from pymdownx.blocks.block import Block, type_any
+
+from course.labs import BLOCK_FIELDS, LabSpec, parse_block
+from course.validation import PayloadError
+
+
+class LessonError(ValueError):
+    """A lesson that cannot be served as written."""
+
+
+class LabBlock(Block):
+    """``/// lab | id`` with YAML options: a live lab placed in the lesson."""
+
+    NAME = "lab"
+    ARGUMENT = True
+    OPTIONS = {name: (None, type_any) for name in BLOCK_FIELDS}
+
+    def _validate(self, parent: etree.Element, arg: Any, **options: Any) -> bool:
+        unknown = sorted(set(options) - set(self.option_spec))
+        if unknown:
+            raise LessonError(f"lab {arg!r}: unknown option(s) {', '.join(unknown)}")
+        return super()._validate(parent, arg, **options)
+
+    def on_validate(self, parent: etree.Element) -> bool:
+        lab_id = (self.argument or "").strip()
+        if not lab_id.replace("-", "").isalnum():
+            raise LessonError(f"lab id {lab_id!r} must be letters, digits and dashes")
+        given = {k: v for k, v in self.options.items() if k != "attrs" and v is not None}
+        try:
+            spec = parse_block(lab_id, given)
+        except PayloadError as error:
+            raise LessonError(f"lab {lab_id!r}: {error.message}") from None
+        labs: dict[str, LabSpec] = self.config["labs"]
+        if lab_id in labs:
+            raise LessonError(f"duplicate lab id {lab_id!r}")
+        labs[lab_id] = spec
+        return True
+
+    def on_create(self, parent: etree.Element) -> etree.Element:
+        return etree.SubElement(
+            parent, "div", {"class": "lab-slot", "data-lab-slot": self.argument.strip()}
+        )
+
+
+class UnrolledBlocks(BlocksExtension):
+    """Registers our blocks; ``labs`` collects the LabSpecs of one page."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        self.config = {"labs": [{}, "LabSpecs by id, filled while rendering"]}
+        super().__init__(**kwargs)
+
+    def extendMarkdownBlocks(self, md: Markdown, block_mgr: BlocksProcessor) -> None:
+        block_mgr.register(LabBlock, self.getConfigs())

@@ -1,0 +1,6 @@
+"""Extensions, created unbound and bound in ``create_app``."""
+
+from flask_socketio import SocketIO
+
+# Threading, never eventlet/gevent: JAX work on their event loop froze every socket.
+socketio = SocketIO(async_mode="threading")

@@ -1,0 +1,223 @@
+"""Socket.IO namespace ``/lab``: a learner's own labs.
+
+Client events (each answered through its ack, ``{"ok": true, ...}`` or
+``{"ok": false, "error": {code, message, field}}``):
+
+    open    {lesson, lab, config?}        start a lab from a lesson's lab block
+    step    {lab, granularity}            advance by compute | timestep | epoch
+    play    {lab, granularity, speed}     advance repeatedly; frames pushed as "frame"
+    pause   {lab}
+    reset   {lab}                         fresh weights from the seed
+    train   {lab, epochs}                 train whole epochs now
+    select  {lab, unit}                   which unit the cell diagram shows
+
+Handlers validate, then act; a bad payload changes nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, request
+from flask_socketio import Namespace
+
+from course import views, wire
+from course.explanations import explain
+from course.labs import LabSpec, with_overrides
+from course.validation import Field, PayloadError, validate
+from engine import GRANULARITIES, Lab
+
+log = logging.getLogger(__name__)
+
+LAB_ID = Field(str, required=True, max_length=64)
+SCHEMAS: dict[str, dict[str, Field]] = {
+    "open": {
+        "lesson": Field(str, required=True, max_length=64),
+        "lab": LAB_ID,
+        "config": Field(dict),
+    },
+    "step": {"lab": LAB_ID, "granularity": Field(str, default="compute", choices=GRANULARITIES)},
+    "play": {
+        "lab": LAB_ID,
+        "granularity": Field(str, default="compute", choices=GRANULARITIES),
+        "speed": Field(float, default=1.0, minimum=0.25, maximum=8.0),
+    },
+    "pause": {"lab": LAB_ID},
+    "reset": {"lab": LAB_ID},
+    "train": {"lab": LAB_ID, "epochs": Field(int, default=1, minimum=1, maximum=100)},
+    "select": {"lab": LAB_ID, "unit": Field(int, required=True, minimum=0, maximum=63)},
+}
+# Seconds between frames while playing at speed 1×.
+PLAY_INTERVAL = {"compute": 0.6, "timestep": 1.2, "epoch": 0.1}
+
+
+class LabSession:
+    """One learner's lab and what they are looking at; all access under ``lock``."""
+
+    def __init__(self, spec: LabSpec, lab: Lab) -> None:
+        self.spec = spec
+        self.lab = lab
+        self.unit = 0
+        self.lock = threading.RLock()
+        self.stop = threading.Event()
+        self.stop.set()  # not playing
+
+    def payload(self, *, full: bool) -> dict[str, Any]:
+        return {
+            "lab": self.spec.id,
+            "frame": (frame := self.lab.frame()),
+            "explain": explain(self.lab.config.model.cell, frame),
+            "sources": views.sources(self.lab, self.unit, full=full),
+            "playing": not self.stop.is_set(),
+        }
+
+
+def handler(event: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
+    """Validate the payload against ``SCHEMAS[event]``, turn errors into error acks,
+    and keep the reply finite and plain."""
+
+    def wrap(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        @functools.wraps(fn)
+        def inner(self: LabNamespace, data: Any = None) -> dict[str, Any]:
+            try:
+                reply = fn(self, validate(data, SCHEMAS[event]))
+            except PayloadError as error:
+                return error.as_ack()
+            except Exception:
+                log.exception("lab event %s failed", event)
+                return PayloadError("internal", "the server could not do that").as_ack()
+            return wire.clean({"ok": True} | reply)
+
+        return inner
+
+    return wrap
+
+
+class LabNamespace(Namespace):
+    def __init__(self, namespace: str) -> None:
+        super().__init__(namespace)
+        self.sessions: dict[str, dict[str, LabSession]] = {}
+        self.registry_lock = threading.Lock()
+
+    # -- connection ------------------------------------------------------------
+    def on_connect(self, auth: Any = None) -> None:
+        with self.registry_lock:
+            self.sessions[request.sid] = {}  # type: ignore[attr-defined]
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        with self.registry_lock:
+            labs = self.sessions.pop(request.sid, {})  # type: ignore[attr-defined]
+        for session in labs.values():
+            session.stop.set()
+
+    def _session(self, lab_id: str) -> LabSession:
+        session = self.sessions.get(request.sid, {}).get(lab_id)  # type: ignore[attr-defined]
+        if session is None:
+            raise PayloadError("no_lab", f"lab {lab_id!r} is not open; send open first", "lab")
+        return session
+
+    # -- events ----------------------------------------------------------------
+    @handler("open")
+    def on_open(self, data: dict[str, Any]) -> dict[str, Any]:
+        lesson = current_app.extensions["lessons"].get(data["lesson"])
+        if lesson is None:
+            raise PayloadError("not_found", f"no lesson {data['lesson']!r}", "lesson")
+        spec = lesson.labs.get(data["lab"])
+        if spec is None:
+            raise PayloadError("not_found", f"lesson has no lab {data['lab']!r}", "lab")
+        config = with_overrides(spec, data["config"])
+        sid = request.sid  # type: ignore[attr-defined]
+        with self.registry_lock:
+            mine = self.sessions.setdefault(sid, {})
+            total = sum(len(labs) for labs in self.sessions.values())
+            if spec.id not in mine and (
+                len(mine) >= current_app.config["MAX_LABS_PER_CONNECTION"]
+                or total >= current_app.config["MAX_LABS"]
+            ):
+                raise PayloadError("too_many_labs", "too many labs are open; close a page")
+        session = LabSession(spec, Lab(config))
+        with self.registry_lock:
+            old = self.sessions.setdefault(sid, {}).get(spec.id)
+            if old is not None:
+                old.stop.set()
+            self.sessions[sid][spec.id] = session
+        info = {
+            "id": spec.id,
+            "cell": config.model.cell,
+            "layers": config.model.layers,
+            "hidden": config.model.hidden,
+            "window": config.train.window,
+            "steps": list(config.model.steps),
+            "granularity": spec.granularity,
+        }
+        return {"info": info} | session.payload(full=True)
+
+    @handler("step")
+    def on_step(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._session(data["lab"])
+        session.stop.set()
+        with session.lock:
+            session.lab.advance(data["granularity"])
+            return session.payload(full=data["granularity"] == "epoch")
+
+    @handler("train")
+    def on_train(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._session(data["lab"])
+        session.stop.set()
+        with session.lock:
+            session.lab.train(data["epochs"])
+            return session.payload(full=True)
+
+    @handler("reset")
+    def on_reset(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._session(data["lab"])
+        session.stop.set()
+        with session.lock:
+            session.lab.reset()
+            return session.payload(full=True)
+
+    @handler("select")
+    def on_select(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._session(data["lab"])
+        if data["unit"] >= session.lab.config.model.hidden:
+            raise PayloadError("out_of_range", "unit must be below the hidden size", "unit")
+        with session.lock:
+            session.unit = data["unit"]
+            return session.payload(full=False)
+
+    @handler("pause")
+    def on_pause(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._session(data["lab"])
+        session.stop.set()
+        return {"lab": session.spec.id, "playing": False}
+
+    @handler("play")
+    def on_play(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._session(data["lab"])
+        session.stop.set()
+        stop = threading.Event()
+        session.stop = stop
+        interval = PLAY_INTERVAL[data["granularity"]] / data["speed"]
+        self.socketio.start_background_task(
+            self._play, request.sid, session, stop, data["granularity"], interval  # type: ignore[attr-defined]
+        )
+        return {"lab": session.spec.id, "playing": True}
+
+    def _play(
+        self, sid: str, session: LabSession, stop: threading.Event, granularity: str, interval: float
+    ) -> None:
+        """Advance and push frames until paused, disconnected or diverged."""
+        while not stop.is_set():
+            with session.lock:
+                if stop.is_set():
+                    break
+                session.lab.advance(granularity)
+                if session.lab.status == "diverged":
+                    stop.set()
+                payload = wire.clean(session.payload(full=granularity == "epoch"))
+            self.emit("frame", payload, to=sid)
+            stop.wait(interval)

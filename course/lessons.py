@@ -1,0 +1,146 @@
+"""Lessons: ``lessons/NN-slug.md`` files with YAML front matter and markdown.
+
+Loading validates everything (front matter, blocks, lab options) so that a bad
+lesson fails when the server starts or when ``unrolled check-lessons`` runs,
+never in front of a learner. The HTML is sanitised.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import markdown
+import nh3
+import yaml
+
+from course.blocks import LessonError, UnrolledBlocks
+from course.labs import LabSpec
+from course.modules import MODULES
+
+FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
+FILE_NAME = re.compile(r"\A(\d\d)-([a-z0-9-]+)\.md\Z")
+SLOT = re.compile(r'<div class="lab-slot" data-lab-slot="([A-Za-z0-9-]+)"></div>')
+REQUIRED = {"id", "title", "module", "order", "objectives", "minutes"}
+OPTIONAL = {"summary"}
+
+ALLOWED_TAGS = {
+    "a", "abbr", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
+    "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "hr", "img", "kbd", "li", "ol",
+    "p", "pre", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "th",
+    "thead", "tr", "ul",
+}  # fmt: skip
+ALLOWED_ATTRIBUTES = {
+    "*": {"class", "id", "title", "aria-label", "role"},
+    "a": {"href"},
+    "img": {"src", "alt", "width", "height"},
+    "div": {"data-lab-slot"},
+    "td": {"align"},
+    "th": {"align"},
+}
+
+
+@dataclass(frozen=True)
+class Lesson:
+    slug: str
+    id: str
+    title: str
+    module: int
+    order: int
+    minutes: int
+    objectives: tuple[str, ...]
+    summary: str
+    html: str
+    labs: dict[str, LabSpec] = field(default_factory=dict)
+
+    def segments(self) -> list[tuple[str, Any]]:
+        """The page in order: ("html", str) and ("lab", LabSpec) parts."""
+        parts: list[tuple[str, Any]] = []
+        pieces = SLOT.split(self.html)
+        for index, piece in enumerate(pieces):
+            if index % 2:
+                parts.append(("lab", self.labs[piece]))
+            elif piece.strip():
+                parts.append(("html", piece))
+        return parts
+
+
+def render_markdown(text: str) -> tuple[str, dict[str, LabSpec]]:
+    labs: dict[str, LabSpec] = {}
+    md = markdown.Markdown(
+        extensions=[
+            "tables",
+            "toc",
+            "pymdownx.superfences",
+            "pymdownx.blocks.details",
+            "pymdownx.arithmatex",
+            UnrolledBlocks(labs=labs),
+        ],
+        extension_configs={"pymdownx.arithmatex": {"generic": True}},
+    )
+    html = md.convert(text)
+    if "<p>///" in html or "\n///" in html:
+        raise LessonError("a block was not recognised (check its name and indentation)")
+    clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES)
+    return clean, labs
+
+
+def load_lesson(path: Path) -> Lesson:
+    match = FILE_NAME.match(path.name)
+    if not match:
+        raise LessonError(f"{path.name}: lesson files are named NN-slug.md")
+    text = path.read_text(encoding="utf-8")
+    front = FRONT_MATTER.match(text)
+    if not front:
+        raise LessonError(f"{path.name}: missing YAML front matter between --- lines")
+    meta = yaml.safe_load(front.group(1)) or {}
+    if not isinstance(meta, dict):
+        raise LessonError(f"{path.name}: front matter must be a mapping")
+    missing, unknown = REQUIRED - set(meta), set(meta) - REQUIRED - OPTIONAL
+    if missing or unknown:
+        raise LessonError(f"{path.name}: missing {sorted(missing)}, unknown {sorted(unknown)}")
+    if meta["module"] not in MODULES:
+        raise LessonError(f"{path.name}: module must be one of {sorted(MODULES)}")
+    try:
+        html, labs = render_markdown(text[front.end() :])
+    except LessonError as error:
+        raise LessonError(f"{path.name}: {error}") from None
+    return Lesson(
+        slug=match.group(2),
+        id=str(meta["id"]),
+        title=str(meta["title"]),
+        module=int(meta["module"]),
+        order=int(meta["order"]),
+        minutes=int(meta["minutes"]),
+        objectives=tuple(str(o) for o in meta["objectives"]),
+        summary=str(meta.get("summary", "")),
+        html=html,
+        labs=labs,
+    )
+
+
+@dataclass
+class LessonRegistry:
+    """Every lesson, loaded and checked once at start-up."""
+
+    lessons: dict[str, Lesson]
+
+    @classmethod
+    def load(cls, directory: str | Path) -> LessonRegistry:
+        lessons: dict[str, Lesson] = {}
+        ids: set[str] = set()
+        for path in sorted(Path(directory).glob("*.md")):
+            lesson = load_lesson(path)
+            if lesson.slug in lessons or lesson.id in ids:
+                raise LessonError(f"{path.name}: duplicate lesson slug or id")
+            lessons[lesson.slug] = lesson
+            ids.add(lesson.id)
+        return cls(lessons)
+
+    def get(self, slug: str) -> Lesson | None:
+        return self.lessons.get(slug)
+
+    def in_module(self, module: int) -> list[Lesson]:
+        return sorted((x for x in self.lessons.values() if x.module == module), key=lambda x: x.order)

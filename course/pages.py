@@ -1,0 +1,34 @@
+"""Pages: the course home, lessons, and a health check."""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, jsonify, render_template
+from flask.typing import ResponseReturnValue
+
+from course import views
+from course.modules import MODULES
+
+bp = Blueprint("pages", __name__)
+
+
+@bp.get("/")
+def home() -> ResponseReturnValue:
+    registry = current_app.extensions["lessons"]
+    modules = [(m, registry.in_module(n)) for n, m in sorted(MODULES.items())]
+    return render_template("home.html", modules=modules)
+
+
+@bp.get("/lessons/<slug>")
+def lesson(slug: str) -> ResponseReturnValue:
+    found = current_app.extensions["lessons"].get(slug)
+    if found is None:
+        abort(404)
+    figures = {lab_id: views.figures(spec) for lab_id, spec in found.labs.items()}
+    return render_template(
+        "lesson.html", lesson=found, module=MODULES[found.module], figures=figures
+    )
+
+
+@bp.get("/healthz")
+def healthz() -> ResponseReturnValue:
+    return jsonify(status="ok", lessons=len(current_app.extensions["lessons"].lessons))

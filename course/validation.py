@@ -1,0 +1,84 @@
+"""Validation of inbound payloads at the edge.
+
+A schema maps field names to ``Field``s; ``validate`` returns the checked payload
+with defaults filled in, or raises ``PayloadError`` (code, message, field), which
+handlers turn into ``{"ok": false, "error": {...}}`` and change nothing.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+
+class PayloadError(Exception):
+    def __init__(self, code: str, message: str, field: str | None = None) -> None:
+        super().__init__(message)
+        self.code, self.message, self.field = code, message, field
+
+    def as_ack(self) -> dict[str, Any]:
+        return {
+            "ok": False,
+            "error": {"code": self.code, "message": self.message, "field": self.field},
+        }
+
+
+@dataclass(frozen=True)
+class Field:
+    kind: type | tuple[type, ...]
+    required: bool = False
+    default: Any = None
+    choices: tuple[Any, ...] | None = None
+    minimum: float | None = None
+    maximum: float | None = None
+    max_length: int | None = None
+
+
+def _check(name: str, value: Any, spec: Field) -> Any:
+    kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
+    numeric = int in kinds or float in kinds
+    if isinstance(value, bool) and bool not in kinds:
+        raise PayloadError("bad_type", f"{name} must be {_names(kinds)}", name)
+    if float in kinds and isinstance(value, int) and not isinstance(value, bool):
+        value = float(value)
+    if not isinstance(value, kinds):
+        raise PayloadError("bad_type", f"{name} must be {_names(kinds)}", name)
+    if isinstance(value, float) and not math.isfinite(value):
+        raise PayloadError("bad_value", f"{name} must be a finite number", name)
+    if spec.choices is not None and value not in spec.choices:
+        allowed = ", ".join(map(str, spec.choices))
+        raise PayloadError("bad_choice", f"{name} must be one of: {allowed}", name)
+    if numeric and spec.minimum is not None and value < spec.minimum:
+        raise PayloadError("out_of_range", f"{name} must be at least {spec.minimum}", name)
+    if numeric and spec.maximum is not None and value > spec.maximum:
+        raise PayloadError("out_of_range", f"{name} must be at most {spec.maximum}", name)
+    if spec.max_length is not None and len(value) > spec.max_length:
+        raise PayloadError("too_long", f"{name} must be at most {spec.max_length} long", name)
+    return value
+
+
+def _names(kinds: tuple[type, ...]) -> str:
+    words = {int: "an integer", float: "a number", str: "a string", bool: "true or false"}
+    words |= {dict: "an object", list: "a list"}
+    return " or ".join(words.get(k, k.__name__) for k in kinds)
+
+
+def validate(payload: Any, schema: dict[str, Field]) -> dict[str, Any]:
+    """Check ``payload`` against ``schema``; unknown fields are errors, not ignored."""
+    if payload is None:
+        payload = {}
+    if not isinstance(payload, dict):
+        raise PayloadError("bad_payload", "the payload must be an object")
+    for name in payload:
+        if name not in schema:
+            raise PayloadError("unknown_field", f"unknown field {name!r}", str(name))
+    checked = {}
+    for name, spec in schema.items():
+        if name not in payload or payload[name] is None:
+            if spec.required:
+                raise PayloadError("missing_field", f"{name} is required", name)
+            checked[name] = spec.default
+        else:
+            checked[name] = _check(name, payload[name], spec)
+    return checked

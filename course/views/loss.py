@@ -1,0 +1,33 @@
+"""The loss curve: training loss per epoch on a log scale."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from bokeh.models import ColumnDataSource
+from bokeh.plotting import figure
+
+from course.views.palette import BLUE
+
+
+def loss_figure() -> Any:
+    p = figure(
+        name="fig_loss",
+        height=220,
+        sizing_mode="stretch_width",
+        tools="",
+        toolbar_location=None,
+        y_axis_type="log",
+        x_axis_label="epoch",
+        y_axis_label="loss (MSE)",
+    )
+    source = ColumnDataSource(name="loss", data={"epoch": [], "loss": []})
+    p.line("epoch", "loss", source=source, line_color=BLUE, line_width=2)
+    p.scatter("epoch", "loss", source=source, size=4, fill_color=BLUE, line_color=BLUE)
+    p.background_fill_color = None
+    p.border_fill_color = None
+    return p
+
+
+def loss_data(losses: list[float]) -> dict[str, list[Any]]:
+    return {"epoch": list(range(1, len(losses) + 1)), "loss": list(losses)}

@@ -1,0 +1,15 @@
+"""Colours. Blue and orange (Okabe–Ito) stay distinguishable for colour-blind
+learners; orange marks the cell level of detail and the current step."""
+
+BLUE = "#0072B2"
+ORANGE = "#E69F00"
+VERMILION = "#D55E00"
+GREY = "#8C8C8C"
+LIGHT = "#EEF2F6"
+INK = "#1F2933"
+
+# Diverging blue – white – orange for values in [−1, 1].
+DIVERGING = [
+    "#0B4F7C", "#1F6FA5", "#4A90C2", "#7FB2D9", "#B5D3EC", "#E6EEF5",
+    "#F7EBD7", "#F5D29E", "#F0B765", "#E69F00", "#B97A00", "#8A5A00",
+]  # fmt: skip

@@ -1,0 +1,26 @@
+"""Compile every lesson lab's programs in the background at start-up, so the
+first learner does not wait for JAX."""
+
+from __future__ import annotations
+
+import logging
+
+from flask import Flask
+
+from engine import Lab
+
+log = logging.getLogger(__name__)
+
+
+def warm_up(app: Flask) -> None:
+    seen = set()
+    for lesson in app.extensions["lessons"].lessons.values():
+        for spec in lesson.labs.values():
+            config = spec.config
+            if config in seen:
+                continue
+            seen.add(config)
+            try:
+                Lab(config).train(1)
+            except Exception:  # a warm-up failure must never stop the server
+                log.exception("warm-up of %s/%s failed", lesson.slug, spec.id)

@@ -1,0 +1,139 @@
+// One lab on a lesson page: controls, readout and views, driven over /lab.
+import { request } from "./connection.js";
+import { FigureSet } from "./views.js";
+
+const STEP_NAMES = {
+  x: "layer input x_t with h_{t-1}",
+  a: "pre-activation a",
+  f: "forget gate f",
+  i: "input gate i",
+  g: "candidate g",
+  o: "output gate o",
+  c: "cell state c_t",
+  h: "output h_t",
+  r: "reset gate r",
+  z: "update gate z",
+  n: "candidate n",
+};
+
+export class LabController {
+  constructor(section, socket, lesson) {
+    this.section = section;
+    this.socket = socket;
+    this.lesson = lesson;
+    this.id = section.dataset.lab;
+    this.figures = new FigureSet();
+    this.playing = false;
+    this.pending = null; // newest pushed frame, painted on the next animation frame
+    this.info = null;
+  }
+
+  $(selector) {
+    return this.section.querySelector(selector);
+  }
+
+  async start() {
+    await this.figures.embed(this.section);
+    const granularity = this.$('[data-control="granularity"]');
+    granularity.value = this.section.dataset.granularity || "compute";
+    this.section.addEventListener("click", (event) => {
+      const action = event.target.closest("[data-action]")?.dataset.action;
+      if (action) this.act(action);
+    });
+    this.$('[data-control="unit"]')?.addEventListener("change", (event) => {
+      const unit = Number.parseInt(event.target.value, 10);
+      if (Number.isInteger(unit)) this.send("select", { unit });
+    });
+    this.$('[data-control="speed"]').addEventListener("change", () => {
+      if (this.playing) this.act("play", true);
+    });
+    this.socket.on("frame", (payload) => {
+      if (payload.lab !== this.id) return;
+      if (!this.pending) requestAnimationFrame(() => this.paint());
+      this.pending = payload;
+    });
+    this.socket.on("connect", () => this.open());
+    this.socket.on("disconnect", () => this.status("Disconnected — reconnecting…"));
+    if (this.socket.connected) await this.open();
+  }
+
+  paint() {
+    const payload = this.pending;
+    this.pending = null;
+    if (payload) this.show(payload);
+  }
+
+  async open() {
+    this.status("Opening the lab…");
+    try {
+      const ack = await request(this.socket, "open", { lesson: this.lesson, lab: this.id });
+      this.info = ack.info;
+      this.show(ack);
+      for (const button of this.section.querySelectorAll("button[data-action]")) button.disabled = false;
+    } catch (error) {
+      this.status(`Could not open the lab: ${error.message}`, true);
+    }
+  }
+
+  async act(action, restart = false) {
+    const granularity = this.$('[data-control="granularity"]').value;
+    if (action === "play") {
+      if (this.playing && !restart) return this.send("pause", {});
+      const speed = Number.parseFloat(this.$('[data-control="speed"]').value);
+      return this.send("play", { granularity, speed });
+    }
+    if (action === "step") return this.send("step", { granularity });
+    if (action === "train") {
+      this.status("Training…");
+      return this.send("train", { epochs: 1 });
+    }
+    if (action === "reset") return this.send("reset", {});
+  }
+
+  async send(event, payload) {
+    try {
+      const ack = await request(this.socket, event, { lab: this.id, ...payload });
+      this.show(ack);
+    } catch (error) {
+      this.status(error.message, true);
+    }
+  }
+
+  show(ack) {
+    if ("playing" in ack) this.setPlaying(ack.playing);
+    if (ack.sources) this.figures.apply(ack.sources);
+    if (ack.frame) this.readout(ack.frame, ack.explain);
+  }
+
+  setPlaying(playing) {
+    this.playing = playing;
+    const button = this.$('[data-action="play"]');
+    button.setAttribute("aria-pressed", String(playing));
+    button.textContent = playing ? "Pause" : "Play";
+  }
+
+  readout(frame, explain) {
+    const set = (name, text) => {
+      const el = this.$(`[data-readout="${name}"]`);
+      if (el) el.textContent = text;
+    };
+    const layers = this.info?.layers ?? "?";
+    set("epoch", String(frame.epoch));
+    set("phase", frame.phase);
+    set("layer", frame.layer === null ? "–" : `${frame.layer + 1} of ${layers}`);
+    set("t", frame.t === null ? "–" : `${frame.t + 1} of ${this.info?.window ?? "?"}`);
+    set("step", frame.step === null ? "–" : STEP_NAMES[frame.step] ?? frame.step);
+    set("loss", frame.loss === null ? "–" : frame.loss.toPrecision(3));
+    set("explain", explain ?? "");
+    this.section.dataset.step = frame.step ?? "";
+    this.section.dataset.position = String(frame.position);
+    if (frame.status === "diverged") this.status("Diverged: the loss is no longer finite. Reset, or lower the learning rate.", true);
+    else this.status(this.playing ? "Playing" : "Ready");
+  }
+
+  status(text, alarming = false) {
+    const el = this.$('[data-readout="status"]');
+    el.textContent = text;
+    el.classList.toggle("alarm", alarming);
+  }
+}

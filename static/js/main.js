@@ -1,0 +1,35 @@
+// Entry point of a lesson page: typeset the maths, start every lab, bind keys.
+import { connect } from "./connection.js";
+import { LabController } from "./lab.js";
+
+const article = document.querySelector("article.lesson");
+if (article && window.renderMathInElement) {
+  window.renderMathInElement(article, {
+    delimiters: [
+      { left: "\\(", right: "\\)", display: false },
+      { left: "\\[", right: "\\]", display: true },
+    ],
+    throwOnError: false,
+  });
+}
+
+const sections = [...document.querySelectorAll("section.lab")];
+if (sections.length) {
+  const socket = connect("/lab");
+  const labs = sections.map((section) => new LabController(section, socket, article.dataset.lesson));
+  let active = labs[0];
+  for (const lab of labs) {
+    lab.section.addEventListener("focusin", () => (active = lab));
+    lab.section.addEventListener("pointerdown", () => (active = lab));
+    lab.start();
+  }
+  document.addEventListener("keydown", (event) => {
+    if (event.target.closest("input, select, textarea") || event.altKey || event.ctrlKey || event.metaKey) return;
+    const keys = { " ": "play", ArrowRight: "step", Backspace: "reset" };
+    const action = keys[event.key];
+    if (!action) return;
+    if (event.key === " " && event.target.closest("button")) return; // Space presses the button itself
+    event.preventDefault();
+    active.act(action);
+  });
+}
