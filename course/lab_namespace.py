@@ -211,13 +211,17 @@ class LabNamespace(Namespace):
         self, sid: str, session: LabSession, stop: threading.Event, granularity: str, interval: float
     ) -> None:
         """Advance and push frames until paused, disconnected or diverged."""
-        while not stop.is_set():
-            with session.lock:
-                if stop.is_set():
-                    break
-                session.lab.advance(granularity)
-                if session.lab.status == "diverged":
-                    stop.set()
-                payload = wire.clean(session.payload(full=granularity == "epoch"))
-            self.emit("frame", payload, to=sid)
-            stop.wait(interval)
+        try:
+            while not stop.is_set():
+                with session.lock:
+                    if stop.is_set():
+                        break
+                    session.lab.advance(granularity)
+                    if session.lab.status == "diverged":
+                        stop.set()
+                    payload = wire.clean(session.payload(full=granularity == "epoch"))
+                self.emit("frame", payload, room=sid)
+                stop.wait(interval)
+        except Exception:
+            log.exception("playing lab %s failed", session.spec.id)
+            stop.set()

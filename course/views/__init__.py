@@ -10,7 +10,7 @@ from bokeh.embed import json_item
 
 from course.labs import LabSpec
 from course.views.cell import box_data, diagram_figure, heatmap_data, heatmap_figure
-from course.views.loss import loss_data, loss_figure
+from course.views.loss import hint_data, loss_data, loss_figure
 from course.views.sequence import cursor_data, sequence_data, sequence_figure
 from engine import Lab
 
@@ -44,4 +44,5 @@ def sources(lab: Lab, unit: int, *, full: bool) -> dict[str, dict[str, list[Any]
     if full:
         out |= sequence_data(seq, lab.config.train.window)
         out["loss"] = loss_data(lab.losses)
+        out["loss_hint"] = hint_data(lab.losses)
     return out

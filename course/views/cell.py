@@ -16,29 +16,29 @@ from course.views.palette import DIVERGING, GREY, INK, LIGHT, ORANGE
 # name -> (x, y, label) on a 10 × 6 plane, drawn like the textbook diagrams.
 LAYOUTS: dict[str, dict[str, tuple[float, float, str]]] = {
     "lstm": {
-        "c_prev": (0.9, 5.0, "c₍t−1₎ cell state"),
-        "h_prev": (0.9, 2.0, "h₍t−1₎ previous h"),
-        "x": (0.9, 0.6, "x_t layer input"),
+        "c_prev": (0.9, 5.0, "cₜ₋₁ cell state"),
+        "h_prev": (0.9, 2.2, "hₜ₋₁ previous output"),
+        "x": (0.9, 0.6, "xₜ layer input"),
         "f": (3.0, 3.3, "f forget gate"),
         "i": (4.6, 3.3, "i input gate"),
         "g": (6.2, 3.3, "g candidate"),
         "o": (7.8, 3.3, "o output gate"),
-        "c": (9.3, 5.0, "c_t cell state"),
-        "h": (9.3, 0.6, "h_t output"),
+        "c": (9.3, 5.0, "cₜ cell state"),
+        "h": (9.3, 0.6, "hₜ output"),
     },
     "gru": {
-        "h_prev": (0.9, 5.0, "h₍t−1₎ previous h"),
-        "x": (0.9, 0.6, "x_t layer input"),
+        "h_prev": (0.9, 5.0, "hₜ₋₁ previous output"),
+        "x": (0.9, 0.6, "xₜ layer input"),
         "r": (3.4, 2.6, "r reset gate"),
         "z": (5.4, 2.6, "z update gate"),
         "n": (7.2, 2.6, "n candidate"),
-        "h": (9.3, 5.0, "h_t output"),
+        "h": (9.3, 5.0, "hₜ output"),
     },
     "rnn": {
-        "h_prev": (0.9, 4.2, "h₍t−1₎ previous h"),
-        "x": (0.9, 1.4, "x_t layer input"),
+        "h_prev": (0.9, 4.2, "hₜ₋₁ previous output"),
+        "x": (0.9, 1.4, "xₜ layer input"),
         "a": (5.0, 2.8, "a pre-activation"),
-        "h": (9.0, 2.8, "h_t output"),
+        "h": (9.0, 2.8, "hₜ output"),
     },
 }
 
@@ -48,8 +48,10 @@ EDGES: dict[str, list[tuple[Any, Any]]] = {
         ("c_prev", (3.0, 5.0)), ((3.0, 5.0), (6.2, 5.0)), ((6.2, 5.0), "c"),
         ("f", (3.0, 5.0)), ("i", (5.4, 4.3)), ("g", (5.4, 4.3)), ((5.4, 4.3), (6.2, 5.0)),
         ("c", (9.3, 3.3)), ("o", (9.3, 2.2)), ((9.3, 3.3), (9.3, 2.2)), ((9.3, 2.2), "h"),
-        ("h_prev", (2.0, 1.3)), ("x", (2.0, 1.3)),
-        ((2.0, 1.3), "f"), ((2.0, 1.3), "i"), ((2.0, 1.3), "g"), ((2.0, 1.3), "o"),
+        # h_{t-1} and x_t join a bus that feeds every gate
+        ("h_prev", (2.0, 2.2)), ("x", (2.0, 0.6)), ((2.0, 0.6), (2.0, 2.2)),
+        ((2.0, 2.2), (7.8, 2.2)),
+        ((3.0, 2.2), "f"), ((4.6, 2.2), "i"), ((6.2, 2.2), "g"), ((7.8, 2.2), "o"),
     ],
     "gru": [
         ("h_prev", (2.2, 1.6)), ("x", (2.2, 1.6)),

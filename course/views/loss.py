@@ -7,7 +7,7 @@ from typing import Any
 from bokeh.models import ColumnDataSource
 from bokeh.plotting import figure
 
-from course.views.palette import BLUE
+from course.views.palette import BLUE, GREY
 
 
 def loss_figure() -> Any:
@@ -24,6 +24,9 @@ def loss_figure() -> Any:
     source = ColumnDataSource(name="loss", data={"epoch": [], "loss": []})
     p.line("epoch", "loss", source=source, line_color=BLUE, line_width=2)
     p.scatter("epoch", "loss", source=source, size=4, fill_color=BLUE, line_color=BLUE)
+    hint = ColumnDataSource(name="loss_hint", data=hint_data([]))
+    p.text("epoch", "loss", text="text", source=hint, text_align="center",
+           text_baseline="middle", text_color=GREY, text_font_size="13px")  # fmt: skip
     p.background_fill_color = None
     p.border_fill_color = None
     return p
@@ -31,3 +34,10 @@ def loss_figure() -> Any:
 
 def loss_data(losses: list[float]) -> dict[str, list[Any]]:
     return {"epoch": list(range(1, len(losses) + 1)), "loss": list(losses)}
+
+
+def hint_data(losses: list[float]) -> dict[str, list[Any]]:
+    """A note in the empty plot until the first epoch has been trained."""
+    if losses:
+        return {"epoch": [], "loss": [], "text": []}
+    return {"epoch": [1], "loss": [1.0], "text": ["No epochs yet: train to see the loss"]}

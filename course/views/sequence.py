@@ -7,7 +7,7 @@ from typing import Any
 from bokeh.models import ColumnDataSource, Legend
 from bokeh.plotting import figure
 
-from course.views.palette import BLUE, GREY, INK, ORANGE, VERMILION
+from course.views.palette import BLUE, GREY, INK, ORANGE, PURPLE
 
 SOURCES = ("seq_input", "seq_target", "seq_prediction", "seq_window", "seq_error", "seq_cursor")
 
@@ -32,7 +32,7 @@ def sequence_figure() -> Any:
     target = p.line("x", "y", source=src["seq_target"], line_color=INK, line_dash="dashed",
                     line_width=1.5)  # fmt: skip
     errors = p.segment(x0="x", y0="y0", x1="x", y1="y1", source=src["seq_error"],
-                       line_color=VERMILION, line_width=2, line_alpha=0.8)  # fmt: skip
+                       line_color=PURPLE, line_width=2, line_alpha=0.9)  # fmt: skip
     prediction = p.line("x", "y", source=src["seq_prediction"], line_color=ORANGE, line_width=3)
     inputs = p.scatter("x", "y", source=src["seq_input"], size=7, fill_color=BLUE, line_color=BLUE)
     cursor = p.scatter("x", "y", source=src["seq_cursor"], size=16, marker="circle",

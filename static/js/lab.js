@@ -3,14 +3,14 @@ import { request } from "./connection.js";
 import { FigureSet } from "./views.js";
 
 const STEP_NAMES = {
-  x: "layer input x_t with h_{t-1}",
+  x: "layer input xₜ with hₜ₋₁",
   a: "pre-activation a",
   f: "forget gate f",
   i: "input gate i",
   g: "candidate g",
   o: "output gate o",
-  c: "cell state c_t",
-  h: "output h_t",
+  c: "cell state cₜ",
+  h: "output hₜ",
   r: "reset gate r",
   z: "update gate z",
   n: "candidate n",
@@ -124,7 +124,12 @@ export class LabController {
     set("t", frame.t === null ? "–" : `${frame.t + 1} of ${this.info?.window ?? "?"}`);
     set("step", frame.step === null ? "–" : STEP_NAMES[frame.step] ?? frame.step);
     set("loss", frame.loss === null ? "–" : frame.loss.toPrecision(3));
-    set("explain", explain ?? "");
+    const explainEl = this.$('[data-readout="explain"]');
+    if (explainEl && explainEl.dataset.source !== (explain ?? "")) {
+      explainEl.dataset.source = explain ?? "";
+      explainEl.textContent = explain ?? "";
+      window.renderMathInElement?.(explainEl, { throwOnError: false });
+    }
     this.section.dataset.step = frame.step ?? "";
     this.section.dataset.position = String(frame.position);
     if (frame.status === "diverged") this.status("Diverged: the loss is no longer finite. Reset, or lower the learning rate.", true);

@@ -1,0 +1,38 @@
+"""Server fixtures, in the style of Flask's tutorial: one app, an HTTP client, a /lab socket.
+
+The app is built once per session (building it loads the lessons and Bokeh), with a
+fresh JAX compilation cache so no run depends on what an earlier one compiled.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_socketio import SocketIOTestClient
+
+from course import create_app
+from course.extensions import socketio
+
+
+@pytest.fixture(scope="session")
+def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    cache = tmp_path_factory.mktemp("jax-cache")
+    return create_app({"TESTING": True, "COMPILATION_CACHE_DIR": str(cache)})
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    return app.test_client()
+
+
+@pytest.fixture
+def lab_client(app: Flask, client: FlaskClient) -> Iterator[SocketIOTestClient]:
+    """A learner's /lab connection; closed after the test so its labs (and plays) end."""
+    connection = socketio.test_client(app, namespace="/lab", flask_test_client=client)
+    assert connection.is_connected("/lab")
+    yield connection
+    if connection.is_connected("/lab"):
+        connection.disconnect(namespace="/lab")
