@@ -202,13 +202,19 @@ class LabNamespace(Namespace):
         stop = threading.Event()
         session.stop = stop
         interval = PLAY_INTERVAL[data["granularity"]] / data["speed"]
+        sid = request.sid  # type: ignore[attr-defined]
         self.socketio.start_background_task(
-            self._play, request.sid, session, stop, data["granularity"], interval  # type: ignore[attr-defined]
+            self._play, sid, session, stop, data["granularity"], interval
         )
         return {"lab": session.spec.id, "playing": True}
 
     def _play(
-        self, sid: str, session: LabSession, stop: threading.Event, granularity: str, interval: float
+        self,
+        sid: str,
+        session: LabSession,
+        stop: threading.Event,
+        granularity: str,
+        interval: float,
     ) -> None:
         """Advance and push frames until paused, disconnected or diverged."""
         try:

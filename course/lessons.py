@@ -143,4 +143,6 @@ class LessonRegistry:
         return self.lessons.get(slug)
 
     def in_module(self, module: int) -> list[Lesson]:
-        return sorted((x for x in self.lessons.values() if x.module == module), key=lambda x: x.order)
+        return sorted(
+            (x for x in self.lessons.values() if x.module == module), key=lambda x: x.order
+        )

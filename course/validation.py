@@ -37,7 +37,6 @@ class Field:
 
 def _check(name: str, value: Any, spec: Field) -> Any:
     kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
-    numeric = int in kinds or float in kinds
     if isinstance(value, bool) and bool not in kinds:
         raise PayloadError("bad_type", f"{name} must be {_names(kinds)}", name)
     if float in kinds and isinstance(value, int) and not isinstance(value, bool):
@@ -49,11 +48,12 @@ def _check(name: str, value: Any, spec: Field) -> Any:
     if spec.choices is not None and value not in spec.choices:
         allowed = ", ".join(map(str, spec.choices))
         raise PayloadError("bad_choice", f"{name} must be one of: {allowed}", name)
-    if numeric and spec.minimum is not None and value < spec.minimum:
+    if isinstance(value, int | float) and spec.minimum is not None and value < spec.minimum:
         raise PayloadError("out_of_range", f"{name} must be at least {spec.minimum}", name)
-    if numeric and spec.maximum is not None and value > spec.maximum:
+    if isinstance(value, int | float) and spec.maximum is not None and value > spec.maximum:
         raise PayloadError("out_of_range", f"{name} must be at most {spec.maximum}", name)
-    if spec.max_length is not None and len(value) > spec.max_length:
+    too_long = isinstance(value, str | list) and len(value) > (spec.max_length or len(value))
+    if too_long:
         raise PayloadError("too_long", f"{name} must be at most {spec.max_length} long", name)
     return value
 

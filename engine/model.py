@@ -1,6 +1,6 @@
 """A stack of 1–7 recurrent layers of one cell kind plus a dense readout.
 
-    h^1_t = cell(h^1_{t-1}, x_t),  h^l_t = cell(h^{l-1}_t ... ),  ŷ_t = W_y h^L_t + b_y
+h^1_t = cell(h^1_{t-1}, x_t),  h^l_t = cell(h^{l-1}_t ... ),  ŷ_t = W_y h^L_t + b_y
 """
 
 from __future__ import annotations
@@ -86,7 +86,7 @@ def init_params(config: ModelConfig, *, key: int) -> ModelParams:
     def u(*shape: int) -> Array:
         return jnp.asarray(rng.uniform(-s, s, shape).astype(np.float32))
 
-    layers = []
+    layers: list[Any] = []
     for layer in range(config.layers):
         D = config.input_size if layer == 0 else H
         rows = GATE_ROWS[config.cell] * H
@@ -98,7 +98,9 @@ def init_params(config: ModelConfig, *, key: int) -> ModelParams:
             layers.append(LSTMParams(W_x=u(rows, D), W_h=u(rows, H), b=jnp.asarray(b)))
         else:
             layers.append(GRUParams(W_x=u(rows, D), W_h=u(rows, H), b_x=u(rows), b_h=u(rows)))
-    return ModelParams(layers=tuple(layers), W_y=u(config.output_size, H), b_y=u(config.output_size))
+    return ModelParams(
+        layers=tuple(layers), W_y=u(config.output_size, H), b_y=u(config.output_size)
+    )
 
 
 def initial_carry(config: ModelConfig) -> tuple[Any, ...]:
@@ -153,7 +155,7 @@ def continue_sequence(
 ) -> Array:
     """Predict ``n`` more steps by feeding each prediction back as the next input: (n, O)."""
 
-    def step(state: tuple[tuple[Any, ...], Array], _: None) -> tuple[Any, Array]:
+    def step(state: tuple[tuple[Any, ...], Array], unused: None) -> tuple[Any, Array]:
         carries, y = state
         carries, (_, y_next) = model_step(config, params, carries, y)
         return (carries, y_next), y_next

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bokeh.models import ColumnDataSource, HoverTool, LinearColorMapper
+from bokeh.models import ColumnDataSource, FactorRange, HoverTool, LinearColorMapper, Range1d
 from bokeh.plotting import figure
 
 from course.views.palette import DIVERGING, GREY, INK, LIGHT, ORANGE
@@ -45,26 +45,51 @@ LAYOUTS: dict[str, dict[str, tuple[float, float, str]]] = {
 # Edges of each diagram, as (from, to) pairs of box names or (x, y) points.
 EDGES: dict[str, list[tuple[Any, Any]]] = {
     "lstm": [
-        ("c_prev", (3.0, 5.0)), ((3.0, 5.0), (6.2, 5.0)), ((6.2, 5.0), "c"),
-        ("f", (3.0, 5.0)), ("i", (5.4, 4.3)), ("g", (5.4, 4.3)), ((5.4, 4.3), (6.2, 5.0)),
-        ("c", (9.3, 3.3)), ("o", (9.3, 2.2)), ((9.3, 3.3), (9.3, 2.2)), ((9.3, 2.2), "h"),
+        ("c_prev", (3.0, 5.0)),
+        ((3.0, 5.0), (6.2, 5.0)),
+        ((6.2, 5.0), "c"),
+        ("f", (3.0, 5.0)),
+        ("i", (5.4, 4.3)),
+        ("g", (5.4, 4.3)),
+        ((5.4, 4.3), (6.2, 5.0)),
+        ("c", (9.3, 3.3)),
+        ("o", (9.3, 2.2)),
+        ((9.3, 3.3), (9.3, 2.2)),
+        ((9.3, 2.2), "h"),
         # h_{t-1} and x_t join a bus that feeds every gate
-        ("h_prev", (2.0, 2.2)), ("x", (2.0, 0.6)), ((2.0, 0.6), (2.0, 2.2)),
+        ("h_prev", (2.0, 2.2)),
+        ("x", (2.0, 0.6)),
+        ((2.0, 0.6), (2.0, 2.2)),
         ((2.0, 2.2), (7.8, 2.2)),
-        ((3.0, 2.2), "f"), ((4.6, 2.2), "i"), ((6.2, 2.2), "g"), ((7.8, 2.2), "o"),
+        ((3.0, 2.2), "f"),
+        ((4.6, 2.2), "i"),
+        ((6.2, 2.2), "g"),
+        ((7.8, 2.2), "o"),
     ],
     "gru": [
-        ("h_prev", (2.2, 1.6)), ("x", (2.2, 1.6)),
-        ((2.2, 1.6), "r"), ((2.2, 1.6), "z"), ((2.2, 1.6), "n"), ("r", "n"),
-        ("h_prev", (8.2, 5.0)), ("z", (8.2, 5.0)), ("n", (8.2, 5.0)), ((8.2, 5.0), "h"),
+        ("h_prev", (2.2, 1.6)),
+        ("x", (2.2, 1.6)),
+        ((2.2, 1.6), "r"),
+        ((2.2, 1.6), "z"),
+        ((2.2, 1.6), "n"),
+        ("r", "n"),
+        ("h_prev", (8.2, 5.0)),
+        ("z", (8.2, 5.0)),
+        ("n", (8.2, 5.0)),
+        ((8.2, 5.0), "h"),
     ],
     "rnn": [("h_prev", "a"), ("x", "a"), ("a", "h")],
 }
 
 # Operation nodes drawn on the edges: (x, y, symbol).
 OPERATIONS: dict[str, list[tuple[float, float, str]]] = {
-    "lstm": [(3.0, 5.0, "×"), (6.2, 5.0, "+"), (5.4, 4.3, "×"), (9.3, 3.3, "tanh"),
-             (9.3, 2.2, "×")],  # fmt: skip
+    "lstm": [
+        (3.0, 5.0, "×"),
+        (6.2, 5.0, "+"),
+        (5.4, 4.3, "×"),
+        (9.3, 3.3, "tanh"),
+        (9.3, 2.2, "×"),
+    ],  # fmt: skip
     "gru": [(8.2, 5.0, "mix")],
     "rnn": [(7.0, 2.8, "act")],
 }
@@ -85,8 +110,8 @@ def diagram_figure(cell: str) -> Any:
     layout = LAYOUTS[cell]
     p = figure(
         name="fig_cell",
-        x_range=(-0.2, 10.4),
-        y_range=(-0.1, 5.7),
+        x_range=Range1d(start=-0.2, end=10.4),
+        y_range=Range1d(start=-0.1, end=5.7),
         height=330,
         sizing_mode="stretch_width",
         tools="",
@@ -99,25 +124,66 @@ def diagram_figure(cell: str) -> Any:
     p.border_fill_color = None
     edges = [(_point(layout, a), _point(layout, b)) for a, b in EDGES[cell]]
     p.segment(
-        x0=[a[0] for a, _ in edges], y0=[a[1] for a, _ in edges],
-        x1=[b[0] for _, b in edges], y1=[b[1] for _, b in edges],
-        line_color=GREY, line_width=2,
-    )  # fmt: skip
+        x0=[a[0] for a, _ in edges],
+        y0=[a[1] for a, _ in edges],
+        x1=[b[0] for _, b in edges],
+        y1=[b[1] for _, b in edges],
+        line_color=GREY,
+        line_width=2,
+    )
     ops = OPERATIONS[cell]
-    p.scatter(x=[o[0] for o in ops], y=[o[1] for o in ops], size=26, fill_color="white",
-              line_color=GREY, line_width=2)  # fmt: skip
-    p.text(x=[o[0] for o in ops], y=[o[1] for o in ops], text=[o[2] for o in ops],
-           text_align="center", text_baseline="middle", text_font_size="11px",
-           text_color=INK)  # fmt: skip
+    p.scatter(
+        x=[o[0] for o in ops],
+        y=[o[1] for o in ops],
+        size=26,
+        fill_color="white",
+        line_color=GREY,
+        line_width=2,
+    )
+    p.text(
+        x=[o[0] for o in ops],
+        y=[o[1] for o in ops],
+        text=[o[2] for o in ops],
+        text_align="center",
+        text_baseline="middle",
+        text_font_size="11px",
+        text_color=INK,
+    )
     boxes = ColumnDataSource(name="cell_boxes", data=box_data(cell, {}, None, 0))
-    p.rect(x="x", y="y", width=BOX_W, height=BOX_H, source=boxes, fill_color="fill",
-           line_color="line", line_width="line_width", fill_alpha=0.95)  # fmt: skip
-    p.text(x="x", y="y", text="label", source=boxes, text_align="center",
-           text_baseline="bottom", y_offset=-4, text_font_size="11px",
-           text_color="text_color")  # fmt: skip
-    p.text(x="x", y="y", text="value", source=boxes, text_align="center",
-           text_baseline="top", y_offset=4, text_font_size="15px", text_font_style="bold",
-           text_color="text_color")  # fmt: skip
+    p.rect(
+        x="x",
+        y="y",
+        width=BOX_W,
+        height=BOX_H,
+        source=boxes,
+        fill_color="fill",
+        line_color="line",
+        line_width="line_width",
+        fill_alpha=0.95,
+    )
+    p.text(
+        x="x",
+        y="y",
+        text="label",
+        source=boxes,
+        text_align="center",
+        text_baseline="bottom",
+        y_offset=-4,
+        text_font_size="11px",
+        text_color="text_color",
+    )
+    p.text(
+        x="x",
+        y="y",
+        text="value",
+        source=boxes,
+        text_align="center",
+        text_baseline="top",
+        y_offset=4,
+        text_font_size="15px",
+        text_font_style="bold",
+        text_color="text_color",
+    )
     return p
 
 
@@ -126,14 +192,12 @@ def box_data(
 ) -> dict[str, list[Any]]:
     """Columns of the ``cell_boxes`` source: one row per quantity of the cell."""
     layout = LAYOUTS[cell]
-    data: dict[str, list[Any]] = {k: [] for k in
-        ("name", "x", "y", "label", "value", "fill", "line", "line_width", "text_color")}  # fmt: skip
+    columns = ("name", "x", "y", "label", "value", "fill", "line", "line_width", "text_color")
+    data: dict[str, list[Any]] = {k: [] for k in columns}
     for name, (x, y, label) in layout.items():
         vector = values.get(name)
         shown = vector is not None
-        number = None
-        if shown:
-            number = vector[min(unit, len(vector) - 1)]
+        number = None if vector is None else vector[min(unit, len(vector) - 1)]
         is_current = name == current or (current == "x" and name in ("h_prev", "c_prev"))
         data["name"].append(name)
         data["x"].append(x)
@@ -151,8 +215,8 @@ def heatmap_figure(cell: str, hidden: int) -> Any:
     rows = HEAT_ROWS[cell]
     p = figure(
         name="fig_heatmap",
-        x_range=(-0.5, hidden - 0.5),
-        y_range=list(reversed(rows)),
+        x_range=Range1d(start=-0.5, end=hidden - 0.5),
+        y_range=FactorRange(factors=list(reversed(rows))),
         height=40 + 26 * len(rows),
         sizing_mode="stretch_width",
         tools="",
@@ -165,9 +229,17 @@ def heatmap_figure(cell: str, hidden: int) -> Any:
     p.border_fill_color = None
     mapper = LinearColorMapper(palette=DIVERGING, low=-1, high=1)
     cells = ColumnDataSource(name="cell_heatmap", data=heatmap_data(cell, hidden, {}, 0))
-    r = p.rect(x="unit", y="row", width=0.94, height=0.9, source=cells,
-               fill_color={"field": "value", "transform": mapper}, fill_alpha="alpha",
-               line_color="outline", line_width=2)  # fmt: skip
+    r = p.rect(
+        x="unit",
+        y="row",
+        width=0.94,
+        height=0.9,
+        source=cells,
+        fill_color={"field": "value", "transform": mapper},
+        fill_alpha="alpha",
+        line_color="outline",
+        line_width=2,
+    )
     p.add_tools(HoverTool(renderers=[r], tooltips=[("", "@row[@unit] = @text")]))
     return p
 
@@ -176,7 +248,9 @@ def heatmap_data(
     cell: str, hidden: int, values: dict[str, list[float | None]], unit: int
 ) -> dict[str, list[Any]]:
     """Columns of the ``cell_heatmap`` source: one rect per (quantity, unit)."""
-    data: dict[str, list[Any]] = {k: [] for k in ("row", "unit", "value", "alpha", "text", "outline")}
+    data: dict[str, list[Any]] = {
+        k: [] for k in ("row", "unit", "value", "alpha", "text", "outline")
+    }
     for row in HEAT_ROWS[cell]:
         vector = values.get(row)
         for k in range(hidden):

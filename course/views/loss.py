@@ -25,8 +25,16 @@ def loss_figure() -> Any:
     p.line("epoch", "loss", source=source, line_color=BLUE, line_width=2)
     p.scatter("epoch", "loss", source=source, size=4, fill_color=BLUE, line_color=BLUE)
     hint = ColumnDataSource(name="loss_hint", data=hint_data([]))
-    p.text("epoch", "loss", text="text", source=hint, text_align="center",
-           text_baseline="middle", text_color=GREY, text_font_size="13px")  # fmt: skip
+    p.text(
+        "epoch",
+        "loss",
+        text="text",
+        source=hint,
+        text_align="center",
+        text_baseline="middle",
+        text_color=GREY,
+        text_font_size="13px",
+    )
     p.background_fill_color = None
     p.border_fill_color = None
     return p

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from bokeh.models import ColumnDataSource, Legend
+from bokeh.models import ColumnDataSource, Range1d
+from bokeh.models.annotations import Legend, LegendItem
 from bokeh.plotting import figure
 
 from course.views.palette import BLUE, GREY, INK, ORANGE, PURPLE
@@ -20,32 +21,58 @@ def sequence_figure() -> Any:
         tools="",
         toolbar_location=None,
         x_axis_label="x",
-        y_range=(-1.6, 1.6),
+        y_range=Range1d(start=-1.6, end=1.6),
     )
     src = {name: ColumnDataSource(name=name) for name in SOURCES}
     src["seq_window"].data = {"left": [], "right": [], "bottom": [], "top": []}
     src["seq_error"].data = {"x": [], "y0": [], "y1": []}
     for name in ("seq_input", "seq_target", "seq_prediction", "seq_cursor"):
         src[name].data = {"x": [], "y": []}
-    window = p.quad(left="left", right="right", bottom="bottom", top="top",
-                    source=src["seq_window"], fill_color=GREY, fill_alpha=0.15, line_color=None)  # fmt: skip
-    target = p.line("x", "y", source=src["seq_target"], line_color=INK, line_dash="dashed",
-                    line_width=1.5)  # fmt: skip
-    errors = p.segment(x0="x", y0="y0", x1="x", y1="y1", source=src["seq_error"],
-                       line_color=PURPLE, line_width=2, line_alpha=0.9)  # fmt: skip
+    window = p.quad(
+        left="left",
+        right="right",
+        bottom="bottom",
+        top="top",
+        source=src["seq_window"],
+        fill_color=GREY,
+        fill_alpha=0.15,
+        line_color=None,
+    )
+    target = p.line(
+        "x", "y", source=src["seq_target"], line_color=INK, line_dash="dashed", line_width=1.5
+    )
+    errors = p.segment(
+        x0="x",
+        y0="y0",
+        x1="x",
+        y1="y1",
+        source=src["seq_error"],
+        line_color=PURPLE,
+        line_width=2,
+        line_alpha=0.9,
+    )
     prediction = p.line("x", "y", source=src["seq_prediction"], line_color=ORANGE, line_width=3)
     inputs = p.scatter("x", "y", source=src["seq_input"], size=7, fill_color=BLUE, line_color=BLUE)
-    cursor = p.scatter("x", "y", source=src["seq_cursor"], size=16, marker="circle",
-                       fill_color=None, line_color=INK, line_width=2.5)  # fmt: skip
+    cursor = p.scatter(
+        "x",
+        "y",
+        source=src["seq_cursor"],
+        size=16,
+        marker="circle",
+        fill_color=None,
+        line_color=INK,
+        line_width=2.5,
+    )
+    renderers: list[tuple[str, Any]] = [
+        ("input", inputs),
+        ("target", target),
+        ("prediction", prediction),
+        ("error", errors),
+        ("warm-up window", window),
+        ("current step", cursor),
+    ]
     legend = Legend(
-        items=[
-            ("input", [inputs]),
-            ("target", [target]),
-            ("prediction", [prediction]),
-            ("error", [errors]),
-            ("warm-up window", [window]),
-            ("current step", [cursor]),
-        ],
+        items=[LegendItem(label=label, renderers=[renderer]) for label, renderer in renderers],
         orientation="horizontal",
         location="center",
         label_text_font_size="11px",

@@ -60,7 +60,9 @@ def server() -> Iterator[str]:
         except OSError:
             if proc.poll() is not None or time.monotonic() > deadline:
                 proc.kill()
-                raise RuntimeError("the server did not start; see test-artifacts/server.log")
+                raise RuntimeError(
+                    "the server did not start; see test-artifacts/server.log"
+                ) from None
             time.sleep(0.2)
     yield url
     proc.terminate()
@@ -90,9 +92,9 @@ class PageWatch:
             self.problems.append(f"console error: {message.text}")
 
     def _request(self, url: str, origin: str) -> None:
-        if not (url.startswith(origin) or url.startswith(origin.replace("http", "ws"))):
-            if not url.startswith(("data:", "blob:")):
-                self.problems.append(f"request to another host: {url}")
+        ours = (origin, origin.replace("http", "ws"), "data:", "blob:")
+        if not url.startswith(ours):
+            self.problems.append(f"request to another host: {url}")
 
 
 @pytest.fixture
