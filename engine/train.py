@@ -86,6 +86,25 @@ def _all_finite(tree: Any) -> Array:
     return jnp.all(jnp.stack([jnp.all(jnp.isfinite(leaf)) for leaf in leaves]))
 
 
+def apply_update(
+    params: Any,
+    opt_state: Any,
+    grads: Any,
+    loss: Array,
+    transform: optax.GradientTransformation,
+    learning_rate: Array,
+) -> tuple[Any, Any, Array]:
+    """One clipped, scaled update θ ← θ − η·transform(clip(g)), skipped when anything
+    is non-finite. Returns (params, opt_state, skipped). Every task's epoch uses this."""
+    clip = optax.clip_by_global_norm(MAX_NORM)
+    grads, _ = clip.update(grads, clip.init(params))
+    updates, new_opt_state = transform.update(grads, opt_state, params)
+    new_params = jax.tree_util.tree_map(lambda p, u: p - learning_rate * u, params, updates)
+    ok = jnp.isfinite(loss) & _all_finite(grads) & _all_finite(new_params)
+    keep = partial(jax.tree_util.tree_map, lambda new, old: jnp.where(ok, new, old))
+    return keep(new_params, params), keep(new_opt_state, opt_state), ~ok
+
+
 @partial(jax.jit, static_argnames=("config", "spec"))
 def train_epoch(
     params: ModelParams,
@@ -104,17 +123,14 @@ def train_epoch(
     xs = xs.reshape(spec.batches, spec.batch_size, spec.window, 1)  # (N, B, T, 1)
     ys = ys.reshape(spec.batches, spec.batch_size, spec.window, 1)
     transform = make_transform(spec.optimizer)
-    clip = optax.clip_by_global_norm(MAX_NORM)
 
     def update(carry: tuple[ModelParams, Any], batch: tuple[Array, Array]) -> tuple[Any, Any]:
         params, opt_state = carry
         loss, grads = jax.value_and_grad(partial(batch_loss, config))(params, *batch)
-        grads, _ = clip.update(grads, clip.init(params))
-        updates, new_opt_state = transform.update(grads, opt_state, params)
-        new_params = jax.tree_util.tree_map(lambda p, u: p - learning_rate * u, params, updates)
-        ok = jnp.isfinite(loss) & _all_finite(grads) & _all_finite(new_params)
-        keep = partial(jax.tree_util.tree_map, lambda new, old: jnp.where(ok, new, old))
-        return (keep(new_params, params), keep(new_opt_state, opt_state)), (loss, ~ok)
+        params, opt_state, skipped = apply_update(
+            params, opt_state, grads, loss, transform, learning_rate
+        )
+        return (params, opt_state), (loss, skipped)
 
     (params, opt_state), (losses, skipped) = jax.lax.scan(update, (params, opt_state), (xs, ys))
     return params, opt_state, key, EpochMetrics(loss=jnp.mean(losses), skipped=jnp.sum(skipped))
