@@ -3,6 +3,7 @@ option fails loudly (a ``LessonError``) instead of leaving raw text behind."""
 
 from __future__ import annotations
 
+import re
 import xml.etree.ElementTree as etree
 from typing import Any
 
@@ -12,6 +13,9 @@ from pymdownx.blocks.block import Block, type_any
 
 from course.labs import BLOCK_FIELDS, LabSpec, parse_block
 from course.validation import PayloadError
+
+
+LAB_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
 class LessonError(ValueError):
@@ -33,8 +37,8 @@ class LabBlock(Block):
 
     def on_validate(self, parent: etree.Element) -> bool:
         lab_id = (self.argument or "").strip()
-        if not lab_id.replace("-", "").isalnum():
-            raise LessonError(f"lab id {lab_id!r} must be letters, digits and dashes")
+        if not LAB_ID.fullmatch(lab_id):
+            raise LessonError(f"lab id {lab_id!r} must be 1–64 ASCII letters, digits and dashes")
         given = {k: v for k, v in self.options.items() if k != "attrs" and v is not None}
         try:
             spec = parse_block(lab_id, given)

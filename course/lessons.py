@@ -87,6 +87,27 @@ def render_markdown(text: str) -> tuple[str, dict[str, LabSpec]]:
     return clean, labs
 
 
+def _check_front_matter(name: str, meta: Any) -> None:
+    if not isinstance(meta, dict):
+        raise LessonError(f"{name}: front matter must be a mapping")
+    missing, unknown = REQUIRED - set(meta), set(meta) - REQUIRED - OPTIONAL
+    if missing or unknown:
+        raise LessonError(f"{name}: missing {sorted(missing)}, unknown {sorted(unknown)}")
+    if meta["module"] not in MODULES or isinstance(meta["module"], bool):
+        raise LessonError(f"{name}: module must be one of {sorted(MODULES)}")
+    for key in ("order", "minutes"):
+        if not isinstance(meta[key], int) or isinstance(meta[key], bool) or meta[key] < 0:
+            raise LessonError(f"{name}: {key} must be a whole number")
+    for key in ("id", "title"):
+        if not isinstance(meta[key], str) or not meta[key].strip():
+            raise LessonError(f"{name}: {key} must be a non-empty string")
+    objectives = meta["objectives"]
+    if not isinstance(objectives, list) or not objectives:
+        raise LessonError(f"{name}: objectives must be a non-empty list")
+    if not all(isinstance(o, str) and o.strip() for o in objectives):
+        raise LessonError(f"{name}: every objective must be a non-empty string")
+
+
 def load_lesson(path: Path) -> Lesson:
     match = FILE_NAME.match(path.name)
     if not match:
@@ -95,14 +116,11 @@ def load_lesson(path: Path) -> Lesson:
     front = FRONT_MATTER.match(text)
     if not front:
         raise LessonError(f"{path.name}: missing YAML front matter between --- lines")
-    meta = yaml.safe_load(front.group(1)) or {}
-    if not isinstance(meta, dict):
-        raise LessonError(f"{path.name}: front matter must be a mapping")
-    missing, unknown = REQUIRED - set(meta), set(meta) - REQUIRED - OPTIONAL
-    if missing or unknown:
-        raise LessonError(f"{path.name}: missing {sorted(missing)}, unknown {sorted(unknown)}")
-    if meta["module"] not in MODULES:
-        raise LessonError(f"{path.name}: module must be one of {sorted(MODULES)}")
+    try:
+        meta = yaml.safe_load(front.group(1)) or {}
+    except yaml.YAMLError as error:
+        raise LessonError(f"{path.name}: front matter is not valid YAML: {error}") from None
+    _check_front_matter(path.name, meta)
     try:
         html, labs = render_markdown(text[front.end() :])
     except LessonError as error:
@@ -111,10 +129,10 @@ def load_lesson(path: Path) -> Lesson:
         slug=match.group(2),
         id=str(meta["id"]),
         title=str(meta["title"]),
-        module=int(meta["module"]),
-        order=int(meta["order"]),
-        minutes=int(meta["minutes"]),
-        objectives=tuple(str(o) for o in meta["objectives"]),
+        module=meta["module"],
+        order=meta["order"],
+        minutes=meta["minutes"],
+        objectives=tuple(meta["objectives"]),
         summary=str(meta.get("summary", "")),
         html=html,
         labs=labs,

@@ -310,7 +310,7 @@ def test_bad_payload_is_refused_and_changes_nothing(lab_client, event, payload, 
     assert pushed(lab_client) == []
 
 
-def test_step_before_open_is_refused(lab_client, spec):
+def test_step_before_open_is_refused(lab_client):
     ack = ask(lab_client, "step", {"lab": LAB})
     assert ack["ok"] is False
     assert ack["error"]["field"] == "lab"
