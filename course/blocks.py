@@ -14,7 +14,6 @@ from pymdownx.blocks.block import Block, type_any
 from course.labs import BLOCK_FIELDS, LabSpec, parse_block
 from course.validation import PayloadError
 
-
 LAB_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 
 
