@@ -1,17 +1,23 @@
 """The stepper: the one stateful object of the engine.
 
-A ``Lab`` owns a model, its optimiser state and PRNG key, and a cursor. It
-advances by a granularity:
+A ``Lab`` owns a model, its optimiser state and PRNG key, and a cursor that walks
+the phases of one training step on the displayed window:
 
-- ``compute``: one operation inside one cell (layer input, then each gate, the
-  cell update, the output), in time-major order t = 0…T−1, layer 1…L;
-- ``timestep``: to the end of the current (or next) time step, all layers done;
-- ``epoch``: train one epoch, then start over at the first compute step.
+- ``forward``: per time step t = 0…T−1 and layer 1…L, the compute steps of the
+  cell (layer input, each gate, the cell update, the output);
+- ``validate``: the predictions against the targets, the error per point;
+- ``backward``: per time step T−1…0 and layer L…1, the gradient ∂L/∂h_t (and
+  ∂L/∂c_t), then the gradient reaching each gate;
+- ``update``: per layer, then the readout, the weight change ΔW the optimiser
+  makes; stepping past it applies the change and starts the next forward pass.
 
-After the forward phase comes ``validate`` (prediction against target, the
-error per point), then the cursor wraps to the start. Every frame is read from
-one jitted run of the whole window copied to the host, so stepping and running
-give the same numbers. Frames are plain dicts of finite floats.
+Granularities: ``compute`` (one position), ``timestep`` (to the end of the
+current or next time step; a whole phase for validate and update), ``epoch``
+(train one epoch on fresh windows, then back to the first position).
+
+Every frame is read from one jitted run (and one jitted backward pass) of the
+whole window copied to the host, so stepping and running give the same numbers.
+Frames are plain dicts of finite floats.
 """
 
 from __future__ import annotations
@@ -25,12 +31,14 @@ import jax
 import jax.numpy as jnp
 import numpy as np
 
+from engine.backward import BACKWARD_STEPS, WindowGradients, gate_gradients, window_gradients
+from engine.backward import weight_update as _weight_update
 from engine.data import FUNCTIONS, positions
 from engine.model import ModelConfig, ModelParams, continue_sequence, init_params, run
 from engine.train import TrainSpec, init_opt_state, train_epoch
 
 GRANULARITIES = ("compute", "timestep", "epoch")
-PHASES = ("forward", "validate")
+PHASES = ("forward", "validate", "backward", "update")
 
 
 @dataclass(frozen=True)
@@ -73,9 +81,19 @@ def _run_window(
     return ys, traces, continue_sequence(config, params, carries, ys[-1], n_continue)
 
 
-def _wire(values: np.ndarray) -> list[float | None]:
+def _wire(values: Any) -> list[float | None]:
     """Plain floats; a non-finite entry becomes None (never NaN on the wire)."""
     return [float(v) if math.isfinite(v) else None for v in np.asarray(values, np.float64).ravel()]
+
+
+def _wire_matrix(values: Any) -> list[list[float | None]]:
+    matrix = np.atleast_2d(np.asarray(values, np.float64))
+    return [_wire(row) for row in matrix]
+
+
+def _norm(values: Any) -> float | None:
+    n = float(np.linalg.norm(np.asarray(values, np.float64)))
+    return n if math.isfinite(n) else None
 
 
 class Lab:
@@ -93,6 +111,7 @@ class Lab:
         self.opt_state = init_opt_state(cfg.train, self.params)
         self.key = jax.random.key(cfg.seed)
         self.epoch = 0
+        self.updates = 0  # single-window updates applied by stepping through `update`
         self.losses: list[float] = []
         self.status = "ok"
         self.position = 0
@@ -120,8 +139,38 @@ class Lab:
         n = T + cfg.continuation
         self._targets = np.asarray(data.fn(positions(data, cfg.start + data.dx, n)), np.float32)
         self._sequence = self._build_sequence()
+        self._grads: WindowGradients | None = None
+        self._pending: tuple[ModelParams, Any, bool] | None = None
         if not all(np.all(np.isfinite(a)) for a in jax.tree_util.tree_leaves(self.trace)):
             self.status = "diverged"
+
+    def gradients(self) -> WindowGradients:
+        """The backward pass over the window (computed once per set of weights)."""
+        if self._grads is None:
+            T = self.config.train.window
+            self._grads = window_gradients(
+                self.config.model, self.params, self.trace.xs, self._targets[:T]
+            )
+        return self._grads
+
+    def pending_update(self) -> tuple[ModelParams, Any, bool]:
+        """(new params, new optimiser state, skipped) that stepping past `update` applies."""
+        if self._pending is None:
+            cfg = self.config
+            self._pending = _weight_update(
+                self.params, self.opt_state, self.gradients(), cfg.learning_rate,
+                cfg.train.optimizer,
+            )  # fmt: skip
+        return self._pending
+
+    def _apply_update(self) -> None:
+        params, opt_state, skipped = self.pending_update()
+        if skipped:
+            self.status = "diverged"
+            return
+        self.params, self.opt_state = params, opt_state
+        self.updates += 1
+        self._refresh_trace()
 
     # -- cursor --------------------------------------------------------------
     @property
@@ -129,41 +178,102 @@ class Lab:
         return self.config.model.steps
 
     @property
+    def backward_steps(self) -> tuple[str, ...]:
+        return BACKWARD_STEPS[self.config.model.cell]
+
+    @property
     def forward_positions(self) -> int:
         cfg = self.config
         return cfg.train.window * cfg.model.layers * len(self.steps)
 
+    def _phase_sizes(self) -> list[tuple[str, int]]:
+        cfg = self.config
+        T, L = cfg.train.window, cfg.model.layers
+        return [
+            ("forward", self.forward_positions),
+            ("validate", 1),
+            ("backward", T * L * len(self.backward_steps)),
+            ("update", L + 1),
+        ]
+
+    @property
+    def total_positions(self) -> int:
+        return sum(size for _, size in self._phase_sizes())
+
+    def phase_start(self, phase: str) -> int:
+        start = 0
+        for name, size in self._phase_sizes():
+            if name == phase:
+                return start
+            start += size
+        raise ValueError(f"phase must be one of {PHASES}")
+
     def locate(self, position: int) -> tuple[str, int | None, int | None, int | None]:
         """(phase, t, layer, step index) of a flat cursor position."""
-        if position >= self.forward_positions:
-            return "validate", None, None, None
-        per_t = self.config.model.layers * len(self.steps)
-        t, rest = divmod(position, per_t)
-        layer, step = divmod(rest, len(self.steps))
-        return "forward", t, layer, step
+        L = self.config.model.layers
+        T = self.config.train.window
+        phase = "update"
+        for name, size in self._phase_sizes():
+            if position < size:
+                phase = name
+                break
+            position -= size
+        if phase == "forward":
+            t, rest = divmod(position, L * len(self.steps))
+            layer, step = divmod(rest, len(self.steps))
+            return phase, t, layer, step
+        if phase == "backward":
+            k, rest = divmod(position, L * len(self.backward_steps))
+            layer, step = divmod(rest, len(self.backward_steps))
+            return phase, T - 1 - k, L - 1 - layer, step
+        if phase == "update":
+            return phase, None, position, 0  # layer L is the readout
+        return phase, None, None, None
 
     def advance(self, granularity: str = "compute") -> dict[str, Any]:
         """Move the cursor by one ``granularity`` and return the new frame."""
         if granularity not in GRANULARITIES:
             raise ValueError(f"granularity must be one of {GRANULARITIES}")
-        total = self.forward_positions + 1
         if granularity == "epoch":
             self.train(1)
-        elif granularity == "compute":
-            self.position = (self.position + 1) % total
+            return self.frame()
+        total = self.total_positions
+        if granularity == "compute":
+            target = self.position + 1
         else:
-            self.position = next(
-                p % total
-                for p in range(self.position + 1, self.position + total + 1)
+            target = next(
+                p for p in range(self.position + 1, self.position + total + 1)
                 if self._ends_timestep(p % total)
-            )
+            )  # fmt: skip
+        if target >= total:  # stepped past `update`: the weights change
+            self._apply_update()
+        self.position = target % total
+        return self.frame()
+
+    def jump(self, phase: str, t: int | None = None) -> dict[str, Any]:
+        """Put the cursor at the start of ``phase`` (and of time step ``t`` there)."""
+        position = self.phase_start(phase)
+        if t is not None:
+            T, L = self.config.train.window, self.config.model.layers
+            if phase not in ("forward", "backward") or not 0 <= t < T:
+                raise ValueError(f"t must be between 0 and {T - 1} in forward or backward")
+            if phase == "forward":
+                position += t * L * len(self.steps)
+            else:
+                position += (T - 1 - t) * L * len(self.backward_steps)
+        self.position = position
         return self.frame()
 
     def _ends_timestep(self, position: int) -> bool:
         phase, _, layer, step = self.locate(position)
-        if phase != "forward":
-            return True
-        return layer == self.config.model.layers - 1 and step == len(self.steps) - 1
+        L = self.config.model.layers
+        if phase == "forward":
+            return layer == L - 1 and step == len(self.steps) - 1
+        if phase == "backward":
+            return layer == 0 and step == len(self.backward_steps) - 1
+        if phase == "update":
+            return layer == L
+        return True
 
     def train(self, epochs: int = 1) -> list[float]:
         """Train ``epochs`` epochs; the cursor returns to the first compute step."""
@@ -192,33 +302,66 @@ class Lab:
         phase, t, layer, step = self.locate(self.position)
         base = {
             "epoch": self.epoch,
+            "updates": self.updates,
             "phase": phase,
             "status": self.status,
             "loss": self.losses[-1] if self.losses else None,
             "position": self.position,
-            "positions": self.forward_positions + 1,
-            "steps": list(self.steps),
-        }
-        if phase == "validate":
-            target = self.targets()[: self.config.train.window]
-            error = self.trace.ys[:, 0] - target
-            mse = float(np.mean(error**2))
-            return base | {
-                "t": None,
-                "layer": None,
-                "step": None,
-                "error": _wire(error),
-                "mse": mse if math.isfinite(mse) else None,
-            }
-        assert t is not None and layer is not None and step is not None
-        return base | {
+            "positions": self.total_positions,
+            "steps": list(self.steps if phase == "forward" else self.backward_steps),
             "t": t,
             "layer": layer,
-            "step": self.steps[step],
-            "step_index": step,
-            "values": self.cell_values(t, layer, step),
-            "prediction": _wire(self.trace.ys[t])[0],
-            "target": _wire(self.targets()[t : t + 1])[0],
+            "step": None,
+        }
+        if phase == "forward":
+            assert t is not None and layer is not None and step is not None
+            return base | {
+                "step": self.steps[step],
+                "step_index": step,
+                "values": self.cell_values(t, layer, step),
+                "prediction": _wire(self.trace.ys[t])[0],
+                "target": _wire(self._targets[t : t + 1])[0],
+            }
+        if phase == "validate":
+            error = self.trace.ys[:, 0] - self._targets[: self.config.train.window]
+            mse = float(np.mean(np.asarray(error, np.float64) ** 2))
+            return base | {"error": _wire(error), "mse": mse if math.isfinite(mse) else None}
+        if phase == "backward":
+            assert t is not None and layer is not None and step is not None
+            grads = self.gradients()
+            names = self.backward_steps[: step + 1]
+            values = gate_gradients(
+                self.config.model, self.params.layers[layer], self.trace.traces[layer],
+                grads, layer, t,
+            )  # fmt: skip
+            return base | {
+                "step": self.backward_steps[step],
+                "step_index": step,
+                "values": {name: _wire(values[name]) for name in names},
+                "grad_norms": [[_norm(v) for v in row] for row in grads.dh],
+                "window_loss": grads.loss if math.isfinite(grads.loss) else None,
+            }
+        assert layer is not None
+        return base | self._update_frame(layer)
+
+    def _update_frame(self, layer: int) -> dict[str, Any]:
+        new_params, _, skipped = self.pending_update()
+        if layer < self.config.model.layers:
+            old, new = self.params.layers[layer], new_params.layers[layer]
+            names = old._fields
+            pairs = [(name, getattr(old, name), getattr(new, name)) for name in names]
+        else:
+            pairs = [
+                ("W_y", self.params.W_y, new_params.W_y),
+                ("b_y", self.params.b_y, new_params.b_y),
+            ]
+        deltas = {name: np.asarray(b) - np.asarray(a) for name, a, b in pairs}
+        return {
+            "step": "readout" if layer == self.config.model.layers else "update",
+            "delta": {name: _wire_matrix(d) for name, d in deltas.items()},
+            "delta_norms": {name: _norm(d) for name, d in deltas.items()},
+            "skipped": skipped,
+            "learning_rate": self.config.learning_rate,
         }
 
     def cell_values(self, t: int, layer: int, upto: int) -> dict[str, list[float | None]]:

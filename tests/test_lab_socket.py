@@ -126,7 +126,7 @@ def test_timestep_runs_every_layer_of_a_time_step(lab_client):
     assert [(f["t"], f["layer"], f["step"]) for f in frames] == [(0, 2, "h"), (1, 2, "h")]
 
 
-def test_after_the_window_comes_validation_then_the_first_step_again(lab_client):
+def test_after_the_window_comes_validation_then_the_backward_pass(lab_client):
     window = open_lab(lab_client)["info"]["window"]
     for _ in range(window):
         frame = step(lab_client, "timestep")["frame"]
@@ -138,7 +138,7 @@ def test_after_the_window_comes_validation_then_the_first_step_again(lab_client)
     assert frame["mse"] == pytest.approx(sum(e * e for e in frame["error"]) / window)
     assert ack["explain"].startswith("Validation")
     frame = step(lab_client, "timestep")["frame"]
-    assert (frame["phase"], frame["t"]) == ("forward", 0)
+    assert (frame["phase"], frame["t"], frame["layer"]) == ("backward", window - 1, 0)
 
 
 # -- training, reset, unit --------------------------------------------------------------

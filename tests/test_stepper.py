@@ -38,8 +38,8 @@ SMALL = ("rnn", "rnn-relu", "lstm", "gru")
 
 
 def walk(lab: Lab) -> list[dict]:
-    """Every frame of one pass: the current one, then one compute step at a time until wrap."""
-    return [lab.frame()] + [lab.advance("compute") for _ in range(lab.forward_positions + 1)]
+    """Every frame of the forward pass, one compute step at a time, then the validate frame."""
+    return [lab.frame()] + [lab.advance("compute") for _ in range(lab.forward_positions)]
 
 
 def manual_values(lab: Lab) -> tuple[dict, dict]:
@@ -121,12 +121,12 @@ def test_compute_steps_give_the_numbers_of_the_run(name):
     steps = lab.steps
     engine_vals, ref_vals = manual_values(lab)
     frames = walk(lab)
-    forward = [f for f in frames[:-2] if f["phase"] == "forward"]
+    forward = [f for f in frames if f["phase"] == "forward"]
     # time-major order: t, then layer, then the cell's steps in lab.steps order
     order = [(t, l, s) for t in range(T) for l in range(model.layers) for s in range(len(steps))]
     assert [(f["t"], f["layer"], f["step_index"]) for f in forward] == order
-    assert [f["position"] for f in frames] == [*range(lab.forward_positions + 1), 0]
-    assert frames[-2]["phase"] == "validate" and frames[-1] == frames[0]
+    assert [f["position"] for f in frames] == list(range(lab.forward_positions + 1))
+    assert frames[-1]["phase"] == "validate" and len(forward) == len(frames) - 1
     for f in forward:
         t, l, s = f["t"], f["layer"], f["step_index"]
         assert f["step"] == steps[s] and f["steps"] == list(steps)
@@ -151,14 +151,16 @@ def test_steps_are_input_then_trace_fields_ending_in_output(cell):
 
 
 @pytest.mark.parametrize("name", ("lstm", "gru"))
-def test_timestep_lands_on_last_layer_last_step_then_validate_then_wraps(name):
+def test_timestep_lands_on_last_layer_last_step_then_validate_then_backward(name):
     lab = Lab(CONFIGS[name])
     T, L, last = lab.config.train.window, lab.config.model.layers, lab.steps[-1]
     frames = [lab.advance("timestep") for _ in range(T + 2)]
     for t, f in enumerate(frames[:T]):
         assert (f["phase"], f["t"], f["layer"], f["step"]) == ("forward", t, L - 1, last)
     assert frames[T]["phase"] == "validate"
-    assert (frames[T + 1]["t"], frames[T + 1]["layer"], frames[T + 1]["step"]) == (0, L - 1, last)
+    back = frames[T + 1]  # backward runs t = T−1…0 and layer L…1: a time step ends at layer 1
+    assert (back["phase"], back["t"], back["layer"]) == ("backward", T - 1, 0)
+    assert back["step"] == lab.backward_steps[-1]
 
 
 def test_timestep_from_mid_cell_finishes_that_timestep():
@@ -218,7 +220,7 @@ def test_validate_error_is_prediction_minus_target(name):
     lab = Lab(CONFIGS[name])
     lab.train(1)
     frames = walk(lab)
-    validate = frames[-2]
+    validate = frames[-1]
     T = lab.config.train.window
     data_fn = np.sin  # sine dataset: target_t = sin(x_{t+1}), x_t = start + t·dx
     dx = 0.2

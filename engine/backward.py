@@ -1,0 +1,157 @@
+"""Backpropagation through time on the displayed window, and the weight update.
+
+The window's loss is the mean squared next-point error, L = (1/T) Σ_t (ŷ_t − y_t)².
+``δh_t`` is the *total* gradient ∂L/∂h_t of a layer's output at time t: through the
+readout (top layer), through the layer above, and through h_{t+1}. JAX gives it by
+differentiating with respect to zero "taps" added to every h_t (and c_t), so it is
+the same number autodiff uses for the weight gradients.
+
+From δh_t and the trace, the gradient reaching each gate (∂L/∂gate value):
+
+LSTM, with the total δc_t = δc_t^{(from c_{t+1})} + δh_t ⊙ o ⊙ (1 − tanh² c_t):
+    δo = δh_t ⊙ tanh(c_t)    δf = δc_t ⊙ c_{t−1}    δi = δc_t ⊙ g    δg = δc_t ⊙ i
+GRU, h_t = (1 − z) ⊙ n + z ⊙ h_{t−1}:
+    δz = δh_t ⊙ (h_{t−1} − n)    δn = δh_t ⊙ (1 − z)    δr = δn ⊙ (1 − n²) ⊙ (W_hn h_{t−1} + b_hn)
+Vanilla, h_t = act(a):
+    δa = δh_t ⊙ act′(a)
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any, NamedTuple
+
+import jax
+import jax.numpy as jnp
+import numpy as np
+
+from engine.cells import LSTMState
+from engine.model import ModelConfig, ModelParams, cell_step, initial_carry
+from engine.train import apply_update, make_transform
+
+Array = jax.Array
+
+# Backward compute steps inside one cell, in the order the gradient reaches them.
+BACKWARD_STEPS: dict[str, tuple[str, ...]] = {
+    "lstm": ("dh", "dc", "do", "df", "di", "dg"),
+    "gru": ("dh", "dz", "dn", "dr"),
+    "rnn": ("dh", "da"),
+}
+
+
+class WindowGradients(NamedTuple):
+    """Host copies of one backward pass over the window."""
+
+    loss: float
+    grads: ModelParams  # ∂L/∂θ for every weight
+    dh: np.ndarray  # (L, T, H) total ∂L/∂h_t per layer
+    dc_future: np.ndarray  # (L, T, H) ∂L/∂c_t through c_{t+1} only (zeros unless LSTM)
+
+
+def _tapped_run(
+    config: ModelConfig, params: ModelParams, xs: Array, taps_h: Array, taps_c: Array
+) -> Array:
+    """``run`` with h_t ← h_t + e_h[t] and c_t ← c_t + e_c[t] after every cell: (T, O)."""
+
+    def step(carries: tuple[Any, ...], inputs: tuple[Array, Array, Array]) -> tuple[Any, Array]:
+        x, eh, ec = inputs  # eh, ec: (L, H)
+        new, inp = [], x
+        for layer, (layer_params, carry) in enumerate(zip(params.layers, carries, strict=True)):
+            carry, _ = cell_step(config, layer_params, carry, inp)
+            if config.cell == "lstm":
+                carry = LSTMState(h=carry.h + eh[layer], c=carry.c + ec[layer])
+                inp = carry.h
+            else:
+                carry = carry + eh[layer]
+                inp = carry
+            new.append(carry)
+        return tuple(new), params.W_y @ inp + params.b_y
+
+    _, ys = jax.lax.scan(step, initial_carry(config), (xs, taps_h, taps_c))
+    return ys
+
+
+@partial(jax.jit, static_argnames=("config",))
+def _gradients(
+    params: ModelParams, xs: Array, targets: Array, *, config: ModelConfig
+) -> tuple[Array, ModelParams, Array, Array]:
+    T = xs.shape[0]
+    zeros = jnp.zeros((T, config.layers, config.hidden), jnp.float32)
+
+    def loss_fn(params: ModelParams, eh: Array, ec: Array) -> Array:
+        ys = _tapped_run(config, params, xs, eh, ec)
+        return jnp.mean((ys[:, 0] - targets) ** 2)
+
+    loss, (gp, geh, gec) = jax.value_and_grad(loss_fn, argnums=(0, 1, 2))(params, zeros, zeros)
+    return loss, gp, jnp.swapaxes(geh, 0, 1), jnp.swapaxes(gec, 0, 1)
+
+
+def window_gradients(
+    config: ModelConfig, params: ModelParams, xs: np.ndarray, targets: np.ndarray
+) -> WindowGradients:
+    """One backward pass over the window ``xs`` (T, 1) against ``targets`` (T,)."""
+    loss, grads, dh, dc = jax.device_get(
+        _gradients(params, jnp.asarray(xs), jnp.asarray(targets), config=config)
+    )
+    if config.cell != "lstm":
+        dc = np.zeros_like(dc)
+    return WindowGradients(float(loss), grads, np.asarray(dh), np.asarray(dc))
+
+
+def gate_gradients(
+    config: ModelConfig,
+    layer_params: Any,
+    trace: Any,
+    grads: WindowGradients,
+    layer: int,
+    t: int,
+) -> dict[str, np.ndarray]:
+    """Every backward quantity of cell (t, layer), named as in BACKWARD_STEPS."""
+    H = config.hidden
+    dh = grads.dh[layer, t]
+    h_prev = trace.h[t - 1] if t else np.zeros(H, np.float32)
+    if config.cell == "lstm":
+        c, o, i, g = trace.c[t], trace.o[t], trace.i[t], trace.g[t]
+        c_prev = trace.c[t - 1] if t else np.zeros(H, np.float32)
+        dc = grads.dc_future[layer, t] + dh * o * (1.0 - np.tanh(c) ** 2)
+        return {"dh": dh, "dc": dc, "do": dh * np.tanh(c), "df": dc * c_prev,
+                "di": dc * g, "dg": dc * i}  # fmt: skip
+    if config.cell == "gru":
+        z, n = trace.z[t], trace.n[t]
+        W_hn = np.asarray(layer_params.W_h)[2 * H :]
+        b_hn = np.asarray(layer_params.b_h)[2 * H :]
+        dn = dh * (1.0 - z)
+        dr = dn * (1.0 - n**2) * (W_hn @ h_prev + b_hn)
+        return {"dh": dh, "dz": dh * (h_prev - n), "dn": dn, "dr": dr}
+    a, h = trace.a[t], trace.h[t]
+    slope = {"tanh": 1.0 - h**2, "relu": (a > 0).astype(np.float32), "sigmoid": h * (1.0 - h)}
+    return {"dh": dh, "da": dh * slope[config.activation]}
+
+
+@partial(jax.jit, static_argnames=("optimizer",))
+def _update(
+    params: ModelParams,
+    opt_state: Any,
+    grads: ModelParams,
+    loss: Array,
+    learning_rate: Array,
+    *,
+    optimizer: str,
+) -> tuple[ModelParams, Any, Array]:
+    return apply_update(params, opt_state, grads, loss, make_transform(optimizer), learning_rate)
+
+
+def weight_update(
+    params: ModelParams,
+    opt_state: Any,
+    grads: WindowGradients,
+    learning_rate: float,
+    optimizer: str,
+) -> tuple[ModelParams, Any, bool]:
+    """The optimiser's step on this window's gradient: (new params, new state, skipped)."""
+    lr = jnp.asarray(learning_rate, jnp.float32)
+    loss = jnp.asarray(grads.loss, jnp.float32)
+    new_params, new_state, skipped = _update(
+        params, opt_state, grads.grads, loss, lr, optimizer=optimizer
+    )
+    return new_params, new_state, bool(skipped)
