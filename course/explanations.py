@@ -42,6 +42,30 @@ STEPS = {
     },
 }
 
+BACKWARD = {
+    "dh": r"Backward pass: \(\partial L/\partial h_t\) is how much the loss would change if "
+    r"this output changed. It arrives from the prediction (top layer), from the layer above, "
+    r"and from time step \(t+1\).",
+    "dc": r"\(\partial L/\partial c_t\) adds what flows back from \(c_{t+1}\) (through "
+    r"\(f\)) and from \(h_t\) (through \(o \odot (1 - \tanh^2 c_t)\)).",
+    "do": r"Gradient reaching the output gate: \(\partial L/\partial o = \partial L/\partial "
+    r"h_t \odot \tanh(c_t)\).",
+    "df": r"Gradient reaching the forget gate: \(\partial L/\partial f = \partial L/\partial "
+    r"c_t \odot c_{t-1}\).",
+    "di": r"Gradient reaching the input gate: \(\partial L/\partial i = \partial L/\partial "
+    r"c_t \odot g\).",
+    "dg": r"Gradient reaching the candidate: \(\partial L/\partial g = \partial L/\partial c_t "
+    r"\odot i\).",
+    "dz": r"Gradient reaching the update gate: \(\partial L/\partial z = \partial L/\partial "
+    r"h_t \odot (h_{t-1} - n)\).",
+    "dn": r"Gradient reaching the candidate: \(\partial L/\partial n = \partial L/\partial h_t "
+    r"\odot (1 - z)\).",
+    "dr": r"Gradient reaching the reset gate: \(\partial L/\partial r = \partial L/\partial n "
+    r"\odot (1 - n^2) \odot (W_{hn} h_{t-1} + b_{hn})\).",
+    "da": r"Gradient reaching the pre-activation: \(\partial L/\partial a = \partial L/\partial "
+    r"h_t \odot \mathrm{act}'(a)\).",
+}
+
 VALIDATE = (
     "Validation: each prediction over the warm-up window is compared with the true next "
     "value. The vertical bars are the errors; their mean square is the error of this pass."
@@ -49,6 +73,25 @@ VALIDATE = (
 
 
 def explain(cell: str, frame: dict[str, Any]) -> str:
-    if frame["phase"] == "validate":
+    phase = frame["phase"]
+    if phase == "validate":
         return VALIDATE
+    if phase == "backward":
+        return BACKWARD.get(frame["step"], "")
+    if phase == "update":
+        return _update(frame)
     return STEPS[cell].get(frame["step"], "")
+
+
+def _update(frame: dict[str, Any]) -> str:
+    if frame.get("skipped"):
+        return "Update skipped: the gradient was not finite. Reset, or lower the learning rate."
+    where = "the readout" if frame["step"] == "readout" else f"layer {frame['layer'] + 1}"
+    sizes = ", ".join(
+        f"‖Δ{name}‖ = {norm:.3g}" for name, norm in frame["delta_norms"].items() if norm is not None
+    )
+    return (
+        f"Update of {where}: the optimiser turns this window's gradient into weight changes "
+        f"({sizes}). After the last one, the next step applies them all and runs the forward "
+        "pass again with the new weights."
+    )

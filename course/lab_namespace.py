@@ -10,6 +10,7 @@ Client events (each answered through its ack, ``{"ok": true, ...}`` or
     reset   {lab}                         fresh weights from the seed
     train   {lab, epochs}                 train whole epochs now
     select  {lab, unit}                   which unit the cell diagram shows
+    jump    {lab, phase, t?}              to the start of a phase (and time step)
 
 Handlers validate, then act; a bad payload changes nothing.
 """
@@ -30,6 +31,7 @@ from course.explanations import explain
 from course.labs import LabSpec, with_overrides
 from course.validation import Field, PayloadError, validate
 from engine import GRANULARITIES, Lab
+from engine.stepper import PHASES
 
 log = logging.getLogger(__name__)
 
@@ -47,6 +49,11 @@ SCHEMAS: dict[str, dict[str, Field]] = {
         "speed": Field(float, default=1.0, minimum=0.25, maximum=8.0),
     },
     "pause": {"lab": LAB_ID},
+    "jump": {
+        "lab": LAB_ID,
+        "phase": Field(str, required=True, choices=PHASES),
+        "t": Field(int, minimum=0, maximum=63),
+    },
     "reset": {"lab": LAB_ID},
     "train": {"lab": LAB_ID, "epochs": Field(int, default=1, minimum=1, maximum=100)},
     "select": {"lab": LAB_ID, "unit": Field(int, required=True, minimum=0, maximum=63)},
@@ -163,6 +170,18 @@ class LabNamespace(Namespace):
         with session.lock:
             session.lab.advance(data["granularity"])
             return session.payload(full=data["granularity"] == "epoch")
+
+    @handler("jump")
+    def on_jump(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._session(data["lab"])
+        if data["t"] is not None and data["t"] >= session.lab.config.train.window:
+            raise PayloadError("out_of_range", "t must be inside the window", "t")
+        if data["t"] is not None and data["phase"] not in ("forward", "backward"):
+            raise PayloadError("bad_value", "t applies to the forward and backward phases", "t")
+        session.stop.set()
+        with session.lock:
+            session.lab.jump(data["phase"], data["t"])
+            return session.payload(full=False)
 
     @handler("train")
     def on_train(self, data: dict[str, Any]) -> dict[str, Any]:

@@ -56,7 +56,7 @@ def to_bytes(lab: Lab) -> bytes:
     for i, leaf in enumerate(jax.tree_util.tree_leaves(lab.opt_state)):
         arrays[f"o{i}"] = np.asarray(leaf)
     buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)
+    np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
     head = json.dumps(header, allow_nan=False).encode()
     return MAGIC + len(head).to_bytes(4, "big") + head + buffer.getvalue()
 

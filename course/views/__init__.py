@@ -34,11 +34,15 @@ def sources(lab: Lab, unit: int, *, full: bool) -> dict[str, dict[str, list[Any]
     """New data for the named sources: the cell's always, the rest when ``full``."""
     frame = lab.frame()
     cell, hidden = lab.config.model.cell, lab.config.model.hidden
-    values = frame.get("values", {})
+    values, current = frame.get("values", {}), frame.get("step")
+    gradient = frame["phase"] == "backward"
+    if gradient:  # "df" is ∂L/∂f: show it on the f box
+        values = {name[1:]: v for name, v in values.items()}
+        current = current[1:] if current else None
     seq = lab.sequence()
     out = {
-        "cell_boxes": box_data(cell, values, frame.get("step"), unit),
-        "cell_heatmap": heatmap_data(cell, hidden, values, unit),
+        "cell_boxes": box_data(cell, values, current, unit, gradient=gradient),
+        "cell_heatmap": heatmap_data(cell, hidden, values, unit, gradient=gradient),
         "seq_cursor": cursor_data(seq, frame["t"]),
     }
     if full:

@@ -187,10 +187,22 @@ def diagram_figure(cell: str) -> Any:
     return p
 
 
+SYMBOLS = {"h": "hₜ", "c": "cₜ", "x": "xₜ"}
+
+
 def box_data(
-    cell: str, values: dict[str, list[float | None]], current: str | None, unit: int
+    cell: str,
+    values: dict[str, list[float | None]],
+    current: str | None,
+    unit: int,
+    *,
+    gradient: bool = False,
 ) -> dict[str, list[Any]]:
-    """Columns of the ``cell_boxes`` source: one row per quantity of the cell."""
+    """Columns of the ``cell_boxes`` source: one row per quantity of the cell.
+
+    With ``gradient``, ``values`` are ∂L/∂(quantity) keyed by the quantity's name,
+    and the boxes are labelled as such.
+    """
     layout = LAYOUTS[cell]
     columns = ("name", "x", "y", "label", "value", "fill", "line", "line_width", "text_color")
     data: dict[str, list[Any]] = {k: [] for k in columns}
@@ -202,8 +214,13 @@ def box_data(
         data["name"].append(name)
         data["x"].append(x)
         data["y"].append(y)
+        if gradient:
+            label = f"∂L/∂{SYMBOLS.get(name, name)}" if name in values else label
+            text = "…" if number is None else f"{number:+.2e}"
+        else:
+            text = "…" if number is None else f"{number:+.3f}"
         data["label"].append(label)
-        data["value"].append("…" if number is None else f"{number:+.3f}")
+        data["value"].append(text)
         data["fill"].append(ORANGE if is_current else ("white" if shown else LIGHT))
         data["line"].append(INK if is_current else (ORANGE if shown else GREY))
         data["line_width"].append(3.5 if is_current else 1.5)
@@ -245,20 +262,31 @@ def heatmap_figure(cell: str, hidden: int) -> Any:
 
 
 def heatmap_data(
-    cell: str, hidden: int, values: dict[str, list[float | None]], unit: int
+    cell: str,
+    hidden: int,
+    values: dict[str, list[float | None]],
+    unit: int,
+    *,
+    gradient: bool = False,
 ) -> dict[str, list[Any]]:
-    """Columns of the ``cell_heatmap`` source: one rect per (quantity, unit)."""
-    data: dict[str, list[Any]] = {
-        k: [] for k in ("row", "unit", "value", "alpha", "text", "outline")
-    }
+    """Columns of the ``cell_heatmap`` source: one rect per (quantity, unit).
+
+    Activations are coloured on [−1, 1]; gradients, being far smaller, relative to
+    the largest |gradient| shown (the hover gives the true value)."""
+    scale = 1.0
+    if gradient:
+        shown = [abs(v) for vector in values.values() for v in vector if v is not None]
+        scale = max(shown, default=0.0) or 1.0
+    columns = ("row", "unit", "value", "alpha", "text", "outline")
+    data: dict[str, list[Any]] = {k: [] for k in columns}
     for row in HEAT_ROWS[cell]:
         vector = values.get(row)
         for k in range(hidden):
             v = None if vector is None else vector[k]
             data["row"].append(row)
             data["unit"].append(k)
-            data["value"].append(0.0 if v is None else max(-1.0, min(1.0, v)))
+            data["value"].append(0.0 if v is None else max(-1.0, min(1.0, v / scale)))
             data["alpha"].append(0.12 if v is None else 1.0)
-            data["text"].append("not yet computed" if v is None else f"{v:+.4f}")
+            data["text"].append("not yet computed" if v is None else f"{v:+.4g}")
             data["outline"].append(INK if k == unit else None)
     return data

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bokeh.models import ColumnDataSource
+from bokeh.models import AdaptiveTicker, ColumnDataSource
 from bokeh.plotting import figure
 
 from course.views.palette import BLUE, GREY
@@ -21,6 +21,7 @@ def loss_figure() -> Any:
         x_axis_label="epoch",
         y_axis_label="loss (MSE)",
     )
+    p.xaxis.ticker = AdaptiveTicker(min_interval=1)  # whole epochs only
     source = ColumnDataSource(name="loss", data={"epoch": [], "loss": []})
     p.line("epoch", "loss", source=source, line_color=BLUE, line_width=2)
     p.scatter("epoch", "loss", source=source, size=4, fill_color=BLUE, line_color=BLUE)

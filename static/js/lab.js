@@ -14,6 +14,18 @@ const STEP_NAMES = {
   r: "reset gate r",
   z: "update gate z",
   n: "candidate n",
+  dh: "∂L/∂hₜ",
+  dc: "∂L/∂cₜ",
+  do: "∂L/∂o (output gate)",
+  df: "∂L/∂f (forget gate)",
+  di: "∂L/∂i (input gate)",
+  dg: "∂L/∂g (candidate)",
+  dz: "∂L/∂z (update gate)",
+  dn: "∂L/∂n (candidate)",
+  dr: "∂L/∂r (reset gate)",
+  da: "∂L/∂a (pre-activation)",
+  update: "weight change ΔW",
+  readout: "readout change ΔW_y",
 };
 
 export class LabController {
@@ -43,6 +55,9 @@ export class LabController {
     this.$('[data-control="unit"]')?.addEventListener("change", (event) => {
       const unit = Number.parseInt(event.target.value, 10);
       if (Number.isInteger(unit)) this.send("select", { unit });
+    });
+    this.$('[data-control="phase"]').addEventListener("change", (event) => {
+      this.send("jump", { phase: event.target.value });
     });
     this.$('[data-control="speed"]').addEventListener("change", () => {
       if (this.playing) this.act("play", true);
@@ -120,7 +135,10 @@ export class LabController {
     const layers = this.info?.layers ?? "?";
     set("epoch", String(frame.epoch));
     set("phase", frame.phase);
-    set("layer", frame.layer === null ? "–" : `${frame.layer + 1} of ${layers}`);
+    const readoutLayer = frame.phase === "update" && frame.layer === layers;
+    set("layer", frame.layer === null ? "–" : readoutLayer ? "readout" : `${frame.layer + 1} of ${layers}`);
+    const phaseSelect = this.$('[data-control="phase"]');
+    if (phaseSelect && document.activeElement !== phaseSelect) phaseSelect.value = frame.phase;
     set("t", frame.t === null ? "–" : `${frame.t + 1} of ${this.info?.window ?? "?"}`);
     set("step", frame.step === null ? "–" : STEP_NAMES[frame.step] ?? frame.step);
     set("loss", frame.loss === null ? "–" : frame.loss.toPrecision(3));
