@@ -91,7 +91,7 @@ def window_gradients(
 ) -> WindowGradients:
     """One backward pass over the window ``xs`` (T, 1) against ``targets`` (T,)."""
     loss, grads, dh, dc = jax.device_get(
-        _gradients(params, jnp.asarray(xs), jnp.asarray(targets), config=config)
+        _gradients(params, jax.device_put(xs), jax.device_put(targets), config=config)
     )
     if config.cell != "lstm":
         dc = np.zeros_like(dc)
@@ -149,8 +149,8 @@ def weight_update(
     optimizer: str,
 ) -> tuple[ModelParams, Any, bool]:
     """The optimiser's step on this window's gradient: (new params, new state, skipped)."""
-    lr = jnp.asarray(learning_rate, jnp.float32)
-    loss = jnp.asarray(grads.loss, jnp.float32)
+    lr = jax.device_put(np.float32(learning_rate))
+    loss = jax.device_put(np.float32(grads.loss))
     new_params, new_state, skipped = _update(
         params, opt_state, grads.grads, loss, lr, optimizer=optimizer
     )

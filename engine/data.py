@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Any
 
 import jax
 import jax.numpy as jnp
@@ -17,20 +18,22 @@ import numpy as np
 Array = jax.Array
 
 
-def _sine(x: Array) -> Array:
-    return jnp.sin(x)
+# Each function takes its array module ``xp``: jax.numpy inside jitted training,
+# NumPy for the displayed window (no device round trip, no tiny compiled programs).
+def _sine(x: Any, xp: Any = jnp) -> Any:
+    return xp.sin(x)
 
 
-def _sawtooth(x: Array) -> Array:
-    return -1.0 + 2.0 * (jnp.mod(x, jnp.pi) / jnp.pi)
+def _sawtooth(x: Any, xp: Any = jnp) -> Any:
+    return -1.0 + 2.0 * (xp.mod(x, np.pi) / np.pi)
 
 
-def _square(x: Array) -> Array:
-    return jnp.sign(jnp.sin(jnp.pi * x / 2.0))
+def _square(x: Any, xp: Any = jnp) -> Any:
+    return xp.sign(xp.sin(np.pi * x / 2.0))
 
 
-def _composite(x: Array) -> Array:
-    return (jnp.sin(1.5 * x) + jnp.sin(4.5 * x)) * 2.0 / 3.0
+def _composite(x: Any, xp: Any = jnp) -> Any:
+    return (xp.sin(1.5 * x) + xp.sin(4.5 * x)) * 2.0 / 3.0
 
 
 @dataclass(frozen=True)
@@ -38,7 +41,7 @@ class FunctionData:
     """A periodic function sampled every ``dx``."""
 
     name: str
-    fn: Callable[[Array], Array]
+    fn: Callable[..., Any]
     period: float
     dx: float
 
@@ -51,9 +54,11 @@ FUNCTIONS: dict[str, FunctionData] = {
 }
 
 
-def positions(data: FunctionData, start: float, n: int) -> Array:
-    """``n`` sample positions x_0 … x_{n-1} from ``start``."""
-    return start + data.dx * jnp.arange(n, dtype=jnp.float32)
+def positions(data: FunctionData, start: float, n: int) -> np.ndarray:
+    """``n`` sample positions x_0 … x_{n-1} from ``start`` (float32, as trained on)."""
+    return (np.float32(start) + np.float32(data.dx) * np.arange(n, dtype=np.float32)).astype(
+        np.float32
+    )
 
 
 def sample_windows(

@@ -84,7 +84,7 @@ def init_params(config: ModelConfig, *, key: int) -> ModelParams:
     s = 1.0 / np.sqrt(H)
 
     def u(*shape: int) -> Array:
-        return jnp.asarray(rng.uniform(-s, s, shape).astype(np.float32))
+        return jax.device_put(rng.uniform(-s, s, shape).astype(np.float32))
 
     layers: list[Any] = []
     for layer in range(config.layers):
@@ -95,7 +95,7 @@ def init_params(config: ModelConfig, *, key: int) -> ModelParams:
         elif config.cell == "lstm":
             b = rng.uniform(-s, s, rows).astype(np.float32)
             b[H : 2 * H] = 1.0  # forget block
-            layers.append(LSTMParams(W_x=u(rows, D), W_h=u(rows, H), b=jnp.asarray(b)))
+            layers.append(LSTMParams(W_x=u(rows, D), W_h=u(rows, H), b=jax.device_put(b)))
         else:
             layers.append(GRUParams(W_x=u(rows, D), W_h=u(rows, H), b_x=u(rows), b_h=u(rows)))
     return ModelParams(

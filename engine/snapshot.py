@@ -18,7 +18,6 @@ from dataclasses import asdict
 from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from engine.model import ModelConfig, ModelParams, init_params
@@ -79,7 +78,7 @@ def from_bytes(data: bytes) -> Lab:
     params = init_params(config.model, key=config.seed)
     lab.params = _fill(params, arrays, "p")
     lab.opt_state = _fill(init_opt_state(config.train, params), arrays, "o")
-    lab.key = jax.random.wrap_key_data(jnp.asarray(arrays["key"]))
+    lab.key = jax.random.wrap_key_data(jax.device_put(arrays["key"]))
     lab.epoch = int(header["epoch"])
     lab.updates = int(header["updates"])
     lab.losses = [float(x) for x in header["losses"]]
@@ -99,7 +98,7 @@ def _fill(template: Any, arrays: dict[str, np.ndarray], prefix: str) -> Any:
         value = arrays.get(f"{prefix}{i}")
         if value is None or value.shape != np.shape(leaf):
             raise ValueError("damaged lab snapshot: arrays do not match the config")
-        restored.append(jnp.asarray(value, dtype=jnp.asarray(leaf).dtype))
+        restored.append(jax.device_put(np.asarray(value, dtype=leaf.dtype)))
     return jax.tree_util.tree_unflatten(treedef, restored)
 
 
@@ -151,4 +150,4 @@ def _matrix(value: Any, like: Any) -> jax.Array:
         raise ValueError(f"expected shape {np.shape(like)}, got {array.shape}")
     if not all(math.isfinite(v) for v in array.ravel()):
         raise ValueError("weights must be finite numbers")
-    return jnp.asarray(array, jnp.float32)
+    return jax.device_put(array.astype(np.float32))

@@ -28,7 +28,6 @@ from functools import partial
 from typing import Any, NamedTuple
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from engine.backward import BACKWARD_STEPS, WindowGradients, gate_gradients, window_gradients
@@ -129,15 +128,17 @@ class Lab:
         cfg = self.config
         data = FUNCTIONS[cfg.train.dataset]
         T = cfg.train.window
-        clean = np.asarray(data.fn(positions(data, cfg.start, T)), np.float32)
+        clean = data.fn(positions(data, cfg.start, T), np).astype(np.float32)
         rng = np.random.default_rng(cfg.seed)
         xs = (clean + cfg.noise * rng.uniform(-1, 1, T).astype(np.float32))[:, None]
         ys, traces, cont = jax.device_get(
-            _run_window(self.params, jnp.asarray(xs), config=cfg.model, n_continue=cfg.continuation)
+            _run_window(
+                self.params, jax.device_put(xs), config=cfg.model, n_continue=cfg.continuation
+            )
         )
         self.trace = WindowTrace(xs=xs, ys=ys, traces=traces, continuation=cont)
         n = T + cfg.continuation
-        self._targets = np.asarray(data.fn(positions(data, cfg.start + data.dx, n)), np.float32)
+        self._targets = data.fn(positions(data, cfg.start + data.dx, n), np).astype(np.float32)
         self._sequence = self._build_sequence()
         self._grads: WindowGradients | None = None
         self._pending: tuple[ModelParams, Any, bool] | None = None
@@ -278,8 +279,8 @@ class Lab:
     def train(self, epochs: int = 1) -> list[float]:
         """Train ``epochs`` epochs; the cursor returns to the first compute step."""
         cfg = self.config
-        lr = jnp.asarray(cfg.learning_rate, jnp.float32)
-        noise = jnp.asarray(cfg.noise, jnp.float32)
+        lr = jax.device_put(np.float32(cfg.learning_rate))
+        noise = jax.device_put(np.float32(cfg.noise))
         new_losses = []
         for _ in range(epochs):
             self.params, self.opt_state, self.key, metrics = train_epoch(

@@ -21,6 +21,7 @@ from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
+import numpy as np
 import optax
 
 from engine.data import FUNCTIONS, sample_windows
@@ -72,7 +73,10 @@ def make_transform(name: str) -> optax.GradientTransformation:
 
 
 def init_opt_state(spec: TrainSpec, params: ModelParams) -> Any:
-    return make_transform(spec.optimizer).init(params)
+    """The optimiser's initial state, built as NumPy zeros of the right shapes
+    (``eval_shape`` traces ``init`` without compiling a program per shape)."""
+    shapes = jax.eval_shape(make_transform(spec.optimizer).init, params)
+    return jax.tree_util.tree_map(lambda s: jax.device_put(np.zeros(s.shape, s.dtype)), shapes)
 
 
 def batch_loss(config: ModelConfig, params: ModelParams, xs: Array, ys: Array) -> Array:
