@@ -21,6 +21,8 @@ def warm_up(app: Flask) -> None:
                 continue
             seen.add(config)
             try:
-                Lab(config).train(1)
+                lab = Lab(config)
+                lab.train(1)
+                lab.jump("update")  # compiles the backward pass and the update too
             except Exception:  # a warm-up failure must never stop the server
                 log.exception("warm-up of %s/%s failed", lesson.slug, spec.id)
