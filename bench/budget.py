@@ -64,7 +64,8 @@ def main() -> None:
         first = time.perf_counter()
         Lab(spec.config)
         print(
-            f"lab {spec.id:<20} warm open → first frame {(time.perf_counter() - first) * 1000:7.1f} ms (target ≤ 50)"
+            f"lab {spec.id:<20} warm open → first frame "
+            f"{(time.perf_counter() - first) * 1000:7.1f} ms (target ≤ 50)"
         )
     total = time.perf_counter() - start
     n_before = len(compiles)

@@ -1,4 +1,5 @@
-"""Unrolled's engine: recurrent cells, models, data, training and the stepper.
+"""Unrolled's engine: recurrent cells, models, data, training, the stepper and the
+module tasks (one-unit playground, text, sentiment, translation with attention).
 
 No web imports here (see README.md); usable from a notebook or a script.
 """
@@ -16,7 +17,11 @@ from engine.cells import (
     rnn_cell,
 )
 from engine.model import ModelConfig, ModelParams
+from engine.playground import Playground, PlaygroundConfig, make_sequence
+from engine.sentiment import SentimentConfig
+from engine.seq2seq import Seq2SeqConfig
 from engine.stepper import GRANULARITIES, Lab, LabConfig
+from engine.text import TextConfig
 from engine.train import TrainSpec
 
 __all__ = [
@@ -30,10 +35,16 @@ __all__ = [
     "LabConfig",
     "ModelConfig",
     "ModelParams",
+    "Playground",
+    "PlaygroundConfig",
     "RNNParams",
     "RNNTrace",
+    "SentimentConfig",
+    "Seq2SeqConfig",
+    "TextConfig",
     "TrainSpec",
     "gru_cell",
     "lstm_cell",
+    "make_sequence",
     "rnn_cell",
 ]

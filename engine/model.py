@@ -22,6 +22,7 @@ from engine.cells import (
     lstm_cell,
     rnn_cell,
 )
+from engine.checks import choice, exact_int, normalise
 
 Array = jax.Array
 
@@ -51,16 +52,16 @@ class ModelConfig:
     activation: str = "tanh"  # vanilla RNN only
 
     def __post_init__(self) -> None:
-        if self.cell not in CELL_KINDS:
-            raise ValueError(f"cell must be one of {CELL_KINDS}, not {self.cell!r}")
-        if not 1 <= self.layers <= MAX_LAYERS:
-            raise ValueError(f"layers must be between 1 and {MAX_LAYERS}, not {self.layers}")
+        choice("cell", self.cell, CELL_KINDS)
+        normalise(self, "layers", exact_int("layers", self.layers, 1, MAX_LAYERS))
+        normalise(self, "hidden", exact_int("hidden", self.hidden))
         if self.hidden not in HIDDEN_SIZES:
             raise ValueError(f"hidden must be one of {HIDDEN_SIZES}, not {self.hidden}")
-        if self.activation not in ACTIVATIONS:
-            raise ValueError(f"activation must be one of {tuple(ACTIVATIONS)}")
-        if self.input_size < 1 or self.output_size < 1:
-            raise ValueError("input_size and output_size must be positive")
+        choice("activation", self.activation, tuple(ACTIVATIONS))
+        if self.cell != "rnn":  # gated cells ignore it; one compiled program, not three
+            normalise(self, "activation", "tanh")
+        normalise(self, "input_size", exact_int("input_size", self.input_size, 1))
+        normalise(self, "output_size", exact_int("output_size", self.output_size, 1))
 
     @property
     def steps(self) -> tuple[str, ...]:
@@ -162,3 +163,30 @@ def continue_sequence(
 
     _, ys = jax.lax.scan(step, (carries, y_last), None, length=n)
     return ys
+
+
+def top_h(carry: Any) -> Array:
+    return carry.h if isinstance(carry, LSTMState) else carry
+
+
+def masked_run(
+    config: ModelConfig, params: ModelParams, xs: Array, mask: Array
+) -> tuple[Array, tuple[Any, ...], tuple[Any, ...]]:
+    """Run xs (T, D) from a zero state, skipping the steps where ``mask`` (T,) is False.
+
+        s_t = cell(s_{t−1}, x_t) if m_t else s_{t−1}     (s = h, or (h, c) for the LSTM)
+        ŷ_t = W_y h^L_t + b_y
+
+    A right-padded sentence thus ends in the state of its last real word and a
+    left-padded prefix starts from zero. Returns (ŷ (T, O), traces, final carries);
+    trace entries at masked steps belong to the discarded update: read real steps only.
+    """
+
+    def step(carries: tuple[Any, ...], inp: tuple[Array, Array]) -> tuple[Any, Any]:
+        x, m = inp
+        new, (traces, _) = model_step(config, params, carries, x)
+        carries = jax.tree_util.tree_map(lambda a, b: jnp.where(m, a, b), new, carries)
+        return carries, (traces, params.W_y @ top_h(carries[-1]) + params.b_y)
+
+    carries, (traces, ys) = jax.lax.scan(step, initial_carry(config), (xs, mask))
+    return ys, traces, carries

@@ -13,15 +13,16 @@ from __future__ import annotations
 
 import io
 import json
-import math
+import zipfile
 from dataclasses import asdict
 from typing import Any
 
 import jax
 import numpy as np
 
+from engine.checks import choice, exact_int, finite_float
 from engine.model import ModelConfig, ModelParams, init_params
-from engine.stepper import Lab, LabConfig
+from engine.stepper import STATUSES, Lab, LabConfig
 from engine.train import TrainSpec, init_opt_state
 
 MAGIC = b"UNRL1"
@@ -61,33 +62,49 @@ def to_bytes(lab: Lab) -> bytes:
 
 
 def from_bytes(data: bytes) -> Lab:
-    """The lab a snapshot holds; ValueError if the bytes are not a valid snapshot."""
-    if len(data) > MAX_BYTES or not data.startswith(MAGIC):
+    """The lab a snapshot holds; ValueError (and nothing else) if the bytes are not a
+    valid snapshot. Every field is checked as the constructors check a new lab."""
+    if not isinstance(data, bytes | bytearray) or len(data) > MAX_BYTES:
         raise ValueError("not an Unrolled lab snapshot")
-    size = int.from_bytes(data[len(MAGIC) : len(MAGIC) + 4], "big")
-    start = len(MAGIC) + 4
+    if not data.startswith(MAGIC) or len(data) < len(MAGIC) + 4:
+        raise ValueError("not an Unrolled lab snapshot")
     try:
-        header = json.loads(data[start : start + size])
-        config = config_from_dict(header["config"])
-        archive = np.load(io.BytesIO(data[start + size :]), allow_pickle=False)
-        arrays = {name: archive[name] for name in archive.files}
-    except (ValueError, KeyError, TypeError, OSError) as error:
+        return _restore(bytes(data))
+    except ValueError as error:
         raise ValueError(f"damaged lab snapshot: {error}") from None
+    except (KeyError, TypeError, OSError, EOFError, zipfile.BadZipFile) as error:
+        raise ValueError(f"damaged lab snapshot: {type(error).__name__}: {error}") from None
+
+
+def _restore(data: bytes) -> Lab:
+    start = len(MAGIC) + 4
+    size = int.from_bytes(data[len(MAGIC) : start], "big")
+    if start + size > len(data):
+        raise ValueError("header runs past the end")
+    header = json.loads(data[start : start + size])
+    if not isinstance(header, dict):
+        raise ValueError("header is not an object")
+    config = config_from_dict(header["config"])
+    with np.load(io.BytesIO(data[start + size :]), allow_pickle=False) as archive:
+        arrays = {name: archive[name] for name in archive.files}
+    key = arrays["key"]
+    if key.shape != (2,) or key.dtype != np.uint32:
+        raise ValueError("the PRNG key must be two uint32 words")
+    losses = header["losses"]
+    if not isinstance(losses, list):
+        raise ValueError("losses must be a list")
     lab = Lab.__new__(Lab)
     lab.config = config
     params = init_params(config.model, key=config.seed)
     lab.params = _fill(params, arrays, "p")
     lab.opt_state = _fill(init_opt_state(config.train, params), arrays, "o")
-    lab.key = jax.random.wrap_key_data(jax.device_put(arrays["key"]))
-    lab.epoch = int(header["epoch"])
-    lab.updates = int(header["updates"])
-    lab.losses = [float(x) for x in header["losses"]]
-    lab.status = str(header["status"])
+    lab.key = jax.random.wrap_key_data(jax.device_put(key))
+    lab.epoch = exact_int("epoch", header["epoch"], 0)
+    lab.updates = exact_int("updates", header["updates"], 0)
+    lab.losses = [finite_float("loss", x) for x in losses]
+    lab.status = choice("status", header["status"], STATUSES)
     lab._refresh_trace()
-    position = int(header["position"])
-    if not 0 <= position < lab.total_positions:
-        raise ValueError("damaged lab snapshot: cursor out of range")
-    lab.position = position
+    lab.position = exact_int("position", header["position"], 0, lab.total_positions - 1)
     return lab
 
 
@@ -145,9 +162,14 @@ def load_weights(lab: Lab, data: dict[str, Any]) -> None:
 
 
 def _matrix(value: Any, like: Any) -> jax.Array:
-    array = np.asarray(value, dtype=np.float64)
+    """``value`` as a float32 array shaped like ``like``; numbers only, all finite."""
+    array = np.asarray(value)
+    if array.dtype.kind not in "iuf":  # strings, None, ragged lists become other kinds
+        raise ValueError("weights must be numbers")
     if array.shape != np.shape(like):
         raise ValueError(f"expected shape {np.shape(like)}, got {array.shape}")
-    if not all(math.isfinite(v) for v in array.ravel()):
-        raise ValueError("weights must be finite numbers")
-    return jax.device_put(array.astype(np.float32))
+    with np.errstate(over="ignore"):
+        array = array.astype(np.float32)
+    if not np.isfinite(array).all():
+        raise ValueError("weights must be finite float32 numbers")
+    return jax.device_put(array)

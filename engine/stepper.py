@@ -32,12 +32,16 @@ import numpy as np
 
 from engine.backward import BACKWARD_STEPS, WindowGradients, gate_gradients, window_gradients
 from engine.backward import weight_update as _weight_update
+from engine.checks import exact_int, finite_float, instance, normalise
 from engine.data import FUNCTIONS, positions
 from engine.model import ModelConfig, ModelParams, continue_sequence, init_params, run
 from engine.train import TrainSpec, init_opt_state, train_epoch
 
 GRANULARITIES = ("compute", "timestep", "epoch")
 PHASES = ("forward", "validate", "backward", "update")
+
+
+STATUSES = ("ok", "diverged")  # a diverged lab keeps its last finite metrics
 
 
 @dataclass(frozen=True)
@@ -53,14 +57,15 @@ class LabConfig:
     start: float = 0.0  # where the displayed window starts on the x axis
 
     def __post_init__(self) -> None:
-        if not 1e-4 <= self.learning_rate <= 1.0:
-            raise ValueError("learning_rate must be between 1e-4 and 1")
-        if not 0.0 <= self.noise <= 0.4:
-            raise ValueError("noise must be between 0 and 0.4")
-        if not 1 <= self.continuation <= 64:
-            raise ValueError("continuation must be between 1 and 64")
-        if not 0 <= self.seed < 2**31:
-            raise ValueError("seed must be between 0 and 2^31 − 1")
+        instance("model", self.model, ModelConfig)
+        instance("train", self.train, TrainSpec)
+        normalise(
+            self, "learning_rate", finite_float("learning_rate", self.learning_rate, 1e-4, 1.0)
+        )
+        normalise(self, "noise", finite_float("noise", self.noise, 0.0, 0.4))
+        normalise(self, "continuation", exact_int("continuation", self.continuation, 1, 64))
+        normalise(self, "seed", exact_int("seed", self.seed, 0, 2**31 - 1))
+        normalise(self, "start", finite_float("start", self.start, -1e4, 1e4))
 
 
 class WindowTrace(NamedTuple):

@@ -24,6 +24,7 @@ import jax.numpy as jnp
 import numpy as np
 import optax
 
+from engine.checks import choice, exact_int, normalise
 from engine.data import FUNCTIONS, sample_windows
 from engine.model import ModelConfig, ModelParams, run
 
@@ -44,14 +45,11 @@ class TrainSpec:
     optimizer: str = "rmsprop"
 
     def __post_init__(self) -> None:
-        if self.dataset not in FUNCTIONS:
-            raise ValueError(f"dataset must be one of {tuple(FUNCTIONS)}")
-        if self.optimizer not in OPTIMIZERS:
-            raise ValueError(f"optimizer must be one of {OPTIMIZERS}")
-        if not 5 <= self.batch_size <= 50:
-            raise ValueError("batch_size must be between 5 and 50")
-        if not 2 <= self.window <= 64:
-            raise ValueError("window must be between 2 and 64")
+        choice("dataset", self.dataset, tuple(FUNCTIONS))
+        choice("optimizer", self.optimizer, OPTIMIZERS)
+        normalise(self, "batch_size", exact_int("batch_size", self.batch_size, 5, 50))
+        normalise(self, "window", exact_int("window", self.window, 2, 64))
+        normalise(self, "sequences", exact_int("sequences", self.sequences, self.batch_size, 1000))
 
     @property
     def batches(self) -> int:
@@ -61,6 +59,12 @@ class TrainSpec:
 class EpochMetrics(NamedTuple):
     loss: Array  # mean training loss over the epoch's batches
     skipped: Array  # number of updates skipped as non-finite
+
+
+class TaskMetrics(NamedTuple):
+    loss: Array  # mean training cross-entropy over the epoch's batches
+    accuracy: Array  # fraction of targets whose most probable class was right
+    skipped: Array  # updates skipped as non-finite
 
 
 def make_transform(name: str) -> optax.GradientTransformation:
@@ -138,3 +142,10 @@ def train_epoch(
 
     (params, opt_state), (losses, skipped) = jax.lax.scan(update, (params, opt_state), (xs, ys))
     return params, opt_state, key, EpochMetrics(loss=jnp.mean(losses), skipped=jnp.sum(skipped))
+
+
+def cross_entropy(z: Array, targets: Array) -> tuple[Array, Array]:
+    """(mean −log softmax(z)[y], accuracy of argmax z) over logits z (..., K), targets (...)."""
+    logp = jax.nn.log_softmax(z)
+    nll = -jnp.take_along_axis(logp, targets[..., None], axis=-1)[..., 0]
+    return jnp.mean(nll), jnp.mean(jnp.argmax(z, axis=-1) == targets)
