@@ -41,13 +41,32 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     enable_compilation_cache(app.config["COMPILATION_CACHE_DIR"])
 
-    from course import assets, lab_namespace, pages, security
+    from course import (
+        assets,
+        csrf,
+        db,
+        identity,
+        lab_namespace,
+        learner_api,
+        pages,
+        quiz_api,
+        ratelimit,
+        security,
+    )
     from course.lessons import LessonRegistry
 
     app.extensions["lessons"] = LessonRegistry.load(app.config["LESSONS_DIR"])
+    identity.init_app(app)
+    db.init_app(app)
+    csrf.init_app(app)
+    ratelimit.init_app(app)
     app.register_blueprint(pages.bp)
     app.register_blueprint(assets.bp)
+    app.register_blueprint(learner_api.bp)
+    app.register_blueprint(quiz_api.bp)
     security.init_app(app)
     socketio.init_app(app, async_mode="threading", cors_allowed_origins=[])
-    socketio.on_namespace(lab_namespace.LabNamespace("/lab"))
+    labs = lab_namespace.LabNamespace("/lab")
+    app.extensions["lab_namespace"] = labs
+    socketio.on_namespace(labs)
     return app

@@ -12,6 +12,7 @@ from pymdownx.blocks import BlocksExtension, BlocksProcessor
 from pymdownx.blocks.block import Block, type_any
 
 from course.labs import BLOCK_FIELDS, LabSpec, parse_block
+from course.quizzes.block import QuizBlock
 from course.validation import PayloadError
 
 LAB_ID = re.compile(r"[A-Za-z0-9-]{1,64}")
@@ -55,12 +56,22 @@ class LabBlock(Block):
         )
 
 
+def _no_render(text: str) -> str:
+    raise LessonError("UnrolledBlocks needs render= (markdown -> sanitised HTML) for quizzes")
+
+
 class UnrolledBlocks(BlocksExtension):
-    """Registers our blocks; ``labs`` collects the LabSpecs of one page."""
+    """Registers our blocks; ``labs`` and ``quizzes`` collect those of one page, and
+    ``render`` turns the markdown inside a quiz into sanitised HTML."""
 
     def __init__(self, **kwargs: Any) -> None:
-        self.config = {"labs": [{}, "LabSpecs by id, filled while rendering"]}
+        self.config = {
+            "labs": [{}, "LabSpecs by id, filled while rendering"],
+            "quizzes": [{}, "Quizzes by id, filled while rendering"],
+            "render": [_no_render, "markdown -> sanitised HTML, for quiz prompts and choices"],
+        }
         super().__init__(**kwargs)
 
     def extendMarkdownBlocks(self, md: Markdown, block_mgr: BlocksProcessor) -> None:
         block_mgr.register(LabBlock, self.getConfigs())
+        block_mgr.register(QuizBlock, self.getConfigs())

@@ -31,7 +31,8 @@ def check_lessons(args: argparse.Namespace) -> int:
         print(f"lesson error: {error}", file=sys.stderr)
         return 1
     for lesson in registry.lessons.values():
-        print(f"ok  {lesson.slug}  (module {lesson.module}, {len(lesson.labs)} lab(s))")
+        counts = f"{len(lesson.labs)} lab(s), {len(lesson.quizzes)} quiz(zes)"
+        print(f"ok  {lesson.slug}  (module {lesson.module}, {counts})")
     return 0
 
 

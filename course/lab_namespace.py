@@ -26,8 +26,9 @@ from typing import Any
 from flask import current_app, request
 from flask_socketio import Namespace
 
-from course import views, wire
+from course import progress, views, wire
 from course.explanations import explain
+from course.identity import current_learner_id
 from course.labs import LabSpec, with_overrides
 from course.validation import Field, PayloadError, validate
 from engine import GRANULARITIES, Lab
@@ -58,6 +59,8 @@ SCHEMAS: dict[str, dict[str, Field]] = {
     "train": {"lab": LAB_ID, "epochs": Field(int, default=1, minimum=1, maximum=100)},
     "select": {"lab": LAB_ID, "unit": Field(int, required=True, minimum=0, maximum=63)},
 }
+# Events that count as working with a lab (opening a page does not).
+TOUCHING = frozenset({"step", "play", "jump", "train", "reset"})
 # Seconds between frames while playing at speed 1×.
 PLAY_INTERVAL = {"compute": 0.6, "timestep": 1.2, "epoch": 0.1}
 
@@ -65,9 +68,12 @@ PLAY_INTERVAL = {"compute": 0.6, "timestep": 1.2, "epoch": 0.1}
 class LabSession:
     """One learner's lab and what they are looking at; all access under ``lock``."""
 
-    def __init__(self, spec: LabSpec, lab: Lab) -> None:
+    def __init__(self, spec: LabSpec, lab: Lab, lesson_id: str, learner: str | None) -> None:
         self.spec = spec
         self.lab = lab
+        self.lesson_id = lesson_id
+        self.learner = learner  # pseudonymous learner id from the signed cookie, if any
+        self.touched = False  # recorded in the learner's progress on the first action
         self.unit = 0
         self.lock = threading.RLock()
         self.stop = threading.Event()
@@ -91,7 +97,10 @@ def handler(event: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[..
         @functools.wraps(fn)
         def inner(self: LabNamespace, data: Any = None) -> dict[str, Any]:
             try:
-                reply = fn(self, validate(data, SCHEMAS[event]))
+                checked = validate(data, SCHEMAS[event])
+                reply = fn(self, checked)
+                if event in TOUCHING:
+                    self._touched(checked["lab"])
             except PayloadError as error:
                 return error.as_ack()
             except Exception:
@@ -108,18 +117,37 @@ class LabNamespace(Namespace):
     def __init__(self, namespace: str) -> None:
         super().__init__(namespace)
         self.sessions: dict[str, dict[str, LabSession]] = {}
+        self.learners: dict[str, str | None] = {}  # sid → learner id
         self.registry_lock = threading.Lock()
 
     # -- connection ------------------------------------------------------------
     def on_connect(self, auth: Any = None) -> None:
         with self.registry_lock:
             self.sessions[request.sid] = {}  # type: ignore[attr-defined]
+            self.learners[request.sid] = current_learner_id(create=False)  # type: ignore[attr-defined]
 
     def on_disconnect(self, reason: Any = None) -> None:
         with self.registry_lock:
             labs = self.sessions.pop(request.sid, {})  # type: ignore[attr-defined]
+            self.learners.pop(request.sid, None)  # type: ignore[attr-defined]
         for session in labs.values():
             session.stop.set()
+
+    def learner_lab(self, learner: str, lesson_id: str, lab_id: str) -> LabSession | None:
+        """The learner's open lab (in any of their tabs), for questions about its numbers."""
+        with self.registry_lock:
+            for labs in self.sessions.values():
+                found = labs.get(lab_id)
+                if found and found.learner == learner and found.lesson_id == lesson_id:
+                    return found
+        return None
+
+    def _touched(self, lab_id: str) -> None:
+        session = self._session(lab_id)
+        if session.touched or session.learner is None:
+            return
+        session.touched = True
+        progress.record(session.learner, session.lesson_id, "lab", lab_id)
 
     def _session(self, lab_id: str) -> LabSession:
         session = self.sessions.get(request.sid, {}).get(lab_id)  # type: ignore[attr-defined]
@@ -146,7 +174,8 @@ class LabNamespace(Namespace):
                 or total >= current_app.config["MAX_LABS"]
             ):
                 raise PayloadError("too_many_labs", "too many labs are open; close a page")
-        session = LabSession(spec, Lab(config))
+        learner = self.learners.get(sid)
+        session = LabSession(spec, Lab(config), lesson.id, learner)
         with self.registry_lock:
             old = self.sessions.setdefault(sid, {}).get(spec.id)
             if old is not None:

@@ -19,10 +19,11 @@ import yaml
 from course.blocks import LessonError, UnrolledBlocks
 from course.labs import LabSpec
 from course.modules import MODULES
+from course.quizzes import Quiz, QuizError, check_live
 
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 FILE_NAME = re.compile(r"\A(\d\d)-([a-z0-9-]+)\.md\Z")
-SLOT = re.compile(r'<div class="lab-slot" data-lab-slot="([A-Za-z0-9-]+)"></div>')
+SLOT = re.compile(r'<div class="(lab|quiz)-slot" data-\1-slot="([A-Za-z0-9-]+)"></div>')
 REQUIRED = {"id", "title", "module", "order", "objectives", "minutes"}
 OPTIONAL = {"summary"}
 
@@ -36,7 +37,7 @@ ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "title", "aria-label", "role"},
     "a": {"href"},
     "img": {"src", "alt", "width", "height"},
-    "div": {"data-lab-slot"},
+    "div": {"data-lab-slot", "data-quiz-slot"},
     "td": {"align"},
     "th": {"align"},
 }
@@ -54,21 +55,37 @@ class Lesson:
     summary: str
     html: str
     labs: dict[str, LabSpec] = field(default_factory=dict)
+    quizzes: dict[str, Quiz] = field(default_factory=dict)
 
     def segments(self) -> list[tuple[str, Any]]:
-        """The page in order: ("html", str) and ("lab", LabSpec) parts."""
+        """The page in order: ("html", str), ("lab", LabSpec) and ("quiz", Quiz) parts."""
         parts: list[tuple[str, Any]] = []
-        pieces = SLOT.split(self.html)
-        for index, piece in enumerate(pieces):
-            if index % 2:
-                parts.append(("lab", self.labs[piece]))
-            elif piece.strip():
-                parts.append(("html", piece))
+        pieces = SLOT.split(self.html)  # html, kind, id, html, kind, id, …, html
+        for index in range(0, len(pieces), 3):
+            if pieces[index].strip():
+                parts.append(("html", pieces[index]))
+            if index + 2 < len(pieces):
+                kind, slot = pieces[index + 1], pieces[index + 2]
+                parts.append((kind, self.labs[slot] if kind == "lab" else self.quizzes[slot]))
         return parts
 
 
-def render_markdown(text: str) -> tuple[str, dict[str, LabSpec]]:
+def sanitise(html: str) -> str:
+    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES)
+
+
+def render_fragment(text: str) -> str:
+    """Markdown inside a quiz (prompt, choice, feedback): like a lesson, without blocks."""
+    md = markdown.Markdown(
+        extensions=["tables", "pymdownx.superfences", "pymdownx.arithmatex"],
+        extension_configs={"pymdownx.arithmatex": {"generic": True}},
+    )
+    return sanitise(md.convert(text))
+
+
+def render_markdown(text: str) -> tuple[str, dict[str, LabSpec], dict[str, Quiz]]:
     labs: dict[str, LabSpec] = {}
+    quizzes: dict[str, Quiz] = {}
     md = markdown.Markdown(
         extensions=[
             "tables",
@@ -76,15 +93,18 @@ def render_markdown(text: str) -> tuple[str, dict[str, LabSpec]]:
             "pymdownx.superfences",
             "pymdownx.blocks.details",
             "pymdownx.arithmatex",
-            UnrolledBlocks(labs=labs),
+            UnrolledBlocks(labs=labs, quizzes=quizzes, render=render_fragment),
         ],
         extension_configs={"pymdownx.arithmatex": {"generic": True}},
     )
-    html = md.convert(text)
+    try:
+        html = md.convert(text)
+        check_live(quizzes, labs)
+    except QuizError as error:
+        raise LessonError(str(error)) from None
     if "<p>///" in html or "\n///" in html:
         raise LessonError("a block was not recognised (check its name and indentation)")
-    clean = nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES)
-    return clean, labs
+    return sanitise(html), labs, quizzes
 
 
 def _check_front_matter(name: str, meta: Any) -> None:
@@ -122,7 +142,7 @@ def load_lesson(path: Path) -> Lesson:
         raise LessonError(f"{path.name}: front matter is not valid YAML: {error}") from None
     _check_front_matter(path.name, meta)
     try:
-        html, labs = render_markdown(text[front.end() :])
+        html, labs, quizzes = render_markdown(text[front.end() :])
     except LessonError as error:
         raise LessonError(f"{path.name}: {error}") from None
     return Lesson(
@@ -136,6 +156,7 @@ def load_lesson(path: Path) -> Lesson:
         summary=str(meta.get("summary", "")),
         html=html,
         labs=labs,
+        quizzes=quizzes,
     )
 
 
@@ -159,6 +180,11 @@ class LessonRegistry:
 
     def get(self, slug: str) -> Lesson | None:
         return self.lessons.get(slug)
+
+    def quiz(self, lesson_id: str, quiz_id: str) -> Quiz | None:
+        """The quiz ``quiz_id`` of the lesson whose id (not slug) is ``lesson_id``."""
+        lesson = next((x for x in self.lessons.values() if x.id == lesson_id), None)
+        return None if lesson is None else lesson.quizzes.get(quiz_id)
 
     def in_module(self, module: int) -> list[Lesson]:
         return sorted(

@@ -5,7 +5,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
-from course import views
+from course import progress, quiz_api, views
+from course.identity import current_learner_id
 from course.modules import MODULES
 
 bp = Blueprint("pages", __name__)
@@ -24,8 +25,15 @@ def lesson(slug: str) -> ResponseReturnValue:
     if found is None:
         abort(404)
     figures = {lab_id: views.figures(spec) for lab_id, spec in found.labs.items()}
+    learner = current_learner_id()
+    assert learner is not None
     return render_template(
-        "lesson.html", lesson=found, module=MODULES[found.module], figures=figures
+        "lesson.html",
+        lesson=found,
+        module=MODULES[found.module],
+        figures=figures,
+        quizzes=quiz_api.views_for(found, learner),
+        done=progress.of(learner).get(found.id, {}),
     )
 
 

@@ -7,8 +7,10 @@ fresh JAX compilation cache so no run depends on what an earlier one compiled.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from databases import PostgresServer
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
@@ -20,7 +22,14 @@ from course.extensions import socketio
 @pytest.fixture(scope="session")
 def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
     cache = tmp_path_factory.mktemp("jax-cache")
-    return create_app({"TESTING": True, "COMPILATION_CACHE_DIR": str(cache)})
+    database = tmp_path_factory.mktemp("db") / "unrolled.sqlite3"
+    return create_app(
+        {
+            "TESTING": True,
+            "COMPILATION_CACHE_DIR": str(cache),
+            "DATABASE_URL": f"sqlite:///{database}",
+        }
+    )
 
 
 @pytest.fixture
@@ -36,3 +45,28 @@ def lab_client(app: Flask, client: FlaskClient) -> Iterator[SocketIOTestClient]:
     yield connection
     if connection.is_connected("/lab"):
         connection.disconnect(namespace="/lab")
+
+
+# -- databases (storage tests run on SQLite and on PostgreSQL) -------------------
+
+
+@pytest.fixture(scope="session")
+def postgres_server() -> Iterator[PostgresServer]:
+    """A private PostgreSQL server for the session (see tests/databases.py); started
+    on first use, and a failure to start fails the tests that need it."""
+    server = PostgresServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def database_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
+    """An empty database, once as a SQLite file and once on PostgreSQL."""
+    if request.param == "sqlite":
+        yield f"sqlite:///{tmp_path / 'unrolled.sqlite3'}"
+        return
+    server: PostgresServer = request.getfixturevalue("postgres_server")
+    url = server.database()
+    yield url
+    server.drop(url)

@@ -1,6 +1,8 @@
 // Entry point of a lesson page: typeset the maths, start every lab, bind keys.
 import { connect } from "./connection.js";
 import { LabController } from "./lab.js";
+import { trackSections } from "./progress.js";
+import { startQuizzes } from "./quiz.js";
 
 const article = document.querySelector("article.lesson");
 if (article && window.renderMathInElement) {
@@ -11,6 +13,11 @@ if (article && window.renderMathInElement) {
     ],
     throwOnError: false,
   });
+}
+
+if (article) {
+  trackSections(article);
+  startQuizzes(article);
 }
 
 const sections = [...document.querySelectorAll("section.lab")];

@@ -1,0 +1,154 @@
+"""The database: one SQLAlchemy engine per app, migrated to head at start-up.
+
+The URL comes from ``DATABASE_URL`` in the app's config (env ``UNROLLED_DATABASE_URL``),
+else the ``DATABASE_URL`` environment variable, else SQLite in the instance folder.
+SQLite connections get WAL, a busy timeout and foreign keys; PostgreSQL goes
+through psycopg 3.
+
+Reads use ``get_session()`` (one per app context, closed at teardown). Writes go
+through ``with transaction() as session:``: on SQLite it starts with
+``BEGIN IMMEDIATE``, so writers queue on the busy timeout instead of failing when
+a read turns into a write, and it commits before the block ends, so a caller
+acknowledges a write only once it is durable.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any
+
+from alembic import command
+from alembic.config import Config
+from flask import Flask, current_app, g
+from sqlalchemy import Connection, Engine, create_engine, event
+from sqlalchemy.engine import URL, make_url
+from sqlalchemy.orm import Session, sessionmaker
+
+MIGRATIONS = Path(__file__).with_name("migrations")
+BUSY_TIMEOUT_MS = 5000
+# Execution option that makes a SQLite transaction start with BEGIN IMMEDIATE.
+WRITE = "unrolled_write"
+# Key of the PostgreSQL advisory lock that serialises start-up migrations.
+MIGRATION_LOCK = 0x756E726F6C6C
+
+
+def database_url(app: Flask) -> str:
+    """Where this app's data live (see the module docstring for the order)."""
+    configured = app.config.get("DATABASE_URL") or os.environ.get("DATABASE_URL")
+    if configured:
+        return str(configured)
+    return f"sqlite:///{Path(app.instance_path) / 'unrolled.sqlite3'}"
+
+
+def normalise_url(url: str | URL) -> URL:
+    """PostgreSQL always through psycopg 3 (``postgres://`` and ``postgresql://`` alike)."""
+    if isinstance(url, str) and url.startswith("postgres://"):
+        url = "postgresql://" + url.removeprefix("postgres://")
+    parsed = make_url(url)
+    if parsed.drivername == "postgresql":
+        parsed = parsed.set(drivername="postgresql+psycopg")
+    return parsed
+
+
+def make_engine(url: str | URL, **options: Any) -> Engine:
+    """An engine with our per-connection settings; ``options`` go to ``create_engine``."""
+    parsed = normalise_url(url)
+    if parsed.get_backend_name() != "sqlite":
+        return create_engine(parsed, pool_pre_ping=True, **options)
+    engine = create_engine(parsed, **options)
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection: Any, record: Any) -> None:
+        # Take BEGIN away from the sqlite3 module (it skips it before SELECTs and DDL,
+        # breaking isolation and transactional migrations); we emit it in on_begin.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection: Connection) -> None:
+        immediate = connection.get_execution_options().get(WRITE)
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+    return engine
+
+
+def alembic_config(connection: Connection | None = None) -> Config:
+    """Alembic's configuration without an ini file; ``env.py`` uses ``connection``."""
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS).replace("%", "%%"))
+    config.attributes["connection"] = connection
+    return config
+
+
+def upgrade(engine: Engine, revision: str = "head") -> None:
+    """Migrate to ``revision``; a no-op when already there.
+
+    One transaction holds the write lock throughout (BEGIN IMMEDIATE on SQLite, an
+    advisory lock on PostgreSQL), so two processes starting at once take turns.
+    """
+    with engine.connect() as connection:
+        connection.execution_options(**{WRITE: True})
+        with connection.begin():
+            if connection.dialect.name == "postgresql":
+                connection.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
+            command.upgrade(alembic_config(connection), revision)
+
+
+def begin_write(session: Session) -> None:
+    """Start ``session``'s transaction as a write (call before its first query)."""
+    session.connection(execution_options={WRITE: True})
+
+
+def init_app(app: Flask) -> None:
+    """Create the engine, migrate, and register ``sessionmaker`` as ``app.extensions["db"]``."""
+    engine = make_engine(database_url(app))
+    upgrade(engine)
+    app.extensions["db"] = sessionmaker(engine, expire_on_commit=False)
+    app.teardown_appcontext(close_session)
+
+
+def sessions(app: Flask | None = None) -> sessionmaker[Session]:
+    """The app's session factory."""
+    factory: sessionmaker[Session] = (app or current_app).extensions["db"]
+    return factory
+
+
+def engine(app: Flask | None = None) -> Engine:
+    bind = sessions(app).kw["bind"]
+    assert isinstance(bind, Engine)
+    return bind
+
+
+def get_session() -> Session:
+    """This app context's session, for reads; closed (and rolled back) at teardown."""
+    if "db_session" not in g:
+        g.db_session = sessions()()
+    session: Session = g.db_session
+    return session
+
+
+def close_session(error: BaseException | None = None) -> None:
+    session = g.pop("db_session", None)
+    if session is not None:
+        session.close()
+
+
+@contextmanager
+def transaction(factory: sessionmaker[Session] | None = None) -> Iterator[Session]:
+    """A fresh session in a write transaction, committed when the block ends
+    (rolled back if it raises). ``factory`` defaults to the current app's."""
+    with (factory or sessions())() as session, session.begin():
+        begin_write(session)
+        yield session
+
+
+def dispose(app: Flask) -> None:
+    """Close the app's pooled connections (before deleting or replacing the database)."""
+    engine(app).dispose()

@@ -1,0 +1,105 @@
+"""What a learner does, over HTTP: progress marks and the "my progress" page.
+
+Every write is a POST with the CSRF token (``course.csrf``), validated at the edge,
+and answered only after its transaction has committed.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask.typing import ResponseReturnValue
+
+from course import progress
+from course.identity import current_learner_id
+from course.lessons import Lesson
+from course.modules import MODULES
+from course.validation import Field, PayloadError, validate
+
+bp = Blueprint("learner", __name__)
+
+SECTION = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>', re.S)
+TAG = re.compile(r"<[^>]+>")
+MARK_SCHEMA = {
+    "kind": Field(str, required=True, choices=("section", "predict")),
+    "key": Field(str, required=True, max_length=64),
+    "value": Field((str, int, float), max_length=200),
+}
+
+
+def sections(lesson: Lesson) -> list[tuple[str, str]]:
+    """The lesson's sections, (id, plain title), in reading order."""
+    return [(anchor, TAG.sub("", title).strip()) for anchor, title in SECTION.findall(lesson.html)]
+
+
+def predictions(lesson: Lesson) -> set[str]:
+    """The ids of the lesson's predict prompts."""
+    return set(getattr(lesson, "predicts", {}) or {})
+
+
+def lesson_or_404(slug: str) -> Lesson:
+    found: Lesson | None = current_app.extensions["lessons"].get(slug)
+    if found is None:
+        abort(404)
+    return found
+
+
+def error(code: str, message: str, status: int, field: str | None = None) -> ResponseReturnValue:
+    return jsonify(PayloadError(code, message, field).as_ack()), status
+
+
+@bp.post("/api/lessons/<slug>/progress")
+def mark(slug: str) -> ResponseReturnValue:
+    lesson = lesson_or_404(slug)
+    try:
+        data = validate(request.get_json(silent=True), MARK_SCHEMA)
+    except PayloadError as bad:
+        return jsonify(bad.as_ack()), 400
+    known = {a for a, _ in sections(lesson)} if data["kind"] == "section" else predictions(lesson)
+    if data["key"] not in known:
+        return error("not_found", f"this lesson has no {data['kind']} {data['key']!r}", 404, "key")
+    if data["kind"] == "section" and data["value"] is not None:
+        return error("bad_value", "a section takes no value", 400, "value")
+    learner = current_learner_id()
+    assert learner is not None  # create=True always gives one
+    new = progress.record(learner, lesson.id, data["kind"], data["key"], data["value"])
+    return jsonify(ok=True, new=new)
+
+
+@bp.get("/api/progress")
+def mine() -> ResponseReturnValue:
+    return jsonify(ok=True, progress=progress.of(current_learner_id(create=False)))
+
+
+@bp.get("/progress")
+def page() -> ResponseReturnValue:
+    registry = current_app.extensions["lessons"]
+    done = progress.of(current_learner_id(create=False))
+    modules = [
+        (module, [summary(lesson, done.get(lesson.id, {})) for lesson in registry.in_module(n)])
+        for n, module in sorted(MODULES.items())
+    ]
+    return render_template("progress.html", modules=modules)
+
+
+def summary(lesson: Lesson, done: dict[str, Any]) -> dict[str, Any]:
+    """One lesson's row on the progress page."""
+    titles = sections(lesson)
+    seen = set(done.get("sections", []))
+    quizzes = getattr(lesson, "quizzes", {}) or {}
+    results = done.get("quizzes", {})
+    scored = [results[q]["best_score"] or 0.0 for q in quizzes if q in results]
+    return {
+        "lesson": lesson,
+        "sections": [(title, anchor in seen) for anchor, title in titles],
+        "sections_seen": len(seen & {a for a, _ in titles}),
+        "labs": [(lab_id, lab_id in done.get("labs", [])) for lab_id in lesson.labs],
+        "predictions": len(done.get("predictions", {})),
+        "predicts": len(predictions(lesson)),
+        "quizzes": len(quizzes),
+        "quizzes_tried": len(scored),
+        "score": sum(scored),
+        "started": bool(done),
+    }

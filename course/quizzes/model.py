@@ -1,0 +1,100 @@
+"""What a quiz is once its lesson is loaded: prompt, items, key and policy.
+
+Everything here stays on the server. The browser sees only ``public.public_view``;
+answers are judged by ``grade.grade``.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from dataclasses import dataclass
+
+TYPES = ("single", "multiple", "numeric", "text", "ordering", "matching", "poll")
+CHOICE_TYPES = ("single", "multiple", "poll")  # items are choices the learner picks
+ITEM_TYPES = (*CHOICE_TYPES, "ordering", "matching")  # items get opaque ids
+POLICIES = ("immediate", "after-last", "on-reveal")  # when feedback is shown
+
+DEFAULT_ATTEMPTS = 3
+MAX_TEXT = 500  # characters in a text answer
+# The cell view prints three decimals, so a learner who reads a live value off it is
+# up to 0.0005 away (0.001 if they truncate instead of rounding).
+LIVE_TOLERANCE = 1e-3
+
+
+class QuizError(ValueError):
+    """A quiz that cannot be served as written (the lesson loader makes it a LessonError)."""
+
+
+@dataclass(frozen=True)
+class Choice:
+    """One list item: a choice, an ordering item, or the left side of a matching pair."""
+
+    html: str  # sanitised inline HTML
+    correct: bool = False  # single / multiple: marked [x]
+    feedback: str = ""  # sanitised HTML of the "> " lines under it, shown once picked
+    match: int = -1  # matching: index of its right-hand side in Quiz.targets
+
+
+@dataclass(frozen=True)
+class Live:
+    """A value read from the learner's own lab, numbered as the lab shows it:
+    ``t`` and ``layer`` from 1 (the "t" and "layer" readouts), ``unit`` from 0
+    (the "unit" control and the heatmap's axis)."""
+
+    lab: str
+    quantity: str  # a trace field (f, i, g, o, c, h, …) or x, h_prev, c_prev
+    t: int
+    layer: int
+    unit: int
+
+
+@dataclass(frozen=True)
+class Quiz:
+    id: str
+    type: str
+    prompt: str  # sanitised HTML
+    # single / multiple / poll: the choices; ordering: the items IN THE CORRECT ORDER;
+    # matching: the left column. Always in the order the lesson wrote them.
+    choices: tuple[Choice, ...] = ()
+    targets: tuple[str, ...] = ()  # matching: the distinct right-hand sides, HTML
+    answer: float | None = None  # numeric with a fixed answer
+    tolerance: float = 0.0  # numeric: absolute
+    relative: float = 0.0  # numeric: relative to the answer
+    answers: tuple[str, ...] = ()  # text: accepted answers, as written
+    pattern: str | None = None  # text: a regex the whole answer must match
+    ranges: tuple[tuple[float, float], ...] = ()  # live single: one [lo, hi) per choice
+    live: Live | None = None
+    attempts: int | None = DEFAULT_ATTEMPTS  # None: unlimited (polls)
+    feedback: str = "immediate"  # the policy, one of POLICIES
+    shuffle: bool = True
+    points: float = 1.0
+    explanation: str = ""  # sanitised HTML, shown with the solution
+
+    @property
+    def graded(self) -> bool:
+        return self.type != "poll"
+
+
+def range_index(ranges: tuple[tuple[float, float], ...], value: float) -> int | None:
+    """The index of the range holding ``value``: [lo, hi), the topmost one closed."""
+    top = max((hi for _, hi in ranges), default=0.0)
+    for index, (lo, hi) in enumerate(ranges):
+        if lo <= value < hi or value == hi == top:
+            return index
+    return None
+
+
+# Sentence punctuation, quotes and brackets; not dashes or signs, which can be the answer.
+EDGE_PUNCTUATION = ".,;:!?'\"()[]{}«»“”‘’…"
+
+
+def normalise_text(text: str) -> str:
+    """A text answer as compared: case, spacing and surrounding punctuation do not count,
+    so " The Forget gate! " and "the forget gate" are the same answer."""
+    folded = " ".join(unicodedata.normalize("NFKC", text).casefold().split())
+    return folded.strip(EDGE_PUNCTUATION + " ")
+
+
+def quiz_key(lesson_id: str, quiz_id: str) -> str:
+    """The key that names a quiz across the course (ids, shuffles, stored answers)."""
+    return f"{lesson_id}/{quiz_id}"

@@ -1,0 +1,73 @@
+"""A learner answers the quizzes of the LSTM lesson in Chromium, reloads, and finds
+their answers, feedback and progress where they left them."""
+
+from __future__ import annotations
+
+import re
+
+from conftest import ARTIFACTS
+from playwright.sync_api import Page, expect
+
+LESSON = "/lessons/lstm-cell"
+
+
+def test_a_learner_answers_reloads_and_finds_everything_restored(page: Page) -> None:
+    page.goto(LESSON)
+    quiz = page.locator('section.quiz[data-quiz="forget-gate"]')
+    quiz.scroll_into_view_if_needed()
+    expect(page.locator("article.lesson")).to_have_attribute("data-quizzes-ready", "true")
+
+    # a wrong answer first: feedback for that choice, one attempt left, no solution
+    quiz.get_by_label("the output").check()
+    quiz.get_by_role("button", name="Check").click()
+    expect(quiz.locator('[data-role="feedback"]')).to_contain_text("Not quite")
+    expect(quiz.locator('[data-role="attempts"]')).to_have_text("1 attempt left")
+    expect(quiz.locator(".quiz-choice.is-wrong")).to_contain_text("the output")
+    expect(quiz.locator(".is-answer")).to_have_count(0)
+
+    quiz.get_by_label("the previous cell state").check()
+    quiz.get_by_role("button", name="Check").click()
+    expect(quiz.locator('[data-role="feedback"]')).to_contain_text("Right.")
+    expect(quiz.locator(".quiz-explanation")).to_contain_text("forget gate decides")
+    expect(quiz.locator("input").first).to_be_disabled()
+    quiz.screenshot(path=str(ARTIFACTS / "quiz-answered.png"))
+
+    # the ordering question, by keyboard only: move "the forget gate" to the top
+    order = page.locator('section.quiz[data-quiz="compute-order"]')
+    order.scroll_into_view_if_needed()
+    steps = ["forget gate", "input gate", "output gate", "candidate", "new cell state", "output"]
+    for position, name in enumerate(steps):
+        item = order.locator(".quiz-order-item").filter(has_text=f"the {name}").first
+        item.focus()
+        current = order.locator(".quiz-order-item").evaluate_all(
+            "(items, name) => items.findIndex(li => li.textContent.includes('the ' + name))", name
+        )
+        for _ in range(current - position):
+            page.keyboard.press("Alt+ArrowUp")
+    order.get_by_role("button", name="Check").click()
+    expect(order.locator('[data-role="feedback"]')).to_contain_text("Right.")
+
+    page.reload()
+    quiz = page.locator('section.quiz[data-quiz="forget-gate"]')
+    expect(page.locator("article.lesson")).to_have_attribute("data-quizzes-ready", "true")
+    expect(quiz.get_by_label("the previous cell state")).to_be_checked()
+    expect(quiz.locator('[data-role="feedback"]')).to_contain_text("Right.")
+    expect(
+        page.locator('section.quiz[data-quiz="compute-order"] [data-role="feedback"]')
+    ).to_contain_text("Right.")
+
+    page.goto("/progress")
+    row = page.locator(".progress-lesson").filter(has_text="Inside an LSTM cell")
+    expect(row.locator('[data-figure="score"]')).to_contain_text("2.0 of 3")
+    page.screenshot(path=str(ARTIFACTS / "progress.png"), full_page=True)
+
+
+def test_sections_read_are_remembered(page: Page) -> None:
+    page.goto(LESSON)
+    heading = page.locator("h2#step-through-one-cell")
+    heading.scroll_into_view_if_needed()
+    expect(heading).to_have_class("seen", timeout=5000)
+    page.reload()
+    expect(page.locator("article.lesson")).to_have_attribute(
+        "data-seen", re.compile(r"\bstep-through-one-cell\b")
+    )
