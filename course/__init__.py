@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Any
 
@@ -45,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         assets,
         csrf,
         db,
+        exports,
         identity,
         lab_namespace,
         learner_api,
@@ -54,6 +56,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         security,
     )
     from course.lessons import LessonRegistry
+    from course.live.namespace import LiveNamespace
+    from course.live.store import make_store
 
     app.extensions["lessons"] = LessonRegistry.load(app.config["LESSONS_DIR"])
     identity.init_app(app)
@@ -64,9 +68,17 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(assets.bp)
     app.register_blueprint(learner_api.bp)
     app.register_blueprint(quiz_api.bp)
+    app.register_blueprint(exports.bp)
     security.init_app(app)
-    socketio.init_app(app, async_mode="threading", cors_allowed_origins=[])
+    redis_url = app.config.get("REDIS_URL") or os.environ.get("REDIS_URL") or None
+    socketio.init_app(app, async_mode="threading", cors_allowed_origins=[], message_queue=redis_url)
     labs = lab_namespace.LabNamespace("/lab")
     app.extensions["lab_namespace"] = labs
     socketio.on_namespace(labs)
+    live_sessions = LiveNamespace("/live", make_store(redis_url))
+    app.extensions["live"] = live_sessions
+    socketio.on_namespace(live_sessions)
+    from course.playground_namespace import PlaygroundNamespace
+
+    socketio.on_namespace(PlaygroundNamespace("/playground"))
     return app

@@ -61,13 +61,14 @@ def _no_render(text: str) -> str:
 
 
 class UnrolledBlocks(BlocksExtension):
-    """Registers our blocks; ``labs`` and ``quizzes`` collect those of one page, and
-    ``render`` turns the markdown inside a quiz into sanitised HTML."""
+    """Registers our blocks; ``labs``, ``quizzes`` and ``playgrounds`` collect those of
+    one page, and ``render`` turns the markdown inside a quiz into sanitised HTML."""
 
     def __init__(self, **kwargs: Any) -> None:
         self.config = {
             "labs": [{}, "LabSpecs by id, filled while rendering"],
             "quizzes": [{}, "Quizzes by id, filled while rendering"],
+            "playgrounds": [{}, "PlaygroundSpecs by id, filled while rendering"],
             "render": [_no_render, "markdown -> sanitised HTML, for quiz prompts and choices"],
         }
         super().__init__(**kwargs)
@@ -75,3 +76,6 @@ class UnrolledBlocks(BlocksExtension):
     def extendMarkdownBlocks(self, md: Markdown, block_mgr: BlocksProcessor) -> None:
         block_mgr.register(LabBlock, self.getConfigs())
         block_mgr.register(QuizBlock, self.getConfigs())
+        from course.playground_block import PlaygroundBlock  # it raises our LessonError
+
+        block_mgr.register(PlaygroundBlock, self.getConfigs())

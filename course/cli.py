@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 import threading
+from collections.abc import Callable
 from pathlib import Path
 
 
@@ -36,6 +37,24 @@ def check_lessons(args: argparse.Namespace) -> int:
     return 0
 
 
+def export_gif(args: argparse.Namespace) -> int:
+    from course.gif import GifError, GifOptions, write_gif
+    from course.labs import CONFIG_FIELDS, to_lab_config
+    from course.validation import PayloadError
+
+    options = {name: field.default for name, field in CONFIG_FIELDS.items()}
+    chosen = ("model", "layers", "hidden", "dataset", "window", "seed")
+    options |= {name: getattr(args, name) for name in chosen}  # a lab block's defaults otherwise
+    try:
+        config = to_lab_config(options)
+        gif = GifOptions(steps=args.steps, size=args.size, frame_ms=args.frame_ms)
+        size = write_gif(args.output, config, gif, epochs=args.epochs)
+    except (GifError, PayloadError) as error:
+        args.parser.error(error.message)  # exits with status 2
+    print(f"wrote {args.output} ({gif.steps} frames, {size / 1024:.0f} kB)")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="unrolled", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -47,8 +66,47 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("check-lessons", help="validate every lesson")
     p.add_argument("directory", nargs="?", default=str(Path(__file__).parent.parent / "lessons"))
     p.set_defaults(run=check_lessons)
+    p = commands.add_parser(
+        "export-gif", help="animate a forward pass through the unrolled network as a GIF"
+    )
+    _gif_arguments(p)
+    p.set_defaults(run=export_gif, parser=p)
     args = parser.parse_args(argv)
     return int(args.run(args))
+
+
+def _gif_arguments(p: argparse.ArgumentParser) -> None:
+    from course.gif import MAX_FRAME_MS, MAX_SIZE, MAX_STEPS, MIN_FRAME_MS, MIN_SIZE, MIN_STEPS
+    from engine.data import FUNCTIONS
+    from engine.model import CELL_KINDS, HIDDEN_SIZES, MAX_LAYERS
+
+    def bounded(name: str, low: int, high: int) -> Callable[[str], int]:
+        def parse(text: str) -> int:
+            try:
+                value = int(text)
+            except ValueError:
+                raise argparse.ArgumentTypeError(f"{name} must be a whole number") from None
+            if not low <= value <= high:
+                raise argparse.ArgumentTypeError(f"{name} must be from {low} to {high}")
+            return value
+
+        return parse
+
+    p.add_argument("--model", choices=CELL_KINDS, default="lstm")
+    p.add_argument("--dataset", choices=tuple(FUNCTIONS), default="sine")
+    p.add_argument("--layers", type=bounded("layers", 1, MAX_LAYERS), default=3)
+    p.add_argument("--hidden", type=int, choices=HIDDEN_SIZES, default=16)
+    p.add_argument("--window", type=bounded("window", 2, 64), default=15)
+    p.add_argument("--seed", type=bounded("seed", 0, 2**31 - 1), default=0)
+    p.add_argument("--epochs", type=bounded("epochs", 0, 200), default=0,
+                   help="train this many epochs first (default 0: fresh weights)")  # fmt: skip
+    p.add_argument("--steps", type=bounded("steps", MIN_STEPS, MAX_STEPS), default=30,
+                   help="frames, spread evenly over the forward pass")  # fmt: skip
+    p.add_argument("--size", type=bounded("size", MIN_SIZE, MAX_SIZE), default=800,
+                   help="width in pixels")  # fmt: skip
+    p.add_argument("--frame-ms", type=bounded("frame-ms", MIN_FRAME_MS, MAX_FRAME_MS),
+                   default=120, help="time per frame in ms (GIF keeps it to 10 ms)")  # fmt: skip
+    p.add_argument("-o", "--output", required=True, help="the GIF file to write")
 
 
 if __name__ == "__main__":

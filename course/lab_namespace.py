@@ -32,6 +32,7 @@ from course.identity import current_learner_id
 from course.labs import LabSpec, with_overrides
 from course.validation import Field, PayloadError, validate
 from engine import GRANULARITIES, Lab
+from engine.snapshot import from_bytes, to_bytes
 from engine.stepper import PHASES
 
 log = logging.getLogger(__name__)
@@ -42,6 +43,7 @@ SCHEMAS: dict[str, dict[str, Field]] = {
         "lesson": Field(str, required=True, max_length=64),
         "lab": LAB_ID,
         "config": Field(dict),
+        "live": Field(str, max_length=6),  # explore a private copy of this live session's lab
     },
     "step": {"lab": LAB_ID, "granularity": Field(str, default="compute", choices=GRANULARITIES)},
     "play": {
@@ -84,7 +86,7 @@ class LabSession:
             "lab": self.spec.id,
             "frame": (frame := self.lab.frame()),
             "explain": explain(self.lab.config.model.cell, frame),
-            "sources": views.sources(self.lab, self.unit, full=full),
+            "sources": views.sources(self.lab, self.unit, full=full, views=self.spec.views),
             "playing": not self.stop.is_set(),
         }
 
@@ -155,6 +157,16 @@ class LabNamespace(Namespace):
             raise PayloadError("no_lab", f"lab {lab_id!r} is not open; send open first", "lab")
         return session
 
+    def _live_copy(self, code: str, lesson: str, lab_id: str) -> Lab:
+        """A private copy of a live session's shared lab, if the presenter allows exploring."""
+        state = current_app.extensions["live"].state(code)
+        if state.lesson != lesson or state.spec.id != lab_id:
+            raise PayloadError("bad_value", "that live session shows another lab", "live")
+        if not state.explore:
+            raise PayloadError("forbidden", "the presenter has not allowed exploring", "live")
+        with state.lock:
+            return from_bytes(to_bytes(state.lab))
+
     # -- events ----------------------------------------------------------------
     @handler("open")
     def on_open(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -164,7 +176,12 @@ class LabNamespace(Namespace):
         spec = lesson.labs.get(data["lab"])
         if spec is None:
             raise PayloadError("not_found", f"lesson has no lab {data['lab']!r}", "lab")
-        config = with_overrides(spec, data["config"])
+        if data["live"] is not None:
+            lab = self._live_copy(data["live"], lesson.slug, spec.id)
+            config = lab.config
+        else:
+            config = with_overrides(spec, data["config"])
+            lab = None
         sid = request.sid  # type: ignore[attr-defined]
         with self.registry_lock:
             mine = self.sessions.setdefault(sid, {})
@@ -175,7 +192,7 @@ class LabNamespace(Namespace):
             ):
                 raise PayloadError("too_many_labs", "too many labs are open; close a page")
         learner = self.learners.get(sid)
-        session = LabSession(spec, Lab(config), lesson.id, learner)
+        session = LabSession(spec, lab or Lab(config), lesson.id, learner)
         with self.registry_lock:
             old = self.sessions.setdefault(sid, {}).get(spec.id)
             if old is not None:

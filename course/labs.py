@@ -14,7 +14,7 @@ from engine.model import CELL_KINDS, HIDDEN_SIZES, MAX_LAYERS
 from engine.stepper import GRANULARITIES
 from engine.train import OPTIMIZERS
 
-VIEWS = ("cell", "sequence", "loss")
+VIEWS = ("cell", "unrolled", "sequence", "gates", "gradients", "loss")
 
 # What a lab's network and data may be; limits are enforced here, at the edge.
 CONFIG_FIELDS: dict[str, Field] = {

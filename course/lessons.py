@@ -19,11 +19,12 @@ import yaml
 from course.blocks import LessonError, UnrolledBlocks
 from course.labs import LabSpec
 from course.modules import MODULES
+from course.playground_block import PlaygroundSpec
 from course.quizzes import Quiz, QuizError, check_live
 
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 FILE_NAME = re.compile(r"\A(\d\d)-([a-z0-9-]+)\.md\Z")
-SLOT = re.compile(r'<div class="(lab|quiz)-slot" data-\1-slot="([A-Za-z0-9-]+)"></div>')
+SLOT = re.compile(r'<div class="(lab|quiz|playground)-slot" data-\1-slot="([A-Za-z0-9-]+)"></div>')
 REQUIRED = {"id", "title", "module", "order", "objectives", "minutes"}
 OPTIONAL = {"summary"}
 
@@ -37,7 +38,7 @@ ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "title", "aria-label", "role"},
     "a": {"href"},
     "img": {"src", "alt", "width", "height"},
-    "div": {"data-lab-slot", "data-quiz-slot"},
+    "div": {"data-lab-slot", "data-quiz-slot", "data-playground-slot"},
     "td": {"align"},
     "th": {"align"},
 }
@@ -56,9 +57,11 @@ class Lesson:
     html: str
     labs: dict[str, LabSpec] = field(default_factory=dict)
     quizzes: dict[str, Quiz] = field(default_factory=dict)
+    playgrounds: dict[str, PlaygroundSpec] = field(default_factory=dict)
 
     def segments(self) -> list[tuple[str, Any]]:
-        """The page in order: ("html", str), ("lab", LabSpec) and ("quiz", Quiz) parts."""
+        """The page in order: ("html", str), ("lab", LabSpec), ("quiz", Quiz) and
+        ("playground", PlaygroundSpec) parts."""
         parts: list[tuple[str, Any]] = []
         pieces = SLOT.split(self.html)  # html, kind, id, html, kind, id, …, html
         for index in range(0, len(pieces), 3):
@@ -66,7 +69,12 @@ class Lesson:
                 parts.append(("html", pieces[index]))
             if index + 2 < len(pieces):
                 kind, slot = pieces[index + 1], pieces[index + 2]
-                parts.append((kind, self.labs[slot] if kind == "lab" else self.quizzes[slot]))
+                found: dict[str, dict[str, Any]] = {
+                    "lab": self.labs,
+                    "quiz": self.quizzes,
+                    "playground": self.playgrounds,
+                }
+                parts.append((kind, found[kind][slot]))
         return parts
 
 
@@ -83,7 +91,11 @@ def render_fragment(text: str) -> str:
     return sanitise(md.convert(text))
 
 
-def render_markdown(text: str) -> tuple[str, dict[str, LabSpec], dict[str, Quiz]]:
+def render_markdown(
+    text: str, playgrounds: dict[str, PlaygroundSpec] | None = None
+) -> tuple[str, dict[str, LabSpec], dict[str, Quiz]]:
+    """The sanitised HTML, labs and quizzes of a lesson; ``playgrounds`` is filled if given."""
+    playgrounds = {} if playgrounds is None else playgrounds
     labs: dict[str, LabSpec] = {}
     quizzes: dict[str, Quiz] = {}
     md = markdown.Markdown(
@@ -93,7 +105,9 @@ def render_markdown(text: str) -> tuple[str, dict[str, LabSpec], dict[str, Quiz]
             "pymdownx.superfences",
             "pymdownx.blocks.details",
             "pymdownx.arithmatex",
-            UnrolledBlocks(labs=labs, quizzes=quizzes, render=render_fragment),
+            UnrolledBlocks(
+                labs=labs, quizzes=quizzes, playgrounds=playgrounds, render=render_fragment
+            ),
         ],
         extension_configs={"pymdownx.arithmatex": {"generic": True}},
     )
@@ -104,6 +118,8 @@ def render_markdown(text: str) -> tuple[str, dict[str, LabSpec], dict[str, Quiz]
         raise LessonError(str(error)) from None
     if "<p>///" in html or "\n///" in html:
         raise LessonError("a block was not recognised (check its name and indentation)")
+    if shared := set(labs) & set(playgrounds):
+        raise LessonError(f"a lab and a playground share the id(s) {sorted(shared)}")
     return sanitise(html), labs, quizzes
 
 
@@ -141,8 +157,9 @@ def load_lesson(path: Path) -> Lesson:
     except yaml.YAMLError as error:
         raise LessonError(f"{path.name}: front matter is not valid YAML: {error}") from None
     _check_front_matter(path.name, meta)
+    playgrounds: dict[str, PlaygroundSpec] = {}
     try:
-        html, labs, quizzes = render_markdown(text[front.end() :])
+        html, labs, quizzes = render_markdown(text[front.end() :], playgrounds)
     except LessonError as error:
         raise LessonError(f"{path.name}: {error}") from None
     return Lesson(
@@ -157,6 +174,7 @@ def load_lesson(path: Path) -> Lesson:
         html=html,
         labs=labs,
         quizzes=quizzes,
+        playgrounds=playgrounds,
     )
 
 

@@ -52,9 +52,10 @@ def ensure_learner(session: Session, learner_id: str) -> None:
     """Create the learner's row if missing, and note that they were seen now."""
     now = utcnow()
     statement = _insert(session, Learner).values(id=learner_id, created_at=now, last_seen=now)
-    _inserted(
-        session, statement.on_conflict_do_update(index_elements=["id"], set_={"last_seen": now})
-    )
+    # On PostgreSQL this also locks the learner's row until commit, so one learner's
+    # concurrent writes queue here (SQLite writers queue at BEGIN IMMEDIATE).
+    upsert = statement.on_conflict_do_update(index_elements=["id"], set_={"last_seen": now})
+    session.execute(upsert)
 
 
 def mark(
@@ -180,10 +181,12 @@ def submit_attempt(
 
     A repeated ``submission_id`` returns the stored outcome (``replayed``) without
     grading again. A learner who has revealed the answer or used ``max_attempts``
-    is refused and nothing is stored. Safe under concurrent submits: the attempt
-    number is unique per quiz, so a racing insert fails and is retried with fresh
-    counts; on SQLite, ``BEGIN IMMEDIATE`` makes the writers take turns.
-    ``grade`` runs inside the write transaction: it must be quick and pure.
+    is refused and nothing is stored. Safe under concurrent submits: writers for
+    one learner take turns (``BEGIN IMMEDIATE`` on SQLite, the learner's row lock on
+    PostgreSQL), and should two still count the same attempts, the unique attempt
+    number fails the later insert, which is retried with fresh counts.
+    ``grade`` runs inside the write transaction: it must be quick and pure; if it
+    raises, nothing is stored and the error propagates.
     """
     factory = sessions if isinstance(sessions, sessionmaker) else sessionmaker(sessions)
     for tries in range(MAX_TRIES):

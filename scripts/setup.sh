@@ -2,7 +2,8 @@
 # Install what is missing; safe to re-run. Usage: scripts/setup.sh [--browser]
 #   Python packages from requirements.lock (hashes checked) into .venv,
 #   browser libraries from package-lock.json into node_modules,
-#   and with --browser, Debian's chromium for the browser tests.
+#   and with --browser, Debian's chromium for the browser tests and postgresql
+#   for the storage tests.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -48,4 +49,11 @@ fi
 if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/chromium ]; then
   say "installing Debian's chromium for the browser tests"
   apt_install chromium fonts-dejavu-core
+fi
+
+# The storage tests run on PostgreSQL too, on a private throw-away server
+# (tests/databases.py), so they need the server binaries, not a running service.
+if [ "${1:-}" = "--browser" ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+  say "installing Debian's postgresql for the storage tests"
+  apt_install postgresql
 fi

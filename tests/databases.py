@@ -51,7 +51,9 @@ class PostgresServer:
 
     def __init__(self) -> None:
         self.root: Path | None = None
-        self.admin_url = os.environ.get(ADMIN_URL_VARIABLE, "")
+        # psycopg wants the plain libpq form of the URL.
+        given = os.environ.get(ADMIN_URL_VARIABLE, "")
+        self.admin_url = given.replace("postgresql+psycopg://", "postgresql://", 1)
         self.run_as: dict[str, Any] = {}
 
     def start(self) -> None:

@@ -14,3 +14,6 @@ DIVERGING = [
     "#0B4F7C", "#1F6FA5", "#4A90C2", "#7FB2D9", "#B5D3EC", "#E6EEF5",
     "#F7EBD7", "#F5D29E", "#F0B765", "#E69F00", "#B97A00", "#8A5A00",
 ]  # fmt: skip
+
+# One colour per layer (Okabe–Ito order, black last so seven layers stay apart).
+LAYERS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000"]

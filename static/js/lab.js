@@ -35,6 +35,7 @@ export class LabController {
     this.lesson = lesson;
     this.id = section.dataset.lab;
     this.figures = new FigureSet();
+    section.figures = this.figures; // this lab's sources, for tests and the console
     this.playing = false;
     this.pending = null; // newest pushed frame, painted on the next animation frame
     this.info = null;
@@ -64,8 +65,14 @@ export class LabController {
     });
     this.socket.on("frame", (payload) => {
       if (payload.lab !== this.id) return;
-      if (!this.pending) requestAnimationFrame(() => this.paint());
-      this.pending = payload;
+      if (!this.pending) {
+        requestAnimationFrame(() => this.paint());
+        this.pending = payload;
+      } else {
+        // Coalesce: the newest frame wins, but keep sources only an older one carried
+        // (the server sends data that depends on the weights only when they change).
+        this.pending = { ...payload, sources: { ...this.pending.sources, ...payload.sources } };
+      }
     });
     this.socket.on("connect", () => this.open());
     this.socket.on("disconnect", () => this.status("Disconnected — reconnecting…"));

@@ -40,3 +40,5 @@ if (sections.length) {
     active.act(action);
   });
 }
+
+if (document.querySelector("section.playground")) import("./playground.js").then((m) => m.startPlaygrounds());

@@ -31,11 +31,22 @@ export class FigureSet {
     return this.byName.get(name);
   }
 
-  // Replace the data of each named source the server sent.
+  // New data for each named source the server sent. Columns it did not send are
+  // kept (the unrolled view's node positions ship with the figure; only values move).
   apply(sources) {
     for (const [name, columns] of Object.entries(sources ?? {})) {
       const source = this.source(name);
-      if (source) source.data = columns;
+      if (source) source.data = { ...source.data, ...("image" in columns ? withImages(columns) : columns) };
     }
   }
+}
+
+// Image glyphs draw 2-D typed arrays; JSON brings rows of numbers (null where a
+// value is not finite, drawn as Bokeh's nan colour).
+function withImages(columns) {
+  const { ndarray } = window.Bokeh.require("core/util/ndarray");
+  const image = columns.image.map((rows) =>
+    ndarray(Float64Array.from(rows.flat(), (v) => v ?? Number.NaN), { shape: [rows.length, rows[0]?.length ?? 0] }),
+  );
+  return { ...columns, image };
 }

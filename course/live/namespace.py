@@ -1,0 +1,414 @@
+"""Socket.IO namespace ``/live``: classroom sessions on one shared lab.
+
+Client events (answered through acks, ``{"ok": true, ...}`` or an error ack):
+
+    join     {code, name?}              enter a session; the ack holds the full state
+    sync     {code}                     the full state again (after a gap in seq)
+    present  {code, action, ...}        presenter only: step | jump | train | reset |
+                                        select | configure | layers | play | pause
+    poll     {code, op, quiz?}          presenter only: open | close | results | answer
+    explore  {code, allowed}            presenter only: may students break away?
+    answer   {code, quiz, answer}       student: answer the open poll (again = change it)
+    end      {code}                     presenter only
+
+Pushed events: ``state`` (the whole view, with ``seq``) to everyone in the session;
+``presence`` and ``votes`` to the staff room only. Who presents is decided here,
+from the signed login cookie, on every event; nothing the client sends can make
+it a presenter.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import re
+import secrets
+import threading
+from collections import Counter
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app, request, session
+from flask_socketio import Namespace, join_room, leave_room
+
+from course import wire
+from course.identity import current_learner_id
+from course.live.state import REBUILDS, LiveState, Poll
+from course.live.store import LiveStore
+from course.quizzes import AnswerError, grade, item_ids, quiz_key, solution
+from course.validation import Field, PayloadError, validate
+
+log = logging.getLogger(__name__)
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud, typed on phones
+CODE = re.compile(f"[{CODE_ALPHABET}]{{6}}")
+CODE_FIELD = Field(str, required=True, max_length=6)
+SCHEMAS: dict[str, dict[str, Field]] = {
+    "join": {"code": CODE_FIELD, "name": Field(str, max_length=40)},
+    "sync": {"code": CODE_FIELD},
+    "poll": {
+        "code": CODE_FIELD,
+        "op": Field(str, required=True, choices=("open", "close", "results", "answer")),
+        "quiz": Field(str, max_length=64),
+    },
+    "explore": {"code": CODE_FIELD, "allowed": Field(bool, required=True)},
+    "answer": {
+        "code": CODE_FIELD,
+        "quiz": Field(str, required=True, max_length=64),
+        "answer": Field(dict, required=True),
+    },  # fmt: skip
+    "end": {"code": CODE_FIELD},
+}
+PLAY_INTERVAL = {"compute": 0.6, "timestep": 1.2, "epoch": 0.1}
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+
+
+def instructor_id() -> str | None:
+    """The logged-in instructor behind this connection (from the signed cookie)."""
+    found = session.get("instructor_id")
+    return str(found) if found else None
+
+
+def room(code: str, staff: bool = False) -> str:
+    return f"live:{code}:staff" if staff else f"live:{code}"
+
+
+def handler(event: str | None) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., Any]]:
+    """Validate (unless ``event`` is None: the handler validates), turn errors into
+    error acks, keep replies finite."""
+
+    def wrap(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        @functools.wraps(fn)
+        def inner(self: LiveNamespace, data: Any = None) -> dict[str, Any]:
+            try:
+                checked = validate(data, SCHEMAS[event]) if event else data
+                if event and not CODE.fullmatch(checked["code"]):
+                    raise PayloadError("not_found", "no live session with that code", "code")
+                reply = fn(self, checked)
+            except PayloadError as error:
+                return error.as_ack()
+            except Exception:
+                log.exception("live event %s failed", event)
+                return PayloadError("internal", "the server could not do that").as_ack()
+            return wire.clean({"ok": True} | reply)
+
+        return inner
+
+    return wrap
+
+
+class LiveNamespace(Namespace):
+    """Holds a cache of the sessions this process has seen; the store is the truth."""
+
+    def __init__(self, namespace: str, store: LiveStore) -> None:
+        super().__init__(namespace)
+        self.store = store
+        self.cache: dict[str, LiveState] = {}
+        self.members: dict[str, tuple[str, str, bool]] = {}  # sid → (code, learner, staff)
+        self.players: dict[str, threading.Event] = {}  # code → stop flag of its play loop
+        self.guard = threading.Lock()
+
+    # -- sessions ----------------------------------------------------------------
+    def start(self, lesson: Any, lab_id: str, presenter: str) -> str:
+        """A new session on ``lesson``'s lab, presented by ``presenter``; its code."""
+        code = new_code()
+        while self.store.seq(code) is not None:
+            code = new_code()
+        state = LiveState.start(code, lesson, lab_id, presenter)
+        with self.guard:
+            self.cache[code] = state
+        view = state.remember(state.view(full=True), full=True)
+        self.store.save(code, state.meta(), view, state.lab_bytes())
+        return code
+
+    def state(self, code: str) -> LiveState:
+        """This process's copy of the session, rebuilt if another process moved on."""
+        stored_seq = self.store.seq(code)
+        if stored_seq is None:
+            raise PayloadError("not_found", "no live session with that code", "code")
+        cached = self.cache.get(code)
+        if cached is not None and cached.seq == stored_seq:
+            return cached
+        found = self.store.load(code)
+        if found is None:
+            raise PayloadError("not_found", "no live session with that code", "code")
+        meta, view, lab = found
+        lesson = current_app.extensions["lessons"].get(meta["lesson"])
+        rebuilt = LiveState.restore(meta, lab, lesson)
+        rebuilt.last_view = view
+        with self.guard:
+            self.cache[code] = rebuilt
+        return rebuilt
+
+    def stored_view(self, code: str) -> dict[str, Any]:
+        found = self.store.load(code)
+        if found is None:
+            raise PayloadError("not_found", "no live session with that code", "code")
+        return found[1]
+
+    def _presenter(self, code: str) -> LiveState:
+        state = self.state(code)
+        if instructor_id() != state.presenter:
+            raise PayloadError("forbidden", "only the presenter can do that")
+        if state.ended:
+            raise PayloadError("ended", "this session has ended")
+        return state
+
+    def change(
+        self, code: str, fn: Callable[[LiveState], Any], *, full: bool = True
+    ) -> dict[str, Any]:
+        """Apply ``fn`` to the session under its lock, bump seq, store and broadcast."""
+        with self.store.lock(code):
+            state = self.state(code)
+            with state.lock:
+                updates, lab = state.lab.updates, state.lab
+                fn(state)
+                state.seq += 1
+                rebuilt = state.lab is not lab or state.lab.updates != updates
+                view = state.view(full=full)
+                stored = state.remember(view, full=full)
+                self.store.save(code, state.meta(), stored, state.lab_bytes() if rebuilt else None)
+        self.socketio.emit("state", view, namespace=self.namespace, to=room(code))
+        return view
+
+    # -- connection --------------------------------------------------------------
+    def on_disconnect(self, reason: Any = None) -> None:
+        with self.guard:
+            member = self.members.pop(request.sid, None)  # type: ignore[attr-defined]
+        if member is None:
+            return
+        code, learner, staff = member
+        if staff:
+            return
+        self.store.leave(code, learner)
+        self._send_presence(code)
+
+    def _send_presence(self, code: str) -> None:
+        here = self.store.present(code)
+        payload = {"code": code, "present": sorted(here.values()), "count": len(here)}
+        self.socketio.emit("presence", payload, namespace=self.namespace, to=room(code, staff=True))
+
+    # -- events --------------------------------------------------------------------
+    @handler("join")
+    def on_join(self, data: dict[str, Any]) -> dict[str, Any]:
+        code = data["code"]
+        state = self.state(code)
+        staff = instructor_id() == state.presenter
+        learner = current_learner_id(create=False)
+        if not staff and learner is None:
+            raise PayloadError("no_learner", "open the session page first (it sets your cookie)")
+        sid = request.sid  # type: ignore[attr-defined]
+        with self.guard:
+            previous = self.members.get(sid)
+            self.members[sid] = (code, learner or "", staff)
+        if previous is not None and previous[0] != code:
+            leave_room(room(previous[0]))
+        join_room(room(code))
+        reply: dict[str, Any] = {"role": "presenter" if staff else "student",
+                                 "state": self.stored_view(code)}  # fmt: skip
+        if staff:
+            join_room(room(code, staff=True))
+            reply["presence"] = sorted(self.store.present(code).values())
+            if state.poll is not None:
+                reply["votes"] = self._tally(code, state.poll.quiz)
+        else:
+            if (
+                previous is None or previous[0] != code
+            ):  # a second join of one socket is not a second arrival
+                self.store.arrive(code, learner or "", data["name"] or "Anonymous")
+                self._send_presence(code)
+            if state.poll is not None:
+                mine = self.store.votes(code, state.poll.quiz).get(learner or "")
+                reply["my_answer"] = mine
+        return reply
+
+    @handler("sync")
+    def on_sync(self, data: dict[str, Any]) -> dict[str, Any]:
+        self._member(data["code"])
+        return {"state": self.stored_view(data["code"])}
+
+    @handler(None)
+    def on_present(self, data: Any) -> dict[str, Any]:
+        if not isinstance(data, dict):
+            raise PayloadError("bad_payload", "the payload must be an object")
+        args = dict(data)
+        code = validate({"code": args.pop("code", None)}, {"code": CODE_FIELD})["code"]
+        action = validate(
+            {"action": args.pop("action", None)}, {"action": Field(str, required=True)}
+        )["action"]
+        if not CODE.fullmatch(code):
+            raise PayloadError("not_found", "no live session with that code", "code")
+        self._presenter(code)
+        view = self.change(code, lambda s: s.apply(action, args), full=action in REBUILDS)
+        if action == "play":
+            self._start_play(code, args)
+        elif action in ("pause", *REBUILDS):
+            self._stop_play(code)
+        return {"state": view}
+
+    @handler("poll")
+    def on_poll(self, data: dict[str, Any]) -> dict[str, Any]:
+        code, op = data["code"], data["op"]
+        state = self._presenter(code)
+        lesson = current_app.extensions["lessons"].get(state.lesson)
+        if op == "open":
+            quiz = lesson.quizzes.get(data["quiz"] or "")
+            if quiz is None or quiz.type not in ("single", "multiple", "poll"):
+                raise PayloadError("not_found", "no choice question with that id here", "quiz")
+            self.store.clear_votes(code, quiz.id)
+
+            def open_poll(s: LiveState) -> None:
+                s.poll = Poll(quiz.id)
+
+            view = self.change(code, open_poll)
+            self._send_votes(code, quiz.id)
+            return {"state": view}
+        if state.poll is None:
+            raise PayloadError("no_poll", "no question is open")
+
+        def update(s: LiveState) -> None:
+            assert s.poll is not None
+            if op == "close":
+                s.poll.open = False
+            elif op == "results":
+                s.poll.show_results = True
+            else:
+                s.poll.show_answer = True
+
+        view = self.change(code, update)
+        if op in ("results", "answer"):  # revealed to everyone, explicitly
+            reveal = {
+                "code": code,
+                "quiz": state.poll.quiz,
+                "counts": self._tally(code, state.poll.quiz)["counts"],
+            }
+            if op == "answer":
+                reveal["solution"] = self._solution(lesson, state.poll.quiz)
+            self.socketio.emit(
+                "reveal", wire.clean(reveal), namespace=self.namespace, to=room(code)
+            )
+        return {"state": view}
+
+    @handler("explore")
+    def on_explore(self, data: dict[str, Any]) -> dict[str, Any]:
+        self._presenter(data["code"])
+
+        def allow(s: LiveState) -> None:
+            s.explore = data["allowed"]
+
+        return {"state": self.change(data["code"], allow)}
+
+    @handler("answer")
+    def on_answer(self, data: dict[str, Any]) -> dict[str, Any]:
+        code = data["code"]
+        member = self._member(code)
+        if member[2]:
+            raise PayloadError("forbidden", "the presenter does not vote")
+        state = self.state(code)
+        if state.poll is None or not state.poll.open or state.poll.quiz != data["quiz"]:
+            raise PayloadError("closed", "that question is not open", "quiz")
+        lesson = current_app.extensions["lessons"].get(state.lesson)
+        quiz = lesson.quizzes[state.poll.quiz]
+        ids = item_ids(quiz, key=quiz_key(lesson.id, quiz.id), secret=str(current_app.secret_key))
+        try:
+            grade(quiz, data["answer"], item_ids=ids)  # checks the answer's shape; result unused
+        except AnswerError as error:
+            raise PayloadError(error.code, error.message, error.field) from None
+        self.store.vote(code, quiz.id, member[1], data["answer"])
+        self._send_votes(code, quiz.id)
+        return {"recorded": True}
+
+    @handler("end")
+    def on_end(self, data: dict[str, Any]) -> dict[str, Any]:
+        code = data["code"]
+        self._presenter(code)
+        self._stop_play(code)
+
+        def end(s: LiveState) -> None:
+            s.ended = True
+            s.playing = False
+
+        view = self.change(code, end)
+        summary = self.summary(code)
+        ended = current_app.extensions.get("live_ended")
+        if ended is not None:
+            ended(code, summary)
+        return {"state": view, "summary": summary}
+
+    # -- helpers -------------------------------------------------------------------
+    def _member(self, code: str) -> tuple[str, str, bool]:
+        member = self.members.get(request.sid)  # type: ignore[attr-defined]
+        if member is None or member[0] != code:
+            raise PayloadError("not_joined", "join the session first", "code")
+        return member
+
+    def _tally(self, code: str, quiz_id: str) -> dict[str, Any]:
+        votes = self.store.votes(code, quiz_id)
+        counts: Counter[str] = Counter()
+        for answer in votes.values():
+            for choice in answer.get("choices", [answer.get("choice")]):
+                counts[str(choice)] += 1
+        names = self.store.present(code)
+        return {"quiz": quiz_id, "counts": dict(counts), "answered": len(votes),
+                "who": sorted(names.get(learner, "?") for learner in votes)}  # fmt: skip
+
+    def _send_votes(self, code: str, quiz_id: str) -> None:
+        payload = {"code": code} | self._tally(code, quiz_id)
+        self.socketio.emit("votes", payload, namespace=self.namespace, to=room(code, staff=True))
+
+    def _solution(self, lesson: Any, quiz_id: str) -> dict[str, Any]:
+        quiz = lesson.quizzes[quiz_id]
+        if not quiz.graded:
+            return {}
+        ids = item_ids(quiz, key=quiz_key(lesson.id, quiz.id), secret=str(current_app.secret_key))
+        return solution(quiz, item_ids=ids)
+
+    def summary(self, code: str) -> dict[str, Any]:
+        state = self.state(code)
+        return {
+            "code": code,
+            "lesson": state.lesson,
+            "lab": state.spec.id,
+            "epochs": state.lab.epoch,
+            "steps": state.seq,
+            "present": sorted(self.store.present(code).values()),
+            "last_poll": self._tally(code, state.poll.quiz) if state.poll else None,
+        }
+
+    # -- play: the presenter's process advances the shared lab -----------------------
+    def _start_play(self, code: str, args: dict[str, Any]) -> None:
+        self._stop_play(code)
+        stop = threading.Event()
+        with self.guard:
+            self.players[code] = stop
+        granularity = args.get("granularity") or "compute"
+        interval = PLAY_INTERVAL[granularity] / float(args.get("speed") or 1.0)
+        app = current_app._get_current_object()  # type: ignore[attr-defined]
+        self.socketio.start_background_task(self._play, app, code, stop, granularity, interval)
+
+    def _stop_play(self, code: str) -> None:
+        with self.guard:
+            stop = self.players.pop(code, None)
+        if stop is not None:
+            stop.set()
+
+    def _play(
+        self, app: Any, code: str, stop: threading.Event, granularity: str, interval: float
+    ) -> None:
+        with app.app_context():
+            try:
+                while not stop.wait(interval):
+
+                    def advance(s: LiveState) -> None:
+                        s.lab.advance(granularity)
+                        if s.lab.status == "diverged":
+                            s.playing = False
+                            stop.set()
+
+                    self.change(code, advance, full=granularity == "epoch")
+            except Exception:
+                log.exception("playing live session %s failed", code)
+                stop.set()

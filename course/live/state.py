@@ -1,0 +1,215 @@
+"""The authoritative state of one live session, and the presenter's actions on it.
+
+Every change increments ``seq``; followers apply a pushed state only if its seq is
+the next one they expect, and ask for the full state when they see a gap. The
+state holds no Flask objects, so it can be stored and rebuilt in another process.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field
+from typing import Any
+
+from course import views, wire
+from course.explanations import explain
+from course.labs import LabSpec, with_overrides
+from course.validation import Field, PayloadError, validate
+from engine import GRANULARITIES, Lab
+from engine.model import MAX_LAYERS
+from engine.snapshot import from_bytes, to_bytes
+from engine.stepper import PHASES
+
+# What the presenter may send with ``present``, by action.
+ACTIONS: dict[str, dict[str, Field]] = {
+    "step": {"granularity": Field(str, default="compute", choices=GRANULARITIES)},
+    "jump": {
+        "phase": Field(str, required=True, choices=PHASES),
+        "t": Field(int, minimum=0, maximum=63),
+    },
+    "train": {"epochs": Field(int, default=1, minimum=1, maximum=100)},
+    "reset": {},
+    "select": {"unit": Field(int, required=True, minimum=0, maximum=63)},
+    "configure": {"config": Field(dict, required=True)},
+    "layers": {"change": Field(int, required=True, choices=(-1, 1))},
+    "play": {
+        "granularity": Field(str, default="compute", choices=GRANULARITIES),
+        "speed": Field(float, default=1.0, minimum=0.25, maximum=8.0),
+    },
+    "pause": {},
+}
+# Actions that replace the weights, after which a stored copy of the lab is stale.
+REBUILDS = frozenset({"train", "reset", "configure", "layers"})
+
+
+@dataclass
+class Poll:
+    """The question the presenter has opened, and what they have revealed of it."""
+
+    quiz: str
+    open: bool = True
+    show_results: bool = False
+    show_answer: bool = False
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "quiz": self.quiz,
+            "open": self.open,
+            "show_results": self.show_results,
+            "show_answer": self.show_answer,
+        }
+
+
+@dataclass
+class LiveState:
+    """One session: which lesson and lab, the shared lab itself, and the presenter's
+    settings. ``lock`` serialises changes within a process."""
+
+    code: str
+    lesson: str  # slug
+    lesson_id: str
+    spec: LabSpec
+    presenter: str  # instructor id
+    lab: Lab
+    overrides: dict[str, Any] = field(default_factory=dict)
+    unit: int = 0
+    seq: int = 0
+    playing: bool = False
+    explore: bool = False  # may students break away with a private copy?
+    poll: Poll | None = None
+    ended: bool = False
+    last_view: dict[str, Any] | None = field(default=None, repr=False)  # full, as stored
+    lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
+
+    @classmethod
+    def start(cls, code: str, lesson: Any, lab_id: str, presenter: str) -> LiveState:
+        spec = lesson.labs.get(lab_id)
+        if spec is None:
+            raise PayloadError("not_found", f"lesson has no lab {lab_id!r}", "lab")
+        return cls(code, lesson.slug, lesson.id, spec, presenter, Lab(spec.config))
+
+    # -- actions -----------------------------------------------------------------
+    def apply(self, action: str, data: Any) -> bool:
+        """Do the presenter's ``action``; True if the shared view changed.
+        A bad payload raises PayloadError and changes nothing."""
+        if action not in ACTIONS:
+            raise PayloadError("bad_choice", f"unknown action {action!r}", "action")
+        args = validate(data, ACTIONS[action])
+        lab = self.lab
+        if action == "step":
+            lab.advance(args["granularity"])
+        elif action == "jump":
+            if args["t"] is not None and args["t"] >= lab.config.train.window:
+                raise PayloadError("out_of_range", "t must be inside the window", "t")
+            lab.jump(args["phase"], args["t"])
+        elif action == "train":
+            lab.train(args["epochs"])
+        elif action == "reset":
+            lab.reset()
+        elif action == "select":
+            if args["unit"] >= lab.config.model.hidden:
+                raise PayloadError("out_of_range", "unit must be below the hidden size", "unit")
+            self.unit = args["unit"]
+        elif action == "configure":
+            self._reconfigure(self.overrides | args["config"])
+        elif action == "layers":
+            layers = lab.config.model.layers + args["change"]
+            if not 1 <= layers <= MAX_LAYERS:
+                raise PayloadError("out_of_range", f"layers must stay within 1…{MAX_LAYERS}")
+            self._reconfigure(self.overrides | {"layers": layers})
+        elif action in ("play", "pause"):
+            self.playing = action == "play"
+        return True
+
+    def _reconfigure(self, overrides: dict[str, Any]) -> None:
+        """A new network from the lab block's config with ``overrides`` (training restarts)."""
+        config = with_overrides(self.spec, overrides)  # PayloadError on anything bad
+        self.lab = Lab(config)
+        self.overrides = overrides
+        self.unit = min(self.unit, config.model.hidden - 1)
+
+    # -- what followers see ------------------------------------------------------
+    def view(self, *, full: bool = True) -> dict[str, Any]:
+        """Everything a follower needs to show this moment (JSON-ready, finite)."""
+        frame = self.lab.frame()
+        config = self.lab.config
+        return wire.clean(
+            {
+                "seq": self.seq,
+                "code": self.code,
+                "lesson": self.lesson,
+                "lab": self.spec.id,
+                "info": {
+                    "id": self.spec.id,
+                    "cell": config.model.cell,
+                    "layers": config.model.layers,
+                    "hidden": config.model.hidden,
+                    "window": config.train.window,
+                    "steps": list(config.model.steps),
+                    "granularity": self.spec.granularity,
+                },
+                "frame": frame,
+                "explain": explain(config.model.cell, frame),
+                "sources": views.sources(self.lab, self.unit, full=full, views=self.spec.views),
+                "unit": self.unit,
+                "playing": self.playing,
+                "explore": self.explore,
+                "poll": self.poll.as_dict() if self.poll else None,
+                "ended": self.ended,
+            }
+        )
+
+    def remember(self, view: dict[str, Any], *, full: bool) -> dict[str, Any]:
+        """The full view after ``view`` (a partial one carries only what changed,
+        column by column); kept as what a late joiner receives."""
+        if full or self.last_view is None:
+            self.last_view = view
+            return view
+        sources = dict(self.last_view["sources"])
+        for name, columns in view["sources"].items():
+            sources[name] = sources.get(name, {}) | columns
+        self.last_view = view | {"sources": sources}
+        return self.last_view
+
+    # -- kept in a shared store --------------------------------------------------
+    def meta(self) -> dict[str, Any]:
+        """The state without the lab (which travels as snapshot bytes)."""
+        return {
+            "code": self.code,
+            "lesson": self.lesson,
+            "lesson_id": self.lesson_id,
+            "lab_id": self.spec.id,
+            "presenter": self.presenter,
+            "overrides": self.overrides,
+            "unit": self.unit,
+            "seq": self.seq,
+            "playing": self.playing,
+            "explore": self.explore,
+            "poll": self.poll.as_dict() if self.poll else None,
+            "ended": self.ended,
+            "position": self.lab.position,
+        }
+
+    def lab_bytes(self) -> bytes:
+        return to_bytes(self.lab)
+
+    @classmethod
+    def restore(cls, meta: dict[str, Any], lab_bytes: bytes, lesson: Any) -> LiveState:
+        lab = from_bytes(lab_bytes)
+        lab.position = int(meta["position"])
+        poll = Poll(**meta["poll"]) if meta.get("poll") else None
+        return cls(
+            code=meta["code"],
+            lesson=meta["lesson"],
+            lesson_id=meta["lesson_id"],
+            spec=lesson.labs[meta["lab_id"]],
+            presenter=meta["presenter"],
+            lab=lab,
+            overrides=meta["overrides"],
+            unit=meta["unit"],
+            seq=meta["seq"],
+            playing=meta["playing"],
+            explore=meta["explore"],
+            poll=poll,
+            ended=meta["ended"],
+        )

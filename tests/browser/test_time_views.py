@@ -1,0 +1,137 @@
+"""A learner in Chromium on the training lesson: stepping fills in the unrolled network,
+the backward pass draws the gradient through time with the engine's numbers, and the
+update sends a new picture."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+import pytest
+from conftest import ARTIFACTS
+from playwright.sync_api import Locator, Page, expect
+
+from course.lessons import LessonRegistry
+from engine import Lab
+
+LESSON = "/lessons/training"
+RNN = "section.lab[data-lab='rnn-window']"
+LSTM = "section.lab[data-lab='lstm-window']"
+
+# Each lab section carries its FigureSet (lab.js): two labs may name sources alike.
+READ_SOURCE = """([lab, name]) => {
+  const model = document.querySelector(lab).figures.source(name);
+  if (!model) return null;
+  const out = {};
+  for (const [k, v] of Object.entries(model.data)) out[k] = Array.from(v);
+  return out;
+}"""
+
+
+def source(page: Page, lab: str, name: str) -> dict[str, list[Any]]:
+    data = page.evaluate(READ_SOURCE, [lab, name])
+    assert data is not None, name
+    return data
+
+
+@pytest.fixture(scope="module")
+def engine_labs() -> dict[str, Lab]:
+    """The lesson's labs computed in this process, to compare the browser's numbers with."""
+    lesson = LessonRegistry.load("lessons").get("training")
+    return {lab_id: Lab(spec.config) for lab_id, spec in lesson.labs.items()}
+
+
+def step(lab: Locator) -> None:
+    """Press Step and wait for the lab to show the new position."""
+    before = lab.get_attribute("data-position")
+    lab.locator("[data-action=step]").click()
+    expect(lab).not_to_have_attribute("data-position", before or "")
+
+
+def open_lesson(page: Page) -> tuple[Locator, Locator]:
+    page.goto(LESSON)
+    rnn, lstm = page.locator(RNN), page.locator(LSTM)
+    for lab in (rnn, lstm):
+        expect(lab.locator("[data-readout=status]")).to_have_text("Ready", timeout=60_000)
+    return rnn, lstm
+
+
+@pytest.mark.browser
+def test_stepping_fills_the_unrolled_network_column_by_column(page: Page, engine_labs) -> None:
+    rnn, _ = open_lesson(page)
+    engine = engine_labs["rnn-window"]
+    engine.reset()
+    values = source(page, RNN, "unrolled_nodes")["value"]
+    assert len(values) == 15 * (2 * 8 + 2) and None not in values
+    expected_h = float(engine.trace.traces[1].h[4, 3])  # layer 2, t = 5, unit 3
+    node = source(page, RNN, "unrolled_nodes")
+    keys = list(zip(node["t"], node["kind"], node["unit"], strict=True))
+    index = keys.index((5, "layer 2 h", 3))
+    assert values[index] == pytest.approx(expected_h, abs=6e-4)
+    for t in (1, 2, 3):
+        step(rnn)
+        expect(rnn.locator("[data-readout=t]")).to_have_text(f"{t} of 15")
+        fog = source(page, RNN, "unrolled_fog")
+        assert fog["left"] == [t + 0.5]  # columns 1 … t are clear, the rest faded
+        cursor = source(page, RNN, "unrolled_cursor")
+        assert cursor["left"][0] < t + 0.5 < cursor["right"][0] + 1
+    rnn.screenshot(path=str(ARTIFACTS / "time-unrolled-forward.png"))
+
+
+@pytest.mark.browser
+def test_the_backward_pass_draws_the_gradient_through_time(page: Page, engine_labs) -> None:
+    rnn, lstm = open_lesson(page)
+    assert source(page, RNN, "grad_total")["t"] == []  # not computed before the backward pass
+    rnn.locator("[data-control=phase]").select_option("backward")
+    expect(rnn.locator("[data-readout=phase]")).to_have_text("backward")
+    engine = engine_labs["rnn-window"]
+    engine.reset()
+    norms = np.linalg.norm(engine.gradients().dh, axis=2)
+    lines = source(page, RNN, "grad_total")
+    for layer in range(2):
+        assert lines[f"h{layer + 1}"] == pytest.approx(norms[layer].tolist(), rel=1e-5)
+    dashed = source(page, RNN, "grad_last")["h2"]
+    assert dashed[-1] / dashed[0] > 1000  # the vanishing the lesson points at
+    assert source(page, RNN, "grad_band")["left"] == [14.5]
+    step(rnn)  # to the end of t = 15 (down to layer 1)
+    expect(rnn.locator("[data-readout=layer]")).to_have_text("1 of 2")
+    for t in (14, 13):
+        step(rnn)
+        expect(rnn.locator("[data-readout=t]")).to_have_text(f"{t} of 15")
+        assert source(page, RNN, "grad_band")["left"] == [t - 0.5]
+        assert source(page, RNN, "grad_fog")["right"] == [t - 0.5]
+    rnn.screenshot(path=str(ARTIFACTS / "time-gradients-rnn.png"))
+    lstm.locator("[data-control=phase]").select_option("backward")
+    expect(lstm.locator("[data-readout=phase]")).to_have_text("backward")
+    lstm_dashed = source(page, LSTM, "grad_last")["h2"]
+    assert lstm_dashed[-2] / lstm_dashed[0] < 10
+    images = source(page, LSTM, "gates_images")
+    assert images["name"] == ["i", "f", "g", "o", "c", "h"]
+    lstm.screenshot(path=str(ARTIFACTS / "time-gradients-lstm.png"))
+
+
+@pytest.mark.browser
+def test_the_update_sends_the_new_weights_picture(page: Page) -> None:
+    rnn, _ = open_lesson(page)
+    nodes_before = source(page, RNN, "unrolled_nodes")["value"]
+    prediction_before = source(page, RNN, "seq_prediction")["y"]
+    rnn.locator("[data-control=phase]").select_option("update")
+    expect(rnn.locator("[data-readout=phase]")).to_have_text("update")
+    step(rnn)  # to the readout's change
+    step(rnn)  # past it: new weights, next forward pass
+    expect(rnn.locator("[data-readout=phase]")).to_have_text("forward")
+    page.wait_for_function(
+        """([lab, before]) => {
+          const now = document.querySelector(lab).figures.source("unrolled_nodes").data.value;
+          return Array.from(now).some((v, i) => v !== before[i]);
+        }""",
+        arg=[RNN, nodes_before],
+    )
+    after = source(page, RNN, "seq_prediction")["y"]
+    assert max(abs(a - b) for a, b in zip(after, prediction_before, strict=True)) > 0.3
+    page.screenshot(path=str(ARTIFACTS / "time-lesson.png"), full_page=True)
+    link = rnn.locator("a.lab-download")
+    if link.count():  # the export blueprint is registered: the GIF downloads
+        response = page.request.get(link.get_attribute("href") or "")
+        assert response.status == 200
+        assert response.headers["content-type"] == "image/gif"

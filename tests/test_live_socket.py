@@ -1,0 +1,241 @@
+"""Live sessions over /live: the presenter drives one shared lab; every student's
+view follows with identical numbers, in order; roles come from the server."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_socketio import SocketIOTestClient
+
+from course.extensions import socketio
+
+LESSON = "lstm-cell"
+NS = "/live"
+
+
+class Person:
+    """A browser: its cookies (learner id, maybe a login) and a /live connection."""
+
+    def __init__(self, app: Flask, instructor: str | None = None) -> None:
+        self.app = app
+        self.client: FlaskClient = app.test_client()
+        self.client.get(f"/lessons/{LESSON}")  # sets the learner cookie
+        if instructor is not None:
+            with self.client.session_transaction() as session:
+                session["instructor_id"] = instructor
+        self.sock: SocketIOTestClient = self.connect()
+
+    def connect(self) -> SocketIOTestClient:
+        sock = socketio.test_client(self.app, namespace=NS, flask_test_client=self.client)
+        assert sock.is_connected(NS)
+        return sock
+
+    def call(self, event: str, payload: Any) -> dict[str, Any]:
+        return self.sock.emit(event, payload, namespace=NS, callback=True)
+
+    def pushed(self, name: str) -> list[Any]:
+        return [m["args"][0] for m in self.sock.get_received(NS) if m["name"] == name]
+
+    def close(self) -> None:
+        if self.sock.is_connected(NS):
+            self.sock.disconnect(namespace=NS)
+
+
+@pytest.fixture
+def people(app: Flask) -> Iterator[list[Person]]:
+    made: list[Person] = []
+    yield made
+    for person in made:
+        person.close()
+
+
+@pytest.fixture
+def session_code(app: Flask) -> str:
+    with app.app_context():
+        lesson = app.extensions["lessons"].get(LESSON)
+        return app.extensions["live"].start(lesson, "cell-walk", "teacher-1")
+
+
+def presenter(app: Flask, people: list[Person], code: str) -> Person:
+    person = Person(app, instructor="teacher-1")
+    people.append(person)
+    assert person.call("join", {"code": code})["role"] == "presenter"
+    return person
+
+
+def student(app: Flask, people: list[Person], code: str, name: str) -> Person:
+    person = Person(app)
+    people.append(person)
+    ack = person.call("join", {"code": code, "name": name})
+    assert ack["ok"] and ack["role"] == "student", ack
+    return person
+
+
+def test_every_follower_receives_identical_frames_in_order(app, people, session_code):
+    teacher = presenter(app, people, session_code)
+    students = [student(app, people, session_code, f"S{k}") for k in range(3)]
+    for s in students:
+        s.pushed("state")  # drop what came before
+    acks = [teacher.call("present", {"code": session_code, "action": "step"}) for _ in range(5)]
+    assert all(a["ok"] for a in acks)
+    sent = [a["state"] for a in acks]
+    for s in students:
+        got = s.pushed("state")
+        assert [g["seq"] for g in got] == [v["seq"] for v in sent]  # in order, none missing
+        assert got == sent  # the same numbers, field for field
+    assert sent[-1]["frame"]["step_index"] == 5  # from x, five compute steps into the cell
+
+
+def test_a_student_cannot_present_and_nothing_changes(app, people, session_code):
+    teacher = presenter(app, people, session_code)
+    pupil = student(app, people, session_code, "Mallory")
+    before = pupil.call("sync", {"code": session_code})["state"]
+    for event, payload in [
+        ("present", {"code": session_code, "action": "step"}),
+        ("present", {"code": session_code, "action": "train", "epochs": 5}),
+        ("poll", {"code": session_code, "op": "open", "quiz": "forget-gate"}),
+        ("explore", {"code": session_code, "allowed": True}),
+        ("end", {"code": session_code}),
+    ]:
+        ack = pupil.call(event, payload)
+        assert ack == {
+            "ok": False,
+            "error": {"code": "forbidden", "message": ack["error"]["message"], "field": None},
+        }
+    # a forged claim in the payload changes nothing either
+    ack = pupil.call("present", {"code": session_code, "action": "step", "role": "presenter"})
+    assert not ack["ok"]
+    after = teacher.call("sync", {"code": session_code})["state"]
+    assert after == before and after["seq"] == before["seq"]
+
+
+def in_step(full: dict[str, Any], last: dict[str, Any]) -> None:
+    """A joiner's full state shows what followers see after ``last`` (which carried
+    only the sources that changed)."""
+    assert full["seq"] == last["seq"] and full["frame"] == last["frame"]
+    for name, columns in last["sources"].items():
+        assert {k: full["sources"][name][k] for k in columns} == columns
+    assert set(full["sources"]) >= set(last["sources"])
+
+
+def test_a_late_joiner_and_a_reconnecting_student_are_in_step_at_once(app, people, session_code):
+    teacher = presenter(app, people, session_code)
+    early = student(app, people, session_code, "Early")
+    teacher.call("present", {"code": session_code, "action": "step", "granularity": "timestep"})
+    last = teacher.call("present", {"code": session_code, "action": "step"})["state"]
+    late = student(app, people, session_code, "Late")
+    in_step(late.call("sync", {"code": session_code})["state"], last)
+    early.close()
+    early.sock = early.connect()
+    ack = early.call("join", {"code": session_code, "name": "Early"})
+    in_step(ack["state"], last)
+    presence = teacher.call("join", {"code": session_code})["presence"]
+    assert sorted(presence) == ["Early", "Late"]  # rejoining is not a second person
+
+
+def test_poll_counts_reach_only_staff_and_a_changed_vote_counts_once(app, people, session_code):
+    teacher = presenter(app, people, session_code)
+    a, b = (student(app, people, session_code, n) for n in ("Ann", "Ben"))
+    opened = teacher.call("poll", {"code": session_code, "op": "open", "quiz": "forget-gate"})
+    assert opened["ok"] and opened["state"]["poll"]["quiz"] == "forget-gate"
+    choices = app.test_client()  # the choice ids as the page shows them
+    page = a.client.get(f"/lessons/{LESSON}").get_data(as_text=True)
+    import re
+
+    ids = re.findall(
+        r'<div class="quiz-choice" data-item="(\w+)"', page.split('data-quiz="forget-gate"')[1]
+    )[:3]
+    del choices
+    assert a.call(
+        "answer", {"code": session_code, "quiz": "forget-gate", "answer": {"choice": ids[0]}}
+    )["ok"]
+    assert a.call(
+        "answer", {"code": session_code, "quiz": "forget-gate", "answer": {"choice": ids[1]}}
+    )["ok"]
+    assert b.call(
+        "answer", {"code": session_code, "quiz": "forget-gate", "answer": {"choice": ids[1]}}
+    )["ok"]
+    bad = b.call(
+        "answer", {"code": session_code, "quiz": "forget-gate", "answer": {"choice": "zzz"}}
+    )
+    assert not bad["ok"] and bad["error"]["code"] == "bad_answer"
+    votes = teacher.pushed("votes")
+    assert votes[-1]["counts"] == {ids[1]: 2} and votes[-1]["answered"] == 2
+    assert a.pushed("votes") == [] and b.pushed("votes") == []  # staff only
+    assert a.pushed("reveal") == []
+    teacher.call("poll", {"code": session_code, "op": "results"})
+    shown = a.pushed("reveal")
+    assert shown and shown[-1]["counts"] == {ids[1]: 2} and "solution" not in shown[-1]
+    teacher.call("poll", {"code": session_code, "op": "answer"})
+    assert len(b.pushed("reveal")[-1]["solution"]["choices"]) == 1
+
+
+def test_explore_a_private_copy_then_follow_again(app, people, session_code):
+    teacher = presenter(app, people, session_code)
+    pupil = student(app, people, session_code, "Eve")
+    teacher.call("present", {"code": session_code, "action": "step", "granularity": "timestep"})
+    lab = socketio.test_client(app, namespace="/lab", flask_test_client=pupil.client)
+    try:
+        open_copy = {"lesson": LESSON, "lab": "cell-walk", "live": session_code}
+        refused = lab.emit("open", open_copy, namespace="/lab", callback=True)
+        assert not refused["ok"] and refused["error"]["code"] == "forbidden"
+        teacher.call("explore", {"code": session_code, "allowed": True})
+        mine = lab.emit("open", open_copy, namespace="/lab", callback=True)
+        shared = teacher.call("sync", {"code": session_code})["state"]
+        assert mine["frame"] == shared["frame"]  # the copy starts where the class is
+        for _ in range(3):
+            lab.emit("step", {"lab": "cell-walk"}, namespace="/lab", callback=True)
+        assert (
+            teacher.call("sync", {"code": session_code})["state"] == shared
+        )  # the class did not move
+        back = pupil.call("sync", {"code": session_code})["state"]
+        assert back == shared
+    finally:
+        lab.disconnect(namespace="/lab")
+
+
+def test_bad_payloads_get_clear_errors(app, people, session_code):
+    teacher = presenter(app, people, session_code)
+    for payload, code in [
+        ({"code": session_code, "action": "fly"}, "bad_choice"),
+        ({"code": session_code, "action": "step", "granularity": "year"}, "bad_choice"),
+        ({"code": session_code, "action": "layers", "change": 5}, "bad_choice"),
+        ({"code": "NOPE00", "action": "step"}, "not_found"),
+        ({"code": session_code}, "missing_field"),
+        ("step", "bad_payload"),
+    ]:
+        ack = teacher.call("present", payload)
+        assert not ack["ok"] and ack["error"]["code"] == code, (payload, ack)
+    assert teacher.call("join", {"code": "abc"})["error"]["code"] == "not_found"
+
+
+def test_presenter_changes_reach_followers(app, people, session_code):
+    teacher = presenter(app, people, session_code)
+    pupil = student(app, people, session_code, "Pat")
+    grown = teacher.call("present", {"code": session_code, "action": "layers", "change": 1})[
+        "state"
+    ]
+    assert grown["info"]["layers"] == 4
+    trained = teacher.call("present", {"code": session_code, "action": "train", "epochs": 2})[
+        "state"
+    ]
+    assert trained["frame"]["epoch"] == 2 and len(trained["sources"]["loss"]["loss"]) == 2
+    changed = teacher.call(
+        "present",
+        {"code": session_code, "action": "configure", "config": {"model": "gru", "hidden": 8}},
+    )["state"]
+    assert changed["info"]["cell"] == "gru" and changed["frame"]["epoch"] == 0
+    assert pupil.pushed("state")[-1] == changed
+
+
+def test_ending_stores_a_summary_and_freezes_the_session(app, people, session_code):
+    teacher = presenter(app, people, session_code)
+    student(app, people, session_code, "Quinn")
+    ended = teacher.call("end", {"code": session_code})
+    assert ended["ok"] and ended["summary"]["present"] == ["Quinn"]
+    again = teacher.call("present", {"code": session_code, "action": "step"})
+    assert again["error"]["code"] == "ended"
