@@ -61,14 +61,16 @@ def _no_render(text: str) -> str:
 
 
 class UnrolledBlocks(BlocksExtension):
-    """Registers our blocks; ``labs``, ``quizzes`` and ``playgrounds`` collect those of
-    one page, and ``render`` turns the markdown inside a quiz into sanitised HTML."""
+    """Registers our blocks; ``labs``, ``quizzes``, ``playgrounds`` and ``predicts``
+    collect those of one page, and ``render`` turns the markdown inside a quiz or a
+    prediction into sanitised HTML."""
 
     def __init__(self, **kwargs: Any) -> None:
         self.config = {
             "labs": [{}, "LabSpecs by id, filled while rendering"],
             "quizzes": [{}, "Quizzes by id, filled while rendering"],
             "playgrounds": [{}, "PlaygroundSpecs by id, filled while rendering"],
+            "predicts": [{}, "Predict prompts by id, filled while rendering"],
             "render": [_no_render, "markdown -> sanitised HTML, for quiz prompts and choices"],
         }
         super().__init__(**kwargs)
@@ -79,3 +81,6 @@ class UnrolledBlocks(BlocksExtension):
         from course.playground_block import PlaygroundBlock  # it raises our LessonError
 
         block_mgr.register(PlaygroundBlock, self.getConfigs())
+        from course.predict import PredictBlock
+
+        block_mgr.register(PredictBlock, self.getConfigs())

@@ -32,7 +32,10 @@ def check_lessons(args: argparse.Namespace) -> int:
         print(f"lesson error: {error}", file=sys.stderr)
         return 1
     for lesson in registry.lessons.values():
-        counts = f"{len(lesson.labs)} lab(s), {len(lesson.quizzes)} quiz(zes)"
+        counts = (
+            f"{len(lesson.labs)} lab(s), {len(lesson.playgrounds)} playground(s), "
+            f"{len(lesson.quizzes)} quiz(zes), {len(lesson.predicts)} prediction(s)"
+        )
         print(f"ok  {lesson.slug}  (module {lesson.module}, {counts})")
     return 0
 

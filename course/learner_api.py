@@ -36,7 +36,7 @@ def sections(lesson: Lesson) -> list[tuple[str, str]]:
 
 def predictions(lesson: Lesson) -> set[str]:
     """The ids of the lesson's predict prompts."""
-    return set(getattr(lesson, "predicts", {}) or {})
+    return set(lesson.predicts)
 
 
 def lesson_or_404(slug: str) -> Lesson:
@@ -60,12 +60,22 @@ def mark(slug: str) -> ResponseReturnValue:
     known = {a for a, _ in sections(lesson)} if data["kind"] == "section" else predictions(lesson)
     if data["key"] not in known:
         return error("not_found", f"this lesson has no {data['kind']} {data['key']!r}", 404, "key")
-    if data["kind"] == "section" and data["value"] is not None:
+    value = data["value"]
+    if data["kind"] == "section" and value is not None:
         return error("bad_value", "a section takes no value", 400, "value")
+    if data["kind"] == "predict":
+        try:
+            value = lesson.predicts[data["key"]].check_guess(value)
+        except ValueError as bad:
+            return error("bad_value", str(bad), 400, "value")
     learner = current_learner_id()
     assert learner is not None  # create=True always gives one
-    new = progress.record(learner, lesson.id, data["kind"], data["key"], data["value"])
-    return jsonify(ok=True, new=new)
+    new = progress.record(learner, lesson.id, data["kind"], data["key"], value)
+    if data["kind"] != "predict":
+        return jsonify(ok=True, new=new)
+    # Committed: now the observation may be shown, with the guess that counts (the first).
+    guess = progress.of(learner)[lesson.id]["predictions"][data["key"]]
+    return jsonify(ok=True, new=new, guess=guess, observe=lesson.predicts[data["key"]].observe)
 
 
 @bp.get("/api/progress")
@@ -95,7 +105,10 @@ def summary(lesson: Lesson, done: dict[str, Any]) -> dict[str, Any]:
         "lesson": lesson,
         "sections": [(title, anchor in seen) for anchor, title in titles],
         "sections_seen": len(seen & {a for a, _ in titles}),
-        "labs": [(lab_id, lab_id in done.get("labs", [])) for lab_id in lesson.labs],
+        "labs": [
+            (lab_id, lab_id in done.get("labs", []))
+            for lab_id in [*lesson.labs, *lesson.playgrounds]
+        ],
         "predictions": len(done.get("predictions", {})),
         "predicts": len(predictions(lesson)),
         "quizzes": len(quizzes),

@@ -20,11 +20,14 @@ from course.blocks import LessonError, UnrolledBlocks
 from course.labs import LabSpec
 from course.modules import MODULES
 from course.playground_block import PlaygroundSpec
+from course.predict import Predict
 from course.quizzes import Quiz, QuizError, check_live
 
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 FILE_NAME = re.compile(r"\A(\d\d)-([a-z0-9-]+)\.md\Z")
-SLOT = re.compile(r'<div class="(lab|quiz|playground)-slot" data-\1-slot="([A-Za-z0-9-]+)"></div>')
+SLOT = re.compile(
+    r'<div class="(lab|quiz|playground|predict)-slot" data-\1-slot="([A-Za-z0-9-]+)"></div>'
+)
 REQUIRED = {"id", "title", "module", "order", "objectives", "minutes"}
 OPTIONAL = {"summary"}
 
@@ -38,7 +41,7 @@ ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "title", "aria-label", "role"},
     "a": {"href"},
     "img": {"src", "alt", "width", "height"},
-    "div": {"data-lab-slot", "data-quiz-slot", "data-playground-slot"},
+    "div": {"data-lab-slot", "data-quiz-slot", "data-playground-slot", "data-predict-slot"},
     "td": {"align"},
     "th": {"align"},
 }
@@ -58,10 +61,11 @@ class Lesson:
     labs: dict[str, LabSpec] = field(default_factory=dict)
     quizzes: dict[str, Quiz] = field(default_factory=dict)
     playgrounds: dict[str, PlaygroundSpec] = field(default_factory=dict)
+    predicts: dict[str, Predict] = field(default_factory=dict)
 
     def segments(self) -> list[tuple[str, Any]]:
-        """The page in order: ("html", str), ("lab", LabSpec), ("quiz", Quiz) and
-        ("playground", PlaygroundSpec) parts."""
+        """The page in order: ("html", str), ("lab", LabSpec), ("quiz", Quiz),
+        ("playground", PlaygroundSpec) and ("predict", Predict) parts."""
         parts: list[tuple[str, Any]] = []
         pieces = SLOT.split(self.html)  # html, kind, id, html, kind, id, …, html
         for index in range(0, len(pieces), 3):
@@ -73,6 +77,7 @@ class Lesson:
                     "lab": self.labs,
                     "quiz": self.quizzes,
                     "playground": self.playgrounds,
+                    "predict": self.predicts,
                 }
                 parts.append((kind, found[kind][slot]))
         return parts
@@ -92,10 +97,14 @@ def render_fragment(text: str) -> str:
 
 
 def render_markdown(
-    text: str, playgrounds: dict[str, PlaygroundSpec] | None = None
+    text: str,
+    playgrounds: dict[str, PlaygroundSpec] | None = None,
+    predicts: dict[str, Predict] | None = None,
 ) -> tuple[str, dict[str, LabSpec], dict[str, Quiz]]:
-    """The sanitised HTML, labs and quizzes of a lesson; ``playgrounds`` is filled if given."""
+    """The sanitised HTML, labs and quizzes of a lesson; ``playgrounds`` and
+    ``predicts`` are filled if given."""
     playgrounds = {} if playgrounds is None else playgrounds
+    predicts = {} if predicts is None else predicts
     labs: dict[str, LabSpec] = {}
     quizzes: dict[str, Quiz] = {}
     md = markdown.Markdown(
@@ -106,7 +115,11 @@ def render_markdown(
             "pymdownx.blocks.details",
             "pymdownx.arithmatex",
             UnrolledBlocks(
-                labs=labs, quizzes=quizzes, playgrounds=playgrounds, render=render_fragment
+                labs=labs,
+                quizzes=quizzes,
+                playgrounds=playgrounds,
+                predicts=predicts,
+                render=render_fragment,
             ),
         ],
         extension_configs={"pymdownx.arithmatex": {"generic": True}},
@@ -118,6 +131,9 @@ def render_markdown(
         raise LessonError(str(error)) from None
     if "<p>///" in html or "\n///" in html:
         raise LessonError("a block was not recognised (check its name and indentation)")
+    for predict in predicts.values():
+        if predict.lab is not None and predict.lab not in labs and predict.lab not in playgrounds:
+            raise LessonError(f"predict {predict.id!r}: no lab or playground {predict.lab!r} here")
     if shared := set(labs) & set(playgrounds):
         raise LessonError(f"a lab and a playground share the id(s) {sorted(shared)}")
     return sanitise(html), labs, quizzes
@@ -158,8 +174,9 @@ def load_lesson(path: Path) -> Lesson:
         raise LessonError(f"{path.name}: front matter is not valid YAML: {error}") from None
     _check_front_matter(path.name, meta)
     playgrounds: dict[str, PlaygroundSpec] = {}
+    predicts: dict[str, Predict] = {}
     try:
-        html, labs, quizzes = render_markdown(text[front.end() :], playgrounds)
+        html, labs, quizzes = render_markdown(text[front.end() :], playgrounds, predicts)
     except LessonError as error:
         raise LessonError(f"{path.name}: {error}") from None
     return Lesson(
@@ -175,6 +192,7 @@ def load_lesson(path: Path) -> Lesson:
         labs=labs,
         quizzes=quizzes,
         playgrounds=playgrounds,
+        predicts=predicts,
     )
 
 

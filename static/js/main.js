@@ -3,6 +3,7 @@ import { connect } from "./connection.js";
 import { LabController } from "./lab.js";
 import { trackSections } from "./progress.js";
 import { startQuizzes } from "./quiz.js";
+import { startPredictions } from "./predict.js";
 
 const article = document.querySelector("article.lesson");
 if (article && window.renderMathInElement) {
@@ -18,6 +19,7 @@ if (article && window.renderMathInElement) {
 if (article) {
   trackSections(article);
   startQuizzes(article);
+  startPredictions(article);
 }
 
 const sections = [...document.querySelectorAll("section.lab")];

@@ -71,3 +71,21 @@ def test_sections_read_are_remembered(page: Page) -> None:
     expect(page.locator("article.lesson")).to_have_attribute(
         "data-seen", re.compile(r"\bstep-through-one-cell\b")
     )
+
+
+def test_a_prediction_is_committed_then_observed_and_kept(page: Page) -> None:
+    page.goto(LESSON)
+    predict = page.locator('section.predict[data-predict="five-epochs"]')
+    predict.scroll_into_view_if_needed()
+    observe = predict.locator('[data-role="observe"]')
+    expect(observe).to_be_hidden()
+    predict.get_by_label("less than a quarter of it").check()
+    predict.get_by_role("button", name="Commit my guess").click()
+    expect(observe).to_be_visible()
+    expect(observe).to_contain_text("What you should see")
+    expect(predict.get_by_label("about half of it")).to_be_disabled()
+    predict.screenshot(path=str(ARTIFACTS / "predict-committed.png"))
+    page.reload()
+    predict = page.locator('section.predict[data-predict="five-epochs"]')
+    expect(predict.get_by_label("less than a quarter of it")).to_be_checked()
+    expect(predict.locator('[data-role="observe"]')).to_contain_text("less than a quarter")
