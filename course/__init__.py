@@ -56,6 +56,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         security,
     )
     from course.lessons import LessonRegistry
+    from course.live import pages as live_pages
     from course.live.namespace import LiveNamespace
     from course.live.store import make_store
 
@@ -69,6 +70,11 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(learner_api.bp)
     app.register_blueprint(quiz_api.bp)
     app.register_blueprint(exports.bp)
+    app.register_blueprint(live_pages.bp)
+    from course import accounts, teach
+
+    accounts.init_app(app)  # instructors: /login, /logout (after ratelimit)
+    teach.init_app(app)  # classes, /join, /classes, gradebook, live records
     security.init_app(app)
     redis_url = app.config.get("REDIS_URL") or os.environ.get("REDIS_URL") or None
     socketio.init_app(app, async_mode="threading", cors_allowed_origins=[], message_queue=redis_url)

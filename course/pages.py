@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from flask import Blueprint, abort, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
 from course import progress, quiz_api, views
 from course.identity import current_learner_id
+from course.lessons import Lesson
 from course.modules import MODULES
 
 bp = Blueprint("pages", __name__)
@@ -24,6 +27,12 @@ def lesson(slug: str) -> ResponseReturnValue:
     found = current_app.extensions["lessons"].get(slug)
     if found is None:
         abort(404)
+    return render_lesson(found)
+
+
+def render_lesson(found: Lesson, **context: Any) -> str:
+    """A lesson page for the learner behind this request; ``context`` adds to it
+    (a live session's code and role)."""
     figures = {lab_id: views.figures(spec) for lab_id, spec in found.labs.items()}
     learner = current_learner_id()
     assert learner is not None
@@ -34,6 +43,7 @@ def lesson(slug: str) -> ResponseReturnValue:
         figures=figures,
         quizzes=quiz_api.views_for(found, learner),
         done=progress.of(learner).get(found.id, {}),
+        **context,
     )
 
 

@@ -57,3 +57,10 @@ if [ "${1:-}" = "--browser" ] && ! compgen -G '/usr/lib/postgresql/*/bin/initdb'
   say "installing Debian's postgresql for the storage tests"
   apt_install postgresql
 fi
+
+# Live sessions across several processes share rooms through Redis; the tests start
+# a private redis-server (tests/servers.py).
+if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/redis-server ]; then
+  say "installing Debian's redis-server for the live-session tests"
+  apt_install redis-server
+fi

@@ -239,3 +239,44 @@ def test_ending_stores_a_summary_and_freezes_the_session(app, people, session_co
     assert ended["ok"] and ended["summary"]["present"] == ["Quinn"]
     again = teacher.call("present", {"code": session_code, "action": "step"})
     assert again["error"]["code"] == "ended"
+
+
+def test_session_pages_and_who_may_open_them(app, people, session_code):
+    anyone = app.test_client()
+    page = anyone.get(f"/live/{session_code}").get_data(as_text=True)
+    assert f'data-live-code="{session_code}"' in page and 'data-live-role="student"' in page
+    assert "poll-pick" not in page  # no staff controls for students
+    assert (
+        anyone.get(f"/live/{session_code.lower()}").status_code == 200
+    )  # codes are typed in any case
+    assert anyone.get(f"/live/{session_code}/present").status_code in (302, 404)
+    other = Person(app, instructor="teacher-2")
+    people.append(other)
+    assert other.client.get(f"/live/{session_code}/present").status_code == 404
+    teacher = Person(app, instructor="teacher-1")
+    people.append(teacher)
+    staff = teacher.client.get(f"/live/{session_code}/present").get_data(as_text=True)
+    assert 'data-live-role="presenter"' in staff and "poll-pick" in staff
+    assert 'data-live-role="projector"' in anyone.get(f"/live/{session_code}/projector").get_data(
+        as_text=True
+    )
+    assert anyone.get("/live").status_code == 200
+    assert anyone.get(f"/live?code={session_code}").status_code == 302
+    assert anyone.get("/live?code=ZZZZZZ").status_code == 404
+    assert anyone.get("/live/nope").status_code == 404
+
+
+def test_a_projector_watches_without_counting_or_voting(app, people, session_code):
+    teacher = presenter(app, people, session_code)
+    screen = Person(app)
+    people.append(screen)
+    ack = screen.call("join", {"code": session_code, "watch": True})
+    assert ack["ok"] and ack["state"]["seq"] == 0
+    assert teacher.call("join", {"code": session_code})["presence"] == []
+    teacher.call("poll", {"code": session_code, "op": "open", "quiz": "forget-gate"})
+    vote = screen.call(
+        "answer", {"code": session_code, "quiz": "forget-gate", "answer": {"choice": "x"}}
+    )
+    assert vote["error"]["code"] == "forbidden"
+    step = teacher.call("present", {"code": session_code, "action": "step"})["state"]
+    assert screen.pushed("state")[-1] == step

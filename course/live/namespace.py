@@ -44,7 +44,12 @@ CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud, 
 CODE = re.compile(f"[{CODE_ALPHABET}]{{6}}")
 CODE_FIELD = Field(str, required=True, max_length=6)
 SCHEMAS: dict[str, dict[str, Field]] = {
-    "join": {"code": CODE_FIELD, "name": Field(str, max_length=40)},
+    # watch: a projector, which neither votes nor counts as present
+    "join": {
+        "code": CODE_FIELD,
+        "name": Field(str, max_length=40),
+        "watch": Field(bool, default=False),
+    },
     "sync": {"code": CODE_FIELD},
     "poll": {
         "code": CODE_FIELD,
@@ -70,6 +75,24 @@ def instructor_id() -> str | None:
     """The logged-in instructor behind this connection (from the signed cookie)."""
     found = session.get("instructor_id")
     return str(found) if found else None
+
+
+def start_session(store: LiveStore, lesson: Any, lab_id: str, presenter: str) -> LiveState:
+    """A new session, saved in ``store`` under a fresh code."""
+    code = new_code()
+    while store.seq(code) is not None:
+        code = new_code()
+    state = LiveState.start(code, lesson, lab_id, presenter)
+    view = state.remember(state.view(full=True), full=True)
+    store.save(code, state.meta(), view, state.lab_bytes())
+    return state
+
+
+def weights_version(state: LiveState) -> tuple[int, int, int, int]:
+    """Changes whenever the shared lab's weights may have: a new lab, an update applied
+    by stepping, an epoch trained, a reset. Only then is its snapshot stored again."""
+    lab = state.lab
+    return (id(lab), lab.updates, lab.epoch, len(lab.losses))
 
 
 def room(code: str, staff: bool = False) -> str:
@@ -114,15 +137,10 @@ class LiveNamespace(Namespace):
     # -- sessions ----------------------------------------------------------------
     def start(self, lesson: Any, lab_id: str, presenter: str) -> str:
         """A new session on ``lesson``'s lab, presented by ``presenter``; its code."""
-        code = new_code()
-        while self.store.seq(code) is not None:
-            code = new_code()
-        state = LiveState.start(code, lesson, lab_id, presenter)
+        state = start_session(self.store, lesson, lab_id, presenter)
         with self.guard:
-            self.cache[code] = state
-        view = state.remember(state.view(full=True), full=True)
-        self.store.save(code, state.meta(), view, state.lab_bytes())
-        return code
+            self.cache[state.code] = state
+        return state.code
 
     def state(self, code: str) -> LiveState:
         """This process's copy of the session, rebuilt if another process moved on."""
@@ -164,10 +182,10 @@ class LiveNamespace(Namespace):
         with self.store.lock(code):
             state = self.state(code)
             with state.lock:
-                updates, lab = state.lab.updates, state.lab
+                before = weights_version(state)
                 fn(state)
                 state.seq += 1
-                rebuilt = state.lab is not lab or state.lab.updates != updates
+                rebuilt = weights_version(state) != before
                 view = state.view(full=full)
                 stored = state.remember(view, full=full)
                 self.store.save(code, state.meta(), stored, state.lab_bytes() if rebuilt else None)
@@ -181,7 +199,7 @@ class LiveNamespace(Namespace):
         if member is None:
             return
         code, learner, staff = member
-        if staff:
+        if staff or not learner:
             return
         self.store.leave(code, learner)
         self._send_presence(code)
@@ -198,12 +216,13 @@ class LiveNamespace(Namespace):
         state = self.state(code)
         staff = instructor_id() == state.presenter
         learner = current_learner_id(create=False)
-        if not staff and learner is None:
+        watching = data["watch"] and not staff
+        if not staff and not watching and learner is None:
             raise PayloadError("no_learner", "open the session page first (it sets your cookie)")
         sid = request.sid  # type: ignore[attr-defined]
         with self.guard:
             previous = self.members.get(sid)
-            self.members[sid] = (code, learner or "", staff)
+            self.members[sid] = (code, "" if watching else learner or "", staff)
         if previous is not None and previous[0] != code:
             leave_room(room(previous[0]))
         join_room(room(code))
@@ -214,10 +233,8 @@ class LiveNamespace(Namespace):
             reply["presence"] = sorted(self.store.present(code).values())
             if state.poll is not None:
                 reply["votes"] = self._tally(code, state.poll.quiz)
-        else:
-            if (
-                previous is None or previous[0] != code
-            ):  # a second join of one socket is not a second arrival
+        elif not watching:
+            if previous is None or previous[0] != code:  # not a second arrival
                 self.store.arrive(code, learner or "", data["name"] or "Anonymous")
                 self._send_presence(code)
             if state.poll is not None:
@@ -256,7 +273,7 @@ class LiveNamespace(Namespace):
         lesson = current_app.extensions["lessons"].get(state.lesson)
         if op == "open":
             quiz = lesson.quizzes.get(data["quiz"] or "")
-            if quiz is None or quiz.type not in ("single", "multiple", "poll"):
+            if quiz is None or quiz.type not in ("single", "poll"):
                 raise PayloadError("not_found", "no choice question with that id here", "quiz")
             self.store.clear_votes(code, quiz.id)
 
@@ -305,8 +322,8 @@ class LiveNamespace(Namespace):
     def on_answer(self, data: dict[str, Any]) -> dict[str, Any]:
         code = data["code"]
         member = self._member(code)
-        if member[2]:
-            raise PayloadError("forbidden", "the presenter does not vote")
+        if member[2] or not member[1]:
+            raise PayloadError("forbidden", "only students vote")
         state = self.state(code)
         if state.poll is None or not state.poll.open or state.poll.quiz != data["quiz"]:
             raise PayloadError("closed", "that question is not open", "quiz")

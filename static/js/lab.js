@@ -29,10 +29,13 @@ const STEP_NAMES = {
 };
 
 export class LabController {
-  constructor(section, socket, lesson) {
+  // `driver` (optional) replaces the learner's own lab: { open() -> ack, send(event, payload) -> ack },
+  // as a live session's presenter or a student exploring a copy of the class's lab use it.
+  constructor(section, socket, lesson, driver = null) {
     this.section = section;
     this.socket = socket;
     this.lesson = lesson;
+    this.driver = driver;
     this.id = section.dataset.lab;
     this.figures = new FigureSet();
     section.figures = this.figures; // this lab's sources, for tests and the console
@@ -74,9 +77,22 @@ export class LabController {
         this.pending = { ...payload, sources: { ...this.pending.sources, ...payload.sources } };
       }
     });
-    this.socket.on("connect", () => this.open());
+    this.socket.on("connect", () => this.driver?.passive || this.open());
     this.socket.on("disconnect", () => this.status("Disconnected — reconnecting…"));
-    if (this.socket.connected) await this.open();
+    if (this.socket.connected && !this.driver?.passive) await this.open();
+  }
+
+  // Hand the lab to another driver (null: the learner's own lab) and open it.
+  async drive(driver) {
+    this.driver = driver;
+    if (!driver?.passive) return this.open();
+    this.enable(false);
+  }
+
+  enable(on) {
+    for (const el of this.section.querySelectorAll("button[data-action], .lab-controls select, .lab-controls input")) {
+      el.disabled = !on;
+    }
   }
 
   paint() {
@@ -88,16 +104,18 @@ export class LabController {
   async open() {
     this.status("Opening the lab…");
     try {
-      const ack = await request(this.socket, "open", { lesson: this.lesson, lab: this.id });
-      this.info = ack.info;
-      this.show(ack);
-      for (const button of this.section.querySelectorAll("button[data-action]")) button.disabled = false;
+      const ack = this.driver
+        ? await this.driver.open()
+        : await request(this.socket, "open", { lesson: this.lesson, lab: this.id });
+      this.show(ack, { full: true });
+      this.enable(true);
     } catch (error) {
       this.status(`Could not open the lab: ${error.message}`, true);
     }
   }
 
   async act(action, restart = false) {
+    if (this.driver?.passive) return; // following someone else's lab
     const granularity = this.$('[data-control="granularity"]').value;
     if (action === "play") {
       if (this.playing && !restart) return this.send("pause", {});
@@ -114,14 +132,17 @@ export class LabController {
 
   async send(event, payload) {
     try {
-      const ack = await request(this.socket, event, { lab: this.id, ...payload });
-      this.show(ack);
+      const ack = this.driver
+        ? await this.driver.send(event, payload)
+        : await request(this.socket, event, { lab: this.id, ...payload });
+      if (ack) this.show(ack);
     } catch (error) {
       this.status(error.message, true);
     }
   }
 
   show(ack) {
+    if (ack.info) this.info = ack.info;
     if ("playing" in ack) this.setPlaying(ack.playing);
     if (ack.sources) this.figures.apply(ack.sources);
     if (ack.frame) this.readout(ack.frame, ack.explain);

@@ -25,12 +25,26 @@ if (article) {
 const sections = [...document.querySelectorAll("section.lab")];
 if (sections.length) {
   const socket = connect("/lab");
-  const labs = sections.map((section) => new LabController(section, socket, article.dataset.lesson));
+  const liveLab = article.dataset.liveLab;
+  const labs = sections.map(
+    (section) =>
+      new LabController(section, socket, article.dataset.lesson, section.dataset.lab === liveLab ? { passive: true } : null),
+  );
   let active = labs[0];
   for (const lab of labs) {
     lab.section.addEventListener("focusin", () => (active = lab));
     lab.section.addEventListener("pointerdown", () => (active = lab));
-    lab.start();
+    lab.ready = lab.start();
+  }
+  const shared = labs.find((lab) => lab.id === liveLab);
+  if (shared) {
+    import("./live.js").then(async ({ LiveSession }) => {
+      await shared.ready;
+      const live = new LiveSession(article, shared, socket);
+      window.unrolledLive = live; // for tests and the console
+      await live.start();
+      if (live.role !== "student") shared.section.scrollIntoView({ block: "start" });
+    });
   }
   document.addEventListener("keydown", (event) => {
     if (event.target.closest("input, select, textarea") || event.altKey || event.ctrlKey || event.metaKey) return;

@@ -1,0 +1,70 @@
+"""Pages of a live session: the student's, the presenter's and the projector's.
+
+Each is the lesson page with the session's lab following (or driving) the shared
+lab; the presenter's page also has the staff panel. Who presents is decided here
+from the login, as in the socket namespace.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+
+from course.lessons import Lesson
+from course.live.namespace import CODE, instructor_id
+from course.live.state import LiveState
+from course.pages import render_lesson
+from course.validation import PayloadError
+
+bp = Blueprint("live", __name__)
+
+
+def _session(code: str) -> tuple[LiveState, Lesson]:
+    code = code.upper()
+    if not CODE.fullmatch(code):
+        abort(404)
+    try:
+        state: LiveState = current_app.extensions["live"].state(code)
+    except PayloadError:
+        abort(404)
+    lesson: Lesson | None = current_app.extensions["lessons"].get(state.lesson)
+    if lesson is None:
+        abort(404)
+    return state, lesson
+
+
+def _page(code: str, role: str) -> str:
+    state, lesson = _session(code)
+    return render_lesson(lesson, live={"code": state.code, "role": role, "lab": state.spec.id})
+
+
+@bp.get("/live")
+def enter() -> ResponseReturnValue:
+    """Students type the code their teacher shows."""
+    code = (request.args.get("code") or "").strip().upper()
+    if not code:
+        return render_template("live_enter.html", code="", error=None)
+    if CODE.fullmatch(code) and current_app.extensions["live"].store.seq(code) is not None:
+        return redirect(url_for("live.follow", code=code))
+    error = "No live session has that code. Check it with your teacher."
+    return render_template("live_enter.html", code=code, error=error), 404
+
+
+@bp.get("/live/<code>")
+def follow(code: str) -> ResponseReturnValue:
+    return _page(code, "student")
+
+
+@bp.get("/live/<code>/present")
+def present(code: str) -> ResponseReturnValue:
+    state, _ = _session(code)
+    if instructor_id() is None and "accounts.login" in current_app.view_functions:
+        return redirect(url_for("accounts.login", next=request.path))
+    if instructor_id() != state.presenter:
+        abort(404)  # no hint that the session exists
+    return _page(code, "presenter")
+
+
+@bp.get("/live/<code>/projector")
+def projector(code: str) -> ResponseReturnValue:
+    return _page(code, "projector")

@@ -1,0 +1,141 @@
+"""Two server processes share live sessions through Redis: students connected to
+process B follow a presenter on process A, in order and with identical numbers;
+a late joiner on B is in step at once; the presenter may move to B and go on."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+from typing import Any
+
+import pytest
+import requests
+import socketio
+from flask import Flask
+from servers import ROOT, CourseServer, RedisServer
+
+from course.lessons import LessonRegistry
+from course.live.namespace import start_session
+from course.live.store import RedisStore
+
+SECRET = "two-process-test-secret"
+NS = "/live"
+
+
+@pytest.fixture(scope="module")
+def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServer]:
+    server = RedisServer(tmp_path_factory.mktemp("redis"))
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="module")
+def cluster(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory):
+    """Processes A and B on one database and one Redis; sessions are started from this
+    process straight into Redis (as a third server would)."""
+    tmp = tmp_path_factory.mktemp("cluster")
+    env = {
+        "REDIS_URL": redis_server.url,
+        "UNROLLED_SECRET_KEY": SECRET,
+        "UNROLLED_DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
+        "UNROLLED_COMPILATION_CACHE_DIR": str(tmp / "jax-cache"),
+    }
+    logs = ROOT / "test-artifacts"
+    logs.mkdir(exist_ok=True)
+    a = CourseServer(env, logs / "server-a.log")
+    b = CourseServer(env, logs / "server-b.log")
+    yield RedisStore(redis_server.url), a, b
+    a.stop()
+    b.stop()
+
+
+def start(store: RedisStore, presenter: str) -> str:
+    lesson = LessonRegistry.load(ROOT / "lessons").get("lstm-cell")
+    return start_session(store, lesson, "cell-walk", presenter).code
+
+
+def presenter_cookie(instructor: str) -> str:
+    """The session cookie the servers would set at login (same secret key)."""
+    signer = Flask(__name__)
+    signer.secret_key = SECRET
+    serializer = signer.session_interface.get_signing_serializer(signer)  # type: ignore[attr-defined]
+    return serializer.dumps({"instructor_id": instructor, "learner": "presenter-learner"})
+
+
+class Peer:
+    """A browser on one process: its cookie and a Socket.IO client on /live."""
+
+    def __init__(self, url: str, cookie: str | None = None) -> None:
+        self.http = requests.Session()
+        if cookie is None:
+            self.http.get(f"{url}/lessons/lstm-cell").raise_for_status()  # the learner cookie
+            cookie = self.http.cookies["session"]
+        self.states: list[dict[str, Any]] = []
+        self.got = threading.Condition()
+        self.sio = socketio.Client(reconnection=False)
+        self.sio.on("state", self._state, namespace=NS)
+        self.sio.connect(url, headers={"Cookie": f"session={cookie}"}, namespaces=[NS],
+                         transports=["websocket"])  # fmt: skip
+
+    def _state(self, view: dict[str, Any]) -> None:
+        with self.got:
+            self.states.append(view)
+            self.got.notify_all()
+
+    def call(self, event: str, payload: dict[str, Any]) -> dict[str, Any]:
+        return self.sio.call(event, payload, namespace=NS, timeout=30)
+
+    def wait_for(self, seq: int, timeout: float = 10.0) -> list[dict[str, Any]]:
+        with self.got:
+            self.got.wait_for(lambda: self.states and self.states[-1]["seq"] >= seq, timeout)
+            return list(self.states)
+
+    def close(self) -> None:
+        self.sio.disconnect()
+
+
+def test_students_on_b_follow_a_presenter_on_a(cluster):
+    store, a, b = cluster
+    code = start(store, "teacher-7")
+    teacher = Peer(a.url, presenter_cookie("teacher-7"))
+    students = [Peer(b.url) for _ in range(3)]
+    peers = [teacher, *students]
+    try:
+        assert teacher.call("join", {"code": code})["role"] == "presenter"
+        for k, s in enumerate(students):
+            ack = s.call("join", {"code": code, "name": f"B{k}"})
+            assert ack["ok"] and ack["role"] == "student"
+        refused = students[0].call("present", {"code": code, "action": "step"})
+        assert refused["error"]["code"] == "forbidden"  # roles hold on every process
+
+        sent = [
+            teacher.call("present", {"code": code, "action": "step"})["state"] for _ in range(5)
+        ]
+        sent.append(
+            teacher.call("present", {"code": code, "action": "train", "epochs": 1})["state"]
+        )
+        for s in students:
+            got = [v for v in s.wait_for(sent[-1]["seq"]) if v["seq"] >= sent[0]["seq"]]
+            assert [v["seq"] for v in got] == [v["seq"] for v in sent]
+            assert got == sent
+
+        late = Peer(b.url)
+        peers.append(late)
+        joined = late.call("join", {"code": code, "name": "Late"})["state"]
+        assert joined["seq"] == sent[-1]["seq"] and joined["frame"] == sent[-1]["frame"]
+        assert joined["sources"]["loss"] == sent[-1]["sources"]["loss"]
+
+        # the presenter's laptop reconnects to B: B rebuilds the lab from Redis and goes on
+        teacher.close()
+        moved = Peer(b.url, presenter_cookie("teacher-7"))
+        peers.append(moved)
+        assert moved.call("join", {"code": code})["role"] == "presenter"
+        step = moved.call("present", {"code": code, "action": "step"})["state"]
+        assert step["seq"] == sent[-1]["seq"] + 1
+        assert step["frame"]["position"] == sent[-1]["frame"]["position"] + 1
+        assert step["frame"]["epoch"] == 1
+        assert students[0].wait_for(step["seq"])[-1] == step
+    finally:
+        for peer in peers:
+            if peer.sio.connected:
+                peer.close()
