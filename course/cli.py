@@ -1,4 +1,4 @@
-"""The ``unrolled`` command: ``serve`` the course, ``check-lessons``."""
+"""The ``unrolled`` command: ``serve`` the course, ``check-lessons``, ``create-instructor``."""
 
 from __future__ import annotations
 
@@ -58,6 +58,39 @@ def export_gif(args: argparse.Namespace) -> int:
     return 0
 
 
+def create_instructor(args: argparse.Namespace) -> int:
+    """Add an instructor to the database the server uses (same configuration: the
+    ``UNROLLED_DATABASE_URL`` or ``DATABASE_URL`` environment, else the instance folder)."""
+    import getpass
+
+    from flask import Flask
+
+    from course import db
+    from course.accounts import AccountError
+    from course.accounts import create_instructor as add
+
+    if args.password_stdin:
+        password = sys.stdin.readline().rstrip("\r\n")
+    else:
+        password = getpass.getpass("Password: ")
+        if getpass.getpass("Password again: ") != password:
+            print("the passwords differ; nothing was changed", file=sys.stderr)
+            return 1
+    app = Flask("course", instance_relative_config=True)  # create_app's instance folder
+    app.config.from_prefixed_env("UNROLLED")
+    db.init_app(app)  # migrates, as the server does at start
+    try:
+        with app.app_context(), db.transaction() as session:
+            made = add(session, args.email, args.name, password)
+    except AccountError as error:
+        print(error, file=sys.stderr)
+        return 1
+    finally:
+        db.dispose(app)
+    print(f"instructor {made.email} ({made.name}) can now sign in at /login")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="unrolled", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -69,6 +102,12 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("check-lessons", help="validate every lesson")
     p.add_argument("directory", nargs="?", default=str(Path(__file__).parent.parent / "lessons"))
     p.set_defaults(run=check_lessons)
+    p = commands.add_parser("create-instructor", help="add an instructor account")
+    p.add_argument("--email", required=True)
+    p.add_argument("--name", required=True)
+    p.add_argument("--password-stdin", action="store_true",
+                   help="read the password from the first line of standard input")  # fmt: skip
+    p.set_defaults(run=create_instructor)
     p = commands.add_parser(
         "export-gif", help="animate a forward pass through the unrolled network as a GIF"
     )

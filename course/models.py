@@ -1,4 +1,5 @@
-"""Tables for learners' progress and quiz attempts (SQLAlchemy 2 declarative).
+"""Tables for learners' progress and quiz attempts, and for teaching: instructors,
+classes, enrollments, assignments and live-session records (SQLAlchemy 2 declarative).
 
 Types are portable: the same schema runs on SQLite and PostgreSQL. Times are
 stored and returned in UTC. Schema changes go through ``course/migrations``; a
@@ -137,3 +138,100 @@ class QuizReveal(Base):
     lesson_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     quiz_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+# -- teaching: instructors, classes, assignments, live-session records ------------------
+
+
+class Instructor(Base):
+    """Someone who teaches: signs in with an email and a password (hashed with scrypt)."""
+
+    __tablename__ = "instructors"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    email: Mapped[str] = mapped_column(String(254), unique=True)  # stored lowercase
+    name: Mapped[str] = mapped_column(String(80))
+    password_hash: Mapped[str] = mapped_column(String(255))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Who added this instructor (None: the command line).
+    created_by: Mapped[int | None] = mapped_column(
+        ForeignKey("instructors.id", ondelete="SET NULL")
+    )
+
+
+class Classroom(Base):
+    """A class an instructor teaches; learners join it with ``join_code``."""
+
+    __tablename__ = "classes"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    instructor_id: Mapped[int] = mapped_column(
+        ForeignKey("instructors.id", ondelete="CASCADE"), index=True
+    )
+    name: Mapped[str] = mapped_column(String(80))
+    join_code: Mapped[str] = mapped_column(String(6), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    archived: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class Enrollment(Base):
+    """A learner in a class, under the name they gave when joining."""
+
+    __tablename__ = "enrollments"
+
+    class_id: Mapped[int] = mapped_column(
+        ForeignKey("classes.id", ondelete="CASCADE"), primary_key=True
+    )
+    learner_id: Mapped[str] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    display_name: Mapped[str] = mapped_column(String(40))
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Assignment(Base):
+    """One lesson (by lesson id) assigned to a class, due at a UTC time. Assigning a
+    module makes one assignment per lesson in it."""
+
+    __tablename__ = "assignments"
+    __table_args__ = (UniqueConstraint("class_id", "lesson_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    class_id: Mapped[int] = mapped_column(ForeignKey("classes.id", ondelete="CASCADE"))
+    lesson_id: Mapped[str] = mapped_column(String(64))
+    due_at: Mapped[datetime]
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Extension(Base):
+    """A later due date for one learner on one assignment."""
+
+    __tablename__ = "extensions"
+
+    assignment_id: Mapped[int] = mapped_column(
+        ForeignKey("assignments.id", ondelete="CASCADE"), primary_key=True
+    )
+    learner_id: Mapped[str] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True
+    )
+    due_at: Mapped[datetime]
+
+
+class LiveSessionRecord(Base):
+    """A live classroom session an instructor ran: when, on what, and how it ended."""
+
+    __tablename__ = "live_sessions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    code: Mapped[str] = mapped_column(String(6), index=True)  # reused once a session expires
+    instructor_id: Mapped[int] = mapped_column(
+        ForeignKey("instructors.id", ondelete="CASCADE"), index=True
+    )
+    class_id: Mapped[int | None] = mapped_column(
+        ForeignKey("classes.id", ondelete="SET NULL"), index=True
+    )
+    lesson_id: Mapped[str] = mapped_column(String(64))
+    lab_id: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+    summary: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))

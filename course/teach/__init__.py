@@ -1,0 +1,34 @@
+"""Teaching: an instructor's classes, roster, assignments, gradebook and live-session
+records, and the student side (joining a class, seeing what is due).
+
+Every instructor route checks the login and that the class is the instructor's own
+(404 otherwise, the same as a class that does not exist). ``init_app`` registers the
+blueprints and ``app.extensions["live_ended"]``, which the /live namespace calls when
+a presenter ends a session.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from flask import Flask
+
+from course import ratelimit
+
+
+def utc(moment: datetime | None) -> str:
+    """A time as shown on teaching pages and in exports: ``2026-12-01 17:00 UTC``."""
+    return "" if moment is None else moment.astimezone(UTC).strftime("%Y-%m-%d %H:%M UTC")
+
+
+def init_app(app: Flask) -> None:
+    from course.teach import assignments, classes, gradebook, live, students
+
+    limiters = app.extensions["ratelimit"]  # after ratelimit.init_app
+    limiters["join"] = ratelimit.RateLimiter.parse(
+        app.config.setdefault("JOIN_RATE_LIMIT", "60/60")
+    )
+    app.add_template_filter(utc, "utc")
+    for blueprint in (classes.bp, assignments.bp, gradebook.bp, live.bp, students.bp):
+        app.register_blueprint(blueprint)
+    app.extensions["live_ended"] = live.ended

@@ -1,0 +1,142 @@
+"""The student side: join a class with its code and a display name, see your classes,
+what is assigned and when it is due (your own extensions included), or leave."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
+from flask.typing import ResponseReturnValue
+from sqlalchemy import delete, false, select
+
+from course import db, progress, ratelimit, store
+from course.identity import current_learner_id
+from course.learner_api import summary
+from course.lessons import Lesson
+from course.models import Assignment, Classroom, Enrollment, Extension, Instructor
+from course.teach.classes import CODE_ALPHABET, CODE_LENGTH, normalise_code
+from course.teach.common import lesson_by_id
+
+bp = Blueprint("students", __name__)
+
+MAX_DISPLAY_NAME = 40
+
+
+@dataclass(frozen=True)
+class Due:
+    """One assignment as its student sees it."""
+
+    lesson: Lesson
+    due_at: datetime
+    extended_from: datetime | None  # the class's date, when this student has a later one
+    done: dict[str, Any]  # the lesson's row from the progress page
+
+
+def display_name(text: str) -> str | None:
+    """The name as stored (spaces collapsed), or None if empty, too long or odd."""
+    name = " ".join(text.split())
+    if not 1 <= len(name) <= MAX_DISPLAY_NAME or not name.isprintable():
+        return None
+    return name
+
+
+def join_page(code: str, name: str, error: str | None, status: int) -> ResponseReturnValue:
+    return render_template("join.html", code=code, name=name, error=error), status
+
+
+@bp.route("/join", methods=["GET", "POST"])
+def join() -> ResponseReturnValue:
+    code = normalise_code(request.values.get("code", ""))[:16]
+    if request.method == "GET":
+        return join_page(code, "", None, 200)
+    raw_name = request.form.get("name", "")[:200]
+    name = display_name(raw_name)
+    if name is None:
+        message = f"Enter the name your teacher will see: 1–{MAX_DISPLAY_NAME} characters."
+        return join_page(code, raw_name, message, 400)
+    wait = ratelimit.hit("join", request.remote_addr or "unknown")
+    if wait is not None:
+        message = f"Too many tries from this network. Try again in {math.ceil(wait)} s."
+        return join_page(code, name, message, 429)
+    wrong = "No open class has that code. Check it with your teacher."
+    if len(code) != CODE_LENGTH or not set(code) <= set(CODE_ALPHABET):
+        return join_page(code, name, wrong, 404)
+    learner = current_learner_id()
+    assert learner is not None
+    with db.transaction() as session:
+        classroom = session.scalar(
+            select(Classroom).where(Classroom.join_code == code, Classroom.archived == false())
+        )
+        if classroom is None:
+            return join_page(code, name, wrong, 404)
+        store.ensure_learner(session, learner)
+        enrolled = session.get(Enrollment, (classroom.id, learner))
+        if enrolled is None:
+            session.add(Enrollment(class_id=classroom.id, learner_id=learner, display_name=name))
+        else:
+            enrolled.display_name = name
+    flash(f"You are in “{classroom.name}” as {name}.")
+    return redirect(url_for("students.my_classes"))
+
+
+@bp.get("/classes")
+def my_classes() -> ResponseReturnValue:
+    learner = current_learner_id(create=False)
+    classes: list[tuple[Enrollment, Classroom, Instructor, list[Due]]] = []
+    if learner is not None:
+        session = db.get_session()
+        done = progress.of(learner)
+        joined = session.execute(
+            select(Enrollment, Classroom, Instructor)
+            .join(Classroom, Classroom.id == Enrollment.class_id)
+            .join(Instructor, Instructor.id == Classroom.instructor_id)
+            .where(Enrollment.learner_id == learner)
+            .order_by(Enrollment.joined_at)
+        )
+        for enrollment, classroom, instructor in joined:
+            dues = due_list(classroom.id, learner, done)
+            classes.append((enrollment, classroom, instructor, dues))
+    return render_template("my_classes.html", classes=classes)
+
+
+def due_list(class_id: int, learner: str, done: dict[str, Any]) -> list[Due]:
+    """The class's assignments for this learner, soonest first."""
+    session = db.get_session()
+    rows = session.execute(
+        select(Assignment, Extension)
+        .outerjoin(
+            Extension,
+            (Extension.assignment_id == Assignment.id) & (Extension.learner_id == learner),
+        )
+        .where(Assignment.class_id == class_id)
+    )
+    dues = []
+    for assignment, extension in rows:
+        lesson = lesson_by_id(assignment.lesson_id)
+        if lesson is None:
+            continue
+        own = extension.due_at if extension is not None else None
+        row = summary(lesson, done.get(lesson.id, {}))
+        dues.append(Due(lesson, own or assignment.due_at, assignment.due_at if own else None, row))
+    return sorted(dues, key=lambda d: (d.due_at, d.lesson.module, d.lesson.order))
+
+
+@bp.post("/classes/<int:class_id>/leave")
+def leave(class_id: int) -> ResponseReturnValue:
+    learner = current_learner_id(create=False)
+    with db.transaction() as session:
+        enrolled = session.get(Enrollment, (class_id, learner)) if learner else None
+        if enrolled is None:
+            abort(404)
+        session.delete(enrolled)
+        in_class = select(Assignment.id).where(Assignment.class_id == class_id)
+        session.execute(
+            delete(Extension).where(
+                Extension.learner_id == learner, Extension.assignment_id.in_(in_class)
+            )
+        )
+    flash("You left the class. Your progress stays with you.")
+    return redirect(url_for("students.my_classes"))

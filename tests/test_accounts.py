@@ -1,0 +1,198 @@
+"""Instructor accounts: created on the command line or by another instructor, signed
+in and out, rate-limited, and never told apart by their error. On SQLite and
+PostgreSQL (the ``database_url`` fixture)."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from flask import Flask
+from sqlalchemy import select
+from teaching import PASSWORD, Person, add_instructor, build_app
+
+from course import db
+from course.models import Classroom, Instructor
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return tmp_path_factory.mktemp("jax-cache")
+
+
+@pytest.fixture
+def app(database_url: str, cache: Path) -> Iterator[Flask]:
+    app = build_app(database_url, cache)
+    yield app
+    db.dispose(app)
+
+
+def cli(database_url: str, *args: str, password: str = PASSWORD) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "course.cli", "create-instructor", *args, "--password-stdin"],
+        input=password + "\n",
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=os.environ | {"UNROLLED_DATABASE_URL": database_url},
+        timeout=120,
+    )
+
+
+def test_create_instructor_on_the_command_line_then_sign_in_and_out(
+    database_url: str, cache: Path
+) -> None:
+    made = cli(database_url, "--email", " Ada@Example.ORG ", "--name", "Ada Lovelace")
+    assert made.returncode == 0, made.stderr
+    again = cli(database_url, "--email", "ada@example.org", "--name", "Another")
+    assert again.returncode == 1 and "already" in again.stderr
+    short = cli(database_url, "--email", "bob@example.org", "--name", "Bob", password="short")
+    assert short.returncode == 1 and "at least 10" in short.stderr
+
+    app = build_app(database_url, cache)
+    try:
+        with app.app_context():
+            [ada] = db.get_session().scalars(select(Instructor)).all()
+        assert ada.email == "ada@example.org" and ada.password_hash.startswith("scrypt:")
+        assert PASSWORD not in ada.password_hash
+        person = Person(app)
+        person.get("/lessons/canary")  # a learner before signing in
+        learner = person.session()["learner"]
+        assert person.get("/teach/").status_code == 302
+        reply = person.login("ADA@example.org")
+        assert reply.status_code == 302 and reply.headers["Location"] == "/teach/"
+        session = person.session()
+        assert session["instructor_id"] == str(ada.id)  # the key and type /live reads
+        assert session["learner"] == learner  # the pseudonymous progress stays
+        dashboard = person.get("/teach/").get_data(as_text=True)
+        assert "Ada Lovelace" in dashboard and ">Teach</a>" in dashboard
+
+        assert person.post("/logout").status_code == 302
+        assert "instructor_id" not in person.session()
+        assert person.session()["learner"] == learner
+        assert person.get("/teach/").status_code == 302
+    finally:
+        db.dispose(app)
+
+
+def test_wrong_password_and_unknown_email_get_the_same_answer_in_the_same_time(app: Flask):
+    add_instructor(app, "ada@example.org")
+    person = Person(app)
+
+    def attempt(email: str, password: str) -> tuple[int, str, float]:
+        start = time.perf_counter()
+        reply = person.login(email, password)
+        took = time.perf_counter() - start
+        return reply.status_code, reply.get_data(as_text=True).replace(email, "EMAIL"), took
+
+    wrong = attempt("ada@example.org", "not the password")
+    unknown = attempt("nobody@example.org", "not the password")
+    assert wrong[0] == unknown[0] == 401
+    assert "Wrong email or password." in wrong[1]
+    assert wrong[1] == unknown[1]
+    assert unknown[2] > 0.5 * wrong[2]  # both check a scrypt hash
+    assert "instructor_id" not in person.session()
+
+
+def test_sign_in_is_rate_limited_per_email_and_per_address(database_url: str, cache: Path):
+    app = build_app(database_url, cache, LOGIN_RATE_LIMIT="3/60", LOGIN_IP_RATE_LIMIT="5/60")
+    try:
+        add_instructor(app, "ada@example.org")
+        person = Person(app)
+        codes = [person.login("ada@example.org", "wrong password").status_code for _ in range(3)]
+        assert codes == [401, 401, 401]
+        limited = person.login("ada@example.org")  # even the right password now
+        assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
+        assert "Too many sign-in attempts" in limited.get_data(as_text=True)
+        assert "instructor_id" not in person.session()
+        # another email from the same address still may, up to the address's limit
+        assert person.login("bob@example.org", "wrong password").status_code == 401
+        assert person.login("eve@example.org", "wrong password").status_code == 429
+        other = Person(app, address="10.0.0.9")
+        assert other.login("bob@example.org", "wrong password").status_code == 401
+    finally:
+        db.dispose(app)
+
+
+def test_without_the_csrf_token_nothing_changes(app: Flask):
+    add_instructor(app, "ada@example.org")
+    person = Person(app)
+    refused = person.post("/login", {"email": "ada@example.org", "password": PASSWORD}, csrf=False)
+    assert refused.status_code == 400 and "instructor_id" not in person.session()
+    person.login("ada@example.org")
+    assert person.post("/teach/classes", {"name": "Forged"}, csrf=False).status_code == 400
+    class_id = person.create_class("Real")
+    page = person.get(f"/teach/classes/{class_id}").get_data(as_text=True)
+    assert person.post(f"/teach/classes/{class_id}/code", csrf=False).status_code == 400
+    assert person.get(f"/teach/classes/{class_id}").get_data(as_text=True) == page
+    assert person.post("/logout", csrf=False).status_code == 400
+    assert "instructor_id" in person.session()
+    with app.app_context():
+        assert db.get_session().scalars(select(Classroom.name)).all() == ["Real"]
+
+
+@pytest.mark.parametrize(
+    ("asked", "lands"),
+    [
+        ("/teach/classes/7", "/teach/classes/7"),
+        ("//evil.example/x", "/teach/"),
+        ("https://evil.example/", "/teach/"),
+        ("/\\evil.example", "/teach/"),
+        ("javascript:alert(1)", "/teach/"),
+    ],
+)
+def test_after_sign_in_only_a_path_on_this_site(app: Flask, asked: str, lands: str):
+    add_instructor(app, "ada@example.org")
+    person = Person(app)
+    reply = person.post("/login", {"email": "ada@example.org", "password": PASSWORD, "next": asked})
+    assert reply.headers["Location"] == lands
+
+
+def test_a_guarded_page_sends_you_to_sign_in_and_back(app: Flask):
+    add_instructor(app, "ada@example.org")
+    person = Person(app)
+    away = person.get("/teach/classes/3/gradebook.csv")
+    assert away.status_code == 302
+    assert away.headers["Location"] == "/login?next=/teach/classes/3/gradebook.csv"
+    form = person.get(away.headers["Location"]).get_data(as_text=True)
+    assert 'name="next" value="/teach/classes/3/gradebook.csv"' in form
+
+
+def test_sign_in_starts_a_fresh_session_with_safe_cookie_flags(app: Flask):
+    add_instructor(app, "ada@example.org")
+    person = Person(app)
+    before = person.token
+    with person.client.session_transaction() as session:
+        session["planted"] = "by someone else"
+    reply = person.login("ada@example.org")
+    cookie = reply.headers["Set-Cookie"]
+    assert "HttpOnly" in cookie and "SameSite=Lax" in cookie and "Expires=" in cookie
+    assert "planted" not in person.session()
+    assert person.token != before
+
+
+def test_an_instructor_adds_another_who_can_then_sign_in(app: Flask):
+    ada = add_instructor(app, "ada@example.org", "Ada")
+    person = Person(app)
+    person.login("ada@example.org")
+    form = {"email": "Grace@Example.org", "name": "Grace", "password": "short"}
+    assert person.post("/teach/instructors/new", form).status_code == 400
+    form["password"] = "a long enough password"
+    assert person.post("/teach/instructors/new", form).status_code == 302
+    assert "Grace (grace@example.org) can now sign in" in person.get("/teach/").get_data(
+        as_text=True
+    )
+    assert person.post("/teach/instructors/new", form).status_code == 400  # taken
+    grace = Person(app)
+    assert grace.login("grace@example.org", "a long enough password").status_code == 302
+    with app.app_context():
+        made = db.get_session().scalar(select(Instructor).where(Instructor.name == "Grace"))
+        assert made is not None and made.created_by == ada
+    assert Person(app).get("/teach/instructors/new").status_code == 302  # not signed in
