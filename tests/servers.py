@@ -7,6 +7,7 @@ started them. A server that does not come up fails the test (never a skip).
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import socket
 import subprocess
@@ -14,6 +15,8 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+
+import requests
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -91,3 +94,48 @@ class CourseServer:
         self.proc.terminate()
         self.proc.wait(timeout=10)
         self.log.close()
+
+
+TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
+
+
+def create_instructor(
+    env: dict[str, str], email: str, password: str, name: str = "Teacher"
+) -> None:
+    """`unrolled create-instructor`, as an administrator runs it, on ``env``'s database."""
+    subprocess.run(
+        [sys.executable, "-m", "course.cli", "create-instructor", "--email", email,
+         "--name", name, "--password-stdin"],
+        input=password + "\n", text=True, check=True, cwd=ROOT, capture_output=True,
+        env=os.environ | env,
+    )  # fmt: skip
+
+
+def csrf(http: requests.Session, url: str) -> str:
+    found = TOKEN.search(http.get(url).text)
+    assert found, f"no CSRF token on {url}"
+    return found.group(1)
+
+
+def log_in(base: str, email: str, password: str) -> requests.Session:
+    """An instructor's browser session, logged in through the form."""
+    http = requests.Session()
+    token = csrf(http, f"{base}/login")
+    form = {"email": email, "password": password, "csrf_token": token}
+    reply = http.post(f"{base}/login", data=form, allow_redirects=False)
+    assert reply.status_code in (302, 303), reply.text[:500]
+    return http
+
+
+def start_live(http: requests.Session, base: str, lab: str = "lstm-cell/cell-walk") -> str:
+    """Create a class and start a live session on ``lab`` from its page; the code."""
+    token = csrf(http, f"{base}/teach/")
+    made = http.post(f"{base}/teach/classes", data={"name": "Bench class", "csrf_token": token},
+                     allow_redirects=False)  # fmt: skip
+    class_id = re.search(r"/teach/classes/(\d+)", made.headers["Location"]).group(1)  # type: ignore[union-attr]
+    token = csrf(http, f"{base}/teach/classes/{class_id}")
+    started = http.post(f"{base}/teach/live", allow_redirects=False,
+                        data={"class_id": class_id, "lab": lab, "csrf_token": token})  # fmt: skip
+    found = re.search(r"/live/([A-Z0-9]{6})/present", started.headers.get("Location", ""))
+    assert found, started.text[:500]
+    return found.group(1)

@@ -38,6 +38,14 @@ ACTIONS: dict[str, dict[str, Field]] = {
     },
     "pause": {},
 }
+# The frame fields a follower's readout shows (the lab's numbers are in the sources).
+READOUT = ("epoch", "updates", "phase", "status", "loss", "position", "positions", "t",
+           "layer", "step", "step_index")  # fmt: skip
+# Columns that change only with the model's shape or the chosen unit: sent in full views.
+LAYOUT_COLUMNS = {
+    "cell_boxes": frozenset({"name", "x", "y", "label"}),
+    "cell_heatmap": frozenset({"row", "unit", "outline"}),
+}
 # Actions that replace the weights, after which a stored copy of the lab is stale.
 REBUILDS = frozenset({"train", "reset", "configure", "layers"})
 
@@ -79,6 +87,7 @@ class LiveState:
     poll: Poll | None = None
     ended: bool = False
     last_view: dict[str, Any] | None = field(default=None, repr=False)  # full, as stored
+    _layout: Any = field(default=None, repr=False)  # (unit, model) of the last view
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @classmethod
@@ -130,34 +139,51 @@ class LiveState:
 
     # -- what followers see ------------------------------------------------------
     def view(self, *, full: bool = True) -> dict[str, Any]:
-        """Everything a follower needs to show this moment (JSON-ready, finite)."""
+        """Everything a follower needs to show this moment (JSON-ready, finite, floats
+        to 5 significant digits: it goes to every student at once). The frame keeps
+        its readout only; the numbers travel in the views' sources."""
         frame = self.lab.frame()
         config = self.lab.config
-        return wire.clean(
-            {
-                "seq": self.seq,
-                "code": self.code,
-                "lesson": self.lesson,
-                "lab": self.spec.id,
-                "info": {
-                    "id": self.spec.id,
-                    "cell": config.model.cell,
-                    "layers": config.model.layers,
-                    "hidden": config.model.hidden,
-                    "window": config.train.window,
-                    "steps": list(config.model.steps),
-                    "granularity": self.spec.granularity,
-                },
-                "frame": frame,
-                "explain": explain(config.model.cell, frame),
-                "sources": views.sources(self.lab, self.unit, full=full, views=self.spec.views),
-                "unit": self.unit,
-                "playing": self.playing,
-                "explore": self.explore,
-                "poll": self.poll.as_dict() if self.poll else None,
-                "ended": self.ended,
-            }
+        readout = {k: frame.get(k) for k in READOUT}
+        return wire.rounded(
+            wire.clean(
+                {
+                    "seq": self.seq,
+                    "code": self.code,
+                    "lesson": self.lesson,
+                    "lab": self.spec.id,
+                    "info": {
+                        "id": self.spec.id,
+                        "cell": config.model.cell,
+                        "layers": config.model.layers,
+                        "hidden": config.model.hidden,
+                        "window": config.train.window,
+                        "steps": list(config.model.steps),
+                        "granularity": self.spec.granularity,
+                    },
+                    "frame": readout,
+                    "explain": explain(config.model.cell, frame),
+                    "sources": self._sources(full),
+                    "unit": self.unit,
+                    "playing": self.playing,
+                    "explore": self.explore,
+                    "poll": self.poll.as_dict() if self.poll else None,
+                    "ended": self.ended,
+                }
+            )
         )
+
+    def _sources(self, full: bool) -> dict[str, Any]:
+        """The views' new data; in a partial view, without the columns that only change
+        with the layout or the chosen unit (the browser merges columns)."""
+        sources = views.sources(self.lab, self.unit, full=full, views=self.spec.views)
+        layout = (self.unit, self.lab.config.model)
+        if not full and layout == self._layout:
+            for name, columns in sources.items():
+                fixed = LAYOUT_COLUMNS.get(name, frozenset())
+                sources[name] = {k: v for k, v in columns.items() if k not in fixed}
+        self._layout = layout
+        return sources
 
     def remember(self, view: dict[str, Any], *, full: bool) -> dict[str, Any]:
         """The full view after ``view`` (a partial one carries only what changed,

@@ -1,0 +1,188 @@
+"""Live-session figures: presenter step → last follower received, and server memory.
+
+.venv/bin/python bench/live.py [--followers 200 500] [--two 1000] [--steps 40] [--labs 100]
+
+- One process (embedded defaults, no Redis): N followers on /live, the presenter
+  steps the LSTM cell S times; for each step, the time from the presenter sending
+  ``present`` to the LAST follower receiving that state (median, p99). Target for
+  500 followers: p99 ≤ 150 ms.
+- Two processes sharing rooms through Redis, presenter on A, followers split over
+  A and B. Target for 1,000: p99 ≤ 300 ms.
+- Memory: the server's RSS before and after 100 labs are open. Target ≤ 800 MB.
+
+Followers are Socket.IO clients on asyncio in this process (all on one clock), so
+the figures include our own client overhead: they are upper bounds.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+import socketio
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from servers import CourseServer, RedisServer, create_instructor, log_in, start_live  # noqa: E402
+
+SECRET = "bench-live-secret"
+EMAIL, PASSWORD = "bench@example.org", "correct horse battery staple"
+
+
+def signed(data: dict[str, str]) -> str:
+    app = Flask(__name__)
+    app.secret_key = SECRET
+    return app.session_interface.get_signing_serializer(app).dumps(data)  # type: ignore[attr-defined]
+
+
+def report(name: str, seconds: list[float], target: str = "") -> None:
+    ms = np.asarray(seconds) * 1000
+    line = f"{name:<52} median {np.median(ms):8.1f} ms   p99 {np.percentile(ms, 99):8.1f} ms"
+    print(line + f"   (n={len(ms)}{'; target ' + target if target else ''})", flush=True)
+
+
+class Follower:
+    def __init__(self, k: int) -> None:
+        self.k = k
+        self.arrived: dict[int, float] = {}
+        self.sio = socketio.AsyncClient(reconnection=False)
+        self.sio.on("state", self.on_state, namespace="/live")
+
+    async def on_state(self, view: dict) -> None:
+        self.arrived[view["seq"]] = time.perf_counter()
+
+    async def join(self, url: str, code: str) -> None:
+        cookie = signed({"learner": f"bench-learner-{self.k}"})
+        await self.sio.connect(url, headers={"Cookie": f"session={cookie}"},
+                               namespaces=["/live"], transports=["websocket"])  # fmt: skip
+        ack = await self.sio.call("join", {"code": code, "name": f"S{self.k}"}, namespace="/live")
+        assert ack["ok"], ack
+
+
+async def step_latency(presenter_url: str, cookie: str, code: str, urls: list[str],
+                       n: int, steps: int) -> list[float]:  # fmt: skip
+    followers = [Follower(k) for k in range(n)]
+    gate = asyncio.Semaphore(50)
+
+    async def join(f: Follower) -> None:
+        async with gate:
+            await f.join(urls[f.k % len(urls)], code)
+
+    await asyncio.gather(*(join(f) for f in followers))
+    presenter = socketio.AsyncClient(reconnection=False)
+    await presenter.connect(presenter_url, headers={"Cookie": f"session={cookie}"},
+                            namespaces=["/live"], transports=["websocket"])  # fmt: skip
+    assert (await presenter.call("join", {"code": code}, namespace="/live"))["role"] == "presenter"
+    latencies: list[float] = []
+    acked: list[float] = []
+    for _ in range(steps):
+        start = time.perf_counter()
+        ack = await presenter.call("present", {"code": code, "action": "step"}, namespace="/live")
+        acked.append(time.perf_counter() - start)
+        seq = ack["state"]["seq"]
+        deadline = start + 10
+        while not all(seq in f.arrived for f in followers) and time.perf_counter() < deadline:
+            await asyncio.sleep(0.001)
+        missing = sum(seq not in f.arrived for f in followers)
+        assert not missing, f"{missing} followers never received seq {seq}"
+        latencies.append(max(f.arrived[seq] for f in followers) - start)
+        await asyncio.sleep(0.05)
+    await presenter.disconnect()
+    await asyncio.gather(*(f.sio.disconnect() for f in followers))
+    report(f"  (the presenter's own ack, {n} followers)", acked)
+    return latencies
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+async def open_labs(url: str, count: int) -> list[socketio.AsyncClient]:
+    labs = [("training", "rnn-window"), ("training", "lstm-window"), ("lstm-cell", "cell-walk")]
+    clients = []
+    opened = 0
+    while opened < count:
+        sio = socketio.AsyncClient(reconnection=False)
+        cookie = signed({"learner": f"lab-learner-{opened}"})
+        await sio.connect(url, headers={"Cookie": f"session={cookie}"}, namespaces=["/lab"],
+                          transports=["websocket"])  # fmt: skip
+        clients.append(sio)
+        for lesson, lab in labs[: count - opened]:
+            ack = await sio.call("open", {"lesson": lesson, "lab": lab}, namespace="/lab")
+            assert ack["ok"], ack
+            opened += 1
+    return clients
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--followers", type=int, nargs="*", default=[200, 500])
+    parser.add_argument("--two", type=int, default=1000, help="followers across two processes")
+    parser.add_argument("--steps", type=int, default=40)
+    parser.add_argument("--labs", type=int, default=100)
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="unrolled-bench-live-"))
+    env = {
+        "UNROLLED_SECRET_KEY": SECRET,
+        "UNROLLED_DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
+        "UNROLLED_COMPILATION_CACHE_DIR": str(tmp / "jax-cache"),
+        "UNROLLED_MAX_LABS": "400",
+    }
+    create_instructor(env, EMAIL, PASSWORD)
+
+    one = CourseServer(env, tmp / "one.log", warmup=True)
+    try:
+        http = log_in(one.url, EMAIL, PASSWORD)
+        cookie = http.cookies["session"]
+        for n in args.followers:
+            code = start_live(http, one.url)
+            seconds = asyncio.run(step_latency(one.url, cookie, code, [one.url], n, args.steps))
+            target = "p99 ≤ 150 ms" if n == 500 else ""
+            report(f"one process, {n} followers: step → last received", seconds, target)
+        before = rss_mb(one.proc.pid)
+
+        async def with_labs() -> float:
+            clients = await open_labs(one.url, args.labs)
+            after = rss_mb(one.proc.pid)
+            await asyncio.gather(*(c.disconnect() for c in clients))
+            return after
+
+        after = asyncio.run(with_labs())
+        per_lab = (after - before) / args.labs
+        print(f"server RSS: {before:.0f} MB, with {args.labs} open labs {after:.0f} MB "
+              f"(+{per_lab:.2f} MB per lab; target ≤ 800 MB)", flush=True)  # fmt: skip
+    finally:
+        one.stop()
+
+    if args.two:
+        redis = RedisServer(tmp)
+        shared = env | {"REDIS_URL": redis.url}
+        a = CourseServer(shared, tmp / "a.log", warmup=True)
+        b = CourseServer(shared, tmp / "b.log", warmup=True)
+        try:
+            http = log_in(a.url, EMAIL, PASSWORD)
+            code = start_live(http, a.url)
+            seconds = asyncio.run(
+                step_latency(
+                    a.url, http.cookies["session"], code, [a.url, b.url], args.two, args.steps
+                )
+            )
+            report(f"two processes + Redis, {args.two} followers", seconds, "p99 ≤ 300 ms")
+        finally:
+            a.stop()
+            b.stop()
+            redis.stop()
+
+
+if __name__ == "__main__":
+    main()
