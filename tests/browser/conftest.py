@@ -40,11 +40,16 @@ def _free_port() -> int:
 
 
 @pytest.fixture(scope="session")
-def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def server_database(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """The URL of the server's database (tests add instructors to it with the CLI)."""
+    return f"sqlite:///{tmp_path_factory.mktemp('db') / 'unrolled.sqlite3'}"
+
+
+@pytest.fixture(scope="session")
+def server(server_database: str) -> Iterator[str]:
     """`unrolled serve` on a free loopback port, as a learner's machine runs it, on a
     database of its own (the learners of one run do not meet those of the last)."""
     port = _free_port()
-    database = tmp_path_factory.mktemp("db") / "unrolled.sqlite3"
     log = open(ARTIFACTS.mkdir(exist_ok=True) or ARTIFACTS / "server.log", "w")  # noqa: SIM115
     proc = subprocess.Popen(
         [sys.executable, "-m", "course.cli", "serve", "--port", str(port)],
@@ -52,7 +57,7 @@ def server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
         stdout=log,
         stderr=subprocess.STDOUT,
         env=os.environ
-        | {"PYTHONUNBUFFERED": "1", "UNROLLED_DATABASE_URL": f"sqlite:///{database}"},
+        | {"PYTHONUNBUFFERED": "1", "UNROLLED_DATABASE_URL": server_database},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
