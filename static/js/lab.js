@@ -42,6 +42,8 @@ export class LabController {
     this.playing = false;
     this.pending = null; // newest pushed frame, painted on the next animation frame
     this.info = null;
+    this.layer = null; // the layer zoomed into (null: the cell view follows the stepper)
+    this.overviewKey = "";
   }
 
   $(selector) {
@@ -53,13 +55,13 @@ export class LabController {
     const granularity = this.$('[data-control="granularity"]');
     granularity.value = this.section.dataset.granularity || "compute";
     this.section.addEventListener("click", (event) => {
-      const action = event.target.closest("[data-action]")?.dataset.action;
-      if (action) this.act(action);
+      const button = event.target.closest("[data-action]");
+      if (button) this.act(button.dataset.action, false, button);
+      else if (this.section.dataset.level === "cell" && event.target.closest(".lab-views")
+        && !event.target.closest(".view-cell, .view-heatmap")) this.zoom(false); // click outside the cell
     });
-    this.$('[data-control="unit"]')?.addEventListener("change", (event) => {
-      const unit = Number.parseInt(event.target.value, 10);
-      if (Number.isInteger(unit)) this.send("select", { unit });
-    });
+    this.$('[data-control="unit"]')?.addEventListener("change", () => this.select());
+    startSettings(this);
     this.$('[data-control="phase"]').addEventListener("change", (event) => {
       this.send("jump", { phase: event.target.value });
     });
@@ -90,7 +92,8 @@ export class LabController {
   }
 
   enable(on) {
-    for (const el of this.section.querySelectorAll("button[data-action], .lab-controls select, .lab-controls input")) {
+    const controls = "button[data-action], .lab-controls select, .lab-controls input, [data-config]";
+    for (const el of this.section.querySelectorAll(controls)) {
       el.disabled = !on;
     }
   }
@@ -103,10 +106,12 @@ export class LabController {
 
   async open() {
     this.status("Opening the lab…");
+    const initial = this.initial; // a shared link's {config, epochs, updates, position}, used once (share.js)
+    this.initial = null;
     try {
       const ack = this.driver
         ? await this.driver.open()
-        : await request(this.socket, "open", { lesson: this.lesson, lab: this.id });
+        : await request(this.socket, "open", { lesson: this.lesson, lab: this.id, ...initial });
       this.show(ack, { full: true });
       this.enable(true);
     } catch (error) {
@@ -114,8 +119,16 @@ export class LabController {
     }
   }
 
-  async act(action, restart = false) {
+  async act(action, restart = false, button = null) {
+    if (action === "help") return this.help(true);
+    if (action === "help-close") return this.help(false);
     if (this.driver?.passive) return; // following someone else's lab
+    // Layers change only where the lab offers it (an overview or a layers control).
+    const layers = this.$("[data-overview-overlay], [data-config=layers]") ? this.info?.layers : undefined;
+    if (action === "add-layer" && layers < 7) return this.configure({ layers: layers + 1 });
+    if (action === "remove-layer" && layers > 1) return this.configure({ layers: layers - 1 });
+    if (action === "zoom") return this.zoom(this.section.dataset.level !== "cell");
+    if (action === "zoom-layer") return this.zoom(true, Number(button.dataset.index));
     const granularity = this.$('[data-control="granularity"]').value;
     if (action === "play") {
       if (this.playing && !restart) return this.send("pause", {});
@@ -142,9 +155,13 @@ export class LabController {
   }
 
   show(ack) {
-    if (ack.info) this.info = ack.info;
+    if (ack.info) {
+      this.info = ack.info;
+      syncSettings(this, ack.info);
+    }
     if ("playing" in ack) this.setPlaying(ack.playing);
     if (ack.sources) this.figures.apply(ack.sources);
+    if (ack.sources?.overview_layers) this.overlay(ack.sources);
     if (ack.frame) this.readout(ack.frame, ack.explain);
   }
 
@@ -156,6 +173,7 @@ export class LabController {
   }
 
   readout(frame, explain) {
+    this.frame = frame; // the newest frame, for share.js
     const set = (name, text) => {
       const el = this.$(`[data-readout="${name}"]`);
       if (el) el.textContent = text;
@@ -179,12 +197,152 @@ export class LabController {
     this.section.dataset.step = frame.step ?? "";
     this.section.dataset.position = String(frame.position);
     if (frame.status === "diverged") this.status("Diverged: the loss is no longer finite. Reset, or lower the learning rate.", true);
-    else this.status(this.playing ? "Playing" : "Ready");
+    else this.status(this.driver?.passive ? "Following the class" : this.playing ? "Playing" : "Ready");
+  }
+
+  // Change the network or data (server: `configure`); new figures when its shape changed.
+  async configure(config) {
+    if (this.driver?.passive) return;
+    this.status("Changing the lab…");
+    try {
+      const ack = this.driver
+        ? await this.driver.send("configure", { config })
+        : await request(this.socket, "configure", { lab: this.id, config });
+      if (!ack) return;
+      if (ack.figures) await this.figures.replace(this.section, ack.figures);
+      if (ack.rebuilt) this.layer = null;
+      this.overviewKey = "";
+      this.show(ack);
+      const note = this.$('[data-readout="config"]');
+      if (note) note.textContent = `${ack.message} Now ${ack.info.layers} layer${ack.info.layers > 1 ? "s" : ""} × ${ack.info.hidden} units.`;
+      else this.status(ack.message);
+    } catch (error) {
+      this.status(error.message, true);
+      if (this.info) syncSettings(this, this.info); // the controls show what the lab still is
+    }
+  }
+
+  select() {
+    const unit = Number.parseInt(this.$('[data-control="unit"]')?.value ?? "0", 10);
+    if (!Number.isInteger(unit)) return;
+    return this.send("select", this.layer === null ? { unit } : { unit, layer: this.layer });
+  }
+
+  // Zoom into a layer's cell (exploRNN's levels of detail), or back out to the overview.
+  async zoom(into, layer = null) {
+    if (!this.section.dataset.level) return;
+    this.section.dataset.level = into && this.$(".view-cell") ? "cell" : "overview";
+    this.layer = into ? layer : null;
+    this.overviewKey = "";
+    await this.select();
+    if (into) this.$(".view-cell")?.scrollIntoView({ block: "nearest" });
+  }
+
+  help(open) {
+    const dialog = this.$("[data-help]");
+    if (!dialog) return;
+    if (open && !dialog.open) {
+      this.helpOpener = document.activeElement;
+      dialog.showModal();
+    } else if (!open && dialog.open) {
+      dialog.close();
+      this.helpOpener?.focus?.();
+    }
+  }
+
+  // Buttons over the overview's glyphs, placed from the server's own coordinates.
+  overlay(sources) {
+    const layersSrc = sources.overview_layers;
+    const slots = sources.overview_slots ?? { x: [] };
+    const key = `${layersSrc.x.length}|${this.layer}|${slots.x.join(",")}`;
+    if (key === this.overviewKey) return;
+    this.overviewKey = key;
+    const box = this.$("[data-overview-overlay]");
+    if (!box) return;
+    const focused = document.activeElement?.closest?.("[data-overview-overlay] [data-action]");
+    const wasFocused = focused && `${focused.dataset.action}|${focused.dataset.index}`;
+    const n = layersSrc.x.length;
+    const pct = (v) => `${v.toFixed(2)}%`;
+    const top = (y) => pct(100 - (y / 40) * 100);
+    const buttons = [];
+    layersSrc.x.forEach((x, k) => {
+      const w = layersSrc.width[k], h = layersSrc.height[k], y = layersSrc.y[k];
+      const chosen = this.layer === k;
+      buttons.push(
+        `<div class="ov-layer${chosen ? " chosen" : ""}" style="left:${pct(x - w / 2)};top:${top(y + h / 2)};width:${pct(w)};height:${pct((h / 40) * 100)}">` +
+          `<button type="button" class="ov-zoom" data-action="zoom-layer" data-index="${k}" aria-pressed="${chosen}" ` +
+          `aria-label="Layer ${k + 1} of ${n}, ${layersSrc.units[k]} units: open its cell"></button>` +
+          (n > 1
+            ? `<button type="button" class="ov-remove" data-action="remove-layer" data-index="${k}" aria-label="Remove layer ${k + 1} (training starts again)">−</button>`
+            : "") +
+          "</div>",
+      );
+    });
+    slots.x.forEach((x, k) => {
+      const where = k === 0 ? "before layer 1" : k === n ? `after layer ${n}` : `between layers ${k} and ${k + 1}`;
+      buttons.push(
+        `<button type="button" class="ov-add" data-action="add-layer" data-index="${k}" style="left:${pct(x)};top:${top(slots.y[k])}" ` +
+          `aria-label="Add a layer ${where} (training starts again)">+</button>`,
+      );
+    });
+    box.innerHTML = buttons.join("");
+    if (this.driver?.passive) for (const b of box.querySelectorAll("button")) b.disabled = true;
+    if (wasFocused) {
+      const [action, index] = wasFocused.split("|");
+      const again = box.querySelector(`[data-action="${action}"][data-index="${index}"]`) ?? box.querySelector("button");
+      again?.focus();
+    }
   }
 
   status(text, alarming = false) {
     const el = this.$('[data-readout="status"]');
     el.textContent = text;
     el.classList.toggle("alarm", alarming);
+  }
+}
+
+// The network and data controls (`controls:` in the lab block): each sends its value
+// when let go; the log-scale learning-rate slider holds log10 of the rate.
+const LOG = (input) => input.dataset.scale === "log";
+
+function settingValue(input) {
+  const raw = Number.parseFloat(input.value);
+  if (LOG(input)) return Number((10 ** raw).toPrecision(2));
+  if (input.dataset.config === "noise") return Number(raw.toFixed(2));
+  return Number.isNaN(raw) ? input.value : raw;
+}
+
+function startSettings(lab) {
+  for (const input of lab.section.querySelectorAll("[data-config]")) {
+    const show = () => {
+      const out = lab.$(`[data-config-value="${input.dataset.config}"]`);
+      const value = settingValue(input);
+      if (out) out.textContent = String(value);
+      if (input.type === "range") input.setAttribute("aria-valuetext", String(value));
+    };
+    input.addEventListener("input", show);
+    input.addEventListener("change", () => {
+      show();
+      lab.configure({ [input.dataset.config]: settingValue(input) });
+    });
+  }
+}
+
+function syncSettings(lab, info) {
+  const config = info.config ?? {};
+  for (const input of lab.section.querySelectorAll("[data-config]")) {
+    const value = config[input.dataset.config];
+    if (value === undefined || document.activeElement === input && input.type !== "range") continue;
+    input.value = String(LOG(input) ? Math.log10(value).toFixed(1) : value);
+    const out = lab.$(`[data-config-value="${input.dataset.config}"]`);
+    if (out) out.textContent = String(value);
+    if (input.type === "range") input.setAttribute("aria-valuetext", String(value));
+  }
+  const rnnOnly = lab.$('[data-config-only="rnn"]');
+  if (rnnOnly) rnnOnly.hidden = config.model !== "rnn";
+  const unit = lab.$('[data-control="unit"]');
+  if (unit && info.hidden) {
+    unit.max = String(info.hidden - 1);
+    if (Number(unit.value) > info.hidden - 1) unit.value = "0";
   }
 }

@@ -4,6 +4,7 @@ import { LabController } from "./lab.js";
 import { trackSections } from "./progress.js";
 import { startQuizzes } from "./quiz.js";
 import { startPredictions } from "./predict.js";
+import { addShareButtons, restoreShared } from "./share.js";
 
 const article = document.querySelector("article.lesson");
 if (article && window.renderMathInElement) {
@@ -23,6 +24,7 @@ if (article) {
 }
 
 const sections = [...document.querySelectorAll("section.lab")];
+let labsReady = Promise.resolve();
 if (sections.length) {
   const socket = connect("/lab");
   const liveLab = article.dataset.liveLab;
@@ -30,12 +32,16 @@ if (sections.length) {
     (section) =>
       new LabController(section, socket, article.dataset.lesson, section.dataset.lab === liveLab ? { passive: true } : null),
   );
-  let active = labs[0];
+  const restored = article.dataset.liveLab ? null : restoreShared(labs);
+  let active = restored ?? labs[0];
   for (const lab of labs) {
     lab.section.addEventListener("focusin", () => (active = lab));
     lab.section.addEventListener("pointerdown", () => (active = lab));
     lab.ready = lab.start();
   }
+  labsReady = Promise.allSettled(labs.map((lab) => lab.ready));
+  if (!article.dataset.liveLab) addShareButtons(labs);
+  restored?.ready.then(() => restored.section.scrollIntoView({ block: "start" }));
   const shared = labs.find((lab) => lab.id === liveLab);
   if (shared) {
     import("./live.js").then(async ({ LiveSession }) => {
@@ -43,12 +49,13 @@ if (sections.length) {
       const live = new LiveSession(article, shared, socket);
       window.unrolledLive = live; // for tests and the console
       await live.start();
-      if (live.role !== "student") shared.section.scrollIntoView({ block: "start" });
+      shared.section.scrollIntoView({ block: "start" }); // the class looks at the shared lab
     });
   }
   document.addEventListener("keydown", (event) => {
     if (event.target.closest("input, select, textarea") || event.altKey || event.ctrlKey || event.metaKey) return;
-    const keys = { " ": "play", ArrowRight: "step", Backspace: "reset" };
+    if (document.body.classList.contains("driver-active")) return; // the tour has the arrow keys
+    const keys = { " ": "play", ArrowRight: "step", Backspace: "reset", "+": "add-layer", "=": "add-layer", "-": "remove-layer", o: "zoom", "?": "help" };
     const action = keys[event.key];
     if (!action) return;
     if (event.key === " " && event.target.closest("button")) return; // Space presses the button itself
@@ -58,3 +65,8 @@ if (sections.length) {
 }
 
 if (document.querySelector("section.playground")) import("./playground.js").then((m) => m.startPlaygrounds());
+if (document.querySelector("section.task")) import("./task.js").then((m) => m.startTasks());
+
+if (article && document.getElementById("lesson-tour")) {
+  import("./tour.js").then((m) => m.setUpTour(article, labsReady));
+}
