@@ -87,4 +87,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from course.playground_namespace import PlaygroundNamespace
 
     socketio.on_namespace(PlaygroundNamespace("/playground"))
+    from course.task_namespace import TaskNamespace
+
+    socketio.on_namespace(TaskNamespace("/task", app.config.get("MAX_TASK_TRAINING", 2)))
     return app

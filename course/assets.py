@@ -16,6 +16,8 @@ BOKEH_FILES = {"bokeh.min.js", "bokeh-widgets.min.js"}
 NPM_FOLDERS = {
     "socket.io-client": "dist",
     "katex": "dist",
+    "driver.js": "dist",  # lesson tours
+    "axe-core": ".",  # the accessibility scan of the browser tests (axe.min.js)
 }
 MAX_AGE = 7 * 24 * 3600
 

@@ -61,8 +61,8 @@ def _no_render(text: str) -> str:
 
 
 class UnrolledBlocks(BlocksExtension):
-    """Registers our blocks; ``labs``, ``quizzes``, ``playgrounds`` and ``predicts``
-    collect those of one page, and ``render`` turns the markdown inside a quiz or a
+    """Registers our blocks; ``labs``, ``quizzes``, ``playgrounds``, ``predicts`` and
+    ``tours`` collect those of one page, and ``render`` turns the markdown inside a quiz or a
     prediction into sanitised HTML."""
 
     def __init__(self, **kwargs: Any) -> None:
@@ -71,6 +71,8 @@ class UnrolledBlocks(BlocksExtension):
             "quizzes": [{}, "Quizzes by id, filled while rendering"],
             "playgrounds": [{}, "PlaygroundSpecs by id, filled while rendering"],
             "predicts": [{}, "Predict prompts by id, filled while rendering"],
+            "tasks": [{}, "TaskSpecs by id, filled while rendering"],
+            "tours": [[], "The page's tour (a tuple of TourSteps), filled while rendering"],
             "render": [_no_render, "markdown -> sanitised HTML, for quiz prompts and choices"],
         }
         super().__init__(**kwargs)
@@ -84,3 +86,9 @@ class UnrolledBlocks(BlocksExtension):
         from course.predict import PredictBlock
 
         block_mgr.register(PredictBlock, self.getConfigs())
+        from course.task_block import TaskBlock
+
+        block_mgr.register(TaskBlock, self.getConfigs())
+        from course.tour_block import TourBlock
+
+        block_mgr.register(TourBlock, self.getConfigs())

@@ -3,24 +3,29 @@
 Client events (each answered through its ack, ``{"ok": true, ...}`` or
 ``{"ok": false, "error": {code, message, field}}``):
 
-    open    {lesson, lab, config?}        start a lab from a lesson's lab block
+    open    {lesson, lab, config?,        start a lab from a lesson's lab block; a shared
+             epochs?, updates?, position?} link replays epochs, then window updates, then
+                                          puts the cursor at position
     step    {lab, granularity}            advance by compute | timestep | epoch
     play    {lab, granularity, speed}     advance repeatedly; frames pushed as "frame"
     pause   {lab}
     reset   {lab}                         fresh weights from the seed
     train   {lab, epochs}                 train whole epochs now
-    select  {lab, unit}                   which unit the cell diagram shows
+    select  {lab, unit, layer?}           which unit (and layer: null follows the stepper)
+                                          the cell diagram shows
     jump    {lab, phase, t?}              to the start of a phase (and time step)
+    configure {lab, config}               change CONFIG_FIELDS; learning rate and noise
+                                          keep the weights, anything else builds a new
+                                          network (reply ``rebuilt``, ``figures``, ``info``)
 
 Handlers validate, then act; a bad payload changes nothing.
 """
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
-from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from flask import current_app, request
@@ -29,8 +34,18 @@ from flask_socketio import Namespace
 from course import progress, views, wire
 from course.explanations import explain
 from course.identity import current_learner_id
-from course.labs import LabSpec, with_overrides
-from course.validation import Field, PayloadError, validate
+from course.labs import (
+    KEEP_TRAINING,
+    LabSpec,
+    change_message,
+    lab_info,
+    merge_options,
+    options_of,
+    to_lab_config,
+    with_overrides,
+)
+from course.sockets import acked
+from course.validation import Field, PayloadError
 from engine import GRANULARITIES, Lab
 from engine.snapshot import from_bytes, to_bytes
 from engine.stepper import PHASES
@@ -38,12 +53,19 @@ from engine.stepper import PHASES
 log = logging.getLogger(__name__)
 
 LAB_ID = Field(str, required=True, max_length=64)
+MAX_SHARED_EPOCHS = 50
+MAX_SHARED_UPDATES = 50
 SCHEMAS: dict[str, dict[str, Field]] = {
     "open": {
         "lesson": Field(str, required=True, max_length=64),
         "lab": LAB_ID,
         "config": Field(dict),
         "live": Field(str, max_length=6),  # explore a private copy of this live session's lab
+        # A shared link's state: training is deterministic given the seed, so replaying
+        # it restores the same numbers (capped: a link must open in seconds).
+        "epochs": Field(int, minimum=0, maximum=MAX_SHARED_EPOCHS),
+        "updates": Field(int, minimum=0, maximum=MAX_SHARED_UPDATES),
+        "position": Field(int, minimum=0),
     },
     "step": {"lab": LAB_ID, "granularity": Field(str, default="compute", choices=GRANULARITIES)},
     "play": {
@@ -59,10 +81,15 @@ SCHEMAS: dict[str, dict[str, Field]] = {
     },
     "reset": {"lab": LAB_ID},
     "train": {"lab": LAB_ID, "epochs": Field(int, default=1, minimum=1, maximum=100)},
-    "select": {"lab": LAB_ID, "unit": Field(int, required=True, minimum=0, maximum=63)},
+    "select": {
+        "lab": LAB_ID,
+        "unit": Field(int, required=True, minimum=0, maximum=63),
+        "layer": Field(int, minimum=0, maximum=6),
+    },
+    "configure": {"lab": LAB_ID, "config": Field(dict, required=True)},
 }
 # Events that count as working with a lab (opening a page does not).
-TOUCHING = frozenset({"step", "play", "jump", "train", "reset"})
+TOUCHING = frozenset({"step", "play", "jump", "train", "reset", "configure"})
 # Seconds between frames while playing at speed 1×.
 PLAY_INTERVAL = {"compute": 0.6, "timestep": 1.2, "epoch": 0.1}
 
@@ -77,6 +104,7 @@ class LabSession:
         self.learner = learner  # pseudonymous learner id from the signed cookie, if any
         self.touched = False  # recorded in the learner's progress on the first action
         self.unit = 0
+        self.layer: int | None = None  # the layer zoomed into; None follows the stepper
         self.lock = threading.RLock()
         self.stop = threading.Event()
         self.stop.set()  # not playing
@@ -86,33 +114,14 @@ class LabSession:
             "lab": self.spec.id,
             "frame": (frame := self.lab.frame()),
             "explain": explain(self.lab.config.model.cell, frame),
-            "sources": views.sources(self.lab, self.unit, full=full, views=self.spec.views),
+            "sources": views.sources(
+                self.lab, self.unit, full=full, views=self.spec.views, layer=self.layer
+            ),
             "playing": not self.stop.is_set(),
         }
 
 
-def handler(event: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
-    """Validate the payload against ``SCHEMAS[event]``, turn errors into error acks,
-    and keep the reply finite and plain."""
-
-    def wrap(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-        @functools.wraps(fn)
-        def inner(self: LabNamespace, data: Any = None) -> dict[str, Any]:
-            try:
-                checked = validate(data, SCHEMAS[event])
-                reply = fn(self, checked)
-                if event in TOUCHING:
-                    self._touched(checked["lab"])
-            except PayloadError as error:
-                return error.as_ack()
-            except Exception:
-                log.exception("lab event %s failed", event)
-                return PayloadError("internal", "the server could not do that").as_ack()
-            return wire.clean({"ok": True} | reply)
-
-        return inner
-
-    return wrap
+handler = acked(SCHEMAS, area="lab", touching=TOUCHING, id_field="lab")
 
 
 class LabNamespace(Namespace):
@@ -192,22 +201,18 @@ class LabNamespace(Namespace):
             ):
                 raise PayloadError("too_many_labs", "too many labs are open; close a page")
         learner = self.learners.get(sid)
-        session = LabSession(spec, lab or Lab(config), lesson.id, learner)
+        opened = lab or Lab(config)
+        _replay(opened, data)
+        session = LabSession(spec, opened, lesson.id, learner)
         with self.registry_lock:
             old = self.sessions.setdefault(sid, {}).get(spec.id)
             if old is not None:
                 old.stop.set()
             self.sessions[sid][spec.id] = session
-        info = {
-            "id": spec.id,
-            "cell": config.model.cell,
-            "layers": config.model.layers,
-            "hidden": config.model.hidden,
-            "window": config.train.window,
-            "steps": list(config.model.steps),
-            "granularity": spec.granularity,
-        }
-        return {"info": info} | session.payload(full=True)
+        reply = {"info": lab_info(spec, config)}
+        if config != spec.config:  # a shared link's settings: figures of that shape
+            reply["figures"] = views.figures(replace(spec, options=options_of(config)))
+        return reply | session.payload(full=True)
 
     @handler("step")
     def on_step(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -250,9 +255,36 @@ class LabNamespace(Namespace):
         session = self._session(data["lab"])
         if data["unit"] >= session.lab.config.model.hidden:
             raise PayloadError("out_of_range", "unit must be below the hidden size", "unit")
+        if data["layer"] is not None and data["layer"] >= session.lab.config.model.layers:
+            raise PayloadError("out_of_range", "layer must be below the number of layers", "layer")
         with session.lock:
             session.unit = data["unit"]
+            session.layer = data["layer"]
             return session.payload(full=False)
+
+    @handler("configure")
+    def on_configure(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._session(data["lab"])
+        if not data["config"]:
+            raise PayloadError("missing_field", "config must name at least one field", "config")
+        current = options_of(session.lab.config)
+        wanted = merge_options(current, data["config"])
+        config = to_lab_config(wanted)  # the engine's own checks, before anything changes
+        changed = sorted(k for k in wanted if wanted[k] != current[k])
+        rebuilt = not set(changed) <= KEEP_TRAINING
+        session.stop.set()
+        with session.lock:
+            if rebuilt:
+                session.lab = Lab(config)
+                session.unit = min(session.unit, config.model.hidden - 1)
+                session.layer = None
+            elif changed:
+                session.lab.configure(**{k: wanted[k] for k in changed})
+            reply = {"changed": changed, "rebuilt": rebuilt, "message": change_message(changed)}
+            reply |= {"info": lab_info(session.spec, config), "config": wanted}
+            if rebuilt:
+                reply["figures"] = views.figures(replace(session.spec, options=wanted))
+            return reply | session.payload(full=True)
 
     @handler("pause")
     def on_pause(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -296,3 +328,20 @@ class LabNamespace(Namespace):
         except Exception:
             log.exception("playing lab %s failed", session.spec.id)
             stop.set()
+
+
+def _replay(lab: Lab, data: dict[str, Any]) -> None:
+    """Bring a fresh lab to a shared link's state: epochs, then window updates, then
+    the cursor. Exact for a learner who trained before stepping through updates."""
+    shared = [data[k] for k in ("epochs", "updates", "position") if data[k] is not None]
+    if shared and data["live"] is not None:
+        raise PayloadError("bad_value", "a live session's lab cannot be replayed", "live")
+    if data["position"] is not None and data["position"] >= lab.total_positions:
+        raise PayloadError("out_of_range", "position must be inside the lab's cycle", "position")
+    if data["epochs"]:
+        lab.train(data["epochs"])
+    for _ in range(data["updates"] or 0):
+        lab.position = lab.total_positions - 1
+        lab.advance("compute")  # stepping past `update` applies the window's weight change
+    if data["position"] is not None:
+        lab.position = data["position"]

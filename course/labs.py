@@ -14,7 +14,13 @@ from engine.model import CELL_KINDS, HIDDEN_SIZES, MAX_LAYERS
 from engine.stepper import GRANULARITIES
 from engine.train import OPTIMIZERS
 
-VIEWS = ("cell", "unrolled", "sequence", "gates", "gradients", "loss")
+VIEWS = ("overview", "cell", "unrolled", "sequence", "gates", "gradients", "loss")
+# Controls a lab block may offer beside play/step/reset (``controls: [...]``); each
+# sets the CONFIG_FIELDS entry of the same name ("model" also offers the activation).
+CONTROLS = ("learning_rate", "batch_size", "noise", "hidden", "layers", "dataset", "model")
+# What a learner may change without losing the trained weights (engine ``Lab.configure``);
+# any other change builds a new network and restarts training.
+KEEP_TRAINING = frozenset({"learning_rate", "noise"})
 
 # What a lab's network and data may be; limits are enforced here, at the edge.
 CONFIG_FIELDS: dict[str, Field] = {
@@ -36,6 +42,7 @@ CONFIG_FIELDS: dict[str, Field] = {
 BLOCK_FIELDS: dict[str, Field] = CONFIG_FIELDS | {
     "title": Field(str, default="", max_length=120),
     "views": Field(list, default=["cell", "sequence", "loss"]),
+    "controls": Field(list, default=[]),
     "granularity": Field(str, default="compute", choices=GRANULARITIES),
 }
 
@@ -49,6 +56,7 @@ class LabSpec:
     views: tuple[str, ...]
     granularity: str
     options: dict[str, Any]  # the checked CONFIG_FIELDS values
+    controls: tuple[str, ...] = ()
 
     @property
     def config(self) -> LabConfig:
@@ -61,16 +69,27 @@ def parse_block(lab_id: str, options: dict[str, Any]) -> LabSpec:
     views = checked.pop("views")
     if not views or any(v not in VIEWS for v in views):
         raise PayloadError("bad_choice", f"views must be a list drawn from {VIEWS}", "views")
+    controls = checked.pop("controls")
+    if any(c not in CONTROLS for c in controls):
+        raise PayloadError(
+            "bad_choice", f"controls must be a list drawn from {CONTROLS}", "controls"
+        )
     title = checked.pop("title")
     granularity = checked.pop("granularity")
     to_lab_config(checked)  # the engine's own checks, at load time
-    return LabSpec(lab_id, title, tuple(views), granularity, checked)
+    return LabSpec(lab_id, title, tuple(views), granularity, checked, tuple(controls))
 
 
 def with_overrides(spec: LabSpec, overrides: dict[str, Any] | None) -> LabConfig:
     """The spec's config with a learner's overrides (validated) applied."""
     if not overrides:
         return spec.config
+    return to_lab_config(merge_options(spec.options, overrides))
+
+
+def merge_options(options: dict[str, Any], overrides: Any) -> dict[str, Any]:
+    """``options`` with a learner's overrides checked against CONFIG_FIELDS and applied;
+    PayloadError (field ``config.<name>``) on anything unknown or out of range."""
     if not isinstance(overrides, dict):
         raise PayloadError("bad_type", "config must be an object", "config")
     for name in overrides:
@@ -81,7 +100,26 @@ def with_overrides(spec: LabSpec, overrides: dict[str, Any] | None) -> LabConfig
         checked = validate(partial, {k: CONFIG_FIELDS[k] for k in partial})
     except PayloadError as error:
         raise PayloadError(error.code, error.message, f"config.{error.field}") from None
-    return to_lab_config(spec.options | checked)
+    return options | checked
+
+
+def options_of(config: LabConfig) -> dict[str, Any]:
+    """The CONFIG_FIELDS values of a lab's config (the inverse of ``to_lab_config``)."""
+    model, train = config.model, config.train
+    return {
+        "model": model.cell,
+        "activation": model.activation,
+        "layers": model.layers,
+        "hidden": model.hidden,
+        "dataset": train.dataset,
+        "window": train.window,
+        "continuation": config.continuation,
+        "learning_rate": config.learning_rate,
+        "batch_size": train.batch_size,
+        "noise": config.noise,
+        "optimizer": train.optimizer,
+        "seed": config.seed,
+    }
 
 
 def to_lab_config(options: dict[str, Any]) -> LabConfig:
@@ -106,3 +144,35 @@ def to_lab_config(options: dict[str, Any]) -> LabConfig:
         )
     except ValueError as error:
         raise PayloadError("bad_config", str(error), "config") from None
+
+
+def lab_info(spec: LabSpec, config: LabConfig) -> dict[str, Any]:
+    """What the page needs to know about a lab's shape (and its current settings)."""
+    return {
+        "id": spec.id,
+        "cell": config.model.cell,
+        "layers": config.model.layers,
+        "hidden": config.model.hidden,
+        "window": config.train.window,
+        "steps": list(config.model.steps),
+        "granularity": spec.granularity,
+        "config": options_of(config),
+    }
+
+
+NAMES = {
+    "learning_rate": "the learning rate",
+    "batch_size": "the batch size",
+    "model": "the cell kind",
+}
+
+
+def change_message(changed: list[str]) -> str:
+    """One sentence for the readout: what changed, and whether training restarts."""
+    if not changed:
+        return "Nothing changed."
+    names = [NAMES.get(k, f"the {k.replace('_', ' ')}") for k in changed]
+    what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if set(changed) <= KEEP_TRAINING:
+        return f"Changed {what}; training goes on from the current weights."
+    return f"Changing {what} resets training: a new network with fresh weights."

@@ -22,11 +22,13 @@ from course.modules import MODULES
 from course.playground_block import PlaygroundSpec
 from course.predict import Predict
 from course.quizzes import Quiz, QuizError, check_live
+from course.task_block import TaskSpec
+from course.tour_block import TourStep, selector
 
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
 FILE_NAME = re.compile(r"\A(\d\d)-([a-z0-9-]+)\.md\Z")
 SLOT = re.compile(
-    r'<div class="(lab|quiz|playground|predict)-slot" data-\1-slot="([A-Za-z0-9-]+)"></div>'
+    r'<div class="(lab|quiz|playground|predict|task)-slot" data-\1-slot="([A-Za-z0-9-]+)"></div>'
 )
 REQUIRED = {"id", "title", "module", "order", "objectives", "minutes"}
 OPTIONAL = {"summary"}
@@ -41,7 +43,13 @@ ALLOWED_ATTRIBUTES = {
     "*": {"class", "id", "title", "aria-label", "role"},
     "a": {"href"},
     "img": {"src", "alt", "width", "height"},
-    "div": {"data-lab-slot", "data-quiz-slot", "data-playground-slot", "data-predict-slot"},
+    "div": {
+        "data-lab-slot",
+        "data-quiz-slot",
+        "data-playground-slot",
+        "data-predict-slot",
+        "data-task-slot",
+    },
     "td": {"align"},
     "th": {"align"},
 }
@@ -62,6 +70,8 @@ class Lesson:
     quizzes: dict[str, Quiz] = field(default_factory=dict)
     playgrounds: dict[str, PlaygroundSpec] = field(default_factory=dict)
     predicts: dict[str, Predict] = field(default_factory=dict)
+    tasks: dict[str, TaskSpec] = field(default_factory=dict)
+    tour: tuple[dict[str, str], ...] = ()  # driver.js steps: element, title, text
 
     def segments(self) -> list[tuple[str, Any]]:
         """The page in order: ("html", str), ("lab", LabSpec), ("quiz", Quiz),
@@ -78,6 +88,7 @@ class Lesson:
                     "quiz": self.quizzes,
                     "playground": self.playgrounds,
                     "predict": self.predicts,
+                    "task": self.tasks,
                 }
                 parts.append((kind, found[kind][slot]))
         return parts
@@ -100,11 +111,15 @@ def render_markdown(
     text: str,
     playgrounds: dict[str, PlaygroundSpec] | None = None,
     predicts: dict[str, Predict] | None = None,
+    tour: list[dict[str, str]] | None = None,
+    tasks: dict[str, TaskSpec] | None = None,
 ) -> tuple[str, dict[str, LabSpec], dict[str, Quiz]]:
-    """The sanitised HTML, labs and quizzes of a lesson; ``playgrounds`` and
-    ``predicts`` are filled if given."""
+    """The sanitised HTML, labs and quizzes of a lesson; ``playgrounds``,
+    ``predicts`` and ``tour`` (its steps, targets resolved) are filled if given."""
     playgrounds = {} if playgrounds is None else playgrounds
     predicts = {} if predicts is None else predicts
+    tasks = {} if tasks is None else tasks
+    tours: list[tuple[TourStep, ...]] = []
     labs: dict[str, LabSpec] = {}
     quizzes: dict[str, Quiz] = {}
     md = markdown.Markdown(
@@ -119,6 +134,8 @@ def render_markdown(
                 quizzes=quizzes,
                 playgrounds=playgrounds,
                 predicts=predicts,
+                tasks=tasks,
+                tours=tours,
                 render=render_fragment,
             ),
         ],
@@ -132,10 +149,18 @@ def render_markdown(
     if "<p>///" in html or "\n///" in html:
         raise LessonError("a block was not recognised (check its name and indentation)")
     for predict in predicts.values():
-        if predict.lab is not None and predict.lab not in labs and predict.lab not in playgrounds:
+        widgets = labs.keys() | playgrounds.keys() | tasks.keys()
+        if predict.lab is not None and predict.lab not in widgets:
             raise LessonError(f"predict {predict.id!r}: no lab or playground {predict.lab!r} here")
     if shared := set(labs) & set(playgrounds):
         raise LessonError(f"a lab and a playground share the id(s) {sorted(shared)}")
+    if shared := set(tasks) & (set(labs) | set(playgrounds)):
+        raise LessonError(f"a task shares the id(s) {sorted(shared)} with a lab or playground")
+    for step in tours[0] if tours else ():
+        found = selector(step, labs, playgrounds, quizzes, predicts, tasks)
+        if tour is not None:
+            tour.append(step.public(found))
+    html = html.replace('<div class="tour-slot"></div>', "")
     return sanitise(html), labs, quizzes
 
 
@@ -175,8 +200,12 @@ def load_lesson(path: Path) -> Lesson:
     _check_front_matter(path.name, meta)
     playgrounds: dict[str, PlaygroundSpec] = {}
     predicts: dict[str, Predict] = {}
+    tasks: dict[str, TaskSpec] = {}
+    tour: list[dict[str, str]] = []
     try:
-        html, labs, quizzes = render_markdown(text[front.end() :], playgrounds, predicts)
+        html, labs, quizzes = render_markdown(
+            text[front.end() :], playgrounds, predicts, tour, tasks
+        )
     except LessonError as error:
         raise LessonError(f"{path.name}: {error}") from None
     return Lesson(
@@ -193,6 +222,8 @@ def load_lesson(path: Path) -> Lesson:
         quizzes=quizzes,
         playgrounds=playgrounds,
         predicts=predicts,
+        tasks=tasks,
+        tour=tuple(tour),
     )
 
 

@@ -18,20 +18,19 @@ The unit is a few float64 multiplications per step, so everything runs inline.
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
-from collections.abc import Callable
 from dataclasses import asdict
 from typing import Any
 
 from flask import current_app, request
 from flask_socketio import Namespace
 
-from course import progress, views_playground, wire
+from course import progress, views_playground
 from course.identity import current_learner_id
 from course.playground_block import CONFIG_FIELDS, ID, PlaygroundSpec, config_from
-from course.validation import Field, PayloadError, validate
+from course.sockets import acked
+from course.validation import Field, PayloadError
 from engine.playground import Playground
 
 log = logging.getLogger(__name__)
@@ -73,27 +72,7 @@ class PlaygroundSession:
         }
 
 
-def handler(event: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
-    """Validate against ``SCHEMAS[event]``, turn errors into error acks, keep replies finite."""
-
-    def wrap(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-        @functools.wraps(fn)
-        def inner(self: PlaygroundNamespace, data: Any = None) -> dict[str, Any]:
-            try:
-                checked = validate(data, SCHEMAS[event])
-                reply = fn(self, checked)
-                if event in TOUCHING:
-                    self._touched(checked["playground"])
-            except PayloadError as error:
-                return error.as_ack()
-            except Exception:
-                log.exception("playground event %s failed", event)
-                return PayloadError("internal", "the server could not do that").as_ack()
-            return wire.clean({"ok": True} | reply)
-
-        return inner
-
-    return wrap
+handler = acked(SCHEMAS, area="playground", touching=TOUCHING, id_field="playground")
 
 
 class PlaygroundNamespace(Namespace):

@@ -281,3 +281,29 @@ def test_a_projector_watches_without_counting_or_voting(app, people, session_cod
     assert vote["error"]["code"] == "forbidden"
     step = teacher.call("present", {"code": session_code, "action": "step"})["state"]
     assert screen.pushed("state")[-1] == step
+
+
+def test_the_presenters_settings_work_like_a_learners(app, people, session_code):
+    teacher = presenter(app, people, session_code)
+    pupil = student(app, people, session_code, "Sam")
+    trained = teacher.call("present", {"code": session_code, "action": "train", "epochs": 1})
+    faster = {"code": session_code, "action": "configure", "config": {"learning_rate": 0.05}}
+    kept = teacher.call("present", faster)["state"]
+    assert kept["frame"]["epoch"] == trained["state"]["frame"]["epoch"] == 1  # training goes on
+    assert "figures" not in kept and "goes on" in kept["message"]
+    wider = {"code": session_code, "action": "configure", "config": {"hidden": 8}}
+    rebuilt = teacher.call("present", wider)["state"]
+    assert rebuilt["frame"]["epoch"] == 0 and rebuilt["info"]["hidden"] == 8
+    assert "resets training" in rebuilt["message"] and set(rebuilt["figures"]) >= {
+        "cell",
+        "heatmap",
+    }
+    assert pupil.pushed("state")[-1]["figures"] == rebuilt["figures"]  # everyone re-embeds
+    step = teacher.call("present", {"code": session_code, "action": "step"})["state"]
+    assert "figures" not in step  # only once
+    late = student(app, people, session_code, "Late")
+    assert late.call("sync", {"code": session_code})["state"]["figures"] == rebuilt["figures"]
+    bad = teacher.call(
+        "present", {"code": session_code, "action": "configure", "config": {"hidden": 3}}
+    )
+    assert bad["error"]["field"] == "config.hidden"

@@ -88,7 +88,7 @@ def test_lesson_page_embeds_each_bokeh_figure_as_json(client):
     figures = {
         attrs["data-figure-json"]: json.loads(text)
         for attrs, text in page.scripts
-        if attrs.get("type") == "application/json"
+        if attrs.get("type") == "application/json" and "data-figure-json" in attrs
     }
     assert set(figures) == {"cell", "heatmap", "sequence", "loss"}
     for item in figures.values():

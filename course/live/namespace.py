@@ -19,7 +19,6 @@ it a presenter.
 
 from __future__ import annotations
 
-import functools
 import logging
 import re
 import secrets
@@ -36,6 +35,7 @@ from course.identity import current_learner_id
 from course.live.state import REBUILDS, LiveState, Poll
 from course.live.store import LiveStore
 from course.quizzes import AnswerError, grade, item_ids, quiz_key, solution
+from course.sockets import acked
 from course.validation import Field, PayloadError, validate
 
 log = logging.getLogger(__name__)
@@ -99,28 +99,7 @@ def room(code: str, staff: bool = False) -> str:
     return f"live:{code}:staff" if staff else f"live:{code}"
 
 
-def handler(event: str | None) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., Any]]:
-    """Validate (unless ``event`` is None: the handler validates), turn errors into
-    error acks, keep replies finite."""
-
-    def wrap(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-        @functools.wraps(fn)
-        def inner(self: LiveNamespace, data: Any = None) -> dict[str, Any]:
-            try:
-                checked = validate(data, SCHEMAS[event]) if event else data
-                if event and not CODE.fullmatch(checked["code"]):
-                    raise PayloadError("not_found", "no live session with that code", "code")
-                reply = fn(self, checked)
-            except PayloadError as error:
-                return error.as_ack()
-            except Exception:
-                log.exception("live event %s failed", event)
-                return PayloadError("internal", "the server could not do that").as_ack()
-            return wire.clean({"ok": True} | reply)
-
-        return inner
-
-    return wrap
+handler = acked(SCHEMAS, area="live")
 
 
 class LiveNamespace(Namespace):
@@ -157,6 +136,7 @@ class LiveNamespace(Namespace):
         lesson = current_app.extensions["lessons"].get(meta["lesson"])
         rebuilt = LiveState.restore(meta, lab, lesson)
         rebuilt.last_view = view
+        rebuilt.figures = view.get("figures")
         with self.guard:
             self.cache[code] = rebuilt
         return rebuilt
@@ -187,6 +167,8 @@ class LiveNamespace(Namespace):
                 state.seq += 1
                 rebuilt = weights_version(state) != before
                 view = state.view(full=full)
+                if state.new_figures:  # the network's shape changed: everyone re-embeds
+                    view, state.new_figures = view | {"figures": state.figures}, False
                 stored = state.remember(view, full=full)
                 self.store.save(code, state.meta(), stored, state.lab_bytes() if rebuilt else None)
         self.socketio.emit("state", view, namespace=self.namespace, to=room(code))

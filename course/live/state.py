@@ -8,12 +8,20 @@ state holds no Flask objects, so it can be stored and rebuilt in another process
 from __future__ import annotations
 
 import threading
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from course import views, wire
 from course.explanations import explain
-from course.labs import LabSpec, with_overrides
+from course.labs import (
+    KEEP_TRAINING,
+    LabSpec,
+    change_message,
+    lab_info,
+    merge_options,
+    options_of,
+    to_lab_config,
+)
 from course.validation import Field, PayloadError, validate
 from engine import GRANULARITIES, Lab
 from engine.model import MAX_LAYERS
@@ -29,7 +37,10 @@ ACTIONS: dict[str, dict[str, Field]] = {
     },
     "train": {"epochs": Field(int, default=1, minimum=1, maximum=100)},
     "reset": {},
-    "select": {"unit": Field(int, required=True, minimum=0, maximum=63)},
+    "select": {
+        "unit": Field(int, required=True, minimum=0, maximum=63),
+        "layer": Field(int, minimum=0, maximum=MAX_LAYERS - 1),
+    },
     "configure": {"config": Field(dict, required=True)},
     "layers": {"change": Field(int, required=True, choices=(-1, 1))},
     "play": {
@@ -81,7 +92,11 @@ class LiveState:
     lab: Lab
     overrides: dict[str, Any] = field(default_factory=dict)
     unit: int = 0
+    layer: int | None = None  # the layer whose cell the presenter opened (None: the stepper's)
     seq: int = 0
+    message: str = ""  # what the last change did, for the readout
+    figures: dict[str, str] | None = None  # the figures' JSON once the network's shape changed
+    new_figures: bool = False  # send ``figures`` with the next view
     playing: bool = False
     explore: bool = False  # may students break away with a private copy?
     poll: Poll | None = None
@@ -118,24 +133,41 @@ class LiveState:
         elif action == "select":
             if args["unit"] >= lab.config.model.hidden:
                 raise PayloadError("out_of_range", "unit must be below the hidden size", "unit")
-            self.unit = args["unit"]
+            if args["layer"] is not None and args["layer"] >= lab.config.model.layers:
+                raise PayloadError("out_of_range", "no such layer", "layer")
+            self.unit, self.layer = args["unit"], args["layer"]
         elif action == "configure":
-            self._reconfigure(self.overrides | args["config"])
+            if not args["config"]:
+                raise PayloadError("missing_field", "config must name a field", "config")
+            self._reconfigure(args["config"])
         elif action == "layers":
             layers = lab.config.model.layers + args["change"]
             if not 1 <= layers <= MAX_LAYERS:
                 raise PayloadError("out_of_range", f"layers must stay within 1…{MAX_LAYERS}")
-            self._reconfigure(self.overrides | {"layers": layers})
+            self._reconfigure({"layers": layers})
         elif action in ("play", "pause"):
             self.playing = action == "play"
         return True
 
-    def _reconfigure(self, overrides: dict[str, Any]) -> None:
-        """A new network from the lab block's config with ``overrides`` (training restarts)."""
-        config = with_overrides(self.spec, overrides)  # PayloadError on anything bad
-        self.lab = Lab(config)
-        self.overrides = overrides
-        self.unit = min(self.unit, config.model.hidden - 1)
+    def _reconfigure(self, changes: dict[str, Any]) -> None:
+        """Apply the presenter's ``changes`` as a learner's ``configure`` does: the
+        learning rate and noise carry on training, anything else is a new network
+        (and, when its shape changed, new figures for everyone)."""
+        current = options_of(self.lab.config)
+        wanted = merge_options(current, changes)  # PayloadError on anything bad
+        config = to_lab_config(wanted)
+        changed = sorted(k for k in wanted if wanted[k] != current[k])
+        self.message = change_message(changed)
+        if set(changed) <= KEEP_TRAINING:
+            if changed:
+                self.lab.configure(**{k: wanted[k] for k in changed})
+        else:
+            self.lab = Lab(config)
+            self.unit = min(self.unit, config.model.hidden - 1)
+            self.layer = None
+            self.figures = views.figures(replace(self.spec, options=wanted))
+            self.new_figures = True
+        self.overrides = {k: v for k, v in wanted.items() if self.spec.options.get(k) != v}
 
     # -- what followers see ------------------------------------------------------
     def view(self, *, full: bool = True) -> dict[str, Any]:
@@ -152,18 +184,11 @@ class LiveState:
                     "code": self.code,
                     "lesson": self.lesson,
                     "lab": self.spec.id,
-                    "info": {
-                        "id": self.spec.id,
-                        "cell": config.model.cell,
-                        "layers": config.model.layers,
-                        "hidden": config.model.hidden,
-                        "window": config.train.window,
-                        "steps": list(config.model.steps),
-                        "granularity": self.spec.granularity,
-                    },
+                    "info": lab_info(self.spec, config),
                     "frame": readout,
                     "explain": explain(config.model.cell, frame),
                     "sources": self._sources(full),
+                    "message": self.message,
                     "unit": self.unit,
                     "playing": self.playing,
                     "explore": self.explore,
@@ -176,8 +201,10 @@ class LiveState:
     def _sources(self, full: bool) -> dict[str, Any]:
         """The views' new data; in a partial view, without the columns that only change
         with the layout or the chosen unit (the browser merges columns)."""
-        sources = views.sources(self.lab, self.unit, full=full, views=self.spec.views)
-        layout = (self.unit, self.lab.config.model)
+        sources = views.sources(
+            self.lab, self.unit, full=full, views=self.spec.views, layer=self.layer
+        )
+        layout = (self.unit, self.layer, self.lab.config.model)
         if not full and layout == self._layout:
             for name, columns in sources.items():
                 fixed = LAYOUT_COLUMNS.get(name, frozenset())
@@ -187,7 +214,10 @@ class LiveState:
 
     def remember(self, view: dict[str, Any], *, full: bool) -> dict[str, Any]:
         """The full view after ``view`` (a partial one carries only what changed,
-        column by column); kept as what a late joiner receives."""
+        column by column); kept as what a late joiner receives, with the current
+        figures if the network's shape is no longer the lesson's."""
+        if self.figures is not None:
+            view = view | {"figures": self.figures}
         if full or self.last_view is None:
             self.last_view = view
             return view
@@ -208,6 +238,8 @@ class LiveState:
             "presenter": self.presenter,
             "overrides": self.overrides,
             "unit": self.unit,
+            "layer": self.layer,
+            "message": self.message,
             "seq": self.seq,
             "playing": self.playing,
             "explore": self.explore,
@@ -233,6 +265,8 @@ class LiveState:
             lab=lab,
             overrides=meta["overrides"],
             unit=meta["unit"],
+            layer=meta.get("layer"),
+            message=meta.get("message", ""),
             seq=meta["seq"],
             playing=meta["playing"],
             explore=meta["explore"],

@@ -18,7 +18,7 @@ from typing import Any
 from bokeh.embed import json_item
 
 from course.labs import VIEWS, LabSpec
-from course.views import gates, gradients, unrolled
+from course.views import gates, gradients, overview, unrolled
 from course.views.cell import box_data, diagram_figure, heatmap_data, heatmap_figure
 from course.views.loss import hint_data, loss_data, loss_figure
 from course.views.progress import Cursor
@@ -34,6 +34,8 @@ def figures(spec: LabSpec) -> dict[str, str]:
     """JSON (as text, key order kept for BokehJS) of each figure, by element role."""
     config = spec.config
     built: dict[str, Any] = {}
+    if "overview" in spec.views:
+        built["overview"] = overview.overview_figure()
     if "cell" in spec.views:
         built["cell"] = diagram_figure(config.model.cell)
         built["heatmap"] = heatmap_figure(config.model.cell, config.model.hidden)
@@ -52,10 +54,16 @@ def figures(spec: LabSpec) -> dict[str, str]:
 
 
 def sources(
-    lab: Lab, unit: int, *, full: bool, views: Iterable[str] | None = None
+    lab: Lab,
+    unit: int,
+    *,
+    full: bool,
+    views: Iterable[str] | None = None,
+    layer: int | None = None,
 ) -> dict[str, dict[str, list[Any]]]:
     """New data for the named sources of ``views`` (all views when None): what changes
-    every frame always; the rest when ``full`` or when the weights changed."""
+    every frame always; the rest when ``full`` or when the weights changed. ``layer``
+    is the layer the learner zoomed into (None: the cell view follows the stepper)."""
     shown = set(VIEWS if views is None else views)
     frame = lab.frame()
     with _sent_lock:
@@ -63,8 +71,10 @@ def sources(
     if full:
         sent.clear()
     out: dict[str, dict[str, list[Any]]] = {}
+    if "overview" in shown:
+        out |= overview.overview_data(lab, frame, layer)
     if "cell" in shown:
-        out |= _cell(lab, frame, unit)
+        out |= _cell(lab, _zoomed(lab, frame, layer), unit)
     if "sequence" in shown:
         seq = lab.sequence()
         out["seq_cursor"] = cursor_data(seq, frame["t"])
@@ -89,6 +99,21 @@ def _changed(sent: dict[str, Any], key: str, trace: Any, detail: Any = None) -> 
     same = old is not None and old[0] is trace and old[1] == detail
     sent[key] = (trace, detail)
     return not same
+
+
+def _zoomed(lab: Lab, frame: dict[str, Any], layer: int | None) -> dict[str, Any]:
+    """The frame as the chosen layer's cell sees it during the forward pass: a layer
+    below the stepper is done with this time step, one above has only what it carried
+    from the previous step. Other phases show the stepper's own layer."""
+    if layer is None or frame["phase"] != "forward" or layer == frame["layer"]:
+        return frame
+    t = frame["t"]
+    if layer < frame["layer"]:
+        values = lab.cell_values(t, layer, len(lab.steps) - 1)
+        return frame | {"layer": layer, "values": values, "step": None}
+    carried = lab.cell_values(t, layer, 0)
+    carried.pop("x")
+    return frame | {"layer": layer, "values": carried, "step": None}
 
 
 def _cell(lab: Lab, frame: dict[str, Any], unit: int) -> dict[str, dict[str, list[Any]]]:

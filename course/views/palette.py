@@ -17,3 +17,8 @@ DIVERGING = [
 
 # One colour per layer (Okabe–Ito order, black last so seven layers stay apart).
 LAYERS = ["#0072B2", "#E69F00", "#009E73", "#CC79A7", "#56B4E9", "#D55E00", "#000000"]
+
+# One colour per level of detail, as exploRNN: blue the whole network, bluish green
+# one layer, orange one cell (all three Okabe–Ito, apart for colour-blind learners).
+GREEN = "#009E73"
+LEVELS = {"overview": BLUE, "layer": GREEN, "cell": ORANGE}

@@ -112,6 +112,7 @@ export class LabController {
       const ack = this.driver
         ? await this.driver.open()
         : await request(this.socket, "open", { lesson: this.lesson, lab: this.id, ...initial });
+      if (ack.figures) await this.figures.replace(this.section, ack.figures); // a shared link's shape
       this.show(ack, { full: true });
       this.enable(true);
     } catch (error) {

@@ -98,12 +98,26 @@ export class LiveSession {
     if (ack) this.apply(ack.state);
   }
 
+  // States are shown in seq order; new figures (the network's shape changed) are
+  // embedded before the data that fills them.
   apply(view) {
     if (!view || view.seq <= this.seq) return;
     this.seq = view.seq;
     this.latest = view;
-    this.article.dataset.liveSeq = String(view.seq);
+    this.painting = (this.painting ?? Promise.resolve()).then(() => this.paint(view));
+    return this.painting;
+  }
+
+  async paint(view) {
+    const figures = view.figures ? JSON.stringify(view.figures) : null;
+    if (this.mode === "follow" && figures && figures !== this.shape) {
+      await this.lab.figures.replace(this.lab.section, view.figures);
+      this.shape = figures;
+    }
     if (this.mode === "follow") this.lab.show(view);
+    if (this.mode === "follow" && view.message && view.message !== this.message) this.lab.status(view.message);
+    this.message = view.message;
+    this.article.dataset.liveSeq = String(view.seq);
     this.showPoll(view.poll);
     this.showExplore(view.explore);
     if (view.ended) this.end();

@@ -4,18 +4,40 @@ export class FigureSet {
   constructor() {
     this.docs = [];
     this.byName = new Map();
+    this.roles = new Map(); // role → { doc, views }, so a figure can be replaced
   }
 
   // Embed every <script type="application/json" data-figure-json> of a section.
   async embed(section) {
     for (const script of section.querySelectorAll("script[data-figure-json]")) {
-      const role = script.dataset.figureJson;
-      const item = JSON.parse(script.textContent);
-      const target = section.querySelector(`[data-figure="${role}"]`);
-      await window.Bokeh.embed.embed_item(item, target.id);
-      const doc = window.Bokeh.documents.find((d) => d.get_model_by_id(item.root_id));
-      if (doc) this.docs.push(doc);
+      await this.embedOne(section, script.dataset.figureJson, JSON.parse(script.textContent));
     }
+  }
+
+  async embedOne(section, role, item) {
+    const target = section.querySelector(`[data-figure="${role}"]`);
+    if (!target) return;
+    const views = await window.Bokeh.embed.embed_item(item, target.id);
+    const doc = window.Bokeh.documents.find((d) => d.get_model_by_id(item.root_id));
+    if (doc) this.docs.push(doc);
+    this.roles.set(role, { doc, views });
+  }
+
+  // New figures (JSON text by role) for a lab whose shape changed: the old ones go,
+  // documents included, so no stale source answers to a name.
+  async replace(section, items) {
+    for (const [role, text] of Object.entries(items ?? {})) {
+      const old = this.roles.get(role);
+      if (old) {
+        for (const view of old.views ?? []) view.remove?.();
+        this.docs = this.docs.filter((d) => d !== old.doc);
+        const index = window.Bokeh.documents.indexOf(old.doc);
+        if (index >= 0) window.Bokeh.documents.splice(index, 1);
+      }
+      section.querySelector(`[data-figure="${role}"]`)?.replaceChildren();
+      await this.embedOne(section, role, JSON.parse(text));
+    }
+    this.byName.clear();
   }
 
   source(name) {

@@ -56,8 +56,7 @@ def server(server_database: str) -> Iterator[str]:
         cwd=ROOT,
         stdout=log,
         stderr=subprocess.STDOUT,
-        env=os.environ
-        | {"PYTHONUNBUFFERED": "1", "UNROLLED_DATABASE_URL": server_database},
+        env=os.environ | {"PYTHONUNBUFFERED": "1", "UNROLLED_DATABASE_URL": server_database},
     )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60

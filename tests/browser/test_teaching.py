@@ -4,26 +4,18 @@ teacher's pages are photographed in the light and the dark theme."""
 
 from __future__ import annotations
 
-import os
-import subprocess
-import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
 
-from conftest import ARTIFACTS, ROOT, PageWatch
+from conftest import ARTIFACTS, PageWatch
 from playwright.sync_api import Browser, Page, expect
+from servers import create_instructor as add_instructor
 
 EMAIL, PASSWORD = "teacher@example.org", "a classroom password"
 
 
 def create_instructor(database: str) -> None:
-    done = subprocess.run(
-        [sys.executable, "-m", "course.cli", "create-instructor", "--email", EMAIL,
-         "--name", "Grace Teacher", "--password-stdin"],
-        input=PASSWORD + "\n", capture_output=True, text=True, cwd=ROOT, timeout=120,
-        env=os.environ | {"UNROLLED_DATABASE_URL": database},
-    )  # fmt: skip
-    assert done.returncode == 0, done.stderr
+    add_instructor({"UNROLLED_DATABASE_URL": database}, EMAIL, PASSWORD, "Grace Teacher")
 
 
 @contextmanager

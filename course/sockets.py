@@ -1,0 +1,55 @@
+"""What every Socket.IO namespace of ours does around an event: validate the payload,
+turn any failure into an error ack that changes nothing, keep the reply plain and
+finite, and note that a learner worked with a widget."""
+
+from __future__ import annotations
+
+import functools
+import logging
+from collections.abc import Callable, Collection
+from typing import Any
+
+from course import wire
+from course.validation import Field, PayloadError, validate
+
+log = logging.getLogger(__name__)
+
+Handler = Callable[..., dict[str, Any]]
+
+
+def acked(
+    schemas: dict[str, dict[str, Field]],
+    *,
+    area: str,
+    touching: Collection[str] = (),
+    id_field: str | None = None,
+) -> Callable[[str | None], Callable[[Handler], Handler]]:
+    """The ``@handler(event)`` decorator of one namespace.
+
+    The handler gets the payload checked against ``schemas[event]`` (``event=None``:
+    it checks it itself). After a successful event in ``touching``, the namespace's
+    ``_touched(payload[id_field])`` records it in the learner's progress. Replies are
+    ``{"ok": true, ...}``; a ``PayloadError`` becomes ``{"ok": false, "error": …}``,
+    anything else is logged and answered as an internal error."""
+
+    def handler(event: str | None) -> Callable[[Handler], Handler]:
+        def wrap(fn: Handler) -> Handler:
+            @functools.wraps(fn)
+            def inner(self: Any, data: Any = None) -> dict[str, Any]:
+                try:
+                    checked = validate(data, schemas[event]) if event else data
+                    reply = fn(self, checked)
+                    if event in touching and id_field is not None:
+                        self._touched(checked[id_field])
+                except PayloadError as error:
+                    return error.as_ack()
+                except Exception:
+                    log.exception("%s event %s failed", area, event)
+                    return PayloadError("internal", "the server could not do that").as_ack()
+                return wire.clean({"ok": True} | reply)
+
+            return inner
+
+        return wrap
+
+    return handler

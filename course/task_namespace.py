@@ -1,0 +1,376 @@
+"""Socket.IO namespace ``/task``: module 5's tasks, one per lesson block and learner.
+
+Client events (each answered through its ack, ``{"ok": true, ...}`` or
+``{"ok": false, "error": {code, message, field}}``):
+
+    open      {lesson, task}                          a fresh, untrained network; the ack
+                                                      carries the figures and first views
+    train     {task, epochs 1–20}                     pushes ``progress`` {task, epoch, of,
+                                                      loss, accuracy} after every epoch
+    reset     {task}                                  back to the untrained network
+  text:
+    predict   {task, prefix ≤ 200, temperature?}      softmax over the next character
+    generate  {task, prefix, length ≤ 200, temperature 0.05–2, seed?}
+    set_text  {task, source: abab|lorem|user, text?}  train on another text (from scratch)
+  sentiment:
+    analyse   {task, sentence ≤ 200 chars}            per-word hidden states, class
+                                                      probabilities, embedding scatter
+  translation:
+    translate {task, text ≤ 40 chars}                 attention, context, decoder choices
+
+Training runs in the event's own handler thread (python-socketio runs each event in a
+thread of its own), under a cap of concurrent trainings for the whole server; questions
+asked meanwhile read the latest epoch's weights. A bad payload changes nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import threading
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, current_app, request
+from flask_socketio import Namespace
+
+from course import progress, views_task, wire
+from course.identity import current_learner_id
+from course.task_block import ID, MAX_SEED, TaskSpec
+from course.task_runs import Run, SentimentRun, TextRun, TranslationRun, examples, make_run
+from course.validation import Field, PayloadError, validate
+from engine.text import MAX_USER_CHARS
+
+log = logging.getLogger(__name__)
+
+TASK = Field(str, required=True, max_length=64)
+TEMPERATURE = Field(float, default=1.0, minimum=0.05, maximum=2.0)
+PREFIX = Field(str, required=True, max_length=200)
+SCHEMAS: dict[str, dict[str, Field]] = {
+    "open": {"lesson": Field(str, required=True, max_length=64), "task": TASK},
+    "train": {"task": TASK, "epochs": Field(int, default=1, minimum=1, maximum=20)},
+    "reset": {"task": TASK},
+    "predict": {"task": TASK, "prefix": PREFIX, "temperature": TEMPERATURE},
+    "generate": {
+        "task": TASK,
+        "prefix": PREFIX,
+        "length": Field(int, default=100, minimum=1, maximum=200),
+        "temperature": TEMPERATURE,
+        "seed": Field(int, minimum=0, maximum=MAX_SEED),
+    },
+    "set_text": {
+        "task": TASK,
+        "source": Field(str, default="user", choices=("abab", "lorem", "user")),
+        "text": Field(str, default="", max_length=MAX_USER_CHARS),
+    },
+    "analyse": {"task": TASK, "sentence": Field(str, required=True, max_length=200)},
+    "translate": {"task": TASK, "text": Field(str, required=True, max_length=40)},
+}
+KINDS = {"predict": "text", "generate": "text", "set_text": "text"}
+KINDS |= {"analyse": "sentiment", "translate": "translation"}
+# Defaults; the app config may set MAX_TASKS_PER_CONNECTION, MAX_TASKS, MAX_TASK_TRAINING.
+MAX_PER_CONNECTION, MAX_TOTAL, MAX_TRAINING = 6, 300, 2
+QUEUE_SECONDS = 30  # how long a train request waits for a free trainer before "busy"
+FIRST_PREFIX = {"abab": "abab", "lorem": "lorem ipsum dolo"}  # the learner's text: its start
+FIRST_SENTENCE = "the movie was not very good"
+# What the acks carry besides the figures' sources (the views' own numbers, for the page)
+ANALYSIS_FIELDS = ("tokens", "known", "probs", "probs_per_word", "label")
+TRANSLATION_FIELDS = ("source_tokens", "output_tokens", "translation", "attention")
+SHOWN_TEXT = 600  # characters of the training text shown beside the widget
+
+
+class TaskSession:
+    """One learner's task. ``lock`` serialises what changes the run (train, reset,
+    set_text); questions read the run's latest snapshot without it."""
+
+    def __init__(self, spec: TaskSpec, lesson_id: str, learner: str | None) -> None:
+        self.spec = spec
+        self.run: Run = make_run(spec)
+        self.lesson_id, self.learner = lesson_id, learner
+        self.touched = False
+        self.lock = threading.Lock()
+        self.asked: dict[str, Any] = self._first_question()  # re-asked after training
+        self.draws = 0  # generate's default seeds: each click samples anew
+
+    def _first_question(self) -> dict[str, Any]:
+        run = self.run
+        if isinstance(run, TextRun):
+            prefix = FIRST_PREFIX.get(run.config.text) or run.shown_text[:16]
+            return {"prefix": prefix, "temperature": 1.0}
+        if isinstance(run, SentimentRun):
+            return {"sentence": FIRST_SENTENCE}
+        return {"text": examples()[0]}
+
+    def answer(self) -> dict[str, Any]:
+        """The views for the question last asked, from the current weights."""
+        run, asked = self.run, self.asked
+        if isinstance(run, TextRun):
+            p = run.predict(asked["prefix"], asked["temperature"])
+            return {
+                "prediction": _prediction(run, asked, p),
+                "sources": views_task.probs_data(run.chars, p),
+            }
+        if isinstance(run, SentimentRun):
+            analysis = run.analyse(asked["sentence"])
+            return {
+                "analysis": {k: analysis[k] for k in ANALYSIS_FIELDS}
+                | {"sentence": asked["sentence"]},
+                "sources": views_task.sentiment_data(analysis, run.projection()),
+            }
+        assert isinstance(run, TranslationRun)
+        out = run.translate(asked["text"])
+        return {
+            "translation": {k: out[k] for k in TRANSLATION_FIELDS} | {"text": asked["text"]},
+            "sources": views_task.translation_data(out),
+        }
+
+    def payload(self) -> dict[str, Any]:
+        state = self.run.state()
+        reply = self.answer()
+        reply["sources"] |= views_task.loss_data(state)
+        return {"task": self.spec.id, "kind": self.spec.kind, "state": state} | reply
+
+
+def _prediction(run: TextRun, asked: dict[str, Any], p: Any) -> dict[str, Any]:
+    best = int(p.argmax())
+    return {
+        "prefix": asked["prefix"],
+        "temperature": asked["temperature"],
+        "next": run.chars[best],
+        "p": float(p[best]),
+    }
+
+
+def handler(event: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
+    """Validate against ``SCHEMAS[event]``, check the task's kind, turn errors into error
+    acks, keep replies finite."""
+
+    def wrap(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
+        @functools.wraps(fn)
+        def inner(self: TaskNamespace, data: Any = None) -> dict[str, Any]:
+            try:
+                checked = validate(data, SCHEMAS[event])
+                if event != "open":
+                    session = self._session(checked["task"])
+                    kind = KINDS.get(event)
+                    if kind is not None and session.spec.kind != kind:
+                        raise PayloadError(
+                            "wrong_kind",
+                            f"{event} is for {kind} tasks; this is a {session.spec.kind} task",
+                            "task",
+                        )
+                    checked["session"] = session
+                reply = fn(self, checked)
+            except PayloadError as error:
+                return error.as_ack()
+            except Exception:
+                log.exception("task event %s failed", event)
+                return PayloadError("internal", "the server could not do that").as_ack()
+            return wire.clean({"ok": True} | reply)
+
+        return inner
+
+    return wrap
+
+
+def _engine_error(field: str) -> Callable[[ValueError], PayloadError]:
+    return lambda error: PayloadError("bad_value", str(error), field)
+
+
+class TaskNamespace(Namespace):
+    def __init__(self, namespace: str, max_training: int = MAX_TRAINING) -> None:
+        super().__init__(namespace)
+        self.sessions: dict[str, dict[str, TaskSession]] = {}  # sid → task id → session
+        self.learners: dict[str, str | None] = {}
+        self.registry_lock = threading.Lock()
+        self.trainers = threading.BoundedSemaphore(max_training)
+
+    # -- connection --------------------------------------------------------------------------
+    def on_connect(self, auth: Any = None) -> None:
+        with self.registry_lock:
+            self.sessions[request.sid] = {}  # type: ignore[attr-defined]
+            self.learners[request.sid] = current_learner_id(create=False)  # type: ignore[attr-defined]
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        with self.registry_lock:
+            self.sessions.pop(request.sid, None)  # type: ignore[attr-defined]
+            self.learners.pop(request.sid, None)  # type: ignore[attr-defined]
+
+    def _session(self, task_id: str) -> TaskSession:
+        session = self.sessions.get(request.sid, {}).get(task_id)  # type: ignore[attr-defined]
+        if session is None:
+            raise PayloadError("no_task", f"task {task_id!r} is not open; send open first", "task")
+        return session
+
+    # -- events ------------------------------------------------------------------------------
+    @handler("open")
+    def on_open(self, data: dict[str, Any]) -> dict[str, Any]:
+        lesson = current_app.extensions["lessons"].get(data["lesson"])
+        if lesson is None:
+            raise PayloadError("not_found", f"no lesson {data['lesson']!r}", "lesson")
+        spec = lesson.tasks.get(data["task"]) if ID.fullmatch(data["task"]) else None
+        if spec is None:
+            raise PayloadError("not_found", f"lesson has no task {data['task']!r}", "task")
+        sid = request.sid  # type: ignore[attr-defined]
+        per_connection = current_app.config.get("MAX_TASKS_PER_CONNECTION", MAX_PER_CONNECTION)
+        total = current_app.config.get("MAX_TASKS", MAX_TOTAL)
+        session = TaskSession(spec, lesson.id, self.learners.get(sid))  # cheap: NumPy weights
+        with self.registry_lock:
+            mine = self.sessions.setdefault(sid, {})
+            if spec.id not in mine and (
+                len(mine) >= per_connection
+                or sum(len(open_) for open_ in self.sessions.values()) >= total
+            ):
+                raise PayloadError("too_many_tasks", "too many tasks are open; close a tab")
+            mine[spec.id] = session  # opening again starts afresh
+        extra: dict[str, Any] = {"title": spec.title, "options": spec.options}
+        if isinstance(session.run, TextRun):
+            extra["text"] = self._text_info(session.run)
+        if isinstance(session.run, TranslationRun):
+            extra["examples"] = examples()
+        return session.payload() | extra | {"figures": views_task.figures(spec.kind)}
+
+    @staticmethod
+    def _text_info(run: TextRun) -> dict[str, Any]:
+        shown = run.shown_text
+        return {
+            "source": run.config.text,
+            "shown": shown[:SHOWN_TEXT],
+            "length": len(shown),
+            "chars": run.chars,
+        }
+
+    @handler("train")
+    def on_train(self, data: dict[str, Any]) -> dict[str, Any]:
+        session: TaskSession = data["session"]
+        if not session.lock.acquire(blocking=False):
+            raise PayloadError("busy", "this network is already training", "task")
+        try:
+            if not self.trainers.acquire(timeout=QUEUE_SECONDS):
+                raise PayloadError("busy", "the server is training other networks; try again")
+            try:
+                self._train(session, data["epochs"])
+            finally:
+                self.trainers.release()
+        finally:
+            session.lock.release()
+        if not session.touched and session.learner is not None:
+            session.touched = True
+            progress.record(session.learner, session.lesson_id, "lab", session.spec.id)
+        return session.payload()
+
+    def _train(self, session: TaskSession, epochs: int) -> None:
+        run, sid = session.run, request.sid  # type: ignore[attr-defined]
+        generation = run.generation
+        for k in range(epochs):
+            snapshot = run.train_epoch(generation)
+            if snapshot is None:  # reset meanwhile
+                return
+            loss, accuracy = snapshot.history[-1]
+            report = {"task": session.spec.id, "epoch": snapshot.epoch, "step": k + 1, "of": epochs}
+            self.emit(
+                "progress", wire.clean(report | {"loss": loss, "accuracy": accuracy}), room=sid
+            )
+        score = run.evaluate()
+        if generation == run.generation:
+            run.score = score
+
+    @handler("reset")
+    def on_reset(self, data: dict[str, Any]) -> dict[str, Any]:
+        session: TaskSession = data["session"]
+        session.run.reset()  # a training in progress stops after its current epoch
+        return session.payload()
+
+    @handler("predict")
+    def on_predict(self, data: dict[str, Any]) -> dict[str, Any]:
+        session: TaskSession = data["session"]
+        run = session.run
+        assert isinstance(run, TextRun)
+        try:
+            prefix = run.check_prefix(data["prefix"])
+        except ValueError as error:
+            raise _engine_error("prefix")(error) from None
+        session.asked = {"prefix": prefix, "temperature": data["temperature"]}
+        return session.payload()
+
+    @handler("generate")
+    def on_generate(self, data: dict[str, Any]) -> dict[str, Any]:
+        session: TaskSession = data["session"]
+        run = session.run
+        assert isinstance(run, TextRun)
+        try:
+            prefix = run.check_prefix(data["prefix"])
+        except ValueError as error:
+            raise _engine_error("prefix")(error) from None
+        seed = data["seed"]
+        if seed is None:
+            session.draws += 1
+            seed = session.draws
+        generated = run.generate(prefix, data["length"], data["temperature"], seed)
+        session.asked = {"prefix": prefix, "temperature": data["temperature"]}
+        return session.payload() | {"generated": generated, "seed": seed}
+
+    @handler("set_text")
+    def on_set_text(self, data: dict[str, Any]) -> dict[str, Any]:
+        session: TaskSession = data["session"]
+        run = session.run
+        assert isinstance(run, TextRun)
+        if data["source"] == "user" and not data["text"].strip():
+            raise PayloadError("missing_field", "write a text to train on", "text")
+        if data["source"] != "user" and data["text"]:
+            raise PayloadError("bad_value", "text is only read with source user", "text")
+        if not session.lock.acquire(blocking=False):
+            raise PayloadError("busy", "wait until the training has finished", "task")
+        try:
+            try:
+                run.use_text(data["source"], data["text"])
+            except ValueError as error:
+                raise _engine_error("text")(error) from None
+            session.asked = session._first_question()
+        finally:
+            session.lock.release()
+        return session.payload() | {"text": self._text_info(run)}
+
+    @handler("analyse")
+    def on_analyse(self, data: dict[str, Any]) -> dict[str, Any]:
+        session: TaskSession = data["session"]
+        asked = session.asked
+        session.asked = {"sentence": data["sentence"]}
+        try:
+            return session.payload()
+        except ValueError as error:
+            session.asked = asked
+            raise _engine_error("sentence")(error) from None
+
+    @handler("translate")
+    def on_translate(self, data: dict[str, Any]) -> dict[str, Any]:
+        session: TaskSession = data["session"]
+        asked = session.asked
+        session.asked = {"text": data["text"]}
+        try:
+            return session.payload()
+        except ValueError as error:
+            session.asked = asked
+            raise _engine_error("text")(error) from None
+
+
+def warm_up_tasks(app: Flask) -> None:
+    """Compile every lesson task's programs (train, evaluate, the questions) and build
+    its figures, so the first learner's clicks answer at once."""
+    seen = set()
+    for lesson in app.extensions["lessons"].lessons.values():
+        for spec in lesson.tasks.values():
+            key = (spec.kind, spec.settings)
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                session = TaskSession(spec, lesson.id, None)
+                session.run.train_epoch(session.run.generation)
+                session.run.evaluate()
+                session.payload()
+                if isinstance(session.run, TextRun):
+                    session.run.generate(session.asked["prefix"], 200, 1.0, 0)
+                views_task.figures(spec.kind)
+            except Exception:  # a warm-up failure must never stop the server
+                log.exception("warm-up of task %s/%s failed", lesson.slug, spec.id)

@@ -1,0 +1,294 @@
+// Module 5's tasks (next character, sentiment, translation), driven over /task. The
+// server trains and computes everything and builds the figures; this file embeds
+// them, sends what the learner asks and paints the named sources each ack carries.
+import { connect, request } from "./connection.js";
+
+const TRAIN_TIMEOUT_MS = 120000; // 20 epochs of translation take ~10 s; a queue may add more
+
+export function startTasks(root = document) {
+  const sections = [...root.querySelectorAll("section.task")];
+  if (!sections.length) return [];
+  const lesson = document.querySelector("article.lesson")?.dataset.lesson;
+  const socket = connect("/task");
+  const tasks = sections.map((section) => new TaskController(section, socket, lesson));
+  socket.on("progress", (report) => tasks.find((t) => t.id === report.task)?.progress(report));
+  for (const task of tasks) task.start();
+  return tasks;
+}
+
+function percent(value) {
+  return value === null || value === undefined ? "–" : `${(100 * value).toFixed(0)} %`;
+}
+
+export class TaskController {
+  constructor(section, socket, lesson) {
+    this.section = section;
+    this.socket = socket;
+    this.lesson = lesson;
+    this.id = section.dataset.task;
+    this.kind = section.dataset.kind;
+    this.docs = [];
+    this.models = new Map();
+    this.queue = Promise.resolve(); // questions go one after another, so acks arrive in order
+    this.training = false;
+    this.opened = false;
+  }
+
+  $(selector) {
+    return this.section.querySelector(selector);
+  }
+
+  control(name) {
+    return this.$(`[data-control="${name}"]`);
+  }
+
+  start() {
+    this.section.addEventListener("click", (event) => {
+      const button = event.target.closest("button[data-action]");
+      if (button) this.act(button.dataset.action);
+    });
+    for (const form of this.section.querySelectorAll("form[data-action]")) {
+      form.addEventListener("submit", (event) => {
+        event.preventDefault();
+        this.act(form.dataset.action);
+      });
+    }
+    for (const name of ["temperature", "length"]) {
+      const slider = this.control(name);
+      if (!slider) continue;
+      slider.addEventListener("input", () => {
+        this.output(name, name === "temperature" ? Number(slider.value).toFixed(2) : slider.value);
+        if (name === "temperature") this.ask("predict"); // the bars follow the slider
+      });
+    }
+    this.control("source")?.addEventListener("change", (event) => {
+      if (event.target.value !== "user") this.act("set_text");
+      else this.control("own")?.focus();
+    });
+    this.section.addEventListener("keydown", (event) => {
+      // keys typed here belong to this widget, not to a lab elsewhere on the page
+      if (event.target.closest("input, select, textarea")) event.stopPropagation();
+    });
+    this.socket.on("connect", () => this.open());
+    this.socket.on("disconnect", () => this.status("Disconnected — reconnecting…", true));
+    if (this.socket.connected) this.open();
+  }
+
+  enqueue(task) {
+    const next = this.queue.then(task);
+    this.queue = next.catch(() => {});
+    return next;
+  }
+
+  async send(event, payload = {}, timeoutMs = undefined) {
+    try {
+      const ack = await request(this.socket, event, { task: this.id, ...payload }, timeoutMs);
+      this.show(ack);
+      return ack;
+    } catch (error) {
+      this.status(error.message, true);
+      return null;
+    }
+  }
+
+  open() {
+    this.status(this.opened ? "Reconnected: the network starts afresh" : "Opening…");
+    return this.enqueue(async () => {
+      let ack;
+      try {
+        ack = await request(this.socket, "open", { lesson: this.lesson, task: this.id });
+      } catch (error) {
+        this.status(`Could not open the task: ${error.message}`, true);
+        return;
+      }
+      if (!this.docs.length) await this.embed(ack.figures);
+      this.fillInputs(ack);
+      this.show(ack);
+      this.opened = true;
+      this.setBusy(false);
+    });
+  }
+
+  fillInputs(ack) {
+    if (ack.prediction) this.control("prefix").value = ack.prediction.prefix;
+    if (ack.analysis) this.control("sentence").value = ack.analysis.sentence;
+    if (ack.translation) this.control("date").value = ack.translation.text;
+    const list = this.$("datalist");
+    if (list && ack.examples) {
+      list.replaceChildren(...ack.examples.map((text) => Object.assign(document.createElement("option"), { value: text })));
+    }
+  }
+
+  act(action) {
+    if (action === "train") return this.train();
+    if (action === "reset") return this.enqueue(() => this.send("reset"));
+    if (action === "set_text") {
+      if (this.training) return this.status("Wait until the training has finished", true);
+      return this.setText();
+    }
+    return this.ask(action);
+  }
+
+  ask(action) {
+    const payloads = {
+      predict: () => ({ prefix: this.control("prefix").value, temperature: Number(this.control("temperature").value) }),
+      generate: () => ({
+        prefix: this.control("prefix").value,
+        temperature: Number(this.control("temperature").value),
+        length: Number(this.control("length").value),
+      }),
+      analyse: () => ({ sentence: this.control("sentence").value }),
+      translate: () => ({ text: this.control("date").value }),
+    };
+    if (!payloads[action]) return null;
+    const payload = payloads[action]();
+    if (action === "predict" && this.pendingPredict) {
+      this.pendingPredict = payload; // a dragged slider sends only its latest value
+      return this.queue;
+    }
+    if (action === "predict") this.pendingPredict = payload;
+    return this.enqueue(async () => {
+      const sent = action === "predict" ? this.pendingPredict : payload;
+      if (action === "predict") this.pendingPredict = null;
+      const ack = await this.send(action, sent);
+      if (ack) this.status(this.training ? this.trainingText ?? "Training…" : "Ready");
+      return ack;
+    });
+  }
+
+  setText() {
+    const source = this.control("source").value;
+    const payload = source === "user" ? { source, text: this.control("own").value } : { source };
+    return this.enqueue(async () => {
+      this.status("Switching text…");
+      const ack = await this.send("set_text", payload);
+      if (ack) {
+        this.fillInputs(ack);
+        this.status("Ready: a fresh network for this text");
+      }
+      return ack;
+    });
+  }
+
+  async train() {
+    if (this.training) return null;
+    const epochs = Number(this.control("epochs").value);
+    this.setTraining(true, epochs);
+    // Not queued: questions asked while it trains are answered from the latest epoch.
+    const ack = await this.send("train", { epochs }, TRAIN_TIMEOUT_MS);
+    this.setTraining(false);
+    if (ack) this.status(`Trained ${epochs} epoch${epochs > 1 ? "s" : ""}`);
+    return ack;
+  }
+
+  setTraining(training, epochs = 0) {
+    this.training = training;
+    this.section.dataset.training = String(training);
+    const button = this.$('[data-action="train"]');
+    button.disabled = training;
+    button.textContent = training ? "Training…" : "Train";
+    const bar = this.$('[data-readout="progress"]');
+    bar.hidden = !training;
+    bar.value = 0;
+    if (training) this.status(`Training ${epochs} epoch${epochs > 1 ? "s" : ""}…`);
+  }
+
+  progress(report) {
+    const bar = this.$('[data-readout="progress"]');
+    bar.value = report.step / report.of;
+    this.readout("epoch", String(report.epoch));
+    if (report.loss !== null) this.readout("loss", report.loss.toFixed(3));
+    this.trainingText = `Training… epoch ${report.step} of ${report.of}, loss ${report.loss?.toFixed(3) ?? "–"}`;
+    this.status(this.trainingText);
+  }
+
+  setBusy(busy) {
+    for (const button of this.section.querySelectorAll("button")) button.disabled = busy;
+  }
+
+  // -- figures -------------------------------------------------------------------------------
+  async embed(figures) {
+    for (const [role, text] of Object.entries(figures ?? {})) {
+      const item = JSON.parse(text);
+      const target = this.$(`[data-figure="${role}"]`);
+      if (!target) continue;
+      target.dataset.rootId = item.root_id;
+      await window.Bokeh.embed.embed_item(item, target.id);
+      const doc = window.Bokeh.documents.find((d) => d.get_model_by_id(item.root_id));
+      if (doc) this.docs.push(doc);
+    }
+  }
+
+  model(name) {
+    if (!this.models.has(name)) {
+      const found = this.docs.map((doc) => doc.get_model_by_name(name)).find(Boolean);
+      if (found) this.models.set(name, found);
+    }
+    return this.models.get(name);
+  }
+
+  // -- painting ------------------------------------------------------------------------------
+  show(ack) {
+    for (const [name, columns] of Object.entries(ack.sources ?? {})) {
+      const source = this.model(name);
+      if (source) source.data = columns;
+    }
+    if (ack.state) this.showState(ack.state);
+    if (ack.text) this.showText(ack.text);
+    if (ack.prediction) {
+      const p = ack.prediction;
+      this.readout("asked", p.prefix);
+      this.readout("next", `“${p.next === " " ? "space" : p.next}” with p = ${p.p.toFixed(3)}`);
+    }
+    if (ack.generated !== undefined) {
+      this.readout("prefix", ack.prediction.prefix);
+      this.readout("generated", ack.generated);
+      this.section.dataset.generated = ack.generated;
+    }
+    if (ack.analysis) {
+      this.readout("label", `${ack.analysis.label} (${percent(Math.max(...ack.analysis.probs))})`);
+      this.section.dataset.label = ack.analysis.label;
+    }
+    if (ack.translation) {
+      this.readout("translation", ack.translation.translation || "(nothing)");
+      this.section.dataset.translation = ack.translation.translation;
+    }
+    if (!this.training) this.status("Ready");
+  }
+
+  showState(state) {
+    this.readout("epoch", String(state.epoch));
+    const last = state.loss.length ? state.loss[state.loss.length - 1] : null;
+    this.readout("loss", last === null ? "–" : last.toFixed(3));
+    const accuracy = state.accuracy.length ? state.accuracy[state.accuracy.length - 1] : null;
+    this.readout("score", percent(state.score ?? accuracy));
+    this.section.dataset.epoch = String(state.epoch);
+  }
+
+  showText(info) {
+    this.readout("source", { abab: "abab…", lorem: "lorem ipsum", user: "your text" }[info.source]);
+    this.readout("length", String(info.length));
+    this.readout("shown", info.shown + (info.length > info.shown.length ? " …" : ""));
+    const picker = this.control("source");
+    if (picker) picker.value = info.source;
+    this.readout("prefix", "");
+    this.readout("generated", "");
+  }
+
+  output(name, text) {
+    const el = this.$(`[data-output="${name}"]`);
+    if (el) el.textContent = text;
+  }
+
+  readout(name, text) {
+    const el = this.$(`[data-readout="${name}"]`);
+    if (el && el.textContent !== text) el.textContent = text;
+  }
+
+  status(text, alarming = false) {
+    const el = this.$('[data-readout="status"]');
+    if (!el) return;
+    el.textContent = text;
+    el.classList.toggle("alarm", alarming);
+  }
+}

@@ -1,0 +1,156 @@
+"""Shareable state in Chromium: a lab's link opens, in a fresh browser, on the same
+readout and the same numbers in every view."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+import pytest
+from conftest import PageWatch
+from playwright.sync_api import Browser, Page, expect
+
+from course.lessons import LessonRegistry
+from engine import Lab
+
+LESSON = "/lessons/lstm-cell"
+LAB = "section.lab[data-lab='cell-walk']"
+
+# Every named source of the lab's Bokeh documents (section.figures, from lab.js).
+LAB_SOURCES = """selector => {
+  const section = document.querySelector(selector);
+  const out = {};
+  for (const doc of section.figures.docs) {
+    for (const model of doc.all_models) {
+      if (!model.name || !model.data) continue;
+      const columns = {};
+      for (const [key, value] of Object.entries(model.data)) {
+        columns[key] = Array.from(value, (v) => (ArrayBuffer.isView(v) ? Array.from(v) : v));
+      }
+      out[model.name] = columns;
+    }
+  }
+  return out;
+}"""
+
+
+def readout(page: Page) -> dict[str, str]:
+    cells = page.locator(f"{LAB} .lab-readout dd")
+    return {str(cell.get_attribute("data-readout")): cell.inner_text() for cell in cells.all()}
+
+
+def wait_ready(page: Page) -> None:
+    expect(page.locator(f"{LAB} [data-readout=status]")).to_have_text("Ready", timeout=60_000)
+
+
+def fresh_page(browser: Browser, server: str) -> tuple[Any, Page, PageWatch]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=server)
+    page = context.new_page()
+    return context, page, PageWatch(page, server)
+
+
+@pytest.mark.browser
+def test_a_shared_link_restores_the_same_view_in_a_fresh_browser(
+    page: Page, browser: Browser, server: str
+) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto(LESSON)
+    wait_ready(page)
+    lab = page.locator(LAB)
+    for epoch in (1, 2):
+        lab.locator("[data-action=train]").click()
+        expect(lab.locator("[data-readout=epoch]")).to_have_text(str(epoch), timeout=60_000)
+    wait_ready(page)
+    for _ in range(5):
+        lab.locator("[data-action=step]").click()
+    expect(lab).to_have_attribute("data-position", "5")
+    lab.locator(".share-button").click()
+    expect(lab.locator("[data-readout=status]")).to_have_text("Link copied")
+    url = lab.locator(".share-link").input_value()
+    assert page.evaluate("navigator.clipboard.readText()") == url
+    assert page.url == url  # the address bar holds it too
+    params = parse_qs(urlsplit(url).fragment)
+    assert params["lab"] == ["cell-walk"] and params["epochs"] == ["2"] and params["pos"] == ["5"]
+    assert params["seed"] == ["0"] and "cfg" not in params  # nothing differs from the lesson
+    before, sources = readout(page), page.evaluate(LAB_SOURCES, LAB)
+    assert before["epoch"] == "2" and before["loss"] != "–"
+
+    context, other, watch = fresh_page(browser, server)
+    try:
+        other.goto(url)
+        wait_ready(other)
+        expect(other.locator(LAB)).to_have_attribute("data-position", "5")
+        assert readout(other) == before
+        restored = other.evaluate(LAB_SOURCES, LAB)
+        assert restored.keys() == sources.keys()
+        for name in sources:
+            assert restored[name] == sources[name], f"source {name} differs"
+    finally:
+        context.close()
+    assert not watch.problems, "\n".join(watch.problems)
+
+
+@pytest.mark.browser
+def test_the_seed_and_training_in_a_link_give_the_engines_numbers(page: Page) -> None:
+    spec = LessonRegistry.load("lessons").get("lstm-cell").labs["cell-walk"]
+    lab = Lab(replace(spec.config, seed=7))
+    lab.train(1)
+    lab.position = 3
+    frame = lab.frame()
+    page.goto(f"{LESSON}#lab=cell-walk&seed=7&epochs=1&pos=3")
+    wait_ready(page)
+    expect(page.locator(LAB)).to_have_attribute("data-position", "3")
+    shown = readout(page)
+    assert shown["epoch"] == "1"
+    assert float(shown["loss"]) == pytest.approx(frame["loss"], rel=1e-2)
+    # …and a link that asks for more than the lab has says why it cannot open.
+    page.goto(f"{LESSON}#lab=cell-walk&pos=999999")
+    page.reload()
+    expect(page.locator(f"{LAB} [data-readout=status]")).to_have_text(
+        "Could not open the lab: position must be inside the lab's cycle", timeout=30_000
+    )
+
+
+@pytest.mark.browser
+def test_a_link_carries_changed_settings_and_the_views_take_their_shape(
+    page: Page, browser: Browser, server: str
+) -> None:
+    feed = "section.lab[data-lab='feed']"
+    page.goto("/lessons/data")
+    status = page.locator(f"{feed} [data-readout=status]")
+    expect(status).to_have_text("Ready", timeout=60_000)
+    page.locator(f"{feed} [data-config=dataset]").select_option("sawtooth")
+    expect(page.locator(f"{feed} [data-readout=layer]")).to_have_text("1 of 3", timeout=60_000)
+    page.locator(f"{feed} [data-config=layers]").evaluate(
+        "el => { el.value = '2'; el.dispatchEvent(new Event('change', { bubbles: true })); }"
+    )
+    expect(page.locator(f"{feed} [data-readout=layer]")).to_have_text("1 of 2", timeout=60_000)
+    page.locator(f"{feed} [data-action=train]").click()
+    expect(page.locator(f"{feed} [data-readout=epoch]")).to_have_text("1", timeout=60_000)
+    page.locator(f"{feed} [data-action=step]").click()
+    expect(page.locator(f"{feed} [data-readout=layer]")).to_have_text("2 of 2")
+    page.locator(f"{feed} .share-button").click()
+    url = page.locator(f"{feed} .share-link").input_value()
+    assert "cfg=" in url
+    shown = {
+        str(cell.get_attribute("data-readout")): cell.inner_text()
+        for cell in page.locator(f"{feed} .lab-readout dd").all()
+    }
+    sources = page.evaluate(LAB_SOURCES, feed)
+
+    context, other, watch = fresh_page(browser, server)
+    try:
+        other.goto(url)
+        expect(other.locator(f"{feed} [data-readout=status]")).to_have_text("Ready", timeout=60_000)
+        expect(other.locator(f"{feed} [data-config=dataset]")).to_have_value("sawtooth")
+        assert {
+            str(cell.get_attribute("data-readout")): cell.inner_text()
+            for cell in other.locator(f"{feed} .lab-readout dd").all()
+        } == shown
+        restored = other.evaluate(LAB_SOURCES, feed)
+        for name in sources:
+            assert restored.get(name) == sources[name], f"source {name} differs"
+    finally:
+        context.close()
+    assert not watch.problems, "\n".join(watch.problems)

@@ -1,0 +1,57 @@
+"""A shared link's state through the /lab ``open`` event: epochs, window updates and
+the cursor are replayed, giving the numbers of the lab that was shared."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+from course.labs import with_overrides
+from course.lessons import LessonRegistry
+from engine import Lab
+
+LESSON, LAB = "lstm-cell", "cell-walk"
+GRU = {"layers": 1, "hidden": 4, "model": "gru", "seed": 5}
+
+
+def ask(client: Any, payload: dict[str, Any]) -> dict[str, Any]:
+    ack = client.emit(
+        "open", {"lesson": LESSON, "lab": LAB} | payload, namespace="/lab", callback=True
+    )
+    json.dumps(ack, allow_nan=False)
+    return ack
+
+
+def test_open_replays_epochs_updates_and_position(lab_client: Any) -> None:
+    spec = LessonRegistry.load("lessons").get(LESSON).labs[LAB]
+    lab = Lab(with_overrides(spec, GRU))
+    lab.train(2)
+    for _ in range(lab.total_positions):  # one window update by stepping through it all
+        lab.advance("compute")
+    for _ in range(7):
+        lab.advance("compute")
+    expected = json.loads(json.dumps(lab.frame()))
+
+    ack = ask(lab_client, {"config": GRU, "epochs": 2, "updates": 1, "position": 7})
+    assert ack["ok"] is True, ack
+    assert ack["info"]["config"]["seed"] == 5
+    assert ack["frame"] == expected
+
+
+@pytest.mark.parametrize(
+    ("payload", "field"),
+    [
+        ({"position": 10**6}, "position"),
+        ({"position": -1}, "position"),
+        ({"epochs": 51}, "epochs"),
+        ({"updates": 51}, "updates"),
+        ({"epochs": "3"}, "epochs"),
+    ],
+)
+def test_a_link_out_of_range_is_refused(
+    lab_client: Any, payload: dict[str, Any], field: str
+) -> None:
+    ack = ask(lab_client, {"config": GRU} | payload)
+    assert ack["ok"] is False and ack["error"]["field"] == field, ack
