@@ -25,7 +25,6 @@ asked meanwhile read the latest epoch's weights. A bad payload changes nothing.
 
 from __future__ import annotations
 
-import functools
 import logging
 import threading
 from collections.abc import Callable
@@ -36,9 +35,10 @@ from flask_socketio import Namespace
 
 from course import progress, views_task, wire
 from course.identity import current_learner_id
+from course.sockets import acked
 from course.task_block import ID, MAX_SEED, TaskSpec
 from course.task_runs import Run, SentimentRun, TextRun, TranslationRun, examples, make_run
-from course.validation import Field, PayloadError, validate
+from course.validation import Field, PayloadError
 from engine.text import MAX_USER_CHARS
 
 log = logging.getLogger(__name__)
@@ -141,36 +141,7 @@ def _prediction(run: TextRun, asked: dict[str, Any], p: Any) -> dict[str, Any]:
     }
 
 
-def handler(event: str) -> Callable[[Callable[..., dict[str, Any]]], Callable[..., dict[str, Any]]]:
-    """Validate against ``SCHEMAS[event]``, check the task's kind, turn errors into error
-    acks, keep replies finite."""
-
-    def wrap(fn: Callable[..., dict[str, Any]]) -> Callable[..., dict[str, Any]]:
-        @functools.wraps(fn)
-        def inner(self: TaskNamespace, data: Any = None) -> dict[str, Any]:
-            try:
-                checked = validate(data, SCHEMAS[event])
-                if event != "open":
-                    session = self._session(checked["task"])
-                    kind = KINDS.get(event)
-                    if kind is not None and session.spec.kind != kind:
-                        raise PayloadError(
-                            "wrong_kind",
-                            f"{event} is for {kind} tasks; this is a {session.spec.kind} task",
-                            "task",
-                        )
-                    checked["session"] = session
-                reply = fn(self, checked)
-            except PayloadError as error:
-                return error.as_ack()
-            except Exception:
-                log.exception("task event %s failed", event)
-                return PayloadError("internal", "the server could not do that").as_ack()
-            return wire.clean({"ok": True} | reply)
-
-        return inner
-
-    return wrap
+handler = acked(SCHEMAS, area="task")
 
 
 def _engine_error(field: str) -> Callable[[ValueError], PayloadError]:
@@ -203,6 +174,18 @@ class TaskNamespace(Namespace):
         return session
 
     # -- events ------------------------------------------------------------------------------
+    def _task(self, task_id: str, event: str) -> TaskSession:
+        """This connection's open task, if it is of the kind ``event`` is for."""
+        session = self._session(task_id)
+        kind = KINDS.get(event)
+        if kind is not None and session.spec.kind != kind:
+            raise PayloadError(
+                "wrong_kind",
+                f"{event} is for {kind} tasks; this is a {session.spec.kind} task",
+                "task",
+            )
+        return session
+
     @handler("open")
     def on_open(self, data: dict[str, Any]) -> dict[str, Any]:
         lesson = current_app.extensions["lessons"].get(data["lesson"])
@@ -242,7 +225,7 @@ class TaskNamespace(Namespace):
 
     @handler("train")
     def on_train(self, data: dict[str, Any]) -> dict[str, Any]:
-        session: TaskSession = data["session"]
+        session = self._task(data["task"], "train")
         if not session.lock.acquire(blocking=False):
             raise PayloadError("busy", "this network is already training", "task")
         try:
@@ -277,13 +260,13 @@ class TaskNamespace(Namespace):
 
     @handler("reset")
     def on_reset(self, data: dict[str, Any]) -> dict[str, Any]:
-        session: TaskSession = data["session"]
+        session = self._task(data["task"], "reset")
         session.run.reset()  # a training in progress stops after its current epoch
         return session.payload()
 
     @handler("predict")
     def on_predict(self, data: dict[str, Any]) -> dict[str, Any]:
-        session: TaskSession = data["session"]
+        session = self._task(data["task"], "predict")
         run = session.run
         assert isinstance(run, TextRun)
         try:
@@ -295,7 +278,7 @@ class TaskNamespace(Namespace):
 
     @handler("generate")
     def on_generate(self, data: dict[str, Any]) -> dict[str, Any]:
-        session: TaskSession = data["session"]
+        session = self._task(data["task"], "generate")
         run = session.run
         assert isinstance(run, TextRun)
         try:
@@ -312,7 +295,7 @@ class TaskNamespace(Namespace):
 
     @handler("set_text")
     def on_set_text(self, data: dict[str, Any]) -> dict[str, Any]:
-        session: TaskSession = data["session"]
+        session = self._task(data["task"], "set_text")
         run = session.run
         assert isinstance(run, TextRun)
         if data["source"] == "user" and not data["text"].strip():
@@ -333,7 +316,7 @@ class TaskNamespace(Namespace):
 
     @handler("analyse")
     def on_analyse(self, data: dict[str, Any]) -> dict[str, Any]:
-        session: TaskSession = data["session"]
+        session = self._task(data["task"], "analyse")
         asked = session.asked
         session.asked = {"sentence": data["sentence"]}
         try:
@@ -344,7 +327,7 @@ class TaskNamespace(Namespace):
 
     @handler("translate")
     def on_translate(self, data: dict[str, Any]) -> dict[str, Any]:
-        session: TaskSession = data["session"]
+        session = self._task(data["task"], "translate")
         asked = session.asked
         session.asked = {"text": data["text"]}
         try:

@@ -69,9 +69,11 @@ def test_students_follow_the_presenter_step_by_step(
     browser: Browser, server: str, server_database: str
 ) -> None:
     create_instructor({"UNROLLED_DATABASE_URL": server_database}, EMAIL, PASSWORD)
-    with browsing(browser, server) as teacher, browsing(browser, server) as ana, browsing(
-        browser, server
-    ) as ben:
+    with (
+        browsing(browser, server) as teacher,
+        browsing(browser, server) as ana,
+        browsing(browser, server) as ben,
+    ):
         code = start_session(teacher)
         join(ana, code, "Ana")
         join(ben, code, "Ben")
