@@ -23,8 +23,8 @@ from bokeh.models import (
     Range1d,
 )
 from bokeh.models.annotations import Arrow, Legend, LegendItem, NormalHead
-from bokeh.plotting import figure
 
+from course.views.base import plain_figure
 from course.views.palette import BLUE, DIVERGING, GREY, INK, LIGHT, ORANGE
 from engine.playground import Playground
 
@@ -126,18 +126,7 @@ def _shade(value: float | None) -> tuple[str, str]:
 
 
 def _blank_figure(name: str, height: int, **kwargs: Any) -> Any:
-    p = figure(
-        name=name,
-        height=height,
-        sizing_mode="stretch_width",
-        tools="",
-        toolbar_location=None,
-        **kwargs,
-    )
-    p.background_fill_color = None
-    p.border_fill_color = None
-    p.outline_line_color = None
-    return p
+    return plain_figure(name, outline=False, height=height, **kwargs)
 
 
 # -- the diagram ---------------------------------------------------------------------------

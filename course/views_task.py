@@ -18,9 +18,9 @@ import numpy as np
 from bokeh.embed import json_item
 from bokeh.models import ColumnDataSource, DataRange1d, HoverTool, Range1d
 from bokeh.palettes import Blues9
-from bokeh.plotting import figure
 from bokeh.transform import linear_cmap
 
+from course.views.base import plain_figure
 from course.views.palette import BLUE, DIVERGING, GREY, INK, ORANGE, PURPLE, VERMILION
 from course.views_playground import _renamed
 
@@ -48,19 +48,7 @@ def shown_char(c: str) -> str:
 
 
 def _figure(name: str, height: int, **kwargs: Any) -> Any:
-    p = figure(
-        name=name,
-        height=height,
-        sizing_mode="stretch_width",
-        tools="",
-        toolbar_location=None,
-        **kwargs,
-    )
-    p.background_fill_color = None
-    p.border_fill_color = None
-    p.outline_line_color = None
-    p.grid.visible = False
-    return p
+    return plain_figure(name, grid=False, outline=False, height=height, **kwargs)
 
 
 def _source(name: str, *columns: str) -> ColumnDataSource:

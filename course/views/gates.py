@@ -9,8 +9,8 @@ from typing import Any
 
 import numpy as np
 from bokeh.models import ColumnDataSource, FixedTicker, HoverTool, LinearColorMapper, Range1d
-from bokeh.plotting import figure
 
+from course.views.base import plain_figure
 from course.views.palette import DIVERGING, INK, ORANGE
 from course.views.progress import Cursor, finite
 from course.views.unrolled import FOG, FOG_ALPHA
@@ -51,20 +51,15 @@ def gates_figure(config: LabConfig) -> Any:
     cell, H, T = config.model.cell, config.model.hidden, config.train.window
     rows = ROWS[cell]
     top = _base(cell, H, rows[0]) + H - 0.5
-    p = figure(
-        name="fig_gates",
+    p = plain_figure(
+        "fig_gates",
+        grid=False,
+        outline=False,
         x_range=Range1d(start=0.5, end=T + 0.5),
         y_range=Range1d(start=-0.5, end=top + 2.5 + H * 0.25),  # room for the layer label
         frame_height=int(min(420, max(170, 18 * len(rows) + 3 * len(rows) * H))),
-        sizing_mode="stretch_width",
-        tools="",
-        toolbar_location=None,
         x_axis_label="time step t",
     )
-    p.grid.visible = False
-    p.outline_line_color = None
-    p.background_fill_color = None
-    p.border_fill_color = None
     p.xaxis.ticker = FixedTicker(ticks=list(range(1, T + 1)))
     centres = {_base(cell, H, name) + (H - 1) / 2: NAMES[name] for name in rows}
     p.yaxis.ticker = FixedTicker(ticks=sorted(centres))

@@ -18,8 +18,8 @@ from typing import Any
 import numpy as np
 from bokeh.models import ColumnDataSource, DataRange1d, FixedTicker, LogTicker, Range1d
 from bokeh.models.annotations import Legend, LegendItem
-from bokeh.plotting import figure
 
+from course.views.base import plain_figure
 from course.views.palette import GREY, LAYERS, ORANGE
 from course.views.progress import Cursor, positive
 from course.views.unrolled import FOG, FOG_ALPHA
@@ -35,19 +35,14 @@ HINT = "Computed in the backward pass: step to it, or choose phase → backward"
 
 def gradient_figure(config: LabConfig) -> Any:
     T, L = config.train.window, config.model.layers
-    p = figure(
-        name="fig_gradients",
+    p = plain_figure(
+        "fig_gradients",
         x_range=Range1d(start=0.5, end=T + 0.5),
         height=300,
-        sizing_mode="stretch_width",
-        tools="",
-        toolbar_location=None,
         y_axis_type="log",
         x_axis_label="time step t",
         y_axis_label="‖∂L/∂hₜ‖",
     )
-    p.background_fill_color = None
-    p.border_fill_color = None
     p.xaxis.ticker = FixedTicker(ticks=list(range(1, T + 1)))
     p.yaxis.ticker = LogTicker(mantissas=[1])  # powers of ten only
     columns: dict[str, list[Any]] = {"t": [], **{f"h{layer + 1}": [] for layer in range(L)}}

@@ -13,8 +13,8 @@ from typing import Any
 
 import numpy as np
 from bokeh.models import ColumnDataSource, Range1d
-from bokeh.plotting import figure
 
+from course.views.base import plain_figure
 from course.views.palette import BLUE, GREY, INK, LEVELS, ORANGE
 from engine import Lab
 from engine.model import MAX_LAYERS
@@ -56,21 +56,16 @@ def slot_x(layers: int) -> list[float]:
 
 
 def overview_figure() -> Any:
-    p = figure(
-        name="fig_overview",
+    p = plain_figure(
+        "fig_overview",
+        grid=False,
+        outline=False,
         height=210,
-        sizing_mode="stretch_width",
-        tools="",
-        toolbar_location=None,
         x_range=Range1d(start=0, end=WIDTH),
         y_range=Range1d(start=0, end=HEIGHT),
         min_border=0,
     )
     p.axis.visible = False
-    p.grid.visible = False
-    p.outline_line_color = None
-    p.background_fill_color = None
-    p.border_fill_color = None
     src = {name: ColumnDataSource(name=name) for name in SOURCES}
     p.quad(
         left="left", right="right", bottom="bottom", top="top", source=src["overview_panes"],

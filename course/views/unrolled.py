@@ -23,8 +23,8 @@ import numpy as np
 from bokeh.models import ColumnDataSource, Dodge, FixedTicker, HoverTool, LinearColorMapper, Range1d
 from bokeh.models.glyphs import Segment
 from bokeh.models.renderers import GlyphRenderer
-from bokeh.plotting import figure
 
+from course.views.base import plain_figure
 from course.views.palette import BLUE, DIVERGING, GREY, ORANGE
 from course.views.progress import Cursor, finite
 from engine import LabConfig
@@ -125,20 +125,15 @@ class Layout:
 def unrolled_figure(config: LabConfig) -> Any:
     layout = Layout.of(config)
     lo, hi = layout.y_range
-    p = figure(
-        name="fig_unrolled",
+    p = plain_figure(
+        "fig_unrolled",
+        grid=False,
+        outline=False,
         x_range=Range1d(start=0.45, end=layout.T + 0.55),
         y_range=Range1d(start=lo, end=hi),
         frame_height=layout.frame_height,
-        sizing_mode="stretch_width",
-        tools="",
-        toolbar_location=None,
         x_axis_label="time step t",
     )
-    p.grid.visible = False
-    p.outline_line_color = None
-    p.background_fill_color = None
-    p.border_fill_color = None
     p.xaxis.ticker = FixedTicker(ticks=list(range(1, layout.T + 1)))
     ticks = {layout.input_xy[1]: "x", layout.output_xy[1]: "ŷ"}
     ticks |= {layout.centre(layer): f"layer {layer + 1}" for layer in range(layout.L)}
