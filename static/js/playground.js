@@ -2,6 +2,7 @@
 // every number and builds the figures; this file embeds them, sends what the learner
 // changes and paints the named sources each ack carries.
 import { connect, request } from "./connection.js";
+import { FigureSet } from "./views.js";
 
 const RUN_STEP_MS = 180; // pace of "Run to the end" (instant with reduced motion)
 const WEIGHTS = new Set(["w_x", "w_h", "b", "h0"]);
@@ -32,8 +33,7 @@ export class PlaygroundController {
     this.socket = socket;
     this.lesson = lesson;
     this.id = section.dataset.playground;
-    this.docs = [];
-    this.models = new Map();
+    this.figures = new FigureSet(); // the widget's Bokeh documents and named sources
     this.queue = Promise.resolve(); // requests go one after another, so acks arrive in order
     this.changes = null; // settings waiting to be sent, merged while a request is out
     this.config = null;
@@ -114,7 +114,7 @@ export class PlaygroundController {
         this.status(`Could not open the playground: ${error.message}`, true);
         return;
       }
-      if (!this.docs.length) await this.embed(ack.figures);
+      if (!this.figures.docs.length) await this.figures.replace(this.section, ack.figures);
       this.show(ack);
       if (wanted) {
         await this.send("configure", wanted);
@@ -168,31 +168,9 @@ export class PlaygroundController {
   }
 
   // -- figures -------------------------------------------------------------------------
-  async embed(figures) {
-    for (const [role, text] of Object.entries(figures ?? {})) {
-      const item = JSON.parse(text);
-      const target = this.$(`[data-figure="${role}"]`);
-      target.dataset.rootId = item.root_id;
-      await window.Bokeh.embed.embed_item(item, target.id);
-      const doc = window.Bokeh.documents.find((d) => d.get_model_by_id(item.root_id));
-      if (doc) this.docs.push(doc);
-    }
-  }
-
-  model(name) {
-    if (!this.models.has(name)) {
-      const found = this.docs.map((doc) => doc.get_model_by_name(name)).find(Boolean);
-      if (found) this.models.set(name, found);
-    }
-    return this.models.get(name);
-  }
-
   // -- painting ------------------------------------------------------------------------
   show(ack) {
-    for (const [name, columns] of Object.entries(ack.sources ?? {})) {
-      const source = this.model(name);
-      if (source) source.data = columns;
-    }
+    this.figures.apply(ack.sources);
     if (ack.config) {
       this.config = ack.config;
       this.showControls(ack.config);

@@ -2,6 +2,7 @@
 // server trains and computes everything and builds the figures; this file embeds
 // them, sends what the learner asks and paints the named sources each ack carries.
 import { connect, request } from "./connection.js";
+import { FigureSet } from "./views.js";
 
 const TRAIN_TIMEOUT_MS = 120000; // 20 epochs of translation take ~10 s; a queue may add more
 
@@ -27,8 +28,7 @@ export class TaskController {
     this.lesson = lesson;
     this.id = section.dataset.task;
     this.kind = section.dataset.kind;
-    this.docs = [];
-    this.models = new Map();
+    this.figures = new FigureSet(); // the widget's Bokeh documents and named sources
     this.queue = Promise.resolve(); // questions go one after another, so acks arrive in order
     this.training = false;
     this.opened = false;
@@ -101,7 +101,7 @@ export class TaskController {
         this.status(`Could not open the task: ${error.message}`, true);
         return;
       }
-      if (!this.docs.length) await this.embed(ack.figures);
+      if (!this.figures.docs.length) await this.figures.replace(this.section, ack.figures);
       this.fillInputs(ack);
       this.show(ack);
       this.opened = true;
@@ -207,32 +207,9 @@ export class TaskController {
   }
 
   // -- figures -------------------------------------------------------------------------------
-  async embed(figures) {
-    for (const [role, text] of Object.entries(figures ?? {})) {
-      const item = JSON.parse(text);
-      const target = this.$(`[data-figure="${role}"]`);
-      if (!target) continue;
-      target.dataset.rootId = item.root_id;
-      await window.Bokeh.embed.embed_item(item, target.id);
-      const doc = window.Bokeh.documents.find((d) => d.get_model_by_id(item.root_id));
-      if (doc) this.docs.push(doc);
-    }
-  }
-
-  model(name) {
-    if (!this.models.has(name)) {
-      const found = this.docs.map((doc) => doc.get_model_by_name(name)).find(Boolean);
-      if (found) this.models.set(name, found);
-    }
-    return this.models.get(name);
-  }
-
   // -- painting ------------------------------------------------------------------------------
   show(ack) {
-    for (const [name, columns] of Object.entries(ack.sources ?? {})) {
-      const source = this.model(name);
-      if (source) source.data = columns;
-    }
+    this.figures.apply(ack.sources);
     if (ack.state) this.showState(ack.state);
     if (ack.text) this.showText(ack.text);
     if (ack.prediction) {

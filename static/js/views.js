@@ -17,6 +17,7 @@ export class FigureSet {
   async embedOne(section, role, item) {
     const target = section.querySelector(`[data-figure="${role}"]`);
     if (!target) return;
+    target.dataset.rootId = item.root_id; // which document drew here (each widget its own)
     const views = await window.Bokeh.embed.embed_item(item, target.id);
     const doc = window.Bokeh.documents.find((d) => d.get_model_by_id(item.root_id));
     if (doc) this.docs.push(doc);

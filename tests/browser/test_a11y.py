@@ -6,6 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
+from conftest import ARTIFACTS
 from playwright.sync_api import Page, expect
 
 from course.lessons import LessonRegistry
@@ -62,5 +63,7 @@ def test_the_tour_popover_is_accessible(page: Page, scheme: str) -> None:
     settle(page)
     page.get_by_role("button", name="Take the tour").click()
     expect(page.locator(".driver-popover")).to_be_visible()
+    page.wait_for_function("() => !document.getAnimations().some((a) => a.playState === 'running')")
+    page.screenshot(path=str(ARTIFACTS / f"tour-{scheme}.png"))
     found = violations(page)
     assert not found, report(found)

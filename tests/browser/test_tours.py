@@ -22,7 +22,7 @@ NOT_AUTOMATED = "Object.defineProperty(Navigator.prototype, 'webdriver', { get: 
 def settle(page: Page) -> None:
     """Wait for driver.js to finish moving the highlight (it ignores keys meanwhile)."""
     page.wait_for_function(
-        "!document.querySelector('.driver-active-element')?.getAnimations?.().length"
+        "() => !document.querySelector('.driver-active-element')?.getAnimations?.().length"
     )
     page.wait_for_timeout(450)  # driver.js's transition (400 ms) when animating
 
