@@ -290,7 +290,8 @@ class LabNamespace(Namespace):
     def on_pause(self, data: dict[str, Any]) -> dict[str, Any]:
         session = self._session(data["lab"])
         session.stop.set()
-        return {"lab": session.spec.id, "playing": False}
+        with session.lock:  # the play loop is done with this frame: it is where we are
+            return session.payload(full=True)
 
     @handler("play")
     def on_play(self, data: dict[str, Any]) -> dict[str, Any]:

@@ -69,7 +69,8 @@ export class LabController {
       if (this.playing) this.act("play", true);
     });
     this.socket.on("frame", (payload) => {
-      if (payload.lab !== this.id) return;
+      // After a pause, frames still in flight are dropped: the pause ack has the whole state.
+      if (payload.lab !== this.id || !this.playing) return;
       if (!this.pending) {
         requestAnimationFrame(() => this.paint());
         this.pending = payload;
