@@ -61,6 +61,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from course.live.store import make_store
 
     app.extensions["lessons"] = LessonRegistry.load(app.config["LESSONS_DIR"])
+    from course.explanations import VIEW_NOTES
+
+    app.jinja_env.globals["view_notes"] = VIEW_NOTES
     identity.init_app(app)
     db.init_app(app)
     csrf.init_app(app)

@@ -95,3 +95,58 @@ def _update(frame: dict[str, Any]) -> str:
         f"({sizes}). After the last one, the next step applies them all and runs the forward "
         "pass again with the new weights."
     )
+
+
+# Behind the ⓘ of each view: what it is, how to read it, and the maths it shows.
+VIEW_NOTES = {
+    "overview": (
+        "The network at its coarsest level of detail. Each layer reads the layer below at "
+        r"the same time step and its own state from the step before: \(h^l_t = "
+        r"\mathrm{cell}(h^{l-1}_t, h^l_{t-1})\). The readout turns the top layer's "
+        r"\(h_t\) into the prediction \(\hat y_t = W_y h^L_t + b_y\). Adding or removing a "
+        "layer builds a new network with fresh random weights."
+    ),
+    "cell": (
+        "One cell is one layer at one time step. Each box is a quantity the cell computes "
+        "for the chosen unit; a compute step fills one box. The gates are sigmoids "
+        r"(between 0 and 1) of the same two inputs, \(W_x x_t + W_h h_{t-1} + b\); the "
+        "candidate is a tanh (between −1 and 1). In the backward phase the boxes show "
+        r"\(\partial L/\partial\) each quantity instead."
+    ),
+    "heatmap": (
+        "The same quantities as the diagram, for every unit of the layer at once: a row "
+        "per quantity, a column per unit. Units are independent copies of the same "
+        "equations with their own rows of the weight matrices, so each column tells its "
+        "own story. Hover a square for its value."
+    ),
+    "unrolled": (
+        "A recurrent network is one cell used again at every time step. Drawn side by "
+        "side, the steps form a feed-forward network as deep as the sequence is long, "
+        "where every column shares the same weights. That is why the error of the last "
+        "prediction can reach the first input: through every column in between."
+    ),
+    "sequence": (
+        r"Blue dots are the inputs \(x_t\) the network reads; the dashed line is the "
+        r"target, the next value \(x_{t+1}\); orange is the prediction \(\hat y_t\). "
+        r"Pink bars are the errors \(\hat y_t - y_t\); the loss is their mean square. "
+        "After the grey window the network is fed its own predictions, so its errors "
+        "add up."
+    ),
+    "gates": (
+        "Each gate and state of one layer over the whole window: a row per unit, a "
+        "column per time step. A forget gate near 1 across many columns is a unit that "
+        "keeps its cell state for long; an output gate near 0 hides it."
+    ),
+    "gradients": (
+        r"The size \(\lVert\partial L/\partial h_t\rVert\) of the gradient reaching each "
+        "time step and layer. Going back one step multiplies it by the Jacobian "
+        r"\(\partial h_t/\partial h_{t-1}\); when that shrinks vectors, the gradient "
+        "vanishes with distance (a vanilla RNN), when it stretches them it explodes. The "
+        "LSTM's additive cell state gives the gradient a path that shrinks far less."
+    ),
+    "loss": (
+        r"The mean squared error \(L = \frac{1}{T}\sum_t (\hat y_t - y_t)^2\) averaged "
+        "over the epoch's batches, on a log scale: a straight falling line is a loss "
+        "divided by the same factor every epoch."
+    ),
+}

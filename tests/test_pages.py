@@ -190,3 +190,16 @@ def test_pages_load_nothing_from_other_hosts(client, path):
     urls = [a[k] for _, a in page.tags for k in ("src", "href") if a.get(k)]
     assert urls
     assert [u for u in urls if urlsplit(u).netloc or urlsplit(u).scheme] == []
+
+
+def test_every_view_has_an_information_icon_with_its_explanation(client):
+    from course.explanations import VIEW_NOTES
+
+    for slug in ("lstm-cell", "training", "data"):
+        page = client.get(f"/lessons/{slug}").get_data(as_text=True)
+        figures = page.count('<figure class="view ')
+        icons = page.count('<details class="info">')
+        assert figures and icons == figures, (slug, figures, icons)
+    page = client.get("/lessons/lstm-cell").get_data(as_text=True)
+    assert 'aria-label="About the cell diagram"' in page
+    assert VIEW_NOTES["cell"].split(".")[0] in page
