@@ -150,3 +150,54 @@ VIEW_NOTES = {
         "divided by the same factor every epoch."
     ),
 }
+
+VIEW_NOTES |= {
+    "pg-diagram": (
+        r"One unit of a vanilla RNN: \(a_t = w_x x_t + w_h h_{t-1} + b\), then "
+        r"\(h_t = \mathrm{act}(a_t)\). The loop on the right is the recurrence: the state "
+        r"\(h_t\) comes back as \(h_{t-1}\) at the next step, multiplied by \(w_h\)."
+    ),
+    "pg-series": (
+        "Top: the sequence as generated (bars) and as the unit reads it, scaled (dots). "
+        r"Bottom: the state \(h_t\) after each step. The dashed lines are the limits of the "
+        "activation: tanh stays in (−1, 1), the sigmoid in (0, 1), ReLU has no ceiling."
+    ),
+    "tk-probs": (
+        r"The readout turns the last state into one score per character, and the softmax "
+        r"\(p_k = e^{z_k/\tau} / \sum_j e^{z_j/\tau}\) into probabilities. The temperature "
+        r"\(\tau\) sharpens (below 1) or flattens (above 1) them before a character is drawn."
+    ),
+    "tk-loss": (
+        "The mean cross-entropy of the right answer, −log p(right answer), per epoch: 0 "
+        "would be certainty; log of the number of choices is a uniform guess."
+    ),
+    "tk-hidden": (
+        "The sentence is read one word per step; each column is the state after that word. "
+        "Two sentences that begin alike have identical first columns: the state depends "
+        "only on what has been read so far."
+    ),
+    "tk-classes": (
+        "The class probabilities come from the state after the last word only: everything "
+        "the network knows about the sentence has to fit in that one vector."
+    ),
+    "tk-embedding": (
+        "Each word is a learned vector (its embedding). Projected on the two directions in "
+        "which the vectors vary most, words the task treats alike end up close together."
+    ),
+    "tk-attention": (
+        "At each output step the decoder scores every encoder state, turns the scores into "
+        r"weights \(\alpha_{t,s}\) with a softmax, and reads their weighted sum, the "
+        r"context \(c_t = \sum_s \alpha_{t,s} k_s\). A bright square is where it looked."
+    ),
+    "tk-context": (
+        "The context vector at each output step: the weighted sum of encoder states that "
+        "attention handed to the decoder for that character."
+    ),
+    "tk-encoder": (
+        "The encoder's state after each source character: what attention chooses from."
+    ),
+    "tk-choice": (
+        "The character the decoder chose at each step (the most probable, fed back as its "
+        "next input) and how sure it was."
+    ),
+}
