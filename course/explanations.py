@@ -193,9 +193,7 @@ VIEW_NOTES |= {
         "The context vector at each output step: the weighted sum of encoder states that "
         "attention handed to the decoder for that character."
     ),
-    "tk-encoder": (
-        "The encoder's state after each source character: what attention chooses from."
-    ),
+    "tk-encoder": ("The encoder's state after each source character: what attention chooses from."),
     "tk-choice": (
         "The character the decoder chose at each step (the most probable, fed back as its "
         "next input) and how sure it was."
