@@ -22,6 +22,7 @@ from playwright.sync_api import sync_playwright
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
+sys.path.insert(0, str(ROOT))  # the engine package, not bench/engine.py
 
 from servers import CourseServer  # noqa: E402
 
@@ -30,7 +31,7 @@ READY = """() => {
   const labs = [...document.querySelectorAll("section.lab [data-readout=status]")];
   const others = [...document.querySelectorAll("section.playground, section.task")];
   const labsReady = labs.every((el) => el.textContent.trim() === "Ready");
-  const drawn = others.every((el) => el.querySelector(".bk-Canvas, .bk-canvas, canvas"));
+  const drawn = others.every((el) => [...el.querySelectorAll(".bk-slot")].some((slot) => slot.childElementCount));
   return labs.length + others.length > 0 && labsReady && drawn;
 }"""
 WATCH = """() => {

@@ -31,7 +31,25 @@ _sent_lock = threading.Lock()
 
 
 def figures(spec: LabSpec) -> dict[str, str]:
-    """JSON (as text, key order kept for BokehJS) of each figure, by element role."""
+    """JSON (as text, key order kept for BokehJS) of each figure, by element role.
+
+    Built once per distinct lab (views and settings) and kept: building Bokeh figures
+    costs ~100 ms a lab, and every page view of a lesson needs the same ones."""
+    key = (spec.id, spec.views, json.dumps(spec.options, sort_keys=True))
+    with _figures_lock:
+        found = _figures.get(key)
+    if found is None:
+        found = _build_figures(spec)
+        with _figures_lock:
+            _figures[key] = found
+    return found
+
+
+_figures: dict[tuple[str, tuple[str, ...], str], dict[str, str]] = {}
+_figures_lock = threading.Lock()
+
+
+def _build_figures(spec: LabSpec) -> dict[str, str]:
     config = spec.config
     built: dict[str, Any] = {}
     if "overview" in spec.views:

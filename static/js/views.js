@@ -9,9 +9,10 @@ export class FigureSet {
 
   // Embed every <script type="application/json" data-figure-json> of a section.
   async embed(section) {
-    for (const script of section.querySelectorAll("script[data-figure-json]")) {
-      await this.embedOne(section, script.dataset.figureJson, JSON.parse(script.textContent));
-    }
+    const scripts = [...section.querySelectorAll("script[data-figure-json]")];
+    await Promise.all(
+      scripts.map((script) => this.embedOne(section, script.dataset.figureJson, JSON.parse(script.textContent))),
+    );
   }
 
   async embedOne(section, role, item) {
