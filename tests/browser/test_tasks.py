@@ -138,7 +138,7 @@ def test_refusals_show_in_the_status_and_change_nothing(page: Page) -> None:
     expect(status).to_contain_text("vocabulary")
     expect(status).to_have_class("lab-status alarm")
     lorem = task(page, "lorem")
-    lorem.locator("summary").click()
+    lorem.locator("summary").filter(has_text="The training text").click()
     lorem.locator("select[data-control=source]").select_option("user")
     lorem.locator("textarea[data-control=own]").fill("Über naïve")
     lorem.locator("[data-action=set_text]").click()
