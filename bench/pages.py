@@ -31,7 +31,8 @@ READY = """() => {
   const labs = [...document.querySelectorAll("section.lab [data-readout=status]")];
   const others = [...document.querySelectorAll("section.playground, section.task")];
   const labsReady = labs.every((el) => el.textContent.trim() === "Ready");
-  const drawn = others.every((el) => [...el.querySelectorAll(".bk-slot")].some((slot) => slot.childElementCount));
+  const drawn = others.every((el) =>
+    [...el.querySelectorAll(".bk-slot")].some((slot) => slot.childElementCount));
   return labs.length + others.length > 0 && labsReady && drawn;
 }"""
 WATCH = """() => {
