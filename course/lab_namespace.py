@@ -29,11 +29,9 @@ from dataclasses import replace
 from typing import Any
 
 from flask import current_app, request
-from flask_socketio import Namespace
 
 from course import progress, views, wire
 from course.explanations import explain
-from course.identity import current_learner_id
 from course.labs import (
     KEEP_TRAINING,
     LabSpec,
@@ -44,7 +42,7 @@ from course.labs import (
     to_lab_config,
     with_overrides,
 )
-from course.sockets import acked
+from course.sockets import LearnerNamespace, acked
 from course.validation import Field, PayloadError
 from engine import GRANULARITIES, Lab
 from engine.snapshot import from_bytes, to_bytes
@@ -124,25 +122,9 @@ class LabSession:
 handler = acked(SCHEMAS, area="lab", touching=TOUCHING, id_field="lab")
 
 
-class LabNamespace(Namespace):
-    def __init__(self, namespace: str) -> None:
-        super().__init__(namespace)
-        self.sessions: dict[str, dict[str, LabSession]] = {}
-        self.learners: dict[str, str | None] = {}  # sid → learner id
-        self.registry_lock = threading.Lock()
-
-    # -- connection ------------------------------------------------------------
-    def on_connect(self, auth: Any = None) -> None:
-        with self.registry_lock:
-            self.sessions[request.sid] = {}  # type: ignore[attr-defined]
-            self.learners[request.sid] = current_learner_id(create=False)  # type: ignore[attr-defined]
-
-    def on_disconnect(self, reason: Any = None) -> None:
-        with self.registry_lock:
-            labs = self.sessions.pop(request.sid, {})  # type: ignore[attr-defined]
-            self.learners.pop(request.sid, None)  # type: ignore[attr-defined]
-        for session in labs.values():
-            session.stop.set()
+class LabNamespace(LearnerNamespace):
+    def closed(self, session: LabSession) -> None:
+        session.stop.set()  # a play loop ends with its connection
 
     def learner_lab(self, learner: str, lesson_id: str, lab_id: str) -> LabSession | None:
         """The learner's open lab (in any of their tabs), for questions about its numbers."""

@@ -24,12 +24,10 @@ from dataclasses import asdict
 from typing import Any
 
 from flask import current_app, request
-from flask_socketio import Namespace
 
 from course import progress, views_playground
-from course.identity import current_learner_id
 from course.playground_block import CONFIG_FIELDS, ID, PlaygroundSpec, config_from
-from course.sockets import acked
+from course.sockets import LearnerNamespace, acked
 from course.validation import Field, PayloadError
 from engine.playground import Playground
 
@@ -75,24 +73,8 @@ class PlaygroundSession:
 handler = acked(SCHEMAS, area="playground", touching=TOUCHING, id_field="playground")
 
 
-class PlaygroundNamespace(Namespace):
-    def __init__(self, namespace: str) -> None:
-        super().__init__(namespace)
-        self.sessions: dict[str, dict[str, PlaygroundSession]] = {}  # sid → id → session
-        self.learners: dict[str, str | None] = {}  # sid → learner id
-        self.registry_lock = threading.Lock()
-
+class PlaygroundNamespace(LearnerNamespace):
     # -- connection ------------------------------------------------------------
-    def on_connect(self, auth: Any = None) -> None:
-        with self.registry_lock:
-            self.sessions[request.sid] = {}  # type: ignore[attr-defined]
-            self.learners[request.sid] = current_learner_id(create=False)  # type: ignore[attr-defined]
-
-    def on_disconnect(self, reason: Any = None) -> None:
-        with self.registry_lock:
-            self.sessions.pop(request.sid, None)  # type: ignore[attr-defined]
-            self.learners.pop(request.sid, None)  # type: ignore[attr-defined]
-
     def _session(self, playground_id: str) -> PlaygroundSession:
         session = self.sessions.get(request.sid, {}).get(playground_id)  # type: ignore[attr-defined]
         if session is None:

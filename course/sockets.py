@@ -6,10 +6,15 @@ from __future__ import annotations
 
 import functools
 import logging
+import threading
 from collections.abc import Callable, Collection
 from typing import Any
 
+from flask import request
+from flask_socketio import Namespace
+
 from course import wire
+from course.identity import current_learner_id
 from course.validation import Field, PayloadError, validate
 
 log = logging.getLogger(__name__)
@@ -53,3 +58,29 @@ def acked(
         return wrap
 
     return handler
+
+
+class LearnerNamespace(Namespace):
+    """A namespace whose connections each hold a learner's open widgets by id
+    (labs, playgrounds, tasks), and know the learner behind them."""
+
+    def __init__(self, namespace: str) -> None:
+        super().__init__(namespace)
+        self.sessions: dict[str, dict[str, Any]] = {}  # sid → widget id → its session
+        self.learners: dict[str, str | None] = {}  # sid → learner id
+        self.registry_lock = threading.Lock()
+
+    def on_connect(self, auth: Any = None) -> None:
+        with self.registry_lock:
+            self.sessions[request.sid] = {}  # type: ignore[attr-defined]
+            self.learners[request.sid] = current_learner_id(create=False)  # type: ignore[attr-defined]
+
+    def on_disconnect(self, reason: Any = None) -> None:
+        with self.registry_lock:
+            gone = self.sessions.pop(request.sid, {})  # type: ignore[attr-defined]
+            self.learners.pop(request.sid, None)  # type: ignore[attr-defined]
+        for session in gone.values():
+            self.closed(session)
+
+    def closed(self, session: Any) -> None:
+        """A widget's connection went away (stop whatever it was running)."""

@@ -31,11 +31,9 @@ from collections.abc import Callable
 from typing import Any
 
 from flask import Flask, current_app, request
-from flask_socketio import Namespace
 
 from course import progress, views_task, wire
-from course.identity import current_learner_id
-from course.sockets import acked
+from course.sockets import LearnerNamespace, acked
 from course.task_block import ID, MAX_SEED, TaskSpec
 from course.task_runs import Run, SentimentRun, TextRun, TranslationRun, examples, make_run
 from course.validation import Field, PayloadError
@@ -148,25 +146,12 @@ def _engine_error(field: str) -> Callable[[ValueError], PayloadError]:
     return lambda error: PayloadError("bad_value", str(error), field)
 
 
-class TaskNamespace(Namespace):
+class TaskNamespace(LearnerNamespace):
     def __init__(self, namespace: str, max_training: int = MAX_TRAINING) -> None:
         super().__init__(namespace)
-        self.sessions: dict[str, dict[str, TaskSession]] = {}  # sid → task id → session
-        self.learners: dict[str, str | None] = {}
-        self.registry_lock = threading.Lock()
         self.trainers = threading.BoundedSemaphore(max_training)
 
     # -- connection --------------------------------------------------------------------------
-    def on_connect(self, auth: Any = None) -> None:
-        with self.registry_lock:
-            self.sessions[request.sid] = {}  # type: ignore[attr-defined]
-            self.learners[request.sid] = current_learner_id(create=False)  # type: ignore[attr-defined]
-
-    def on_disconnect(self, reason: Any = None) -> None:
-        with self.registry_lock:
-            self.sessions.pop(request.sid, None)  # type: ignore[attr-defined]
-            self.learners.pop(request.sid, None)  # type: ignore[attr-defined]
-
     def _session(self, task_id: str) -> TaskSession:
         session = self.sessions.get(request.sid, {}).get(task_id)  # type: ignore[attr-defined]
         if session is None:

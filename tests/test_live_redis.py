@@ -15,7 +15,7 @@ from flask import Flask
 from servers import ROOT, CourseServer, RedisServer
 
 from course.lessons import LessonRegistry
-from course.live.namespace import start_session
+from course.live.state import start_session
 from course.live.store import RedisStore
 
 SECRET = "two-process-test-secret"

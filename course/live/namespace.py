@@ -20,8 +20,6 @@ it a presenter.
 from __future__ import annotations
 
 import logging
-import re
-import secrets
 import threading
 from collections import Counter
 from collections.abc import Callable
@@ -32,7 +30,7 @@ from flask_socketio import Namespace, join_room, leave_room
 
 from course import wire
 from course.identity import current_learner_id
-from course.live.state import REBUILDS, LiveState, Poll
+from course.live.state import CODE, REBUILDS, LiveState, Poll, start_session, weights_version
 from course.live.store import LiveStore
 from course.quizzes import AnswerError, grade, item_ids, quiz_key, solution
 from course.sockets import acked
@@ -40,8 +38,6 @@ from course.validation import Field, PayloadError, validate
 
 log = logging.getLogger(__name__)
 
-CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud, typed on phones
-CODE = re.compile(f"[{CODE_ALPHABET}]{{6}}")
 CODE_FIELD = Field(str, required=True, max_length=6)
 SCHEMAS: dict[str, dict[str, Field]] = {
     # watch: a projector, which neither votes nor counts as present
@@ -67,32 +63,10 @@ SCHEMAS: dict[str, dict[str, Field]] = {
 PLAY_INTERVAL = {"compute": 0.6, "timestep": 1.2, "epoch": 0.1}
 
 
-def new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
-
-
 def instructor_id() -> str | None:
     """The logged-in instructor behind this connection (from the signed cookie)."""
     found = session.get("instructor_id")
     return str(found) if found else None
-
-
-def start_session(store: LiveStore, lesson: Any, lab_id: str, presenter: str) -> LiveState:
-    """A new session, saved in ``store`` under a fresh code."""
-    code = new_code()
-    while store.seq(code) is not None:
-        code = new_code()
-    state = LiveState.start(code, lesson, lab_id, presenter)
-    view = state.remember(state.view(full=True), full=True)
-    store.save(code, state.meta(), view, state.lab_bytes())
-    return state
-
-
-def weights_version(state: LiveState) -> tuple[int, int, int, int]:
-    """Changes whenever the shared lab's weights may have: a new lab, an update applied
-    by stepping, an epoch trained, a reset. Only then is its snapshot stored again."""
-    lab = state.lab
-    return (id(lab), lab.updates, lab.epoch, len(lab.losses))
 
 
 def room(code: str, staff: bool = False) -> str:

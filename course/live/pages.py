@@ -11,8 +11,8 @@ from flask import Blueprint, abort, current_app, redirect, render_template, requ
 from flask.typing import ResponseReturnValue
 
 from course.lessons import Lesson
-from course.live.namespace import CODE, instructor_id
-from course.live.state import LiveState
+from course.live.namespace import instructor_id
+from course.live.state import CODE, LiveState
 from course.pages import render_lesson
 from course.validation import PayloadError
 

@@ -7,6 +7,8 @@ state holds no Flask objects, so it can be stored and rebuilt in another process
 
 from __future__ import annotations
 
+import re
+import secrets
 import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -22,11 +24,15 @@ from course.labs import (
     options_of,
     to_lab_config,
 )
+from course.live.store import LiveStore
 from course.validation import Field, PayloadError, validate
 from engine import GRANULARITIES, Lab
 from engine.model import MAX_LAYERS
 from engine.snapshot import from_bytes, to_bytes
 from engine.stepper import PHASES
+
+CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud, typed on phones
+CODE = re.compile(f"[{CODE_ALPHABET}]{{6}}")
 
 # What the presenter may send with ``present``, by action.
 ACTIONS: dict[str, dict[str, Field]] = {
@@ -273,3 +279,25 @@ class LiveState:
             poll=poll,
             ended=meta["ended"],
         )
+
+
+def new_code() -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
+
+
+def start_session(store: LiveStore, lesson: Any, lab_id: str, presenter: str) -> LiveState:
+    """A new session, saved in ``store`` under a fresh code."""
+    code = new_code()
+    while store.seq(code) is not None:
+        code = new_code()
+    state = LiveState.start(code, lesson, lab_id, presenter)
+    view = state.remember(state.view(full=True), full=True)
+    store.save(code, state.meta(), view, state.lab_bytes())
+    return state
+
+
+def weights_version(state: LiveState) -> tuple[int, int, int, int]:
+    """Changes whenever the shared lab's weights may have: a new lab, an update applied
+    by stepping, an epoch trained, a reset. Only then is its snapshot stored again."""
+    lab = state.lab
+    return (id(lab), lab.updates, lab.epoch, len(lab.losses))
