@@ -3,6 +3,7 @@ package (so JS and Python versions always match), the rest from node_modules."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 from bokeh.util.paths import static_path
@@ -20,6 +21,8 @@ NPM_FOLDERS = {
     "axe-core": ".",  # the accessibility scan of the browser tests (axe.min.js)
 }
 MAX_AGE = 7 * 24 * 3600
+# `import … from "./name.js"` at the top of one of our modules
+STATIC_IMPORT = re.compile(r'^import\s[^;]*?\sfrom\s+"\./([\w-]+\.js)";', re.MULTILINE)
 
 
 @bp.get("/bokeh/<name>")
@@ -36,3 +39,20 @@ def npm(package: str, name: str) -> ResponseReturnValue:
         abort(404)
     root = Path(current_app.config["VENDOR_DIR"]) / package / folder
     return send_from_directory(root, name, max_age=MAX_AGE)
+
+
+@bp.app_template_global()
+def module_graph(*entries: str) -> list[str]:
+    """Our ES modules that `entries` import statically, the entries included, each
+    once: the page preloads them all (`<link rel="modulepreload">`) instead of finding
+    them one import level at a time."""
+    folder = Path(current_app.static_folder or "static") / "js"
+    found: list[str] = []
+    pending = list(entries)
+    while pending:
+        name = pending.pop(0)
+        if name in found or not (folder / name).is_file():
+            continue
+        found.append(name)
+        pending.extend(STATIC_IMPORT.findall((folder / name).read_text(encoding="utf-8")))
+    return found

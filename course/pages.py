@@ -33,7 +33,7 @@ def lesson(slug: str) -> ResponseReturnValue:
 def render_lesson(found: Lesson, **context: Any) -> str:
     """A lesson page for the learner behind this request; ``context`` adds to it
     (a live session's code and role)."""
-    figures = {lab_id: views.figures(spec) for lab_id, spec in found.labs.items()}
+    figures = {lab_id: views.figures(spec, drawn=True) for lab_id, spec in found.labs.items()}
     learner = current_learner_id()
     assert learner is not None
     return render_template(

@@ -25,10 +25,11 @@ from typing import Any
 
 from flask import current_app, request
 
-from course import progress, views_playground
+from course import progress
 from course.playground_block import CONFIG_FIELDS, ID, PlaygroundSpec, config_from
 from course.sockets import LearnerNamespace, acked
 from course.validation import Field, PayloadError
+from course.views import playground as views
 from engine.playground import Playground
 
 log = logging.getLogger(__name__)
@@ -65,8 +66,8 @@ class PlaygroundSession:
             "config": asdict(pg.config),
             "describe": pg.describe(),
             "frame": pg.frame(),
-            "equation": views_playground.equation(pg),
-            "sources": views_playground.sources(pg),
+            "equation": views.equation(pg),
+            "sources": views.sources(pg),
         }
 
 
@@ -121,7 +122,7 @@ class PlaygroundNamespace(LearnerNamespace):
             mine[spec.id] = session  # opening again starts afresh
         return session.payload() | {
             "controls": list(spec.controls),
-            "figures": views_playground.figures(),
+            "figures": views.figures(),
         }
 
     @handler("configure")

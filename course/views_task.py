@@ -22,7 +22,7 @@ from bokeh.transform import linear_cmap
 
 from course.views.base import plain_figure
 from course.views.palette import BLUE, DIVERGING, GREY, INK, ORANGE, PURPLE, VERMILION
-from course.views_playground import _renamed
+from course.views.playground.ids import renamed as _renamed
 
 Columns = dict[str, list[Any]]
 

@@ -17,7 +17,7 @@ current or next time step; a whole phase for validate and update), ``epoch``
 
 Every frame is read from one jitted run (and one jitted backward pass) of the
 whole window copied to the host, so stepping and running give the same numbers.
-Frames are plain dicts of finite floats.
+The frames themselves are built in ``engine.frames``: plain dicts of finite floats.
 """
 
 from __future__ import annotations
@@ -30,7 +30,8 @@ from typing import Any, NamedTuple
 import jax
 import numpy as np
 
-from engine.backward import BACKWARD_STEPS, WindowGradients, gate_gradients, window_gradients
+from engine import frames
+from engine.backward import BACKWARD_STEPS, WindowGradients, window_gradients
 from engine.backward import weight_update as _weight_update
 from engine.checks import exact_int, finite_float, instance, normalise
 from engine.data import FUNCTIONS, positions
@@ -85,21 +86,6 @@ def _run_window(
     return ys, traces, continue_sequence(config, params, carries, ys[-1], n_continue)
 
 
-def _wire(values: Any) -> list[float | None]:
-    """Plain floats; a non-finite entry becomes None (never NaN on the wire)."""
-    return [float(v) if math.isfinite(v) else None for v in np.asarray(values, np.float64).ravel()]
-
-
-def _wire_matrix(values: Any) -> list[list[float | None]]:
-    matrix = np.atleast_2d(np.asarray(values, np.float64))
-    return [_wire(row) for row in matrix]
-
-
-def _norm(values: Any) -> float | None:
-    n = float(np.linalg.norm(np.asarray(values, np.float64)))
-    return n if math.isfinite(n) else None
-
-
 class Lab:
     """A model you can train and step through, one compute step at a time."""
 
@@ -144,7 +130,7 @@ class Lab:
         self.trace = WindowTrace(xs=xs, ys=ys, traces=traces, continuation=cont)
         n = T + cfg.continuation
         self._targets = data.fn(positions(data, cfg.start + data.dx, n), np).astype(np.float32)
-        self._sequence = self._build_sequence()
+        self._sequence = frames.sequence(cfg, self.trace, self._targets)
         self._grads: WindowGradients | None = None
         self._pending: tuple[ModelParams, Any, bool] | None = None
         if not all(np.all(np.isfinite(a)) for a in jax.tree_util.tree_leaves(self.trace)):
@@ -302,91 +288,15 @@ class Lab:
         self._refresh_trace()
         return new_losses
 
-    # -- frames ----------------------------------------------------------------
+    # -- frames (built in engine.frames) ---------------------------------------
     def frame(self) -> dict[str, Any]:
         """The current frame: where we are and the numbers computed so far there."""
-        phase, t, layer, step = self.locate(self.position)
-        base = {
-            "epoch": self.epoch,
-            "updates": self.updates,
-            "phase": phase,
-            "status": self.status,
-            "loss": self.losses[-1] if self.losses else None,
-            "position": self.position,
-            "positions": self.total_positions,
-            "steps": list(self.steps if phase == "forward" else self.backward_steps),
-            "t": t,
-            "layer": layer,
-            "step": None,
-        }
-        if phase == "forward":
-            assert t is not None and layer is not None and step is not None
-            return base | {
-                "step": self.steps[step],
-                "step_index": step,
-                "values": self.cell_values(t, layer, step),
-                "prediction": _wire(self.trace.ys[t])[0],
-                "target": _wire(self._targets[t : t + 1])[0],
-            }
-        if phase == "validate":
-            error = self.trace.ys[:, 0] - self._targets[: self.config.train.window]
-            mse = float(np.mean(np.asarray(error, np.float64) ** 2))
-            return base | {"error": _wire(error), "mse": mse if math.isfinite(mse) else None}
-        if phase == "backward":
-            assert t is not None and layer is not None and step is not None
-            grads = self.gradients()
-            names = self.backward_steps[: step + 1]
-            values = gate_gradients(
-                self.config.model, self.params.layers[layer], self.trace.traces[layer],
-                grads, layer, t,
-            )  # fmt: skip
-            return base | {
-                "step": self.backward_steps[step],
-                "step_index": step,
-                "values": {name: _wire(values[name]) for name in names},
-                "grad_norms": [[_norm(v) for v in row] for row in grads.dh],
-                "window_loss": grads.loss if math.isfinite(grads.loss) else None,
-            }
-        assert layer is not None
-        return base | self._update_frame(layer)
-
-    def _update_frame(self, layer: int) -> dict[str, Any]:
-        new_params, _, skipped = self.pending_update()
-        if layer < self.config.model.layers:
-            old, new = self.params.layers[layer], new_params.layers[layer]
-            names = old._fields
-            pairs = [(name, getattr(old, name), getattr(new, name)) for name in names]
-        else:
-            pairs = [
-                ("W_y", self.params.W_y, new_params.W_y),
-                ("b_y", self.params.b_y, new_params.b_y),
-            ]
-        deltas = {name: np.asarray(b) - np.asarray(a) for name, a, b in pairs}
-        return {
-            "step": "readout" if layer == self.config.model.layers else "update",
-            "delta": {name: _wire_matrix(d) for name, d in deltas.items()},
-            "delta_norms": {name: _norm(d) for name, d in deltas.items()},
-            "skipped": skipped,
-            "learning_rate": self.config.learning_rate,
-        }
+        return frames.frame(self)
 
     def cell_values(self, t: int, layer: int, upto: int) -> dict[str, list[float | None]]:
-        """The quantities of cell (t, layer) revealed by compute steps 0…upto.
+        """The quantities of cell (t, layer) revealed by compute steps 0…upto."""
+        return frames.cell_values(self, t, layer, upto)
 
-        Step "x" reveals the layer input x_t (the data for layer 0, h_t of the layer
-        below otherwise) with the previous state h_{t-1} (and c_{t-1} for an LSTM).
-        """
-        here = self.trace.traces[layer]
-        x = self.trace.xs[t] if layer == 0 else self.trace.traces[layer - 1].h[t]
-        H = self.config.model.hidden
-        values = {"x": _wire(x), "h_prev": _wire(here.h[t - 1] if t else np.zeros(H))}
-        if self.config.model.cell == "lstm":
-            values["c_prev"] = _wire(here.c[t - 1] if t else np.zeros(H))
-        for name in self.steps[1 : upto + 1]:
-            values[name] = _wire(getattr(here, name)[t])
-        return values
-
-    # -- the whole picture -------------------------------------------------------
     def targets(self) -> np.ndarray:
         """Ground truth f(x_{t+1}) for the window and the continuation: (T + C,)."""
         return self._targets
@@ -394,18 +304,3 @@ class Lab:
     def sequence(self) -> dict[str, Any]:
         """Input, target and prediction on their x positions, for the sequence plot."""
         return self._sequence
-
-    def _build_sequence(self) -> dict[str, Any]:
-        cfg = self.config
-        data = FUNCTIONS[cfg.train.dataset]
-        T, C = cfg.train.window, cfg.continuation
-        xpos = np.asarray(positions(data, cfg.start, T + C + 1), np.float64)
-        prediction = np.concatenate([self.trace.ys[:, 0], self.trace.continuation[:, 0]])
-        return {
-            "x_input": _wire(xpos[:T]),
-            "input": _wire(self.trace.xs[:, 0]),
-            "x_target": _wire(xpos[1:]),
-            "target": _wire(self.targets()),
-            "prediction": _wire(prediction),
-            "window": [float(xpos[0]), float(xpos[T - 1])],
-        }

@@ -203,3 +203,29 @@ def test_every_view_has_an_information_icon_with_its_explanation(client):
     page = client.get("/lessons/lstm-cell").get_data(as_text=True)
     assert 'aria-label="About the cell diagram"' in page
     assert VIEW_NOTES["cell"].split(".")[0] in page
+
+
+@pytest.mark.parametrize(
+    ("path", "expected"),
+    [
+        (
+            "/lessons/lstm-cell",
+            {"main.js", "lab.js", "views.js", "connection.js", "api.js", "tour.js"},
+        ),
+        ("/lessons/why-recurrence", {"main.js", "playground.js", "views.js"}),
+        ("/lessons/tasks", {"main.js", "task.js"}),
+    ],
+)
+def test_lesson_pages_preload_every_module_they_run(client, path, expected):
+    """Modules are fetched at once, not one import level at a time; each link works."""
+    page = client.get(path)
+    tags = Tags()
+    tags.feed(page.get_data(as_text=True))
+    preloads = [
+        a["href"] for tag, a in tags.tags if tag == "link" and a.get("rel") == "modulepreload"
+    ]
+    names = {href.rsplit("/", 1)[1] for href in preloads}
+    assert expected <= names
+    assert len(names) == len(preloads)
+    for href in preloads:
+        assert client.get(href).status_code == 200

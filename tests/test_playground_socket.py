@@ -14,7 +14,7 @@ from flask_socketio import SocketIOTestClient
 from course import progress
 from course.extensions import socketio
 from course.identity import SESSION_KEY
-from course.views_playground import number
+from course.views.playground import number
 from engine.playground import PlaygroundConfig, make_sequence, simulate
 
 NS, LESSON = "/playground", "why-recurrence"

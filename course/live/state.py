@@ -60,7 +60,10 @@ READOUT = ("epoch", "updates", "phase", "status", "loss", "position", "positions
            "layer", "step", "step_index")  # fmt: skip
 # Columns that change only with the model's shape or the chosen unit: sent in full views.
 LAYOUT_COLUMNS = {
-    "cell_boxes": frozenset({"name", "x", "y", "label"}),
+    "cell_boxes": frozenset({"name", "x", "y", "y_narrow", "label"}),
+    "cell_neighbours": frozenset(
+        {"name", "x", "y", "w", "h", "x_narrow", "y_narrow", "w_narrow", "h_narrow", "angle_narrow"}
+    ),
     "cell_heatmap": frozenset({"row", "unit", "outline"}),
 }
 # Actions that replace the weights, after which a stored copy of the lab is stale.

@@ -15,11 +15,20 @@ import weakref
 from collections.abc import Iterable
 from typing import Any
 
+import numpy as np
 from bokeh.embed import json_item
+from bokeh.models import ColumnDataSource
 
 from course.labs import VIEWS, LabSpec
 from course.views import gates, gradients, overview, unrolled
-from course.views.cell import box_data, diagram_figure, heatmap_data, heatmap_figure
+from course.views.base import empty_columns
+from course.views.cell import (
+    box_data,
+    diagram_figure,
+    heatmap_data,
+    heatmap_figure,
+    neighbour_data,
+)
 from course.views.loss import hint_data, loss_data, loss_figure
 from course.views.progress import Cursor
 from course.views.sequence import cursor_data, sequence_data, sequence_figure
@@ -30,26 +39,42 @@ _sent: weakref.WeakKeyDictionary[Lab, dict[str, Any]] = weakref.WeakKeyDictionar
 _sent_lock = threading.Lock()
 
 
-def figures(spec: LabSpec) -> dict[str, str]:
+def figures(spec: LabSpec, *, drawn: bool = False) -> dict[str, str]:
     """JSON (as text, key order kept for BokehJS) of each figure, by element role.
 
-    Built once per distinct lab (views and settings) and kept: building Bokeh figures
-    costs ~100 ms a lab, and every page view of a lesson needs the same ones."""
-    key = (spec.id, spec.views, json.dumps(spec.options, sort_keys=True))
+    With ``drawn``, the figures hold the first frame of a new lab of this spec (what
+    ``open`` answers when there is no shared link), so a lesson page shows its views
+    before its socket has connected. Built once per distinct lab (views, settings,
+    drawn) and kept: building Bokeh figures costs ~100 ms a lab, and every page view
+    of a lesson needs the same ones."""
+    key = (spec.id, spec.views, json.dumps(spec.options, sort_keys=True), drawn)
     with _figures_lock:
         found = _figures.get(key)
     if found is None:
-        found = _build_figures(spec)
+        found = _build_figures(spec, drawn)
         with _figures_lock:
             _figures[key] = found
     return found
 
 
-_figures: dict[tuple[str, tuple[str, ...], str], dict[str, str]] = {}
+_figures: dict[tuple[str, tuple[str, ...], str, bool], dict[str, str]] = {}
 _figures_lock = threading.Lock()
 
 
-def _build_figures(spec: LabSpec) -> dict[str, str]:
+def _draw(built: Iterable[Any], data: dict[str, dict[str, list[Any]]]) -> None:
+    """Put source data into built figures (image rows become arrays, None → NaN)."""
+    for fig in built:
+        for source in fig.select({"type": ColumnDataSource}):
+            columns = data.get(source.name)
+            if columns is None:
+                continue
+            if "image" in columns:
+                images = [np.array(rows, dtype=float) for rows in columns["image"]]
+                columns = columns | {"image": images}
+            source.data = dict(source.data) | columns
+
+
+def _build_figures(spec: LabSpec, drawn: bool) -> dict[str, str]:
     config = spec.config
     built: dict[str, Any] = {}
     if "overview" in spec.views:
@@ -67,6 +92,10 @@ def _build_figures(spec: LabSpec) -> dict[str, str]:
         built["gradients"] = gradients.gradient_figure(config)
     if "loss" in spec.views:
         built["loss"] = loss_figure()
+    if drawn:
+        _draw(built.values(), sources(Lab(config), 0, full=True, views=spec.views))
+    for fig in built.values():
+        empty_columns(fig)
     # "</" is escaped so the JSON can sit inside a <script type="application/json">.
     return {role: json.dumps(json_item(fig)).replace("</", "<\\/") for role, fig in built.items()}
 
@@ -135,7 +164,8 @@ def _zoomed(lab: Lab, frame: dict[str, Any], layer: int | None) -> dict[str, Any
 
 
 def _cell(lab: Lab, frame: dict[str, Any], unit: int) -> dict[str, dict[str, list[Any]]]:
-    cell, hidden = lab.config.model.cell, lab.config.model.hidden
+    model = lab.config.model
+    cell, hidden = model.cell, model.hidden
     values, current = frame.get("values", {}), frame.get("step")
     gradient = frame["phase"] == "backward"
     if gradient:  # "df" is ∂L/∂f: show it on the f box
@@ -144,6 +174,9 @@ def _cell(lab: Lab, frame: dict[str, Any], unit: int) -> dict[str, dict[str, lis
     return {
         "cell_boxes": box_data(cell, values, current, unit, gradient=gradient),
         "cell_heatmap": heatmap_data(cell, hidden, values, unit, gradient=gradient),
+        "cell_neighbours": neighbour_data(
+            cell, frame["t"], frame["layer"], window=lab.config.train.window, layers=model.layers
+        ),
     }
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from bokeh.core.property.vectorization import Field
+from bokeh.models.renderers import GlyphRenderer
 from bokeh.plotting import figure
 
 
@@ -19,3 +21,15 @@ def plain_figure(name: str, *, grid: bool = True, outline: bool = True, **option
     if not outline:
         p.outline_line_color = None
     return p
+
+
+def empty_columns(root: Any) -> None:
+    """Give every glyph's source the columns the glyph reads, empty where the source
+    has none yet (the browser fills them), so Bokeh's validation has nothing to report.
+    ``root`` is a figure or a layout of figures."""
+    for renderer in root.select({"type": GlyphRenderer}):
+        source, glyph = renderer.data_source, renderer.glyph
+        specs = glyph.dataspecs()
+        for name, value in glyph.properties_with_values(include_defaults=False).items():
+            if name in specs and isinstance(value, Field) and value.field not in source.data:
+                source.data[value.field] = []

@@ -50,8 +50,20 @@ export class LabController {
     return this.section.querySelector(selector);
   }
 
-  async start() {
-    await this.figures.embed(this.section);
+  // Embed the figures and bind the controls. The open request goes out first, so the
+  // server opens the lab while the browser lays out the figures; they wait for `after`
+  // (the lab before this one), so the first lab on the page is ready soonest. The page's
+  // figures hold a new lab's first frame, so a plain open need not draw them again.
+  async start(after = null) {
+    this.pristine = !this.initial && !this.driver;
+    const opening = this.driver?.passive ? null : this.requestOpen();
+    opening?.catch(() => {}); // reported by open() below
+    this.embedded = (async () => {
+      await after?.catch(() => {});
+      await this.figures.embed(this.section);
+    })();
+    await this.embedded;
+    performance.mark(`unrolled:embedded:${this.id}`);
     const granularity = this.$('[data-control="granularity"]');
     granularity.value = this.section.dataset.granularity || "compute";
     this.section.addEventListener("click", (event) => {
@@ -80,9 +92,12 @@ export class LabController {
         this.pending = { ...payload, sources: { ...this.pending.sources, ...payload.sources } };
       }
     });
-    this.socket.on("connect", () => this.driver?.passive || this.open());
+    // A reconnection opens the lab again (the first connection carries the open sent above).
+    this.socket.on("connect", () => this.opened && !this.driver?.passive && this.open());
     this.socket.on("disconnect", () => this.status("Disconnected — reconnecting…"));
-    if (this.socket.connected && !this.driver?.passive) await this.open();
+    if (opening) await this.open(opening);
+    else this.opened = true;
+    performance.mark(`unrolled:ready:${this.id}`);
   }
 
   // Hand the lab to another driver (null: the learner's own lab) and open it.
@@ -105,19 +120,28 @@ export class LabController {
     if (payload) this.show(payload);
   }
 
-  async open() {
-    this.status("Opening the lab…");
+  // Ask the server for this lab's state (socket.io holds the request until connected).
+  requestOpen() {
     const initial = this.initial; // a shared link's {config, epochs, updates, position}, used once (share.js)
     this.initial = null;
+    return this.driver
+      ? this.driver.open()
+      : request(this.socket, "open", { lesson: this.lesson, lab: this.id, ...initial });
+  }
+
+  // Show the lab's state from an open request (a new one unless given).
+  async open(opening = null) {
+    this.status("Opening the lab…");
     try {
-      const ack = this.driver
-        ? await this.driver.open()
-        : await request(this.socket, "open", { lesson: this.lesson, lab: this.id, ...initial });
+      const ack = await (opening ?? this.requestOpen());
       if (ack.figures) await this.figures.replace(this.section, ack.figures); // a shared link's shape
-      this.show(ack, { full: true });
+      this.show(ack, this.pristine);
+      this.pristine = false;
       this.enable(true);
     } catch (error) {
       this.status(`Could not open the lab: ${error.message}`, true);
+    } finally {
+      this.opened = true;
     }
   }
 
@@ -156,13 +180,14 @@ export class LabController {
     }
   }
 
-  show(ack) {
+  // Show an ack or pushed frame; `drawn`: the figures show its sources already.
+  show(ack, drawn = false) {
     if (ack.info) {
       this.info = ack.info;
       syncSettings(this, ack.info);
     }
     if ("playing" in ack) this.setPlaying(ack.playing);
-    if (ack.sources) this.figures.apply(ack.sources);
+    if (ack.sources && !drawn) this.figures.apply(ack.sources);
     if (ack.sources?.overview_layers) this.overlay(ack.sources);
     if (ack.frame) this.readout(ack.frame, ack.explain);
   }

@@ -18,6 +18,11 @@ export class LiveSession {
     this.seq = -1;
     this.mode = "follow"; // follow | explore (students only)
     this.latest = null; // newest shared state, kept while exploring
+    // The class's figures change only in a state that carries the new ones (join and
+    // sync states carry them too, once the network is no longer the lesson's).
+    this.classFigures = null; // by role; null: the lesson page's own
+    this.classShape = "lesson"; // their JSON, to compare
+    this.drawn = "lesson"; // the shape the lab shows (undefined: its own, after exploring)
     this.joined = false;
   }
 
@@ -35,7 +40,13 @@ export class LiveSession {
     this.bindPanel();
     if (this.role === "presenter") {
       await this.lab.drive({
-        open: async () => (await this.join()).state,
+        // join() paints the state, new figures first; the lab must not embed them again
+        // (two embeds at once leave two copies of each figure on the page).
+        open: async () => {
+          const { figures, ...state } = (await this.join()).state;
+          await this.painting;
+          return state;
+        },
         send: async (event, payload) => {
           const ack = await request(this.socket, "present", { code: this.code, action: event, ...payload });
           this.apply(ack.state);
@@ -109,10 +120,13 @@ export class LiveSession {
   }
 
   async paint(view) {
-    const figures = view.figures ? JSON.stringify(view.figures) : null;
-    if (this.mode === "follow" && figures && figures !== this.shape) {
-      await this.lab.figures.replace(this.lab.section, view.figures);
-      this.shape = figures;
+    if (view.figures) {
+      this.classFigures = view.figures;
+      this.classShape = JSON.stringify(view.figures);
+    }
+    if (this.mode === "follow" && this.drawn !== this.classShape) {
+      await this.lab.figures.replace(this.lab.section, this.classFigures ?? this.lessonFigures());
+      this.drawn = this.classShape;
     }
     if (this.mode === "follow") this.lab.show(view);
     if (this.mode === "follow" && view.message && view.message !== this.message) this.lab.status(view.message);
@@ -124,8 +138,15 @@ export class LiveSession {
   }
 
   // -- follow / explore (students) -----------------------------------------------
+  // The lab's figures as the lesson page brought them, by role (JSON text).
+  lessonFigures() {
+    const scripts = this.lab.section.querySelectorAll("script[data-figure-json]");
+    return Object.fromEntries([...scripts].map((script) => [script.dataset.figureJson, script.textContent]));
+  }
+
   async explore() {
     this.mode = "explore";
+    this.drawn = undefined; // our own copy may change shape: draw the class's on return
     this.panel.dataset.mode = "explore";
     await this.lab.drive({
       open: () => request(this.labSocket, "open", { lesson: this.article.dataset.lesson, lab: this.lab.id, live: this.code }),

@@ -7,15 +7,6 @@ import { startPredictions } from "./predict.js";
 import { addShareButtons, restoreShared } from "./share.js";
 
 const article = document.querySelector("article.lesson");
-if (article && window.renderMathInElement) {
-  window.renderMathInElement(article, {
-    delimiters: [
-      { left: "\\(", right: "\\)", display: false },
-      { left: "\\[", right: "\\]", display: true },
-    ],
-    throwOnError: false,
-  });
-}
 
 if (article) {
   trackSections(article);
@@ -34,10 +25,14 @@ if (sections.length) {
   );
   const restored = article.dataset.liveLab ? null : restoreShared(labs);
   let active = restored ?? labs[0];
-  for (const lab of labs) {
+  // One lab at a time, so the first is ready soonest: the one a shared link points at,
+  // then page order. (Every lab's open request is sent at once; only the figures wait.)
+  let after = null;
+  for (const lab of restored ? [restored, ...labs.filter((l) => l !== restored)] : labs) {
     lab.section.addEventListener("focusin", () => (active = lab));
     lab.section.addEventListener("pointerdown", () => (active = lab));
-    lab.ready = lab.start();
+    lab.ready = lab.start(after);
+    after = lab.ready;
   }
   labsReady = Promise.allSettled(labs.map((lab) => lab.ready));
   if (!article.dataset.liveLab) addShareButtons(labs);
@@ -62,6 +57,18 @@ if (sections.length) {
     event.preventDefault();
     active.act(action);
   });
+}
+
+// Typeset the maths (after the labs' open requests are on their way).
+if (article && window.renderMathInElement) {
+  window.renderMathInElement(article, {
+    delimiters: [
+      { left: "\\(", right: "\\)", display: false },
+      { left: "\\[", right: "\\]", display: true },
+    ],
+    throwOnError: false,
+  });
+  performance.mark("unrolled:math");
 }
 
 if (document.querySelector("section.playground")) import("./playground.js").then((m) => m.startPlaygrounds());

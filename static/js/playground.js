@@ -23,6 +23,20 @@ function reducedMotion() {
   return window.matchMedia?.("(prefers-reduced-motion: reduce)").matches ?? false;
 }
 
+// The value of a model's tag {name: value} (Bokeh sends a Python dict as a Map), as plain JS.
+function tag(model, name) {
+  for (const found of model?.tags ?? []) {
+    const value = found instanceof Map ? found.get(name) : found?.[name];
+    if (value !== undefined) return plain(value);
+  }
+  return undefined;
+}
+
+function plain(value) {
+  if (value instanceof Map) return Object.fromEntries([...value].map(([k, v]) => [k, plain(v)]));
+  return value;
+}
+
 function formatWeight(value) {
   return value.toFixed(2).replace("-", "−");
 }
@@ -114,7 +128,10 @@ export class PlaygroundController {
         this.status(`Could not open the playground: ${error.message}`, true);
         return;
       }
-      if (!this.figures.docs.length) await this.figures.replace(this.section, ack.figures);
+      if (!this.figures.docs.length) {
+        await this.figures.replace(this.section, ack.figures);
+        this.fitWidth();
+      }
       this.show(ack);
       if (wanted) {
         await this.send("configure", wanted);
@@ -168,6 +185,34 @@ export class PlaygroundController {
   }
 
   // -- figures -------------------------------------------------------------------------
+  // A figure's root is tagged {narrow_below: px}, and each model that differs on a phone
+  // {narrow: {property: value}} (shorter labels, smaller type, a lower diagram): while the
+  // figure's slot is narrower, those values hold; wider, the models get theirs back.
+  // (CustomJS would do this in Bokeh, but it needs eval, which our CSP forbids.)
+  fitWidth() {
+    for (const [role, { doc }] of this.figures.roles) {
+      const slot = this.$(`[data-figure="${role}"]`);
+      const below = tag(doc?.get_model_by_id(slot?.dataset.rootId), "narrow_below");
+      if (!below) continue;
+      const changes = [...doc.all_models].flatMap((model) => {
+        const narrow = tag(model, "narrow");
+        if (!narrow) return [];
+        const wide = Object.fromEntries(Object.keys(narrow).map((name) => [name, model[name]]));
+        return [{ model, narrow, wide }];
+      });
+      let narrow = false; // as built
+      new ResizeObserver(([entry]) => {
+        const now = entry.contentRect.width < below;
+        if (now === narrow) return;
+        narrow = now;
+        // next frame: Bokeh's own resize handling must not run inside this observer's
+        requestAnimationFrame(() => {
+          for (const change of changes) change.model.setv(narrow ? change.narrow : change.wide);
+        });
+      }).observe(slot);
+    }
+  }
+
   // -- painting ------------------------------------------------------------------------
   show(ack) {
     this.figures.apply(ack.sources);

@@ -10,7 +10,7 @@ import pytest
 from conftest import ARTIFACTS
 from playwright.sync_api import Locator, Page, expect
 
-from course.views_playground import number
+from course.views.playground import number
 from engine.playground import PlaygroundConfig, make_sequence, simulate
 
 LESSON = "/lessons/why-recurrence"
@@ -158,5 +158,33 @@ def test_on_a_phone_the_settings_stack_above_the_diagram(page: Page) -> None:
     diagram = widget.locator("[data-figure=diagram]").bounding_box()
     assert settings and diagram and diagram["y"] >= settings["y"] + settings["height"]
     assert page.evaluate("document.documentElement.scrollWidth") <= 390  # nothing spills sideways
-    assert diagram["width"] >= 560  # the diagram scrolls inside its figure rather than shrink
+    assert diagram["width"] <= 390  # the diagram takes its phone variant rather than scroll
     widget.screenshot(path=str(ARTIFACTS / "playground-phone.png"))
+
+
+@pytest.mark.browser
+def test_on_a_phone_every_playground_figure_fits_the_screen(page: Page) -> None:
+    page.set_viewport_size({"width": 390, "height": 844})
+    open_lesson(page)
+    assert page.evaluate("document.documentElement.scrollWidth") <= 390
+    widgets = page.locator("section.playground").all()
+    assert len(widgets) >= 3
+    for widget in widgets:
+        # the diagram takes its phone variant (lower, smaller type) just after it is drawn
+        diagram = widget.locator("[data-figure=diagram]")
+        for _ in range(50):
+            box = diagram.bounding_box()
+            if box and box["height"] < 300:
+                break
+            page.wait_for_timeout(100)
+        else:
+            raise AssertionError(f"the diagram kept its desktop height: {box}")
+        for role in ("diagram", "series"):
+            # Playwright's CSS locators reach into Bokeh's shadow DOM
+            canvases = widget.locator(f"[data-figure={role}] canvas").all()
+            assert canvases, f"{role}: no canvas drawn"
+            for canvas in canvases:
+                box = canvas.bounding_box()
+                assert box and box["width"] > 0
+                assert box["x"] >= 0 and box["x"] + box["width"] <= 390, f"{role}: {box}"
+    page.locator(FIBONACCI).screenshot(path=str(ARTIFACTS / "playground-phone-fibonacci.png"))

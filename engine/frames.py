@@ -1,0 +1,158 @@
+"""Frames: what the views show of a lab at its cursor, as plain data.
+
+The stepper (``engine.stepper.Lab``) owns the weights, the trace of the displayed
+window and the cursor; the functions here only read them. Every number leaves as a
+plain float, and a non-finite one as None (never NaN on the wire).
+
+- forward: the quantities of cell (t, layer) revealed so far, with ŷ_t and y_t;
+- validate: the error per point e_t = ŷ_t − y_t and mse = (1/T) Σ_t e_t²;
+- backward: the gradients reaching each gate of cell (t, layer), and ‖∂L/∂h_t‖ per
+  layer and time step;
+- update: the weight change ΔW = W′ − W the optimiser would make, per layer, then
+  for the readout (W_y, b_y).
+"""
+
+from __future__ import annotations
+
+import math
+from typing import TYPE_CHECKING, Any
+
+import numpy as np
+
+from engine.backward import gate_gradients
+from engine.data import FUNCTIONS, positions
+
+if TYPE_CHECKING:
+    from engine.stepper import Lab, LabConfig, WindowTrace
+
+
+def wire(values: Any) -> list[float | None]:
+    """Plain floats; a non-finite entry becomes None (never NaN on the wire)."""
+    return [float(v) if math.isfinite(v) else None for v in np.asarray(values, np.float64).ravel()]
+
+
+def wire_matrix(values: Any) -> list[list[float | None]]:
+    matrix = np.atleast_2d(np.asarray(values, np.float64))
+    return [wire(row) for row in matrix]
+
+
+def norm(values: Any) -> float | None:
+    """‖v‖₂, or None if it is not finite."""
+    n = float(np.linalg.norm(np.asarray(values, np.float64)))
+    return n if math.isfinite(n) else None
+
+
+def frame(lab: Lab) -> dict[str, Any]:
+    """The frame at ``lab``'s cursor: where it is and the numbers computed so far there."""
+    phase, t, layer, step = lab.locate(lab.position)
+    base = {
+        "epoch": lab.epoch,
+        "updates": lab.updates,
+        "phase": phase,
+        "status": lab.status,
+        "loss": lab.losses[-1] if lab.losses else None,
+        "position": lab.position,
+        "positions": lab.total_positions,
+        "steps": list(lab.steps if phase == "forward" else lab.backward_steps),
+        "t": t,
+        "layer": layer,
+        "step": None,
+    }
+    if phase == "forward":
+        assert t is not None and layer is not None and step is not None
+        return base | {
+            "step": lab.steps[step],
+            "step_index": step,
+            "values": cell_values(lab, t, layer, step),
+            "prediction": wire(lab.trace.ys[t])[0],
+            "target": wire(lab.targets()[t : t + 1])[0],
+        }
+    if phase == "validate":
+        return base | validate_frame(lab)
+    if phase == "backward":
+        assert t is not None and layer is not None and step is not None
+        return base | backward_frame(lab, t, layer, step)
+    assert layer is not None
+    return base | update_frame(lab, layer)
+
+
+def cell_values(lab: Lab, t: int, layer: int, upto: int) -> dict[str, list[float | None]]:
+    """The quantities of cell (t, layer) revealed by compute steps 0…upto.
+
+    Step "x" reveals the layer input x_t (the data for layer 0, h_t of the layer
+    below otherwise) with the previous state h_{t-1} (and c_{t-1} for an LSTM);
+    h_{−1} = c_{−1} = 0.
+    """
+    here = lab.trace.traces[layer]
+    x = lab.trace.xs[t] if layer == 0 else lab.trace.traces[layer - 1].h[t]
+    H = lab.config.model.hidden
+    values = {"x": wire(x), "h_prev": wire(here.h[t - 1] if t else np.zeros(H))}
+    if lab.config.model.cell == "lstm":
+        values["c_prev"] = wire(here.c[t - 1] if t else np.zeros(H))
+    for name in lab.steps[1 : upto + 1]:
+        values[name] = wire(getattr(here, name)[t])
+    return values
+
+
+def validate_frame(lab: Lab) -> dict[str, Any]:
+    """The one-step predictions against the targets: e_t = ŷ_t − y_t, mse = mean e_t²."""
+    error = lab.trace.ys[:, 0] - lab.targets()[: lab.config.train.window]
+    mse = float(np.mean(np.asarray(error, np.float64) ** 2))
+    return {"error": wire(error), "mse": mse if math.isfinite(mse) else None}
+
+
+def backward_frame(lab: Lab, t: int, layer: int, step: int) -> dict[str, Any]:
+    """The gradients at cell (t, layer) revealed by backward steps 0…step (∂L/∂h_t,
+    then ∂L/∂c_t, then each gate's), with ‖∂L/∂h_t‖ for every layer and time step."""
+    grads = lab.gradients()
+    names = lab.backward_steps[: step + 1]
+    values = gate_gradients(
+        lab.config.model, lab.params.layers[layer], lab.trace.traces[layer], grads, layer, t
+    )
+    return {
+        "step": lab.backward_steps[step],
+        "step_index": step,
+        "values": {name: wire(values[name]) for name in names},
+        "grad_norms": [[norm(v) for v in row] for row in grads.dh],
+        "window_loss": grads.loss if math.isfinite(grads.loss) else None,
+    }
+
+
+def update_frame(lab: Lab, layer: int) -> dict[str, Any]:
+    """The change ΔW = W′ − W that stepping past ``update`` applies to ``layer``'s
+    weights (layer L: the readout W_y, b_y), with ‖ΔW‖ per matrix."""
+    new_params, _, skipped = lab.pending_update()
+    if layer < lab.config.model.layers:
+        old, new = lab.params.layers[layer], new_params.layers[layer]
+        pairs = [(name, getattr(old, name), getattr(new, name)) for name in old._fields]
+    else:
+        pairs = [
+            ("W_y", lab.params.W_y, new_params.W_y),
+            ("b_y", lab.params.b_y, new_params.b_y),
+        ]
+    deltas = {name: np.asarray(b) - np.asarray(a) for name, a, b in pairs}
+    return {
+        "step": "readout" if layer == lab.config.model.layers else "update",
+        "delta": {name: wire_matrix(d) for name, d in deltas.items()},
+        "delta_norms": {name: norm(d) for name, d in deltas.items()},
+        "skipped": skipped,
+        "learning_rate": lab.config.learning_rate,
+    }
+
+
+def sequence(config: LabConfig, trace: WindowTrace, targets: np.ndarray) -> dict[str, Any]:
+    """Input, target and prediction on their x positions, for the sequence plot: the
+    window's T inputs x_t, the T + C targets f(x_{t+1}), and the T one-step
+    predictions followed by the C fed-back ones."""
+    data = FUNCTIONS[config.train.dataset]
+    T, C = config.train.window, config.continuation
+    xpos = np.asarray(positions(data, config.start, T + C + 1), np.float64)
+    prediction = np.concatenate([trace.ys[:, 0], trace.continuation[:, 0]])
+    return {
+        "x_input": wire(xpos[:T]),
+        "input": wire(trace.xs[:, 0]),
+        "x_target": wire(xpos[1:]),
+        "target": wire(targets),
+        "prediction": wire(prediction),
+        "window": [float(xpos[0]), float(xpos[T - 1])],
+    }
