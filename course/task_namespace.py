@@ -3,8 +3,14 @@
 Client events (each answered through its ack, ``{"ok": true, ...}`` or
 ``{"ok": false, "error": {code, message, field}}``):
 
-    open      {lesson, task}                          a fresh, untrained network; the ack
-                                                      carries the figures and first views
+    open      {lesson, task, seed?, config?, epochs? 0–50, ask?, generate?}
+                                                      a fresh network; the ack carries the
+                                                      figures and first views. The rest is a
+                                                      shared link's state (every ack's ``link``):
+                                                      train on config {source, text?}, replay
+                                                      epochs, ask the question ask (predict,
+                                                      analyse or translate's fields), generate
+                                                      {prefix, length, temperature, seed}
     train     {task, epochs 1–20}                     pushes ``progress`` {task, epoch, of,
                                                       loss, accuracy} after every epoch
     reset     {task}                                  back to the untrained network
@@ -28,6 +34,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 from flask import Flask, current_app, request
@@ -36,7 +43,7 @@ from course import progress, views_task, wire
 from course.sockets import LearnerNamespace, acked
 from course.task_block import ID, MAX_SEED, TaskSpec
 from course.task_runs import Run, SentimentRun, TextRun, TranslationRun, examples, make_run
-from course.validation import Field, PayloadError
+from course.validation import Field, PayloadError, validate
 from engine.text import MAX_USER_CHARS
 
 log = logging.getLogger(__name__)
@@ -44,23 +51,37 @@ log = logging.getLogger(__name__)
 TASK = Field(str, required=True, max_length=64)
 TEMPERATURE = Field(float, default=1.0, minimum=0.05, maximum=2.0)
 PREFIX = Field(str, required=True, max_length=200)
+MAX_SHARED_EPOCHS = 50  # share.js's MAX_EPOCHS: 50 epochs of translation replay in ~20 s
+SOURCE = Field(str, default="user", choices=("abab", "lorem", "user"))
+USER_TEXT = Field(str, default="", max_length=MAX_USER_CHARS)
+GENERATION = {
+    "prefix": PREFIX,
+    "length": Field(int, default=100, minimum=1, maximum=200),
+    "temperature": TEMPERATURE,
+}
+# A shared link's parts, checked like the events they replay (what ``link()`` writes).
+LINK_CONFIG = {"source": replace(SOURCE, required=True), "text": USER_TEXT}
+LINK_ASK = {
+    "text": {"prefix": PREFIX, "temperature": TEMPERATURE},
+    "sentiment": {"sentence": Field(str, required=True, max_length=200)},
+    "translation": {"text": Field(str, required=True, max_length=40)},
+}
+LINK_GENERATE = GENERATION | {"seed": Field(int, required=True, minimum=0, maximum=MAX_SEED)}
 SCHEMAS: dict[str, dict[str, Field]] = {
-    "open": {"lesson": Field(str, required=True, max_length=64), "task": TASK},
+    "open": {
+        "lesson": Field(str, required=True, max_length=64),
+        "task": TASK,
+        "seed": Field(int, minimum=0, maximum=MAX_SEED),
+        "config": Field(dict),
+        "epochs": Field(int, minimum=0, maximum=MAX_SHARED_EPOCHS),
+        "ask": Field(dict),
+        "generate": Field(dict),
+    },
     "train": {"task": TASK, "epochs": Field(int, default=1, minimum=1, maximum=20)},
     "reset": {"task": TASK},
     "predict": {"task": TASK, "prefix": PREFIX, "temperature": TEMPERATURE},
-    "generate": {
-        "task": TASK,
-        "prefix": PREFIX,
-        "length": Field(int, default=100, minimum=1, maximum=200),
-        "temperature": TEMPERATURE,
-        "seed": Field(int, minimum=0, maximum=MAX_SEED),
-    },
-    "set_text": {
-        "task": TASK,
-        "source": Field(str, default="user", choices=("abab", "lorem", "user")),
-        "text": Field(str, default="", max_length=MAX_USER_CHARS),
-    },
+    "generate": {"task": TASK, "seed": Field(int, minimum=0, maximum=MAX_SEED)} | GENERATION,
+    "set_text": {"task": TASK, "source": SOURCE, "text": USER_TEXT},
     "analyse": {"task": TASK, "sentence": Field(str, required=True, max_length=200)},
     "translate": {"task": TASK, "text": Field(str, required=True, max_length=40)},
 }
@@ -89,6 +110,8 @@ class TaskSession:
         self.lock = threading.Lock()
         self.asked: dict[str, Any] = self._first_question()  # re-asked after training
         self.draws = 0  # generate's default seeds: each click samples anew
+        self.generated: dict[str, Any] | None = None  # the last generation, for the link
+        self.generated_at: tuple[int, int] = (-1, -1)  # its (run generation, epoch)
 
     def _first_question(self) -> dict[str, Any]:
         run = self.run
@@ -126,7 +149,34 @@ class TaskSession:
         state = self.run.state()
         reply = self.answer()
         reply["sources"] |= views_task.loss_data(state)
-        return {"task": self.spec.id, "kind": self.spec.kind, "state": state} | reply
+        meta = {"task": self.spec.id, "kind": self.spec.kind, "state": state, "link": self.link()}
+        return meta | reply
+
+    def generate(self, settings: dict[str, Any]) -> str:
+        """Generated text from ``settings`` {prefix, length, temperature, seed}, kept for
+        the link while the weights it came from are the current ones."""
+        run = self.run
+        assert isinstance(run, TextRun)
+        generated = run.generate(
+            settings["prefix"], settings["length"], settings["temperature"], settings["seed"]
+        )
+        self.generated = {k: settings[k] for k in LINK_GENERATE}
+        self.generated_at = (run.generation, run.snapshot.epoch)
+        return generated
+
+    def link(self) -> dict[str, Any]:
+        """What a shared link needs to bring a fresh session to this one's numbers: the
+        ``open`` event's fields (share.js writes them into the URL)."""
+        run = self.run
+        out: dict[str, Any] = {"seed": self.spec.seed, "epochs": run.snapshot.epoch}
+        if isinstance(run, TextRun) and run.config.text != self.spec.options["text"]:
+            out["config"] = {"source": run.config.text}
+            if run.config.text == "user":
+                out["config"]["text"] = run.config.user
+        out["ask"] = dict(self.asked)
+        if self.generated and self.generated_at == (run.generation, run.snapshot.epoch):
+            out["generate"] = dict(self.generated)
+        return out
 
 
 def _prediction(run: TextRun, asked: dict[str, Any], p: Any) -> dict[str, Any]:
@@ -144,6 +194,29 @@ handler = acked(SCHEMAS, area="task")
 
 def _engine_error(field: str) -> Callable[[ValueError], PayloadError]:
     return lambda error: PayloadError("bad_value", str(error), field)
+
+
+def _part(name: str, value: Any, schema: dict[str, Field]) -> dict[str, Any]:
+    """A link's nested part checked against its schema; errors name the part."""
+    try:
+        return validate(value, schema)
+    except PayloadError as error:
+        field = f"{name}.{error.field}" if error.field else name
+        raise PayloadError(error.code, f"{name}: {error.message}", field) from None
+
+
+def _check_text_source(source: str, text: str, field: str = "text") -> None:
+    if source == "user" and not text.strip():
+        raise PayloadError("missing_field", "write a text to train on", field)
+    if source != "user" and text:
+        raise PayloadError("bad_value", "text is only read with source user", field)
+
+
+def _prefix(run: TextRun, prefix: str, field: str = "prefix") -> str:
+    try:
+        return run.check_prefix(prefix)
+    except ValueError as error:
+        raise _engine_error(field)(error) from None
 
 
 class TaskNamespace(LearnerNamespace):
@@ -182,6 +255,8 @@ class TaskNamespace(LearnerNamespace):
         sid = request.sid  # type: ignore[attr-defined]
         per_connection = current_app.config.get("MAX_TASKS_PER_CONNECTION", MAX_PER_CONNECTION)
         total = current_app.config.get("MAX_TASKS", MAX_TOTAL)
+        if data["seed"] is not None:
+            spec = replace(spec, seed=data["seed"])
         session = TaskSession(spec, lesson.id, self.learners.get(sid))  # cheap: NumPy weights
         with self.registry_lock:
             mine = self.sessions.setdefault(sid, {})
@@ -190,13 +265,57 @@ class TaskNamespace(LearnerNamespace):
                 or sum(len(open_) for open_ in self.sessions.values()) >= total
             ):
                 raise PayloadError("too_many_tasks", "too many tasks are open; close a tab")
-            mine[spec.id] = session  # opening again starts afresh
-        extra: dict[str, Any] = {"title": spec.title, "options": spec.options}
+        linked = self._follow_link(session, data)  # a bad link: refused before registering
+        with self.registry_lock:
+            self.sessions.setdefault(sid, {})[spec.id] = session  # opening again starts afresh
+        extra: dict[str, Any] = {"title": spec.title, "options": spec.options} | linked
         if isinstance(session.run, TextRun):
             extra["text"] = self._text_info(session.run)
         if isinstance(session.run, TranslationRun):
             extra["examples"] = examples()
         return session.payload() | extra | {"figures": views_task.figures(spec.kind)}
+
+    def _follow_link(self, session: TaskSession, data: dict[str, Any]) -> dict[str, Any]:
+        """Bring a fresh session to a shared link's state: its text, its question, its
+        epochs (replayed from the seed), then its generation. Everything is checked
+        before the training starts; returns the generated text, if the link has one."""
+        run, kind = session.run, session.spec.kind
+        for name in ("config", "generate"):
+            if data[name] is not None and not isinstance(run, TextRun):
+                raise PayloadError("bad_value", f"{name} is for text tasks", name)
+        if data["config"] is not None:
+            assert isinstance(run, TextRun)
+            config = _part("config", data["config"], LINK_CONFIG)
+            _check_text_source(config["source"], config["text"], "config.text")
+            try:
+                run.use_text(config["source"], config["text"])
+            except ValueError as error:
+                raise _engine_error("config.text")(error) from None
+            session.asked = session._first_question()
+        if data["ask"] is not None:
+            asked = _part("ask", data["ask"], LINK_ASK[kind])
+            if isinstance(run, TextRun):
+                asked["prefix"] = _prefix(run, asked["prefix"], "ask.prefix")
+            session.asked = asked
+            try:
+                session.answer()  # a sentence or date the network cannot read fails here
+            except ValueError as error:
+                raise _engine_error(f"ask.{next(iter(asked))}")(error) from None
+        generate = None
+        if data["generate"] is not None:
+            assert isinstance(run, TextRun)
+            generate = _part("generate", data["generate"], LINK_GENERATE)
+            generate["prefix"] = _prefix(run, generate["prefix"], "generate.prefix")
+        if data["epochs"]:
+            if not self.trainers.acquire(timeout=QUEUE_SECONDS):
+                raise PayloadError("busy", "the server is training other networks; try again")
+            try:
+                self._train(session, data["epochs"])
+            finally:
+                self.trainers.release()
+        if generate is None:
+            return {}
+        return {"generated": session.generate(generate), "seed": generate["seed"]}
 
     @staticmethod
     def _text_info(run: TextRun) -> dict[str, Any]:
@@ -254,10 +373,7 @@ class TaskNamespace(LearnerNamespace):
         session = self._task(data["task"], "predict")
         run = session.run
         assert isinstance(run, TextRun)
-        try:
-            prefix = run.check_prefix(data["prefix"])
-        except ValueError as error:
-            raise _engine_error("prefix")(error) from None
+        prefix = _prefix(run, data["prefix"])
         session.asked = {"prefix": prefix, "temperature": data["temperature"]}
         return session.payload()
 
@@ -266,15 +382,12 @@ class TaskNamespace(LearnerNamespace):
         session = self._task(data["task"], "generate")
         run = session.run
         assert isinstance(run, TextRun)
-        try:
-            prefix = run.check_prefix(data["prefix"])
-        except ValueError as error:
-            raise _engine_error("prefix")(error) from None
+        prefix = _prefix(run, data["prefix"])
         seed = data["seed"]
         if seed is None:
             session.draws += 1
             seed = session.draws
-        generated = run.generate(prefix, data["length"], data["temperature"], seed)
+        generated = session.generate(data | {"prefix": prefix, "seed": seed})
         session.asked = {"prefix": prefix, "temperature": data["temperature"]}
         return session.payload() | {"generated": generated, "seed": seed}
 
@@ -283,10 +396,7 @@ class TaskNamespace(LearnerNamespace):
         session = self._task(data["task"], "set_text")
         run = session.run
         assert isinstance(run, TextRun)
-        if data["source"] == "user" and not data["text"].strip():
-            raise PayloadError("missing_field", "write a text to train on", "text")
-        if data["source"] != "user" and data["text"]:
-            raise PayloadError("bad_value", "text is only read with source user", "text")
+        _check_text_source(data["source"], data["text"])
         if not session.lock.acquire(blocking=False):
             raise PayloadError("busy", "wait until the training has finished", "task")
         try:

@@ -185,6 +185,10 @@ export class LabController {
     if (ack.info) {
       this.info = ack.info;
       syncSettings(this, ack.info);
+      // What the last change did (a live session's states carry it too).
+      const note = this.$('[data-readout="config"]');
+      const { layers, hidden } = ack.info;
+      if (note && ack.message) note.textContent = `${ack.message} Now ${layers} layer${layers > 1 ? "s" : ""} × ${hidden} units.`;
     }
     if ("playing" in ack) this.setPlaying(ack.playing);
     if (ack.sources && !drawn) this.figures.apply(ack.sources);
@@ -240,9 +244,7 @@ export class LabController {
       if (ack.rebuilt) this.layer = null;
       this.overviewKey = "";
       this.show(ack);
-      const note = this.$('[data-readout="config"]');
-      if (note) note.textContent = `${ack.message} Now ${ack.info.layers} layer${ack.info.layers > 1 ? "s" : ""} × ${ack.info.hidden} units.`;
-      else this.status(ack.message);
+      if (!this.$('[data-readout="config"]')) this.status(ack.message);
     } catch (error) {
       this.status(error.message, true);
       if (this.info) syncSettings(this, this.info); // the controls show what the lab still is

@@ -12,9 +12,11 @@ export function startPlaygrounds(root = document) {
   if (!sections.length) return [];
   const lesson = document.querySelector("article.lesson")?.dataset.lesson;
   const socket = connect("/playground");
+  let after = null; // one playground's figures at a time, so the first is ready soonest
   return sections.map((section) => {
     const playground = new PlaygroundController(section, socket, lesson);
-    playground.start();
+    playground.start(after);
+    after = playground.ready;
     return playground;
   });
 }
@@ -59,7 +61,10 @@ export class PlaygroundController {
     return this.section.querySelector(selector);
   }
 
-  start() {
+  // Bind the controls and open; the figures wait for `after` (the playground above).
+  start(after = null) {
+    this.after = after;
+    this.ready = new Promise((resolve) => (this.markReady = resolve));
     this.section.addEventListener("click", (event) => {
       const action = event.target.closest("[data-action]")?.dataset.action;
       if (action) this.act(action);
@@ -126,13 +131,17 @@ export class PlaygroundController {
         ack = await request(this.socket, "open", { lesson: this.lesson, playground: this.id });
       } catch (error) {
         this.status(`Could not open the playground: ${error.message}`, true);
+        this.markReady();
         return;
       }
       if (!this.figures.docs.length) {
+        await this.after;
         await this.figures.replace(this.section, ack.figures);
         this.fitWidth();
       }
       this.show(ack);
+      this.markReady();
+      performance.mark(`unrolled:ready:${this.id}`);
       if (wanted) {
         await this.send("configure", wanted);
         for (let k = 0; k < t; k += 1) await this.send("step");

@@ -10,6 +10,17 @@
 // Training is deterministic given the seed, so the server replays epochs, then
 // window updates, then moves the cursor: the same numbers appear. Exact when the
 // learner trained before stepping through updates (the usual order).
+//
+// A module 5 task (task.js) the same way, from the ``link`` its acks carry:
+//
+//   /lessons/<slug>#task=<id>&seed=<n>&epochs=<n>&cfg=<…>&ask=<…>&gen=<…>
+//
+// cfg    the text trained on, if not the block's: {source, text?}
+// ask    the question shown: {prefix, temperature} | {sentence} | {text} (a date)
+// gen    the text generated from the current weights: {prefix, length, temperature, seed}
+//
+// The server checks all of it (a link is untrusted): what does not parse goes to it as
+// it is, so its refusal can say what is wrong.
 
 export const MAX_EPOCHS = 50;
 export const MAX_UPDATES = 50;
@@ -56,6 +67,41 @@ export function readShared(hash = window.location.hash) {
   return { lab, initial };
 }
 
+// A shared task in a URL hash: {task, initial} with the `open` event's fields, or null.
+export function readSharedTask(hash = window.location.hash) {
+  const params = new URLSearchParams(hash.replace(/^#/, ""));
+  const task = params.get("task");
+  if (!task || !LAB_ID.test(task)) return null;
+  const initial = {};
+  for (const [param, field] of [["seed", "seed"], ["epochs", "epochs"]]) {
+    const text = params.get(param);
+    if (text !== null) initial[field] = whole(text) ?? text;
+  }
+  for (const [param, field] of [["cfg", "config"], ["ask", "ask"], ["gen", "generate"]]) {
+    const text = params.get(param);
+    if (text === null) continue;
+    try {
+      initial[field] = decode(text);
+    } catch {
+      initial[field] = text;
+    }
+  }
+  return { task, initial };
+}
+
+// The link of a task from its server-side state (every /task ack's `link`).
+export function taskShareUrl(id, link) {
+  const params = new URLSearchParams({ task: id, seed: String(link.seed ?? 0) });
+  const epochs = link.epochs ?? 0;
+  if (epochs) params.set("epochs", String(Math.min(epochs, MAX_EPOCHS)));
+  if (link.config) params.set("cfg", encode(link.config));
+  if (link.ask) params.set("ask", encode(link.ask));
+  if (link.generate && epochs <= MAX_EPOCHS) params.set("gen", encode(link.generate));
+  const url = new URL(window.location.href);
+  url.hash = params.toString();
+  return url.toString();
+}
+
 // The lesson's own settings for each lab (from the page), to share only what differs.
 function blockDefaults() {
   const script = document.getElementById("lab-defaults");
@@ -81,37 +127,48 @@ export function shareUrl(lab, defaults = blockDefaults()) {
   return url.toString();
 }
 
-// A "Share" button in each lab's header: copies the link and shows it.
+// A "Share" button in a widget's header: copies the link `url()` makes and shows it.
+// `what` names the widget ("lab", "task"); `epochs()` its trained epochs, for the note.
+export function addShareButton(section, { what, title, url, epochs, status }) {
+  const head = section.querySelector(".lab-head");
+  if (!head || head.querySelector(".share-button")) return;
+  const button = document.createElement("button");
+  button.type = "button";
+  button.className = "share-button";
+  button.textContent = "Share";
+  button.title = title;
+  const field = document.createElement("input");
+  field.type = "text";
+  field.readOnly = true;
+  field.className = "share-link";
+  field.hidden = true;
+  field.setAttribute("aria-label", `Link to this ${what}'s state`);
+  head.append(button, field);
+  button.addEventListener("click", async () => {
+    const link = url();
+    field.value = link;
+    field.hidden = false;
+    window.history.replaceState(null, "", link);
+    const note = epochs() > MAX_EPOCHS ? ` (the link replays the first ${MAX_EPOCHS} epochs)` : "";
+    try {
+      await navigator.clipboard.writeText(link);
+      status(`Link copied${note}`);
+    } catch {
+      field.select();
+      status(`Copy the link beside the button${note}`);
+    }
+  });
+}
+
+// A "Share" button in each lab's header.
 export function addShareButtons(labs) {
   for (const lab of labs) {
-    const head = lab.section.querySelector(".lab-head");
-    if (!head || head.querySelector(".share-button")) continue;
-    const button = document.createElement("button");
-    button.type = "button";
-    button.className = "share-button";
-    button.textContent = "Share";
-    button.title = "Copy a link that opens this lab with the same settings, training and step";
-    const field = document.createElement("input");
-    field.type = "text";
-    field.readOnly = true;
-    field.className = "share-link";
-    field.hidden = true;
-    field.setAttribute("aria-label", "Link to this lab's state");
-    head.append(button, field);
-    button.addEventListener("click", async () => {
-      const url = shareUrl(lab);
-      field.value = url;
-      field.hidden = false;
-      window.history.replaceState(null, "", url);
-      const frame = lab.frame ?? {};
-      const note = frame.epoch > MAX_EPOCHS ? ` (the link replays the first ${MAX_EPOCHS} epochs)` : "";
-      try {
-        await navigator.clipboard.writeText(url);
-        lab.status(`Link copied${note}`);
-      } catch {
-        field.select();
-        lab.status(`Copy the link beside the button${note}`);
-      }
+    addShareButton(lab.section, {
+      what: "lab",
+      title: "Copy a link that opens this lab with the same settings, training and step",
+      url: () => shareUrl(lab),
+      epochs: () => lab.frame?.epoch ?? 0,
+      status: (text) => lab.status(text),
     });
   }
 }

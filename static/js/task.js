@@ -2,6 +2,7 @@
 // server trains and computes everything and builds the figures; this file embeds
 // them, sends what the learner asks and paints the named sources each ack carries.
 import { connect, request } from "./connection.js";
+import { addShareButton, readSharedTask, taskShareUrl } from "./share.js";
 import { FigureSet } from "./views.js";
 
 const TRAIN_TIMEOUT_MS = 120000; // 20 epochs of translation take ~10 s; a queue may add more
@@ -12,8 +13,12 @@ export function startTasks(root = document) {
   const lesson = document.querySelector("article.lesson")?.dataset.lesson;
   const socket = connect("/task");
   const tasks = sections.map((section) => new TaskController(section, socket, lesson));
+  const shared = readSharedTask();
+  const restored = shared && tasks.find((task) => task.id === shared.task);
+  if (restored) restored.initial = shared.initial; // a shared link's state, used by the first open
   socket.on("progress", (report) => tasks.find((t) => t.id === report.task)?.progress(report));
   for (const task of tasks) task.start();
+  restored?.section.scrollIntoView({ block: "start" });
   return tasks;
 }
 
@@ -32,6 +37,8 @@ export class TaskController {
     this.queue = Promise.resolve(); // questions go one after another, so acks arrive in order
     this.training = false;
     this.opened = false;
+    this.initial = null; // a shared link's {seed, epochs, config, ask, generate} (share.js)
+    this.link = null; // the server's account of this task's state, for the Share button
   }
 
   $(selector) {
@@ -92,20 +99,39 @@ export class TaskController {
   }
 
   open() {
-    this.status(this.opened ? "Reconnected: the network starts afresh" : "Opening…");
+    const initial = this.initial; // used once: a reconnection starts afresh
+    this.initial = null;
+    const replay = initial?.epochs ? ` (training ${initial.epochs} epochs)` : "";
+    const again = this.opened ? "Reconnected: the network starts afresh" : "Opening…";
+    this.status(initial ? `Opening the shared task${replay}…` : again);
     return this.enqueue(async () => {
+      const fresh = { lesson: this.lesson, task: this.id };
       let ack;
+      let refused = null;
       try {
-        ack = await request(this.socket, "open", { lesson: this.lesson, task: this.id });
+        ack = await request(this.socket, "open", { ...fresh, ...initial }, initial ? TRAIN_TIMEOUT_MS : undefined);
       } catch (error) {
-        this.status(`Could not open the task: ${error.message}`, true);
-        return;
+        if (!initial) return this.status(`Could not open the task: ${error.message}`, true);
+        refused = error.message; // a bad link: say why, and open the lesson's own network
+        try {
+          ack = await request(this.socket, "open", fresh);
+        } catch (error) {
+          return this.status(`Could not open the task: ${error.message}`, true);
+        }
       }
       if (!this.figures.docs.length) await this.figures.replace(this.section, ack.figures);
       this.fillInputs(ack);
       this.show(ack);
       this.opened = true;
       this.setBusy(false);
+      addShareButton(this.section, {
+        what: "task",
+        title: "Copy a link that opens this task with the same text, training and question",
+        url: () => taskShareUrl(this.id, this.link ?? {}),
+        epochs: () => this.link?.epochs ?? 0,
+        status: (text) => this.status(text),
+      });
+      if (refused) this.status(`Could not open the shared link: ${refused}`, true);
     });
   }
 
@@ -113,6 +139,14 @@ export class TaskController {
     if (ack.prediction) this.control("prefix").value = ack.prediction.prefix;
     if (ack.analysis) this.control("sentence").value = ack.analysis.sentence;
     if (ack.translation) this.control("date").value = ack.translation.text;
+    const { ask, generate, config } = ack.link ?? {};
+    for (const [name, value] of [["temperature", ask?.temperature], ["length", generate?.length]]) {
+      const slider = this.control(name);
+      if (!slider || value === undefined) continue;
+      slider.value = String(value);
+      this.output(name, name === "temperature" ? Number(slider.value).toFixed(2) : slider.value);
+    }
+    if (config?.text && this.control("own")) this.control("own").value = config.text;
     const list = this.$("datalist");
     if (list && ack.examples) {
       list.replaceChildren(...ack.examples.map((text) => Object.assign(document.createElement("option"), { value: text })));
@@ -210,6 +244,7 @@ export class TaskController {
   // -- painting ------------------------------------------------------------------------------
   show(ack) {
     this.figures.apply(ack.sources);
+    if (ack.link) this.link = ack.link;
     if (ack.state) this.showState(ack.state);
     if (ack.text) this.showText(ack.text);
     if (ack.prediction) {
@@ -218,7 +253,7 @@ export class TaskController {
       this.readout("next", `“${p.next === " " ? "space" : p.next}” with p = ${p.p.toFixed(3)}`);
     }
     if (ack.generated !== undefined) {
-      this.readout("prefix", ack.prediction.prefix);
+      this.readout("prefix", ack.link?.generate?.prefix ?? ack.prediction.prefix);
       this.readout("generated", ack.generated);
       this.section.dataset.generated = ack.generated;
     }

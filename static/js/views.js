@@ -1,4 +1,9 @@
 // Bokeh figures built on the server: embed them, then update named sources.
+import { target, tweenTo } from "./tween.js";
+
+// Sources whose numbers glide to new values (the columns named), not jump: the
+// sequence plot's prediction line and error bars move together when the network trains.
+const ANIMATED = { seq_error: ["y1"], seq_prediction: ["y"] };
 
 export class FigureSet {
   constructor() {
@@ -60,7 +65,10 @@ export class FigureSet {
   apply(sources) {
     for (const [name, columns] of Object.entries(sources ?? {})) {
       const source = this.source(name);
-      if (source) source.data = { ...source.data, ...("image" in columns ? withImages(columns) : columns) };
+      if (!source) continue;
+      const data = { ...target(source), ...("image" in columns ? withImages(columns) : columns) };
+      if (ANIMATED[name]) tweenTo(source, data, ANIMATED[name]);
+      else source.data = data;
     }
   }
 }

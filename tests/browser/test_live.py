@@ -226,6 +226,8 @@ def test_students_see_the_network_the_presenter_reshapes(
         for page in (teacher, ana, ben):
             expect(page.locator("article.lesson")).to_have_attribute("data-live-seq", "1")
             expect(page.locator(RESHAPE).get_by_label(HIDDEN)).to_have_value("8")
+            note = page.locator(f'{RESHAPE} [data-readout="config"]')
+            expect(note).to_contain_text("Now 1 layer × 8 units.")  # what the change did
             assert shape(page) == drawn("lstm", 8)
 
         teacher.locator(RESHAPE).get_by_label(CELL).select_option("gru")

@@ -1,8 +1,9 @@
-"""Shareable state in Chromium: a lab's link opens, in a fresh browser, on the same
-readout and the same numbers in every view."""
+"""Shareable state in Chromium: a lab's or a task's link opens, in a fresh browser, on
+the same readout and the same numbers in every view."""
 
 from __future__ import annotations
 
+import re
 from dataclasses import replace
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
@@ -151,6 +152,88 @@ def test_a_link_carries_changed_settings_and_the_views_take_their_shape(
         restored = other.evaluate(LAB_SOURCES, feed)
         for name in sources:
             assert restored.get(name) == sources[name], f"source {name} differs"
+    finally:
+        context.close()
+    assert not watch.problems, "\n".join(watch.problems)
+
+
+# Every named source of a task widget's Bokeh documents (each figure has its own).
+TASK_SOURCES = """selector => {
+  const slots = document.querySelectorAll(`${selector} [data-root-id]`);
+  const roots = [...slots].map((slot) => slot.dataset.rootId);
+  const out = {};
+  for (const doc of Bokeh.documents) {
+    if (!roots.some((root) => doc.get_model_by_id(root))) continue;
+    for (const model of doc.all_models) {
+      if (!model.name || !model.data) continue;
+      const columns = {};
+      for (const [key, value] of Object.entries(model.data)) columns[key] = Array.from(value);
+      out[model.name] = columns;
+    }
+  }
+  return out;
+}"""
+TASK = "section.task[data-task='lorem']"
+TASK_READOUTS = ("epoch", "loss", "score", "asked", "next", "prefix", "generated")
+
+
+def task_readout(page: Page) -> dict[str, str]:
+    return {
+        name: page.locator(f"{TASK} [data-readout={name}]").inner_text() for name in TASK_READOUTS
+    }
+
+
+@pytest.mark.browser
+def test_a_shared_task_link_retrains_and_shows_the_same_numbers(
+    page: Page, browser: Browser, server: str
+) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto("/lessons/tasks")
+    task = page.locator(TASK)
+    status = task.locator("[data-readout=status]")
+    expect(status).to_have_text("Ready", timeout=60_000)
+    task.locator("select[data-control=epochs]").select_option("2")
+    task.locator("[data-action=train]").click()
+    expect(status).to_have_text("Trained 2 epochs", timeout=90_000)
+    slider = task.locator("input[data-control=temperature]")
+    slider.focus()
+    for _ in range(8):  # 1.00 → 0.60
+        slider.press("ArrowLeft")
+    expect(task.locator("[data-output=temperature]")).to_have_text("0.60")
+    task.locator("input[data-control=prefix]").fill("dolor sit")
+    task.locator("form[data-action=generate] button[type=submit]").click()
+    expect(task).to_have_attribute("data-generated", re.compile(".+"))
+    expect(status).to_have_text("Ready")
+    task.locator(".share-button").click()
+    expect(status).to_have_text("Link copied")
+    url = task.locator(".share-link").input_value()
+    assert page.evaluate("navigator.clipboard.readText()") == url and page.url == url
+    params = parse_qs(urlsplit(url).fragment)
+    assert params["task"] == ["lorem"] and params["seed"] == ["0"] and params["epochs"] == ["2"]
+    assert {"ask", "gen"} <= params.keys() and "cfg" not in params
+    before, sources = task_readout(page), page.evaluate(TASK_SOURCES, TASK)
+    assert before["epoch"] == "2" and before["generated"] and sources["tk_loss"]["loss"]
+
+    context, other, watch = fresh_page(browser, server)
+    try:
+        other.goto(url)
+        shared = other.locator(TASK)
+        expect(shared.locator("[data-readout=status]")).to_have_text("Ready", timeout=90_000)
+        expect(shared).to_have_attribute("data-epoch", "2")
+        assert task_readout(other) == before
+        expect(shared.locator("[data-output=temperature]")).to_have_text("0.60")
+        expect(shared.locator("input[data-control=prefix]")).to_have_value("dolor sit")
+        restored = other.evaluate(TASK_SOURCES, TASK)
+        assert restored.keys() == sources.keys()
+        for name in sources:
+            assert restored[name] == sources[name], f"source {name} differs"
+        # …and a link with a value the server refuses says so and opens a fresh network.
+        other.goto(url.replace("epochs=2", "epochs=99"))
+        other.reload()
+        expect(shared.locator("[data-readout=status]")).to_have_text(
+            "Could not open the shared link: epochs must be at most 50", timeout=60_000
+        )
+        expect(shared).to_have_attribute("data-epoch", "0")
     finally:
         context.close()
     assert not watch.problems, "\n".join(watch.problems)
