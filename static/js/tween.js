@@ -36,6 +36,11 @@ export function target(source) {
   return running.get(source)?.data ?? source.data;
 }
 
+// Whether a tween is moving this source's numbers right now.
+export function moving(source) {
+  return running.has(source);
+}
+
 // Set `source.data` to `data`, tweening `columns` (numbers; a null is set at once).
 export function tweenTo(source, data, columns, duration = DURATION_MS) {
   const pending = running.get(source);

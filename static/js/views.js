@@ -1,5 +1,5 @@
 // Bokeh figures built on the server: embed them, then update named sources.
-import { target, tweenTo } from "./tween.js";
+import { moving, target, tweenTo } from "./tween.js";
 
 // Sources whose numbers glide to new values (the columns named), not jump: the
 // sequence plot's prediction line and error bars move together when the network trains.
@@ -45,6 +45,11 @@ export class FigureSet {
       await this.embedOne(section, role, JSON.parse(text));
     }
     this.byName.clear();
+  }
+
+  // Whether some numbers are still gliding to their new values (tests wait for this).
+  moving() {
+    return [...this.byName.values()].some(moving);
   }
 
   source(name) {

@@ -29,7 +29,8 @@ READ_SOURCE = """name => {
 
 
 def source(page: Page, name: str) -> dict[str, list[Any]]:
-    """The data a Bokeh view is drawing right now."""
+    """The data a Bokeh view draws once nothing is gliding to new values."""
+    page.wait_for_function("lab => !document.querySelector(lab).figures.moving()", arg=LAB)
     return page.evaluate(READ_SOURCE, name)
 
 

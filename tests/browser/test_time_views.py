@@ -29,6 +29,8 @@ READ_SOURCE = """([lab, name]) => {
 
 
 def source(page: Page, lab: str, name: str) -> dict[str, list[Any]]:
+    """A source's data once nothing is gliding to new values (static/js/tween.js)."""
+    page.wait_for_function("lab => !document.querySelector(lab).figures.moving()", arg=lab)
     data = page.evaluate(READ_SOURCE, [lab, name])
     assert data is not None, name
     return data
