@@ -111,7 +111,12 @@ VIEW_NOTES = {
         "for the chosen unit; a compute step fills one box. The gates are sigmoids "
         r"(between 0 and 1) of the same two inputs, \(W_x x_t + W_h h_{t-1} + b\); the "
         "candidate is a tanh (between −1 and 1). In the backward phase the boxes show "
-        r"\(\partial L/\partial\) each quantity instead."
+        r"\(\partial L/\partial\) each quantity instead. The grey pictograms around the "
+        "cell are its neighbours: left and right, the same layer one step earlier and later "
+        r"(\(t-1\), \(t+1\)), which hand over \(h_{t-1}\) and take \(h_t\) (and \(c\) in an "
+        r"LSTM); below, the layer below (or the data) feeding \(x_t\); above, the layer above "
+        r"(or the readout \(\hat y_t\)) receiving \(h_t\). One that does not exist is greyed "
+        r"out: before the first step there is no cell, only \(h_0 = 0\) (and \(c_0 = 0\))."
     ),
     "heatmap": (
         "The same quantities as the diagram, for every unit of the layer at once: a row "

@@ -10,7 +10,10 @@ import pytest
 from bokeh.embed import json_item
 
 from course import views
+from course.live.state import LAYOUT_COLUMNS
 from course.views import cell as view
+from course.views import cell_layout as geometry
+from course.views.palette import LIGHT
 from engine import Lab, LabConfig, ModelConfig
 
 
@@ -39,7 +42,7 @@ def titles(shown: dict[str, Any]) -> dict[str, str]:
 
 
 def greyed(shown: dict[str, Any]) -> set[str]:
-    return {name for name, (_, fill) in shown.items() if fill == view.LIGHT}
+    return {name for name, (_, fill) in shown.items() if fill == LIGHT}
 
 
 def test_mid_sequence_the_neighbours_are_the_cells_around_it(lstm: Lab) -> None:
@@ -78,7 +81,7 @@ def test_a_gru_starts_from_h_alone_and_one_layer_is_both_first_and_last() -> Non
 def test_without_a_cell_every_neighbour_is_greyed(lstm: Lab) -> None:
     lstm.jump("validate")
     data = views.sources(lstm, 0, full=True, views=["cell"])["cell_neighbours"]
-    assert set(data["fill"]) == {view.LIGHT}
+    assert set(data["fill"]) == {LIGHT}
     assert "t − 1" in data["title"]
 
 
@@ -92,12 +95,12 @@ def test_the_labels_change_when_the_stepper_moves_on(lstm: Lab) -> None:
     assert after["prev"] == before["prev"] == "t = 1"
 
 
-@pytest.mark.parametrize("cell", list(view.LAYOUTS))
+@pytest.mark.parametrize("cell", list(geometry.LAYOUTS))
 @pytest.mark.parametrize("gradient", [False, True])
 def test_every_box_has_a_short_label_and_a_short_number(cell: str, gradient: bool) -> None:
-    values = {name: [-1.2345e-4] for name in view.LAYOUTS[cell]}
+    values = {name: [-1.2345e-4] for name in geometry.LAYOUTS[cell]}
     data = view.box_data(cell, values, None, 0, gradient=gradient)
-    assert data["name"] == list(view.LAYOUTS[cell])
+    assert data["name"] == list(geometry.LAYOUTS[cell])
     for label, short, value, brief in zip(
         data["label"], data["label_short"], data["value"], data["value_short"], strict=True
     ):
@@ -106,7 +109,7 @@ def test_every_box_has_a_short_label_and_a_short_number(cell: str, gradient: boo
     assert data["label_short"][data["name"].index("h")] == ("∂L/∂hₜ" if gradient else "hₜ")
 
 
-@pytest.mark.parametrize("cell", list(view.LAYOUTS))
+@pytest.mark.parametrize("cell", list(geometry.LAYOUTS))
 def test_both_figures_draw_the_same_named_sources(cell: str) -> None:
     text = json.dumps(json_item(view.diagram_figure(cell))).replace(" ", "")
     for name in ("cell_boxes", "cell_neighbours", "fig_cell", "fig_cell_narrow"):
@@ -114,12 +117,25 @@ def test_both_figures_draw_the_same_named_sources(cell: str) -> None:
     assert text.count('"name":"cell_boxes"') == 1  # shared, so one update moves both
 
 
-@pytest.mark.parametrize("cell", list(view.LAYOUTS))
-@pytest.mark.parametrize("sizes", [view.WIDE, view.NARROW])
-def test_pictograms_stay_clear_of_the_diagram(cell: str, sizes: view.Sizes) -> None:
-    layout = view.placed(cell, sizes)
-    for x, y, w, h in view.neighbour_boxes(cell, sizes).values():
+@pytest.mark.parametrize("cell", list(geometry.LAYOUTS))
+@pytest.mark.parametrize("sizes", [geometry.WIDE, geometry.NARROW])
+def test_pictograms_stay_clear_of_the_diagram(cell: str, sizes: geometry.Sizes) -> None:
+    layout = geometry.placed(cell, sizes)
+    for x, y, w, h in geometry.neighbour_boxes(cell, sizes).values():
         for bx, by, _ in layout.values():
-            apart_x = abs(x - bx) >= (w + view.BOX_W) / 2
-            apart_y = abs(y - by) >= (h + view.BOX_H) / 2
+            apart_x = abs(x - bx) >= (w + geometry.BOX_W) / 2
+            apart_y = abs(y - by) >= (h + geometry.BOX_H) / 2
             assert apart_x or apart_y
+
+
+@pytest.mark.parametrize("cell", list(geometry.LAYOUTS))
+def test_the_columns_a_live_session_sends_once_never_change(cell: str) -> None:
+    """A live state leaves LAYOUT_COLUMNS out of its partial views: they must be the
+    same at every position of the stepper, forward, validate, backward and update."""
+    lab = make_lab(cell, layers=2)
+    first = views.sources(lab, 1, full=True, views=["cell"])
+    for position in range(lab.total_positions):
+        lab.position = position
+        now = views.sources(lab, 1, full=True, views=["cell"])
+        for name, fixed in LAYOUT_COLUMNS.items():
+            assert {k: now[name][k] for k in fixed} == {k: first[name][k] for k in fixed}

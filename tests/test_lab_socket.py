@@ -19,7 +19,7 @@ import numpy as np
 import pytest
 
 from course.lessons import LessonRegistry
-from course.views.cell import LAYOUTS
+from course.views.cell_layout import LAYOUTS
 from engine import Lab
 
 LESSON, LAB = "lstm-cell", "cell-walk"

@@ -12,6 +12,7 @@ from flask.testing import FlaskClient
 from flask_socketio import SocketIOTestClient
 
 from course.extensions import socketio
+from course.live.state import LiveState
 
 LESSON = "lstm-cell"
 NS = "/live"
@@ -307,3 +308,67 @@ def test_the_presenters_settings_work_like_a_learners(app, people, session_code)
         "present", {"code": session_code, "action": "configure", "config": {"hidden": 3}}
     )
     assert bad["error"]["field"] == "config.hidden"
+
+
+def merged(state: dict[str, Any], later: dict[str, Any]) -> dict[str, Any]:
+    """What a follower shows after applying ``later`` on ``state``: a source's columns
+    replace those it had, the others stay (as lab.js merges them)."""
+    sources = {name: dict(columns) for name, columns in state["sources"].items()}
+    for name, columns in later["sources"].items():
+        sources[name] = sources.get(name, {}) | columns
+    return later | {"sources": sources}
+
+
+def fresh_view(app: Flask, code: str) -> dict[str, Any]:
+    """The full state built from scratch, as another process would rebuild the session
+    from its store: what every follower should be showing now."""
+    meta, _, lab_bytes = app.extensions["live"].store.load(code)
+    lesson = app.extensions["lessons"].get(meta["lesson"])
+    return LiveState.restore(meta, lab_bytes, lesson).view(full=True)
+
+
+def test_a_follower_sees_the_gradient_labels_in_the_backward_phase(app, people, session_code):
+    teacher = presenter(app, people, session_code)
+    pupil = student(app, people, session_code, "Grace")
+    shown = pupil.call("sync", {"code": session_code})["state"]
+    for action in ({"action": "step"}, {"action": "jump", "phase": "backward"}):
+        teacher.call("present", {"code": session_code, **action})
+    for state in pupil.pushed("state"):
+        shown = merged(shown, state)
+    boxes = shown["sources"]["cell_boxes"]
+    labels = dict(zip(boxes["name"], boxes["label"], strict=True))
+    assert labels["h"] == "∂L/∂hₜ"  # not "hₜ output": the boxes now hold gradients
+    assert boxes["label"] == fresh_view(app, session_code)["sources"]["cell_boxes"]["label"]
+
+
+def test_merged_partial_states_always_equal_a_full_one(app, people, session_code):
+    """Partial states leave out the columns LAYOUT_COLUMNS calls fixed: a follower that
+    merges them must show, at every frame through every phase, what a newcomer would."""
+    teacher = presenter(app, people, session_code)
+    pupil = student(app, people, session_code, "Ada")
+    shown = pupil.call("sync", {"code": session_code})["state"]
+    run: list[dict[str, Any]] = [
+        {"action": "step"},
+        {"action": "step"},
+        {"action": "step", "granularity": "timestep"},
+        {"action": "select", "unit": 2},
+        {"action": "step"},
+        {"action": "select", "unit": 2, "layer": 0},  # zoomed into a layer below the stepper
+        {"action": "step"},
+        {"action": "jump", "phase": "validate"},
+        {"action": "jump", "phase": "backward"},
+        {"action": "step"},
+        {"action": "step", "granularity": "timestep"},
+        {"action": "jump", "phase": "update"},
+        {"action": "step"},
+        {"action": "step"},  # into the next epoch's forward pass
+        {"action": "jump", "phase": "forward", "t": 5},
+    ]
+    for action in run:
+        assert teacher.call("present", {"code": session_code, **action})["ok"]
+        (state,) = pupil.pushed("state")
+        shown = merged(shown, state)
+        expected = fresh_view(app, session_code)
+        assert shown["sources"].keys() == expected["sources"].keys(), action
+        for name, columns in expected["sources"].items():
+            assert shown["sources"][name] == columns, (action, name)

@@ -59,8 +59,9 @@ ACTIONS: dict[str, dict[str, Field]] = {
 READOUT = ("epoch", "updates", "phase", "status", "loss", "position", "positions", "t",
            "layer", "step", "step_index")  # fmt: skip
 # Columns that change only with the model's shape or the chosen unit: sent in full views.
+# Not the boxes' labels: in the backward phase they read "∂L/∂…".
 LAYOUT_COLUMNS = {
-    "cell_boxes": frozenset({"name", "x", "y", "y_narrow", "label"}),
+    "cell_boxes": frozenset({"name", "x", "y", "y_narrow"}),
     "cell_neighbours": frozenset(
         {"name", "x", "y", "w", "h", "x_narrow", "y_narrow", "w_narrow", "h_narrow", "angle_narrow"}
     ),

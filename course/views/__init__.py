@@ -22,14 +22,10 @@ from bokeh.models import ColumnDataSource
 from course.labs import VIEWS, LabSpec
 from course.views import gates, gradients, overview, unrolled
 from course.views.base import empty_columns
-from course.views.cell import (
-    box_data,
-    diagram_figure,
-    heatmap_data,
-    heatmap_figure,
-    neighbour_data,
-)
+from course.views.cell import box_data, diagram_figure
+from course.views.heatmap import heatmap_data, heatmap_figure
 from course.views.loss import hint_data, loss_data, loss_figure
+from course.views.neighbours import neighbour_data
 from course.views.progress import Cursor
 from course.views.sequence import cursor_data, sequence_data, sequence_figure
 from engine import Lab

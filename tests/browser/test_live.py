@@ -15,7 +15,8 @@ from playwright.sync_api import Browser, Page, expect
 from servers import CourseServer, create_instructor
 from test_teaching import browsing
 
-from course.views.cell import HEAT_ROWS, LAYOUTS
+from course.views.cell_layout import LAYOUTS
+from course.views.heatmap import HEAT_ROWS
 
 EMAIL, PASSWORD = "presenter@example.org", "a live password"
 LAB = 'section.lab[data-lab="cell-walk"]'
