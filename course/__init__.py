@@ -32,11 +32,19 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         COMPILATION_CACHE_DIR=str(Path(app.instance_path) / "jax-cache"),
         MAX_LABS_PER_CONNECTION=4,
         MAX_LABS=200,
+        PROXIES=0,  # proxies in front that set X-Forwarded-* (UNROLLED_PROXIES=1 behind nginx)
     )
     app.config.from_prefixed_env("UNROLLED")
     if config:
         app.config.from_mapping(config)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    if proxies := int(app.config["PROXIES"]):
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        # Trust exactly that many hops: rate limits then count the learner's address.
+        app.wsgi_app = ProxyFix(  # type: ignore[method-assign]
+            app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies
+        )
 
     from engine.cache import enable_compilation_cache
 

@@ -129,6 +129,24 @@ def test_sign_in_is_rate_limited_per_email_and_per_address(database_url: str, ca
         db.dispose(app)
 
 
+@pytest.mark.parametrize("proxies", [0, 1])
+def test_behind_a_proxy_the_limit_counts_the_learners_address(
+    database_url: str, cache: Path, proxies: int
+):
+    """With UNROLLED_PROXIES=1 the address nginx forwards counts; without it, a
+    client's own X-Forwarded-For is ignored (it could pick a fresh address each try)."""
+    app = build_app(database_url, cache, LOGIN_IP_RATE_LIMIT="2/60", PROXIES=proxies)
+    try:
+        proxy = Person(app, address="10.0.0.1")  # every request arrives from the proxy
+        codes = []
+        for k in range(3):
+            proxy.client.environ_base["HTTP_X_FORWARDED_FOR"] = f"192.0.2.{k}"
+            codes.append(proxy.login(f"user{k}@example.org", "wrong password").status_code)
+        assert codes == ([401, 401, 401] if proxies else [401, 401, 429])
+    finally:
+        db.dispose(app)
+
+
 def test_without_the_csrf_token_nothing_changes(app: Flask):
     add_instructor(app, "ada@example.org")
     person = Person(app)
