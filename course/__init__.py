@@ -37,6 +37,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.from_prefixed_env("UNROLLED")
     if config:
         app.config.from_mapping(config)
+    # Redis (several processes): the message queue, live sessions and rate limits.
+    app.config["REDIS_URL"] = app.config.get("REDIS_URL") or os.environ.get("REDIS_URL") or None
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     if proxies := int(app.config["PROXIES"]):
         from werkzeug.middleware.proxy_fix import ProxyFix
@@ -87,7 +89,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     accounts.init_app(app)  # instructors: /login, /logout (after ratelimit)
     teach.init_app(app)  # classes, /join, /classes, gradebook, live records
     security.init_app(app)
-    redis_url = app.config.get("REDIS_URL") or os.environ.get("REDIS_URL") or None
+    redis_url = app.config["REDIS_URL"]
     socketio.init_app(app, async_mode="threading", cors_allowed_origins=[], message_queue=redis_url)
     labs = lab_namespace.LabNamespace("/lab")
     app.extensions["lab_namespace"] = labs

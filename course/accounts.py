@@ -37,7 +37,6 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from course import db, ratelimit
 from course.identity import SESSION_KEY as LEARNER_KEY
 from course.models import Instructor
-from course.ratelimit import RateLimiter
 
 bp = Blueprint("accounts", __name__)
 
@@ -213,9 +212,8 @@ def new_instructor() -> ResponseReturnValue:
 
 def init_app(app: Flask) -> None:
     """The login rate limits and the account routes."""
-    limiters = app.extensions["ratelimit"]  # after ratelimit.init_app
-    for bucket, (name, default) in RATE_LIMITS.items():
-        limiters[bucket] = RateLimiter.parse(app.config.setdefault(name, default))
+    for bucket, (name, default) in RATE_LIMITS.items():  # after ratelimit.init_app
+        ratelimit.add(app, bucket, app.config.setdefault(name, default))
     app.register_blueprint(bp)
     app.jinja_env.globals["current_instructor"] = current_instructor
     dummy_hash()  # now, not on the first unknown email

@@ -1,17 +1,19 @@
-"""A sliding-window rate limit per learner and bucket, in process memory.
+"""Sliding-window rate limits per key (a learner, an email, an address) and bucket.
 
 ``QUIZ_RATE_LIMIT = "10/60"`` allows 10 quiz submissions per learner in any 60
-seconds. Counts live in this process: with several server processes each keeps
-its own, so the effective limit is per process (a shared Redis store arrives with
-the multi-process deployment in a later issue).
+seconds. With one process the counts live in its memory (`RateLimiter`); with
+``REDIS_URL`` set they live in Redis (`RedisRateLimiter`), so every process behind
+the proxy counts the same hits and the limit holds for the whole deployment.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Hashable
+from typing import Any
 
 from flask import Flask, current_app
 
@@ -34,11 +36,7 @@ class RateLimiter:
     @classmethod
     def parse(cls, spec: str) -> RateLimiter:
         """From ``"N/S"``: N hits per S seconds."""
-        try:
-            limit, window = str(spec).split("/")
-            return cls(int(limit), float(window))
-        except ValueError as error:
-            raise ValueError(f"rate limit {spec!r} is not 'hits/seconds', e.g. '10/60'") from error
+        return cls(*parse_spec(spec))
 
     def hit(self, key: Hashable) -> float | None:
         """Count a hit for ``key``: None if allowed, else seconds until one would be.
@@ -64,15 +62,77 @@ class RateLimiter:
         self._next_sweep = now + self.window
 
 
+def parse_spec(spec: str) -> tuple[int, float]:
+    """``"N/S"`` → (N hits, S seconds)."""
+    try:
+        limit, window = str(spec).split("/")
+        return int(limit), float(window)
+    except ValueError as error:
+        raise ValueError(f"rate limit {spec!r} is not 'hits/seconds', e.g. '10/60'") from error
+
+
+# Atomically: forget hits older than the window, refuse if `limit` remain (answering
+# the seconds until the oldest leaves), else record this one. Redis's own clock, so
+# processes on different machines agree.
+SLIDING_WINDOW = """
+local t = redis.call('TIME')
+local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
+local window, limit = tonumber(ARGV[1]), tonumber(ARGV[2])
+redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
+if redis.call('ZCARD', KEYS[1]) >= limit then
+  local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
+  return tostring(tonumber(oldest[2]) + window - now)
+end
+redis.call('ZADD', KEYS[1], now, ARGV[3])
+redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000))
+return false
+"""
+
+
+class RedisRateLimiter:
+    """`RateLimiter`'s contract, counted in Redis: one sorted set of hit times per key,
+    expiring with its window."""
+
+    def __init__(self, limit: int, window: float, client: Any, bucket: str) -> None:
+        if limit < 1 or window <= 0:
+            raise ValueError("a rate limit needs limit >= 1 and window > 0")
+        self.limit, self.window, self.bucket = limit, window, bucket
+        self._script = client.register_script(SLIDING_WINDOW)
+
+    def hit(self, key: Hashable) -> float | None:
+        """Count a hit for ``key``: None if allowed, else seconds until one would be."""
+        name = f"unrolled:ratelimit:{self.bucket}:{key}"
+        wait = self._script(keys=[name], args=[self.window, self.limit, uuid.uuid4().hex])
+        return None if wait is None else max(float(wait), 0.001)
+
+
+def add(app: Flask, bucket: str, spec: str) -> None:
+    """Limit ``bucket`` to ``spec`` ("N/S"): in Redis when the app has ``REDIS_URL``,
+    else in this process."""
+    limit, window = parse_spec(spec)
+    url = app.config.get("REDIS_URL")
+    limiters = app.extensions["ratelimit"]
+    if url:
+        if "redis" not in app.extensions:
+            import redis
+
+            app.extensions["redis"] = redis.Redis.from_url(url)
+        limiters[bucket] = RedisRateLimiter(limit, window, app.extensions["redis"], bucket)
+    else:
+        limiters[bucket] = RateLimiter(limit, window)
+
+
 def init_app(app: Flask) -> None:
-    """One limiter per bucket, in ``app.extensions["ratelimit"]``."""
+    """One limiter per bucket, in ``app.extensions["ratelimit"]`` (others add theirs
+    with `add`)."""
     for name, value in DEFAULTS.items():
         app.config.setdefault(name, value)
-    app.extensions["ratelimit"] = {"quiz": RateLimiter.parse(app.config["QUIZ_RATE_LIMIT"])}
+    app.extensions["ratelimit"] = {}
+    add(app, "quiz", app.config["QUIZ_RATE_LIMIT"])
 
 
 def hit(bucket: str, learner_id: str) -> float | None:
     """Count one ``bucket`` action by the learner: None if allowed, else the
     seconds to wait (for a ``Retry-After`` header or an error ack)."""
-    limiter: RateLimiter = current_app.extensions["ratelimit"][bucket]
+    limiter: RateLimiter | RedisRateLimiter = current_app.extensions["ratelimit"][bucket]
     return limiter.hit(learner_id)

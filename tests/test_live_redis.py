@@ -1,9 +1,11 @@
 """Two server processes share live sessions through Redis: students connected to
 process B follow a presenter on process A, in order and with identical numbers;
-a late joiner on B is in step at once; the presenter may move to B and go on."""
+a late joiner on B is in step at once; the presenter may move to B and go on; rate
+limits count the hits on both processes together."""
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Iterator
 from typing import Any
@@ -39,6 +41,7 @@ def cluster(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory)
         "UNROLLED_SECRET_KEY": SECRET,
         "UNROLLED_DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
         "UNROLLED_COMPILATION_CACHE_DIR": str(tmp / "jax-cache"),
+        "UNROLLED_LOGIN_RATE_LIMIT": "3/60",
     }
     logs = ROOT / "test-artifacts"
     logs.mkdir(exist_ok=True)
@@ -139,3 +142,17 @@ def test_students_on_b_follow_a_presenter_on_a(cluster):
         for peer in peers:
             if peer.sio.connected:
                 peer.close()
+
+
+def test_a_rate_limit_holds_across_both_processes(cluster):
+    """Sign-in attempts for one email, alternating between A and B: the limit counts
+    them together (in Redis), so moving to the other process does not reset it."""
+    _, a, b = cluster
+    codes = []
+    for server in (a, b, a, b):
+        browser = requests.Session()
+        page = browser.get(f"{server.url}/login").text
+        token = re.search(r'name="csrf_token" value="([^"]+)"', page).group(1)  # type: ignore[union-attr]
+        form = {"csrf_token": token, "email": "limit@example.org", "password": "wrong password"}
+        codes.append(browser.post(f"{server.url}/login", data=form).status_code)
+    assert codes == [401, 401, 401, 429]

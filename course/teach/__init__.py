@@ -24,10 +24,8 @@ def utc(moment: datetime | None) -> str:
 def init_app(app: Flask) -> None:
     from course.teach import assignments, classes, gradebook, live, students
 
-    limiters = app.extensions["ratelimit"]  # after ratelimit.init_app
-    limiters["join"] = ratelimit.RateLimiter.parse(
-        app.config.setdefault("JOIN_RATE_LIMIT", "60/60")
-    )
+    # after ratelimit.init_app
+    ratelimit.add(app, "join", app.config.setdefault("JOIN_RATE_LIMIT", "60/60"))
     app.add_template_filter(utc, "utc")
     for blueprint in (classes.bp, assignments.bp, gradebook.bp, live.bp, students.bp):
         app.register_blueprint(blueprint)
