@@ -71,13 +71,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from course.live.store import make_store
 
     app.extensions["lessons"] = LessonRegistry.load(app.config["LESSONS_DIR"])
-    from course.typeset import Typesetter, texts_in
-
-    typesetter = Typesetter(
-        Path(app.config["VENDOR_DIR"]) / "katex", Path(app.instance_path) / "katex.json"
-    )
-    typesetter.warm(texts_in(list(app.extensions["lessons"].lessons.values())))
-    app.extensions["typesetter"] = typesetter
     from course.explanations import VIEW_NOTES
 
     app.jinja_env.globals["view_notes"] = VIEW_NOTES
