@@ -5,9 +5,10 @@
 Starts `unrolled serve` (warm-up on, so the server is warm), then opens each lesson
 `--loads` times and times navigation start → the first widget ready (a lab says
 "Ready", a playground or task has drawn and can be used: target ≤ 1 s) and → every
-widget on the page ready. Twice: in a fresh browser context each time (a first
-visit: nothing cached) and in one context (a learner's next lesson: the libraries
-come from the browser's cache). Then plays the LSTM lab at 8× by compute step for
+widget on the page ready. Twice: in a fresh incognito context each time (a first
+visit: nothing cached) and in one persistent browser profile, as a learner's own
+browser is (a returning visit: BokehJS and the rest come from the disk cache, with
+V8's compiled code). Then plays the LSTM lab at 8× by compute step for
 `--seconds` and counts the positions the page showed: every pushed update should be
 painted (no gaps).
 """
@@ -30,6 +31,9 @@ sys.path.insert(0, str(ROOT))  # the engine package, not bench/engine.py
 
 from servers import CourseServer  # noqa: E402
 
+from course.labs import PLAY_INTERVAL  # noqa: E402
+
+CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 WIDGETS = """() => {
   const labs = [...document.querySelectorAll("section.lab [data-readout=status]")]
@@ -59,18 +63,19 @@ def ready_after(page: Any, condition: str) -> float:
     return float(page.wait_for_function(timed, timeout=60_000, polling="raf").json_value())
 
 
-def time_loads(browser: Any, url: str, loads: int, shared: Any) -> tuple[list[float], list[float]]:
+def time_loads(browser: Any, profile: Any, url: str, loads: int) -> tuple[list[float], list[float]]:
     """Times to the first widget ready and to every widget ready over ``loads`` page
-    loads (after one that is not counted), each in a new context unless ``shared``."""
+    loads (after one that is not counted): in ``profile`` (a persistent context) if
+    given, else each in a new incognito context of ``browser``."""
     first, every = [], []
     for _ in range(loads + 1):
-        context = shared or browser.new_context(viewport=VIEWPORT)
+        context = profile or browser.new_context(viewport=VIEWPORT)
         page = context.new_page()
         page.goto(url)
         first.append(ready_after(page, FIRST))
         every.append(ready_after(page, READY))
         page.close()
-        if context is not shared:
+        if context is not profile:
             context.close()
     return first[1:], every[1:]
 
@@ -94,16 +99,20 @@ def main() -> None:
 
         slugs = sorted(LessonRegistry.load(ROOT / "lessons").lessons)
         with sync_playwright() as p:
-            browser = p.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS)
-            for cache in ("fresh context", "warm cache"):
-                shared = browser.new_context(viewport=VIEWPORT) if cache == "warm cache" else None
+            browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+            profile = p.chromium.launch_persistent_context(
+                str(tmp / "profile"),
+                executable_path=CHROMIUM,
+                args=CHROMIUM_ARGS,
+                viewport=VIEWPORT,
+            )
+            for visit, context in (("first visit", None), ("returning", profile)):
                 for slug in slugs:
                     url = f"{server.url}/lessons/{slug}"
-                    first, every = time_loads(browser, url, args.loads, shared)
-                    print(f"{cache:<13} {slug:<15} first view ready: {summary(first)}"
+                    first, every = time_loads(browser, context, url, args.loads)
+                    print(f"{visit:<12} {slug:<15} first view ready: {summary(first)}"
                           f"   every widget: {summary(every)}", flush=True)  # fmt: skip
-                if shared:
-                    shared.close()
+            profile.close()
 
             context = browser.new_context(viewport={"width": 1280, "height": 900})
             page = context.new_page()
@@ -119,8 +128,9 @@ def main() -> None:
             steps = np.diff(np.asarray(seen))
             gaps = int(np.sum(steps > 1))
             rate = len(seen) / args.seconds
-            print(f"playing at 8× by compute step: {rate:.1f} updates/s painted (server pace "
-                  f"13.3/s), {gaps} skipped positions in {len(seen)}", flush=True)  # fmt: skip
+            pace = 8 / PLAY_INTERVAL["compute"]
+            print(f"playing at 8× by compute step: {rate:.1f} updates/s painted (server pace"
+                  f" {pace:.1f}/s), {gaps} skipped of {len(seen)}", flush=True)  # fmt: skip
             browser.close()
     finally:
         server.stop()

@@ -34,11 +34,13 @@ from course import progress, views, wire
 from course.explanations import explain
 from course.labs import (
     KEEP_TRAINING,
+    PLAY_INTERVAL,
     LabSpec,
     change_message,
     lab_info,
     merge_options,
     options_of,
+    ticks,
     to_lab_config,
     with_overrides,
 )
@@ -89,7 +91,6 @@ SCHEMAS: dict[str, dict[str, Field]] = {
 # Events that count as working with a lab (opening a page does not).
 TOUCHING = frozenset({"step", "play", "jump", "train", "reset", "configure"})
 # Seconds between frames while playing at speed 1×.
-PLAY_INTERVAL = {"compute": 0.6, "timestep": 1.2, "epoch": 0.1}
 
 
 class LabSession:
@@ -298,7 +299,7 @@ class LabNamespace(LearnerNamespace):
     ) -> None:
         """Advance and push frames until paused, disconnected or diverged."""
         try:
-            while not stop.is_set():
+            for _ in ticks(interval, stop):
                 with session.lock:
                     if stop.is_set():
                         break
@@ -307,7 +308,6 @@ class LabNamespace(LearnerNamespace):
                         stop.set()
                     payload = wire.clean(session.payload(full=granularity == "epoch"))
                 self.emit("frame", payload, room=sid)
-                stop.wait(interval)
         except Exception:
             log.exception("playing lab %s failed", session.spec.id)
             stop.set()

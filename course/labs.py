@@ -3,6 +3,9 @@ how they become an engine ``LabConfig``. The same schema checks both."""
 
 from __future__ import annotations
 
+import threading
+import time
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -176,3 +179,20 @@ def change_message(changed: list[str]) -> str:
     if set(changed) <= KEEP_TRAINING:
         return f"Changed {what}; training goes on from the current weights."
     return f"Changing {what} resets training: a new network with fresh weights."
+
+
+# Seconds between two frames when playing at 1× (the speed divides them): 2.5 compute
+# steps a second, so 8× by compute step brings the browser 20 updates a second.
+PLAY_INTERVAL = {"compute": 0.4, "timestep": 0.8, "epoch": 0.1}
+
+
+def ticks(interval: float, stop: threading.Event, *, at_once: bool = True) -> Iterator[int]:
+    """Tick numbers on a fixed cadence, every ``interval`` seconds from the start (the
+    work between ticks does not stretch it), until ``stop`` is set. A tick that came
+    late is not made up for with a burst. ``at_once``: the first tick without waiting."""
+    due = time.monotonic() + (0.0 if at_once else interval)
+    count = 0
+    while not stop.wait(max(0.0, due - time.monotonic())):
+        yield count
+        count += 1
+        due = max(due + interval, time.monotonic())

@@ -12,12 +12,14 @@ import gzip
 import json
 import math
 import re
+import threading
 import time
 from typing import Any
 
 import numpy as np
 import pytest
 
+from course.labs import ticks
 from course.lessons import LessonRegistry
 from course.views.cell_layout import LAYOUTS
 from engine import Lab
@@ -224,6 +226,30 @@ def test_play_pushes_frames_until_paused(lab_client):
     pushed(lab_client)  # a frame already on its way when the pause arrived
     time.sleep(0.4)
     assert pushed(lab_client) == []
+
+
+def test_at_8x_by_compute_step_the_browser_gets_20_updates_a_second(lab_client):
+    """The play loop keeps its cadence: the work of a step does not stretch it."""
+    open_lab(lab_client)
+    ok(lab_client, "play", {"lab": LAB, "granularity": "compute", "speed": 8})
+    time.sleep(2.0)
+    ok(lab_client, "pause", {"lab": LAB})
+    frames = [e for e in pushed(lab_client) if e["name"] == "frame"]
+    assert 36 <= len(frames) <= 42  # 20 a second, the first at once
+
+
+def test_ticks_keep_their_cadence_and_never_burst():
+    stop = threading.Event()
+    times = []
+    for tick in ticks(0.05, stop):
+        times.append(time.monotonic())
+        if tick == 1:
+            time.sleep(0.12)  # a slow step: the next tick comes late, not twice
+        if tick == 5:
+            stop.set()
+    gaps = np.diff(times)
+    assert len(times) == 6
+    assert gaps[1] >= 0.12 and all(0.04 <= g <= 0.07 for g in gaps[2:])
 
 
 def test_step_stops_playing(lab_client):

@@ -30,6 +30,7 @@ from flask_socketio import Namespace, join_room, leave_room
 
 from course import wire
 from course.identity import current_learner_id
+from course.labs import PLAY_INTERVAL, ticks
 from course.live.state import CODE, REBUILDS, LiveState, Poll, start_session, weights_version
 from course.live.store import LiveStore
 from course.quizzes import AnswerError, grade, item_ids, quiz_key, solution
@@ -60,7 +61,6 @@ SCHEMAS: dict[str, dict[str, Field]] = {
     },  # fmt: skip
     "end": {"code": CODE_FIELD},
 }
-PLAY_INTERVAL = {"compute": 0.6, "timestep": 1.2, "epoch": 0.1}
 
 
 def instructor_id() -> str | None:
@@ -373,7 +373,7 @@ class LiveNamespace(Namespace):
     ) -> None:
         with app.app_context():
             try:
-                while not stop.wait(interval):
+                for _ in ticks(interval, stop, at_once=False):
 
                     def advance(s: LiveState) -> None:
                         s.lab.advance(granularity)
