@@ -117,7 +117,8 @@ export class LabController {
   paint() {
     const payload = this.pending;
     this.pending = null;
-    if (payload) this.show(payload);
+    // A pause (or step) acked since this frame arrived has the newer state: drop it.
+    if (payload && this.playing) this.show(payload);
   }
 
   // Ask the server for this lab's state (socket.io holds the request until connected).
