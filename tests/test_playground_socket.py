@@ -154,6 +154,30 @@ def test_configured_values_equal_simulate(pg, changes):
     )
 
 
+def test_a_shared_links_replay_shows_the_sharers_numbers(app, client, pg):
+    """share.js links carry only the settings and t: a fresh connection that configures,
+    then steps t times (as playground.js does) must see what the sharer saw, however the
+    sharer interleaved stepping and changing settings."""
+    open_(pg)
+    ok(pg, "configure", w_h=1.0)
+    for _ in range(2):
+        ok(pg, "step")
+    ok(pg, "configure", activation="sigmoid", sequence="linear")
+    for _ in range(2):
+        shared = ok(pg, "step")
+    other = socketio.test_client(app, namespace=NS, flask_test_client=client)
+    try:
+        open_(other)
+        ok(other, "configure", w_h=1.0, activation="sigmoid", sequence="linear")
+        for _ in range(4):
+            replayed = ok(other, "step")
+    finally:
+        other.disconnect(namespace=NS)
+    assert replayed["frame"]["t"] == shared["frame"]["t"] == 4
+    for part in ("config", "describe", "frame", "equation", "sources"):
+        assert replayed[part] == shared[part], part
+
+
 def test_the_wildest_settings_stay_finite_on_the_wire(pg):
     open_(pg)
     ok(pg, "configure", w_x=5, w_h=5, b=5, h0=5, activation="relu")

@@ -1,7 +1,9 @@
 // Module 1's one-unit RNN playground, driven over /playground. The server computes
 // every number and builds the figures; this file embeds them, sends what the learner
-// changes and paints the named sources each ack carries.
+// changes and paints the named sources each ack carries. A Share button puts its settings
+// and time step in a link (share.js), which a fresh page restores as after a reconnect.
 import { connect, request } from "./connection.js";
+import { addShareButton, playgroundShareUrl, readSharedPlayground } from "./share.js";
 import { FigureSet } from "./views.js";
 
 const RUN_STEP_MS = 180; // pace of "Run to the end" (instant with reduced motion)
@@ -12,13 +14,19 @@ export function startPlaygrounds(root = document) {
   if (!sections.length) return [];
   const lesson = document.querySelector("article.lesson")?.dataset.lesson;
   const socket = connect("/playground");
-  let after = null; // one playground's figures at a time, so the first is ready soonest
-  return sections.map((section) => {
-    const playground = new PlaygroundController(section, socket, lesson);
+  const playgrounds = sections.map((section) => new PlaygroundController(section, socket, lesson));
+  const shared = readSharedPlayground();
+  const restored = shared && playgrounds.find((playground) => playground.id === shared.playground);
+  if (restored) restored.initial = shared.initial; // a shared link's state, used by the first open
+  // One playground's figures at a time, so the first is ready soonest: the one a shared
+  // link points at, then page order.
+  let after = null;
+  for (const playground of restored ? [restored, ...playgrounds.filter((p) => p !== restored)] : playgrounds) {
     playground.start(after);
     after = playground.ready;
-    return playground;
-  });
+  }
+  restored?.ready.then(() => restored.section.scrollIntoView({ block: "start" }));
+  return playgrounds;
 }
 
 function reducedMotion() {
@@ -53,8 +61,11 @@ export class PlaygroundController {
     this.queue = Promise.resolve(); // requests go one after another, so acks arrive in order
     this.changes = null; // settings waiting to be sent, merged while a request is out
     this.config = null;
+    this.defaults = null; // the lesson block's settings (every open ack's), for share links
+    this.initial = null; // a shared link's {config, t, problem?} (share.js), used once
     this.frame = null;
     this.running = false;
+    this.restoring = false; // bringing back a reconnect's or a link's state
   }
 
   $(selector) {
@@ -111,7 +122,7 @@ export class PlaygroundController {
 
   async send(event, payload = {}) {
     try {
-      const ack = await request(this.socket, event, { playground: this.id, ...payload });
+      const ack = await this.ask(event, payload);
       this.show(ack);
       return ack;
     } catch (error) {
@@ -122,13 +133,15 @@ export class PlaygroundController {
   }
 
   open() {
-    const wanted = this.config; // after a reconnect: the learner's settings and place
-    const t = this.frame?.t ?? 0;
-    this.status("Opening the playground…");
+    // After a reconnect, the learner's settings and place; on the first open, a shared link's.
+    const wanted = this.config ? { config: this.config, t: this.frame?.t ?? 0 } : this.initial;
+    const shared = !this.config && wanted !== null;
+    this.initial = null;
+    this.status(shared ? "Opening the shared playground…" : "Opening the playground…");
     return this.enqueue(async () => {
       let ack;
       try {
-        ack = await request(this.socket, "open", { lesson: this.lesson, playground: this.id });
+        ack = await this.openFresh();
       } catch (error) {
         this.status(`Could not open the playground: ${error.message}`, true);
         this.markReady();
@@ -139,15 +152,63 @@ export class PlaygroundController {
         await this.figures.replace(this.section, ack.figures);
         this.fitWidth();
       }
+      this.restoring = wanted !== null; // "Ready" only once the settings and place are back
       this.show(ack);
-      this.markReady();
       performance.mark(`unrolled:ready:${this.id}`);
       if (wanted) {
-        await this.send("configure", wanted);
-        for (let k = 0; k < t; k += 1) await this.send("step");
+        try {
+          await this.restore(wanted);
+          this.restoring = false;
+          this.status("Ready");
+        } catch (error) {
+          this.restoring = false;
+          if (!shared) this.status(error.message, true);
+          else await this.refuseLink(error.message);
+        }
       }
+      this.markReady();
       for (const button of this.section.querySelectorAll("button[data-action]")) button.disabled = false;
+      addShareButton(this.section, {
+        what: "playground",
+        title: "Copy a link that opens this playground with the same settings and time step",
+        url: () => {
+          const t = this.frame?.t ?? 0;
+          return playgroundShareUrl(this.id, { config: this.config, defaults: this.defaults, t });
+        },
+        status: (text) => this.status(text),
+      });
     });
+  }
+
+  // Open (again): the server starts the lesson block's playground afresh.
+  async openFresh() {
+    const ack = await request(this.socket, "open", { lesson: this.lesson, playground: this.id });
+    this.defaults = ack.config;
+    return ack;
+  }
+
+  // Bring the playground to `config` at time step `t`: configure, then step t times. The
+  // settings may come from a link, so the server checks them as for any configure.
+  async restore({ config, t, problem }) {
+    if (problem) throw new Error(problem);
+    if (Object.keys(config).length) this.show(await this.ask("configure", config));
+    if (t > this.frame.T) throw new Error(`t must be at most T = ${this.frame.T}`);
+    for (let k = 0; k < t; k += 1) this.show(await this.ask("step"));
+  }
+
+  // A link the server or the page refused: say why, and leave the lesson's own playground.
+  async refuseLink(message) {
+    try {
+      this.show(await this.openFresh());
+    } catch (error) {
+      this.status(`Could not open the playground: ${error.message}`, true);
+      return;
+    }
+    this.status(`Could not open the shared link: ${message}`, true);
+  }
+
+  ask(event, payload = {}) {
+    return request(this.socket, event, { ...payload, playground: this.id }); // the id is ours, not the payload's
   }
 
   configure(changes) {
@@ -238,7 +299,7 @@ export class PlaygroundController {
     }
     if (ack.equation !== undefined) this.readout("equation", ack.equation);
     if (ack.describe) this.readout("describe", ack.describe.description);
-    if (!this.running || ack.frame?.done) this.status("Ready");
+    if ((!this.running || ack.frame?.done) && !this.restoring) this.status("Ready");
   }
 
   showControls(config) {

@@ -19,6 +19,13 @@
 // ask    the question shown: {prefix, temperature} | {sentence} | {text} (a date)
 // gen    the text generated from the current weights: {prefix, length, temperature, seed}
 //
+// A module 1 playground (playground.js), which is deterministic, from its settings alone:
+//
+//   /lessons/<slug>#playground=<id>&cfg=<…>&t=<n>
+//
+// cfg    the settings that differ from the lesson's playground block (only those)
+// t      the time step: the playground is configured, then stepped t times (t ≤ T)
+//
 // The server checks all of it (a link is untrusted): what does not parse goes to it as
 // it is, so its refusal can say what is wrong.
 
@@ -89,6 +96,52 @@ export function readSharedTask(hash = window.location.hash) {
   return { task, initial };
 }
 
+// A shared playground in a URL hash: {playground, initial: {config, t, problem?}}, or null.
+// What cannot be read becomes `problem`, so the playground can say why the link fails.
+export function readSharedPlayground(hash = window.location.hash) {
+  const params = new URLSearchParams(hash.replace(/^#/, ""));
+  const playground = params.get("playground");
+  if (!playground || !LAB_ID.test(playground)) return null;
+  const refused = (problem) => ({ playground, initial: { config: {}, t: 0, problem } });
+  let config = {};
+  try {
+    if (params.get("cfg") !== null) config = decode(params.get("cfg"));
+  } catch {
+    config = null;
+  }
+  if (typeof config !== "object" || config === null || Array.isArray(config)) {
+    return refused("its settings (cfg) cannot be read");
+  }
+  const t = params.get("t") === null ? 0 : whole(params.get("t"));
+  if (t === undefined) return refused("t must be a whole number");
+  return { playground, initial: { config, t } };
+}
+
+// The link of a playground: its settings that differ from the block's, and its time step.
+export function playgroundShareUrl(id, { config, defaults, t }) {
+  const params = new URLSearchParams({ playground: id });
+  const changed = differences(config, defaults);
+  if (Object.keys(changed).length) params.set("cfg", encode(changed));
+  params.set("t", String(t));
+  return withHash(params);
+}
+
+// The settings of `current` whose values differ from `base`'s (except those in `skip`).
+function differences(current = {}, base = {}, skip = []) {
+  const changed = {};
+  for (const [key, value] of Object.entries(current)) {
+    if (!skip.includes(key) && JSON.stringify(value) !== JSON.stringify(base[key])) changed[key] = value;
+  }
+  return changed;
+}
+
+// This page's address with `params` as its hash.
+function withHash(params) {
+  const url = new URL(window.location.href);
+  url.hash = params.toString();
+  return url.toString();
+}
+
 // The link of a task from its server-side state (every /task ack's `link`).
 export function taskShareUrl(id, link) {
   const params = new URLSearchParams({ task: id, seed: String(link.seed ?? 0) });
@@ -97,9 +150,7 @@ export function taskShareUrl(id, link) {
   if (link.config) params.set("cfg", encode(link.config));
   if (link.ask) params.set("ask", encode(link.ask));
   if (link.generate && epochs <= MAX_EPOCHS) params.set("gen", encode(link.generate));
-  const url = new URL(window.location.href);
-  url.hash = params.toString();
-  return url.toString();
+  return withHash(params);
 }
 
 // The lesson's own settings for each lab (from the page), to share only what differs.
@@ -111,10 +162,7 @@ function blockDefaults() {
 export function shareUrl(lab, defaults = blockDefaults()) {
   const current = lab.info?.config ?? {};
   const base = defaults[lab.id] ?? {};
-  const changed = {};
-  for (const [key, value] of Object.entries(current)) {
-    if (key !== "seed" && JSON.stringify(value) !== JSON.stringify(base[key])) changed[key] = value;
-  }
+  const changed = differences(current, base, ["seed"]);
   const frame = lab.frame ?? {};
   const params = new URLSearchParams({ lab: lab.id });
   params.set("seed", String(current.seed ?? base.seed ?? 0));
@@ -122,14 +170,13 @@ export function shareUrl(lab, defaults = blockDefaults()) {
   if (frame.updates) params.set("upd", String(Math.min(frame.updates, MAX_UPDATES)));
   if (frame.position) params.set("pos", String(frame.position));
   if (Object.keys(changed).length) params.set("cfg", encode(changed));
-  const url = new URL(window.location.href);
-  url.hash = params.toString();
-  return url.toString();
+  return withHash(params);
 }
 
 // A "Share" button in a widget's header: copies the link `url()` makes and shows it.
-// `what` names the widget ("lab", "task"); `epochs()` its trained epochs, for the note.
-export function addShareButton(section, { what, title, url, epochs, status }) {
+// `what` names the widget ("lab", "task", "playground"); `epochs()` its trained epochs,
+// for the note (a playground is not trained, so it has none).
+export function addShareButton(section, { what, title, url, epochs = () => 0, status }) {
   const head = section.querySelector(".lab-head");
   if (!head || head.querySelector(".share-button")) return;
   const button = document.createElement("button");

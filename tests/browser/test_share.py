@@ -1,8 +1,10 @@
-"""Shareable state in Chromium: a lab's or a task's link opens, in a fresh browser, on
-the same readout and the same numbers in every view."""
+"""Shareable state in Chromium: a lab's, a task's or a playground's link opens, in a fresh
+browser, on the same readout and the same numbers in every view."""
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 from dataclasses import replace
 from typing import Any
@@ -237,3 +239,106 @@ def test_a_shared_task_link_retrains_and_shows_the_same_numbers(
     finally:
         context.close()
     assert not watch.problems, "\n".join(watch.problems)
+
+
+# -- module 1's playground ---------------------------------------------------------------
+
+PLAYGROUND = "section.playground[data-playground='fibonacci']"  # the one with every control
+
+
+def playground_controls(page: Page) -> dict[str, str]:
+    """What each control of the playground shows: its value and its readout."""
+    widget = page.locator(PLAYGROUND)
+    shown = {
+        str(control.get_attribute("data-control")): control.input_value()
+        for control in widget.locator("input[type=range], select").all()
+    }
+    shown |= {
+        f"output {output.get_attribute('data-output')}": output.inner_text()
+        for output in widget.locator("output").all()
+    }
+    shown["scaled"] = str(widget.locator("input[data-control=scaled]").is_checked())
+    return shown
+
+
+def decode(text: str) -> Any:
+    return json.loads(base64.urlsafe_b64decode(text + "=" * (-len(text) % 4)))
+
+
+@pytest.mark.browser
+def test_a_shared_playground_link_opens_on_the_same_settings_and_step(
+    page: Page, browser: Browser, server: str
+) -> None:
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"])
+    page.goto("/lessons/why-recurrence")
+    widget = page.locator(PLAYGROUND)
+    status = widget.locator("[data-readout=status]")
+    expect(status).to_have_text("Ready", timeout=30_000)
+    slider = widget.locator("input[data-control=w_h]")
+    slider.focus()
+    for _ in range(10):  # 0.50 → 1.00
+        slider.press("ArrowRight")
+    expect(widget.locator("[data-output=w_h]")).to_have_text("1.00")
+    widget.locator("select[data-control=activation]").select_option("sigmoid")
+    widget.locator("select[data-control=sequence]").select_option("linear")
+    expect(widget.locator("[data-readout=describe]")).to_contain_text("1, 2, 3")
+    for t in range(1, 5):
+        widget.locator("[data-action=step]").click()
+        expect(widget).to_have_attribute("data-t", str(t))
+    widget.locator(".share-button").click()
+    expect(status).to_have_text("Link copied")
+    url = widget.locator(".share-link").input_value()
+    assert page.evaluate("navigator.clipboard.readText()") == url and page.url == url
+    params = parse_qs(urlsplit(url).fragment)
+    assert params["playground"] == ["fibonacci"] and params["t"] == ["4"]
+    assert decode(params["cfg"][0]) == {"w_h": 1, "activation": "sigmoid", "sequence": "linear"}
+    before, sources = playground_controls(page), page.evaluate(TASK_SOURCES, PLAYGROUND)
+    equation = widget.locator("[data-readout=equation]").inner_text()
+    assert sources["pg_h"]["t"] == [0, 1, 2, 3, 4]
+
+    context, other, watch = fresh_page(browser, server)
+    try:
+        other.goto(url)
+        shared = other.locator(PLAYGROUND)
+        expect(shared).to_have_attribute("data-t", "4", timeout=30_000)
+        expect(shared.locator("[data-readout=status]")).to_have_text("Ready")
+        expect(shared).to_be_in_viewport()  # the page opens on the shared playground
+        assert playground_controls(other) == before
+        assert shared.locator("[data-readout=equation]").inner_text() == equation
+        restored = other.evaluate(TASK_SOURCES, PLAYGROUND)
+        assert restored.keys() == sources.keys()
+        for name in sources:
+            assert restored[name] == sources[name], f"source {name} differs"
+        # the other playgrounds open as the lesson has them
+        expect(other.locator("section.playground[data-playground='sine']")).to_have_attribute(
+            "data-t", "0"
+        )
+    finally:
+        context.close()
+    assert not watch.problems, "\n".join(watch.problems)
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize(
+    ("fragment", "message"),
+    [
+        ("cfg=eyJ3X3giOjl9&t=2", "w_x must be at most 5.0"),  # {"w_x":9}
+        ("cfg=eyJsZW5ndGgiOjV9&t=6", "t must be at most T = 5"),  # {"length":5}
+        ("cfg=not-json&t=1", "its settings (cfg) cannot be read"),
+    ],
+)
+def test_a_refused_playground_link_says_why_and_leaves_a_fresh_playground(
+    page: Page, fragment: str, message: str
+) -> None:
+    page.goto(f"/lessons/why-recurrence#playground=fibonacci&{fragment}")
+    widget = page.locator(PLAYGROUND)
+    expect(widget.locator("[data-readout=status]")).to_have_text(
+        f"Could not open the shared link: {message}", timeout=30_000
+    )
+    expect(widget).to_have_attribute("data-t", "0")
+    expect(widget.locator("[data-readout=T]")).to_have_text("10")
+    expect(widget.locator("input[data-control=w_x]")).to_have_value("1")
+    expect(widget.locator("[data-output=w_x]")).to_have_text("1.00")
+    widget.locator("[data-action=step]").click()  # …and it works as the lesson's own
+    expect(widget).to_have_attribute("data-t", "1")
+    expect(widget.locator("[data-readout=status]")).to_have_text("Ready")
