@@ -110,11 +110,18 @@ def test_every_box_has_a_short_label_and_a_short_number(cell: str, gradient: boo
 
 
 @pytest.mark.parametrize("cell", list(geometry.LAYOUTS))
-def test_both_figures_draw_the_same_named_sources(cell: str) -> None:
-    text = json.dumps(json_item(view.diagram_figure(cell))).replace(" ", "")
-    for name in ("cell_boxes", "cell_neighbours", "fig_cell", "fig_cell_narrow"):
-        assert f'"name":"{name}"' in text
-    assert text.count('"name":"cell_boxes"') == 1  # shared, so one update moves both
+def test_each_variant_stands_alone_for_one_width(cell: str) -> None:
+    """The page builds one of the two (static/js/views.js): each has the named sources
+    the updates go to, and the same slot; their media queries split the widths."""
+    figures = view.diagram_figures(cell)
+    assert list(figures) == ["cell", "cell_narrow"]
+    for role, figure in figures.items():
+        text = json.dumps(json_item(figure)).replace(" ", "")
+        for name in ("cell_boxes", "cell_neighbours", f"fig_{role}"):
+            assert text.count(f'"name":"{name}"') == 1
+        assert figure.tags[0]["slot"] == "cell"
+    wide, narrow = (figure.tags[0]["media"] for figure in figures.values())
+    assert wide == "(min-width: 64.01rem)" and narrow == "(max-width: 64rem)"
 
 
 @pytest.mark.parametrize("cell", list(geometry.LAYOUTS))

@@ -90,11 +90,12 @@ def test_lesson_page_embeds_each_bokeh_figure_as_json(client):
         for attrs, text in page.scripts
         if attrs.get("type") == "application/json" and "data-figure-json" in attrs
     }
-    assert set(figures) == {"cell", "heatmap", "sequence", "loss"}
+    assert set(figures) == {"cell", "cell_narrow", "heatmap", "sequence", "loss"}
     for item in figures.values():
         assert item["doc"]["roots"] and item["root_id"]
     # The browser updates figures by source name; the names must be in the documents.
     assert '"cell_boxes"' in json.dumps(figures["cell"])
+    assert '"cell_boxes"' in json.dumps(figures["cell_narrow"])  # the phone's variant
     assert '"seq_prediction"' in json.dumps(figures["sequence"])
     assert '"loss"' in json.dumps(figures["loss"])
 

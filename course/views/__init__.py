@@ -22,7 +22,7 @@ from bokeh.models import ColumnDataSource
 from course.labs import VIEWS, LabSpec
 from course.views import gates, gradients, overview, unrolled
 from course.views.base import empty_columns
-from course.views.cell import box_data, diagram_figure
+from course.views.cell import box_data, diagram_figures
 from course.views.heatmap import heatmap_data, heatmap_figure
 from course.views.loss import hint_data, loss_data, loss_figure
 from course.views.neighbours import neighbour_data
@@ -76,7 +76,7 @@ def _build_figures(spec: LabSpec, drawn: bool) -> dict[str, str]:
     if "overview" in spec.views:
         built["overview"] = overview.overview_figure()
     if "cell" in spec.views:
-        built["cell"] = diagram_figure(config.model.cell)
+        built |= diagram_figures(config.model.cell)
         built["heatmap"] = heatmap_figure(config.model.cell, config.model.hidden)
     if "unrolled" in spec.views:
         built["unrolled"] = unrolled.unrolled_figure(config)

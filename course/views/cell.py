@@ -15,8 +15,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from bokeh.layouts import column
-from bokeh.models import ColumnDataSource, InlineStyleSheet, Range1d
+from bokeh.models import ColumnDataSource, Range1d
 from bokeh.models.annotations.arrows import Arrow, VeeHead
 from bokeh.plotting import figure
 
@@ -38,20 +37,20 @@ from course.views.palette import GREY, INK, LIGHT, ORANGE
 
 SHORT = {"c_prev": "cₜ₋₁", "h_prev": "hₜ₋₁", "x": "xₜ", "c": "cₜ", "h": "hₜ"}
 
-HIDE = "display: none !important;"
 # Bokeh's type stubs name the arrow's line ``body_line_*``; at run time it is ``line_*``.
 BODY: dict[str, Any] = {"line_color": GREY, "line_width": 2}
 
 
-def diagram_figure(cell: str) -> Any:
-    """The wide and the narrow diagram, drawing the same sources; the page shows one."""
+def diagram_figures(cell: str) -> dict[str, Any]:
+    """The wide and the narrow diagram, by role. Both go to the page; the browser
+    builds only the one whose ``media`` tag matches (static/js/views.js), in the slot
+    named by its ``slot`` tag, and swaps them if the window crosses the width."""
+    return {"cell": _diagram(cell, WIDE), "cell_narrow": _diagram(cell, NARROW)}
+
+
+def _diagram(cell: str, sizes: Sizes) -> Any:
     boxes = ColumnDataSource(name="cell_boxes", data=box_data(cell, {}, None, 0))
     neighbours = ColumnDataSource(name="cell_neighbours", data=neighbour_data(cell))
-    figures = [_diagram(cell, sizes, boxes, neighbours) for sizes in (WIDE, NARROW)]
-    return column(*figures, sizing_mode="stretch_width")
-
-
-def _diagram(cell: str, sizes: Sizes, boxes: Any, neighbours: Any) -> Any:
     (x0, x1), (y0, y1) = plane(cell, sizes)
     p = figure(
         name="fig_cell" if sizes is WIDE else "fig_cell_narrow",
@@ -61,7 +60,7 @@ def _diagram(cell: str, sizes: Sizes, boxes: Any, neighbours: Any) -> Any:
         sizing_mode="stretch_width",
         tools="",
         toolbar_location=None,
-        stylesheets=[InlineStyleSheet(css=f"@media not {sizes.shown} {{ :host {{ {HIDE} }} }}")],
+        tags=[{"media": sizes.shown, "slot": "cell"}],
     )
     p.axis.visible = False
     p.grid.visible = False

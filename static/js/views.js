@@ -9,42 +9,98 @@ export class FigureSet {
   constructor() {
     this.docs = [];
     this.byName = new Map();
-    this.roles = new Map(); // role → { doc, views }, so a figure can be replaced
+    this.roles = new Map(); // role → { doc, views, slot, item, media }, so a figure can be replaced
+    this.spare = new Map(); // role → { slot, item, media }: figures for another window width
+    this.latest = new Map(); // source name → the columns last applied, for a figure swapped in
+    this.watched = new Set(); // media queries listened to
   }
 
   // Embed every <script type="application/json" data-figure-json> of a section.
   async embed(section) {
     const scripts = [...section.querySelectorAll("script[data-figure-json]")];
-    await Promise.all(
-      scripts.map((script) => this.embedOne(section, script.dataset.figureJson, JSON.parse(script.textContent))),
+    await this.place(
+      section,
+      scripts.map((script) => [script.dataset.figureJson, JSON.parse(script.textContent)]),
     );
   }
 
-  async embedOne(section, role, item) {
-    const target = section.querySelector(`[data-figure="${role}"]`);
-    if (!target) return;
-    target.dataset.rootId = item.root_id; // which document drew here (each widget its own)
-    const views = await window.Bokeh.embed.embed_item(item, target.id);
-    const doc = window.Bokeh.documents.find((d) => d.get_model_by_id(item.root_id));
-    if (doc) this.docs.push(doc);
-    this.roles.set(role, { doc, views });
+  // Embed each [role, item] in its slot, unless its root is tagged with a media query
+  // that does not hold (a narrow and a wide variant of one view): that one is kept and
+  // swapped in when the window crosses the width, so only one is ever built.
+  async place(section, items) {
+    await Promise.all(
+      items.map(([role, item]) => {
+        const { media, slot } = placement(item, role);
+        if (media) this.watch(section, media);
+        if (media && !window.matchMedia(media).matches) {
+          this.spare.set(role, { slot, item, media });
+          return null;
+        }
+        this.spare.delete(role);
+        return this.embedOne(section, role, item, slot, media);
+      }),
+    );
   }
 
-  // New figures (JSON text by role) for a lab whose shape changed: the old ones go,
-  // documents included, so no stale source answers to a name.
-  async replace(section, items) {
-    for (const [role, text] of Object.entries(items ?? {})) {
-      const old = this.roles.get(role);
-      if (old) {
-        for (const view of old.views ?? []) view.remove?.();
-        this.docs = this.docs.filter((d) => d !== old.doc);
-        const index = window.Bokeh.documents.indexOf(old.doc);
-        if (index >= 0) window.Bokeh.documents.splice(index, 1);
-      }
-      section.querySelector(`[data-figure="${role}"]`)?.replaceChildren();
-      await this.embedOne(section, role, JSON.parse(text));
-    }
+  async embedOne(section, role, item, slot = role, media = null) {
+    const target = section.querySelector(`[data-figure="${slot}"]`);
+    if (!target) return;
+    target.dataset.rootId = item.root_id; // which document drew here (each widget its own)
+    const views = await window.Bokeh.embed.embed_item(structuredClone(item), target.id);
+    const doc = window.Bokeh.documents.find((d) => d.get_model_by_id(item.root_id));
+    if (doc) this.docs.push(doc);
+    this.roles.set(role, { doc, views, slot, item, media });
+  }
+
+  // Take a role's figure off the page, its document included, so no stale source
+  // answers to a name.
+  remove(section, role) {
+    const old = this.roles.get(role);
+    if (!old) return;
+    for (const view of old.views ?? []) view.remove?.();
+    this.docs = this.docs.filter((d) => d !== old.doc);
+    const index = window.Bokeh.documents.indexOf(old.doc);
+    if (index >= 0) window.Bokeh.documents.splice(index, 1);
+    section.querySelector(`[data-figure="${old.slot}"]`)?.replaceChildren();
+    this.roles.delete(role);
     this.byName.clear();
+  }
+
+  // New figures (JSON text by role) for a lab whose shape changed.
+  async replace(section, items) {
+    const parsed = Object.entries(items ?? {}).map(([role, text]) => [role, JSON.parse(text)]);
+    for (const [role] of parsed) {
+      this.remove(section, role);
+      this.spare.delete(role);
+    }
+    await this.place(section, parsed);
+    this.byName.clear();
+  }
+
+  // When a media query starts or stops holding, swap the variants it decides.
+  watch(section, media) {
+    if (this.watched.has(media)) return;
+    this.watched.add(media);
+    window.matchMedia(media).addEventListener("change", () => this.swap(section));
+  }
+
+  async swap(section) {
+    for (const [role, spare] of [...this.spare]) {
+      if (!window.matchMedia(spare.media).matches) continue;
+      const shown = [...this.roles].find(([, placed]) => placed.slot === spare.slot);
+      if (shown) {
+        const [oldRole, { slot, item, media }] = shown;
+        this.remove(section, oldRole);
+        this.spare.set(oldRole, { slot, item, media });
+      }
+      this.spare.delete(role);
+      await this.embedOne(section, role, spare.item, spare.slot, spare.media);
+      const { doc } = this.roles.get(role) ?? {};
+      for (const [name, columns] of this.latest) {
+        const model = doc?.get_model_by_name(name);
+        if (model) model.data = { ...model.data, ...("image" in columns ? withImages(columns) : columns) };
+      }
+    }
   }
 
   // Whether some numbers are still gliding to their new values (tests wait for this).
@@ -69,6 +125,7 @@ export class FigureSet {
   // kept (the unrolled view's node positions ship with the figure; only values move).
   apply(sources) {
     for (const [name, columns] of Object.entries(sources ?? {})) {
+      this.latest.set(name, { ...this.latest.get(name), ...columns });
       const source = this.source(name);
       if (!source) continue;
       const data = { ...target(source), ...("image" in columns ? withImages(columns) : columns) };
@@ -76,6 +133,16 @@ export class FigureSet {
       else source.data = data;
     }
   }
+}
+
+// Where a figure goes: its root's tags may name a slot and a media query.
+function placement(item, role) {
+  const root = item.doc.roots?.find((r) => r.id === item.root_id);
+  const tags = (root?.attributes?.tags ?? []).map((tag) =>
+    tag?.type === "map" ? Object.fromEntries(tag.entries) : tag,
+  );
+  const found = Object.assign({}, ...tags.filter((tag) => tag && typeof tag === "object"));
+  return { media: found.media ?? null, slot: found.slot ?? role };
 }
 
 // Image glyphs draw 2-D typed arrays; JSON brings rows of numbers (null where a

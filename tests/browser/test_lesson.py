@@ -126,3 +126,38 @@ def test_course_home_lists_the_modules_and_leads_to_the_lesson(page: Page) -> No
     page.get_by_role("link", name="Inside an LSTM cell").click()
     expect(page.locator("h1")).to_have_text("Inside an LSTM cell")
     expect(page.locator(".katex").first).to_be_visible()
+
+
+CELL_FIGURES = """lab => {
+  const names = Bokeh.documents.flatMap((doc) =>
+    ["fig_cell", "fig_cell_narrow"].filter((name) => doc.get_model_by_name(name)));
+  const boxes = document.querySelector(lab).figures.source("cell_boxes"); // none mid-swap
+  return { names, values: boxes ? Array.from(boxes.data.value) : null };
+}"""
+
+
+def source_after_glide(page: Page) -> dict[str, Any]:
+    page.wait_for_function("lab => !document.querySelector(lab).figures.moving()", arg=LAB)
+    return page.evaluate(CELL_FIGURES, LAB)
+
+
+@pytest.mark.browser
+def test_the_cell_diagram_built_is_the_one_the_width_needs(page: Page) -> None:
+    """One variant of the cell diagram is built at a time; crossing the width swaps it
+    for the other, showing the same numbers."""
+    open_lesson(page)
+    lab = page.locator(LAB)
+    for _ in range(3):
+        lab.locator("[data-action=step]").click()
+    expect(lab).to_have_attribute("data-position", "3")
+    wide = source_after_glide(page)
+    assert wide["names"] == ["fig_cell"]
+    page.set_viewport_size({"width": 390, "height": 844})
+    page.wait_for_function(f"() => ({CELL_FIGURES})({LAB!r}).names[0] === 'fig_cell_narrow'")
+    narrow = source_after_glide(page)
+    assert narrow == {"names": ["fig_cell_narrow"], "values": wide["values"]}
+    lab.locator("[data-action=step]").click()  # updates reach the figure swapped in
+    expect(lab).to_have_attribute("data-position", "4")
+    assert source_after_glide(page)["values"] != wide["values"]
+    page.set_viewport_size({"width": 1280, "height": 900})
+    page.wait_for_function(f"() => ({CELL_FIGURES})({LAB!r}).names[0] === 'fig_cell'")
