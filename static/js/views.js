@@ -2,8 +2,9 @@
 import { moving, target, tweenTo } from "./tween.js";
 
 // Sources whose numbers glide to new values (the columns named), not jump: the
-// sequence plot's prediction line and error bars move together when the network trains.
-const ANIMATED = { seq_error: ["y1"], seq_prediction: ["y"] };
+// sequence plot's prediction line, error bars and current-step circle move together
+// when the network trains, and the circle glides to the next step.
+const ANIMATED = { seq_error: ["y1"], seq_prediction: ["y"], seq_cursor: ["x", "y"] };
 
 export class FigureSet {
   constructor() {

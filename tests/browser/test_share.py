@@ -38,6 +38,12 @@ LAB_SOURCES = """selector => {
 }"""
 
 
+def lab_sources(page: Page, selector: str) -> dict[str, dict[str, list]]:
+    """Every named source of a lab, once nothing glides to new values (tween.js)."""
+    page.wait_for_function("s => !document.querySelector(s).figures.moving()", arg=selector)
+    return page.evaluate(LAB_SOURCES, selector)
+
+
 def readout(page: Page) -> dict[str, str]:
     cells = page.locator(f"{LAB} .lab-readout dd")
     return {str(cell.get_attribute("data-readout")): cell.inner_text() for cell in cells.all()}
@@ -76,7 +82,7 @@ def test_a_shared_link_restores_the_same_view_in_a_fresh_browser(
     params = parse_qs(urlsplit(url).fragment)
     assert params["lab"] == ["cell-walk"] and params["epochs"] == ["2"] and params["pos"] == ["5"]
     assert params["seed"] == ["0"] and "cfg" not in params  # nothing differs from the lesson
-    before, sources = readout(page), page.evaluate(LAB_SOURCES, LAB)
+    before, sources = readout(page), lab_sources(page, LAB)
     assert before["epoch"] == "2" and before["loss"] != "–"
 
     context, other, watch = fresh_page(browser, server)
@@ -85,7 +91,7 @@ def test_a_shared_link_restores_the_same_view_in_a_fresh_browser(
         wait_ready(other)
         expect(other.locator(LAB)).to_have_attribute("data-position", "5")
         assert readout(other) == before
-        restored = other.evaluate(LAB_SOURCES, LAB)
+        restored = lab_sources(other, LAB)
         assert restored.keys() == sources.keys()
         for name in sources:
             assert restored[name] == sources[name], f"source {name} differs"
@@ -140,7 +146,7 @@ def test_a_link_carries_changed_settings_and_the_views_take_their_shape(
         str(cell.get_attribute("data-readout")): cell.inner_text()
         for cell in page.locator(f"{feed} .lab-readout dd").all()
     }
-    sources = page.evaluate(LAB_SOURCES, feed)
+    sources = lab_sources(page, feed)
 
     context, other, watch = fresh_page(browser, server)
     try:
@@ -151,7 +157,7 @@ def test_a_link_carries_changed_settings_and_the_views_take_their_shape(
             str(cell.get_attribute("data-readout")): cell.inner_text()
             for cell in other.locator(f"{feed} .lab-readout dd").all()
         } == shown
-        restored = other.evaluate(LAB_SOURCES, feed)
+        restored = lab_sources(other, feed)
         for name in sources:
             assert restored.get(name) == sources[name], f"source {name} differs"
     finally:
