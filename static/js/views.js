@@ -47,10 +47,11 @@ export class FigureSet {
     const target = section.querySelector(`[data-figure="${slot}"]`);
     if (!target) return;
     target.dataset.rootId = item.root_id; // which document drew here (each widget its own)
-    const views = await window.Bokeh.embed.embed_item(structuredClone(item), target.id);
+    // A figure that may be swapped out keeps its JSON, untouched by Bokeh, to come back.
+    const views = await window.Bokeh.embed.embed_item(media ? structuredClone(item) : item, target.id);
     const doc = window.Bokeh.documents.find((d) => d.get_model_by_id(item.root_id));
     if (doc) this.docs.push(doc);
-    this.roles.set(role, { doc, views, slot, item, media });
+    this.roles.set(role, { doc, views, slot, item: media ? item : null, media });
   }
 
   // Take a role's figure off the page, its document included, so no stale source
