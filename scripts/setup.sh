@@ -23,6 +23,11 @@ if ! "$PYTHON" -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null
 fi
 
 if [ ! -x .venv/bin/python ]; then
+  # Debian keeps venv's pip bootstrap (ensurepip) in a package of its own.
+  if ! "$PYTHON" -c 'import ensurepip' 2>/dev/null; then
+    say "installing Debian's python3-venv"
+    apt_install python3-venv
+  fi
   say "creating .venv"
   "$PYTHON" -m venv .venv
 fi

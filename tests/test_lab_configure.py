@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from test_lab_socket import GRU, LAB, ask, ok, open_lab, step
+from labkit import GRU, LAB, ask, ok, open_lab, step
 
 from course.labs import CONFIG_FIELDS
 

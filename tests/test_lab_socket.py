@@ -1,5 +1,6 @@
 """The /lab socket, through acks as the browser uses it: open, step, train, reset, select,
-play and pause; bad payloads are refused and change nothing; limits hold.
+play and pause. (Refusals and limits: test_lab_refusals.py; the page's first frame:
+test_first_frame.py.)
 
 JAX compiles each model shape once per process, so the tests share a few configs: the
 lesson's lab (3 × 16 LSTM) and one small GRU (1 × 4).
@@ -7,55 +8,18 @@ lesson's lab (3 × 16 LSTM) and one small GRU (1 × 4).
 
 from __future__ import annotations
 
-import base64
-import gzip
 import json
-import math
-import re
 import threading
 import time
 from typing import Any
 
 import numpy as np
 import pytest
+from labkit import GRU, GRU_STEPS, LAB, LESSON, LSTM_STEPS, ok, open_lab, pushed, step
 
 from course.labs import ticks
-from course.lessons import LessonRegistry
 from course.views.cell_layout import LAYOUTS
 from engine import Lab
-
-LESSON, LAB = "lstm-cell", "cell-walk"
-LSTM_STEPS = ["x", "f", "i", "o", "g", "c", "h"]
-GRU = {"layers": 1, "hidden": 4, "model": "gru"}
-GRU_STEPS = ["x", "r", "z", "n", "h"]
-
-
-def ask(client, event: str, payload: Any = None) -> dict[str, Any]:
-    """Emit with an ack, as the browser does; the reply must be valid JSON for a browser."""
-    ack = client.emit(event, payload, namespace="/lab", callback=True)
-    json.dumps(ack, allow_nan=False)
-    return ack
-
-
-def ok(client, event: str, payload: Any = None) -> dict[str, Any]:
-    ack = ask(client, event, payload)
-    assert ack["ok"] is True, ack
-    return ack
-
-
-def open_lab(client, **extra: Any) -> dict[str, Any]:
-    return ok(client, "open", {"lesson": LESSON, "lab": LAB} | extra)
-
-
-def step(client, granularity: str = "compute", lab: str = LAB) -> dict[str, Any]:
-    return ok(client, "step", {"lab": lab, "granularity": granularity})
-
-
-def pushed(client) -> list[dict[str, Any]]:
-    events = client.get_received("/lab")
-    for event in events:
-        json.dumps(event["args"], allow_nan=False)
-    return events
 
 
 def plain(value: Any) -> Any:
@@ -261,198 +225,3 @@ def test_step_stops_playing(lab_client):
     pushed(lab_client)
     time.sleep(0.3)
     assert pushed(lab_client) == []
-
-
-# -- bad payloads ------------------------------------------------------------------------
-
-OPEN = {"lesson": LESSON, "lab": LAB}
-NAN, INF = float("nan"), float("inf")
-BAD = {
-    "not an object (list)": ("step", [LAB], None),
-    "not an object (string)": ("step", LAB, None),
-    "not an object (number)": ("train", 5, None),
-    "unknown field": ("step", {"lab": LAB, "speed": 2}, "speed"),
-    "unknown field in open": ("open", OPEN | {"colour": "red"}, "colour"),
-    "unknown config field": ("open", OPEN | {"config": {"colour": "red"}}, "config.colour"),
-    "missing lab": ("step", {"granularity": "compute"}, "lab"),
-    "missing lab in train": ("train", {"epochs": 2}, "lab"),
-    "missing lesson": ("open", {"lab": LAB}, "lesson"),
-    "missing unit": ("select", {"lab": LAB}, "unit"),
-    "lab not a string": ("step", {"lab": 7}, "lab"),
-    "bool epochs": ("train", {"lab": LAB, "epochs": True}, "epochs"),
-    "fractional epochs": ("train", {"lab": LAB, "epochs": 2.5}, "epochs"),
-    "string epochs": ("train", {"lab": LAB, "epochs": "5"}, "epochs"),
-    "string speed": ("play", {"lab": LAB, "speed": "fast"}, "speed"),
-    "bool unit": ("select", {"lab": LAB, "unit": False}, "unit"),
-    "config not an object": ("open", OPEN | {"config": [1, 2]}, "config"),
-    "bool layers": ("open", OPEN | {"config": {"layers": True}}, "config.layers"),
-    "string learning_rate": (
-        "open",
-        OPEN | {"config": {"learning_rate": "0.1"}},
-        "config.learning_rate",
-    ),
-    "NaN speed": ("play", {"lab": LAB, "speed": NAN}, "speed"),
-    "inf speed": ("play", {"lab": LAB, "speed": INF}, "speed"),
-    "NaN learning_rate": (
-        "open",
-        OPEN | {"config": {"learning_rate": NAN}},
-        "config.learning_rate",
-    ),
-    "-inf noise": ("open", OPEN | {"config": {"noise": -INF}}, "config.noise"),
-    "huge integer speed": ("play", {"lab": LAB, "speed": 10**99}, "speed"),
-    "epochs 0": ("train", {"lab": LAB, "epochs": 0}, "epochs"),
-    "epochs 1000": ("train", {"lab": LAB, "epochs": 1000}, "epochs"),
-    "speed 100": ("play", {"lab": LAB, "speed": 100}, "speed"),
-    "speed 0": ("play", {"lab": LAB, "speed": 0}, "speed"),
-    "unit 99": ("select", {"lab": LAB, "unit": 99}, "unit"),
-    "unit 16 of 16": ("select", {"lab": LAB, "unit": 16}, "unit"),
-    "unit -1": ("select", {"lab": LAB, "unit": -1}, "unit"),
-    "layers 8": ("open", OPEN | {"config": {"layers": 8}}, "config.layers"),
-    "layers 0": ("open", OPEN | {"config": {"layers": 0}}, "config.layers"),
-    "hidden 3": ("open", OPEN | {"config": {"hidden": 3}}, "config.hidden"),
-    "learning_rate 10": ("open", OPEN | {"config": {"learning_rate": 10}}, "config.learning_rate"),
-    "noise 1": ("open", OPEN | {"config": {"noise": 1}}, "config.noise"),
-    "unknown model": ("open", OPEN | {"config": {"model": "transformer"}}, "config.model"),
-    "unknown lesson": ("open", {"lesson": "no-such-lesson", "lab": LAB}, "lesson"),
-    "unknown lab": ("open", {"lesson": LESSON, "lab": "no-such-lab"}, "lab"),
-    "unknown granularity": ("step", {"lab": LAB, "granularity": "gate"}, "granularity"),
-    "unknown play granularity": ("play", {"lab": LAB, "granularity": "forever"}, "granularity"),
-    "lab not open": ("step", {"lab": "not-open"}, "lab"),
-    "lab id too long": ("step", {"lab": "x" * 65}, "lab"),
-}
-
-
-@pytest.mark.parametrize("event, payload, field", BAD.values(), ids=BAD.keys())
-def test_bad_payload_is_refused_and_changes_nothing(lab_client, event, payload, field):
-    open_lab(lab_client)
-    step(lab_client)
-    expected = step(lab_client)  # the second compute step, as it should be
-    ok(lab_client, "reset", {"lab": LAB})
-    step(lab_client)
-
-    ack = ask(lab_client, event, payload)
-    assert ack["ok"] is False
-    assert set(ack["error"]) == {"code", "message", "field"}
-    assert ack["error"]["code"] and ack["error"]["message"]
-    assert ack["error"]["field"] == field
-
-    assert step(lab_client) == expected
-    assert pushed(lab_client) == []
-
-
-def test_step_before_open_is_refused(lab_client):
-    ack = ask(lab_client, "step", {"lab": LAB})
-    assert ack["ok"] is False
-    assert ack["error"]["field"] == "lab"
-    open_lab(lab_client)
-    assert step(lab_client)["frame"]["position"] == 1
-
-
-# -- limits ------------------------------------------------------------------------------
-
-# Several labs in one lesson, all the shape of GRU above so nothing new is compiled.
-MANY_LABS = (
-    "---\nid: many\ntitle: Many labs\nmodule: 1\norder: 1\nobjectives: [x]\nminutes: 1\n---\n"
-    + "".join(
-        f"\n/// lab | lab-{n}\n    model: gru\n    layers: 1\n    hidden: 4\n///\n"
-        for n in range(4)
-    )
-)
-
-
-@pytest.fixture
-def many_labs(app, tmp_path, monkeypatch):
-    (tmp_path / "01-many.md").write_text(MANY_LABS, encoding="utf-8")
-    monkeypatch.setitem(app.extensions, "lessons", LessonRegistry.load(tmp_path))
-    monkeypatch.setitem(app.config, "MAX_LABS_PER_CONNECTION", 2)
-
-
-def test_a_connection_may_open_only_so_many_labs(lab_client, many_labs):
-    for n in (0, 1):
-        ok(lab_client, "open", {"lesson": "many", "lab": f"lab-{n}"})
-    refused = ask(lab_client, "open", {"lesson": "many", "lab": "lab-2"})
-    assert refused["ok"] is False
-    assert refused["error"]["code"] == "too_many_labs"
-    # Reopening one already open is fine, and the open ones still work.
-    ok(lab_client, "open", {"lesson": "many", "lab": "lab-0"})
-    assert step(lab_client, lab="lab-1")["frame"]["step"] == "r"
-    assert ask(lab_client, "step", {"lab": "lab-2"})["ok"] is False
-
-
-def test_the_server_may_hold_only_so_many_labs(app, client, lab_client, many_labs, monkeypatch):
-    from course.extensions import socketio
-
-    monkeypatch.setitem(app.config, "MAX_LABS", 2)
-    for n in (0, 1):
-        ok(lab_client, "open", {"lesson": "many", "lab": f"lab-{n}"})
-    other = socketio.test_client(app, namespace="/lab", flask_test_client=client)
-    try:
-        assert ask(other, "open", {"lesson": "many", "lab": "lab-0"})["ok"] is False
-        lab_client.disconnect(namespace="/lab")  # closing a page frees its labs
-        ok(other, "open", {"lesson": "many", "lab": "lab-0"})
-    finally:
-        other.disconnect(namespace="/lab")
-
-
-def test_acks_never_carry_non_finite_numbers(lab_client):
-    # ask() checks every ack; this checks the full payload once more, by hand.
-    ack = open_lab(lab_client)
-    numbers = [v for source in ack["sources"].values() for col in source.values() for v in col]
-    assert all(math.isfinite(v) for v in numbers if isinstance(v, float))
-
-
-def _page_sources(client, slug: str, lab: str) -> dict[str, dict[str, Any]]:
-    """Every named source's data as the lesson page's figure JSON holds it."""
-    html = client.get(f"/lessons/{slug}").get_data(as_text=True)
-    section = html[html.index(f'data-lab="{lab}"') :]
-    section = section[: section.find('data-lab="', 1)]  # up to the next lab, if any
-    found: dict[str, dict[str, Any]] = {}
-    for match in re.finditer(r'data-figure-json="\w+">(.*?)</script>', section, re.S):
-
-        def walk(node: Any) -> None:
-            if isinstance(node, list):
-                for item in node:
-                    walk(item)
-            elif isinstance(node, dict):
-                attributes = node.get("attributes", {})
-                if node.get("name") == "ColumnDataSource" and attributes.get("name"):
-                    found[attributes["name"]] = dict(attributes["data"]["entries"])
-                for value in node.values():
-                    walk(value)
-
-        walk(json.loads(match.group(1).replace("<\\/", "</")))
-    return found
-
-
-def _decoded(value: Any) -> Any:
-    """Bokeh's base64 ndarray (an image's rows) as nested lists, NaN as None."""
-    if isinstance(value, list):
-        return [_decoded(v) for v in value]
-    if isinstance(value, dict) and value.get("type") == "ndarray":
-        raw = base64.b64decode(value["array"]["data"])
-        raw = gzip.decompress(raw) if raw[:2] == b"\x1f\x8b" else raw  # Bokeh gzips large arrays
-        flat = np.frombuffer(raw, dtype=value["dtype"])
-        grid = flat.reshape(value["shape"]).tolist()
-        return [[None if math.isnan(v) else v for v in row] for row in grid]
-    return value
-
-
-def _same(a: Any, b: Any) -> bool:
-    if isinstance(a, list) and isinstance(b, list):
-        return len(a) == len(b) and all(_same(x, y) for x, y in zip(a, b, strict=True))
-    if isinstance(a, float) and isinstance(b, float | int):
-        return math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-12) or (math.isnan(a) and math.isnan(b))
-    return bool(a == b)
-
-
-@pytest.mark.parametrize(("slug", "lab"), [(LESSON, LAB), ("training", "lstm-window")])
-def test_the_page_draws_the_first_frame_that_open_answers(client, lab_client, slug, lab):
-    """A lesson page's figures already show a new lab's first frame, so the browser
-    does not draw them twice; that is only right if open answers exactly that frame."""
-    drawn = _page_sources(client, slug, lab)
-    ack = ok(lab_client, "open", {"lesson": slug, "lab": lab})
-    assert ack["sources"]
-    for name, columns in ack["sources"].items():
-        assert name in drawn, name
-        for column, values in columns.items():
-            assert _same(_decoded(drawn[name][column]), values), (name, column)

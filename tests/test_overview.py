@@ -7,7 +7,7 @@ import json
 
 import pytest
 from bokeh.embed import json_item
-from test_lab_socket import ok
+from labkit import ok
 
 from course.views import overview
 from course.views.palette import LEVELS

@@ -1,5 +1,6 @@
 // One lab on a lesson page: controls, readout and views, driven over /lab.
 import { request } from "./connection.js";
+import { setReadout, setStatus } from "./readout.js";
 import { FigureSet } from "./views.js";
 
 const STEP_NAMES = {
@@ -206,10 +207,7 @@ export class LabController {
 
   readout(frame, explain) {
     this.frame = frame; // the newest frame, for share.js
-    const set = (name, text) => {
-      const el = this.$(`[data-readout="${name}"]`);
-      if (el) el.textContent = text;
-    };
+    const set = (name, text) => setReadout(this.section, name, text);
     const layers = this.info?.layers ?? "?";
     set("epoch", String(frame.epoch));
     set("phase", frame.phase);
@@ -325,9 +323,7 @@ export class LabController {
   }
 
   status(text, alarming = false) {
-    const el = this.$('[data-readout="status"]');
-    el.textContent = text;
-    el.classList.toggle("alarm", alarming);
+    setStatus(this.section, text, alarming);
   }
 }
 

@@ -4,6 +4,7 @@
 // and time step in a link (share.js), which a fresh page restores as after a reconnect.
 import { connect, request } from "./connection.js";
 import { addShareButton, playgroundShareUrl, readSharedPlayground } from "./share.js";
+import { setReadout, setStatus } from "./readout.js";
 import { FigureSet } from "./views.js";
 
 const RUN_STEP_MS = 180; // pace of "Run to the end" (instant with reduced motion)
@@ -318,14 +319,10 @@ export class PlaygroundController {
   }
 
   readout(name, text) {
-    const el = this.$(`[data-readout="${name}"]`);
-    if (el && el.textContent !== text) el.textContent = text;
+    setReadout(this.section, name, text);
   }
 
   status(text, alarming = false) {
-    const el = this.$('[data-readout="status"]');
-    if (!el) return;
-    el.textContent = text;
-    el.classList.toggle("alarm", alarming);
+    setStatus(this.section, text, alarming);
   }
 }

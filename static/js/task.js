@@ -3,6 +3,7 @@
 // them, sends what the learner asks and paints the named sources each ack carries.
 import { connect, request } from "./connection.js";
 import { addShareButton, readSharedTask, taskShareUrl } from "./share.js";
+import { setReadout, setStatus } from "./readout.js";
 import { FigureSet } from "./views.js";
 
 const TRAIN_TIMEOUT_MS = 120000; // 20 epochs of translation take ~10 s; a queue may add more
@@ -293,14 +294,10 @@ export class TaskController {
   }
 
   readout(name, text) {
-    const el = this.$(`[data-readout="${name}"]`);
-    if (el && el.textContent !== text) el.textContent = text;
+    setReadout(this.section, name, text);
   }
 
   status(text, alarming = false) {
-    const el = this.$('[data-readout="status"]');
-    if (!el) return;
-    el.textContent = text;
-    el.classList.toggle("alarm", alarming);
+    setStatus(this.section, text, alarming);
   }
 }

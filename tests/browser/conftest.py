@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Locator, Page, sync_playwright
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -112,3 +112,27 @@ def page(browser: Browser, server: str) -> Iterator[Page]:
     yield pg
     context.close()
     assert not watch.problems, "\n".join(watch.problems)
+
+
+WIDGET_SOURCE = """([root, name]) => {
+  for (const doc of Bokeh.documents) {
+    if (!doc.get_model_by_id(root)) continue;
+    const model = doc.get_model_by_name(name);
+    if (!model) continue;
+    const out = {};
+    for (const [k, v] of Object.entries(model.data)) out[k] = Array.from(v);
+    return out;
+  }
+  return null;
+}"""
+
+
+def widget_source(widget: Locator, name: str) -> dict[str, list[Any]]:
+    """What a named source of a widget's figures (a lab, playground or task section,
+    each drawn in documents of its own) holds right now."""
+    roots = widget.locator("[data-root-id]").evaluate_all("els => els.map(e => e.dataset.rootId)")
+    for root in roots:
+        found = widget.page.evaluate(WIDGET_SOURCE, [root, name])
+        if found is not None:
+            return found
+    raise AssertionError(f"no source {name!r}")

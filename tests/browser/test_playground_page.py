@@ -4,10 +4,10 @@ shows the engine's numbers on its diagram, scales and unscales Fibonacci, in lig
 from __future__ import annotations
 
 from dataclasses import replace
-from typing import Any
 
 import pytest
 from conftest import ARTIFACTS
+from conftest import widget_source as source
 from playwright.sync_api import Locator, Page, expect
 
 from course.views.playground import number
@@ -17,28 +17,6 @@ LESSON = "/lessons/why-recurrence"
 SINE = "section.playground[data-playground='sine']"
 FIBONACCI = "section.playground[data-playground='fibonacci']"
 SINE_CONFIG = PlaygroundConfig(w_x=1, w_h=0, b=0, activation="tanh", sequence="sine", length=13)
-
-READ_SOURCE = """([root, name]) => {
-  for (const doc of Bokeh.documents) {
-    if (!doc.get_model_by_id(root)) continue;
-    const model = doc.get_model_by_name(name);
-    if (!model) continue;
-    const out = {};
-    for (const [k, v] of Object.entries(model.data)) out[k] = Array.from(v);
-    return out;
-  }
-  return null;
-}"""
-
-
-def source(widget: Locator, name: str) -> dict[str, list[Any]]:
-    """What a named source of this widget's figures holds right now."""
-    roots = widget.locator("[data-root-id]").evaluate_all("els => els.map(e => e.dataset.rootId)")
-    for root in roots:
-        found = widget.page.evaluate(READ_SOURCE, [root, name])
-        if found is not None:
-            return found
-    raise AssertionError(f"no source {name!r}")
 
 
 def box(widget: Locator, name: str) -> str:

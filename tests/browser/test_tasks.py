@@ -10,31 +10,11 @@ from typing import Any
 
 import pytest
 from conftest import ARTIFACTS
+from conftest import widget_source as source
 from playwright.sync_api import Locator, Page, expect
 
 LESSON = "/lessons/tasks"
 TRAIN_MS = 90_000  # a first train compiles the network (a few seconds; more on a busy machine)
-
-READ_SOURCE = """([root, name]) => {
-  for (const doc of Bokeh.documents) {
-    if (!doc.get_model_by_id(root)) continue;
-    const model = doc.get_model_by_name(name);
-    if (!model) continue;
-    const out = {};
-    for (const [k, v] of Object.entries(model.data)) out[k] = Array.from(v);
-    return out;
-  }
-  return null;
-}"""
-
-
-def source(widget: Locator, name: str) -> dict[str, list[Any]]:
-    roots = widget.locator("[data-root-id]").evaluate_all("els => els.map(e => e.dataset.rootId)")
-    for root in roots:
-        found = widget.page.evaluate(READ_SOURCE, [root, name])
-        if found is not None:
-            return found
-    raise AssertionError(f"no source {name!r}")
 
 
 def wait_for(
