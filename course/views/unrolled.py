@@ -3,8 +3,9 @@ unit a node coloured by its output h. Edges carry the weights: orange positive,
 blue negative, wider for stronger.
 
 Weights are shared across time, so the edges of one column are a template that
-every column draws, shifted (a ``dodge`` transform); the wire carries one column's
-edges, not T of them. For gated cells the edges are the weights into the
+every column draws, shifted: the wire carries one column's edges, not T of them, and
+the page repeats them (the sources' ``repeat`` tag, read by static/js/views.js), so
+one renderer draws all the edges of the window. For gated cells the edges are the weights into the
 candidate (LSTM g, GRU n): the content that moves forward. Above ``DENSE_MAX``
 units a layer, one aggregated edge joins each pair of cells.
 
@@ -20,9 +21,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 import numpy as np
-from bokeh.models import ColumnDataSource, Dodge, FixedTicker, HoverTool, LinearColorMapper, Range1d
-from bokeh.models.glyphs import Segment
-from bokeh.models.renderers import GlyphRenderer
+from bokeh.models import ColumnDataSource, FixedTicker, HoverTool, LinearColorMapper, Range1d
 
 from course.views.base import plain_figure
 from course.views.palette import BLUE, DIVERGING, GREY, ORANGE
@@ -147,14 +146,10 @@ def unrolled_figure(config: LabConfig) -> Any:
     edges = ColumnDataSource(name="unrolled_edges", data=dict(empty_edges))
     recurrent = ColumnDataSource(name="unrolled_recurrent", data=dict(empty_edges))
     for source, first in ((recurrent, 2), (edges, 1)):  # no h₀ edges into the first column
-        for column in range(first, layout.T + 1):
-            shift = Dodge(value=column)  # the same edges, drawn in every column
-            glyph = Segment(
-                x0={"field": "x0", "transform": shift}, y0="y0",
-                x1={"field": "x1", "transform": shift}, y1="y1",
-                line_color="color", line_width="width", line_alpha="alpha",
-            )  # fmt: skip
-            p.renderers.append(GlyphRenderer(data_source=source, glyph=glyph))
+        # The page draws the rows at x + first, …, x + T: the same edges in every column.
+        source.tags = [{"repeat": {"first": first, "last": layout.T, "shift": ["x0", "x1"]}}]
+        p.segment(x0="x0", y0="y0", x1="x1", y1="y1", source=source,
+                  line_color="color", line_width="width", line_alpha="alpha")  # fmt: skip
     # Node positions never change: they ship with the figure, and the wire carries
     # only ``value`` (views.js merges the columns it receives into the source).
     blank = [None] * len(layout.nodes["x"])

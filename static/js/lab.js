@@ -51,10 +51,11 @@ export class LabController {
     return this.section.querySelector(selector);
   }
 
-  // Embed the figures and bind the controls. The open request goes out first, so the
-  // server opens the lab while the browser lays out the figures; they wait for `after`
-  // (the lab before this one), so the first lab on the page is ready soonest. The page's
-  // figures hold a new lab's first frame, so a plain open need not draw them again.
+  // Embed the figures it shows on screen (the rest: `figures.finish`, main.js) and bind
+  // the controls. The open request goes out first, so the server opens the lab while
+  // the browser lays out the figures; they wait for `after` (the lab before this one),
+  // so the first lab on the page is ready soonest. The page's figures hold a new lab's
+  // first frame, so a plain open need not draw them again.
   async start(after = null) {
     this.pristine = !this.initial && !this.driver;
     const opening = this.driver?.passive ? null : this.requestOpen();

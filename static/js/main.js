@@ -4,6 +4,7 @@ import { LabController } from "./lab.js";
 import { trackSections } from "./progress.js";
 import { startQuizzes } from "./quiz.js";
 import { startPredictions } from "./predict.js";
+import { painted } from "./schedule.js";
 import { addShareButtons, restoreShared } from "./share.js";
 
 const article = document.querySelector("article.lesson");
@@ -16,6 +17,7 @@ if (article) {
 
 const sections = [...document.querySelectorAll("section.lab")];
 let labsReady = Promise.resolve();
+const starting = []; // the first widget of each kind, ready
 if (sections.length) {
   const socket = connect("/lab");
   const liveLab = article.dataset.liveLab;
@@ -27,14 +29,18 @@ if (sections.length) {
   let active = restored ?? labs[0];
   // One lab at a time, so the first is ready soonest: the one a shared link points at,
   // then page order. (Every lab's open request is sent at once; only the figures wait.)
+  // A lab is ready with the figures it shows on screen; once it is painted ready, it
+  // embeds the rest (lab.js, views.js), then the next lab starts.
   let after = null;
   for (const lab of restored ? [restored, ...labs.filter((l) => l !== restored)] : labs) {
     lab.section.addEventListener("focusin", () => (active = lab));
     lab.section.addEventListener("pointerdown", () => (active = lab));
     lab.ready = lab.start(after);
-    after = lab.ready;
+    lab.settled = lab.ready.then(painted, painted).then(() => lab.figures.finish(lab.section));
+    after = lab.settled;
   }
-  labsReady = Promise.allSettled(labs.map((lab) => lab.ready));
+  starting.push((restored ?? labs[0]).ready);
+  labsReady = Promise.allSettled(labs.map((lab) => lab.settled));
   if (!article.dataset.liveLab) addShareButtons(labs);
   restored?.ready.then(() => restored.section.scrollIntoView({ block: "start" }));
   const shared = labs.find((lab) => lab.id === liveLab);
@@ -59,21 +65,34 @@ if (sections.length) {
   });
 }
 
-// Typeset the maths (after the labs' open requests are on their way).
+if (document.querySelector("section.playground")) {
+  starting.push(import("./playground.js").then((m) => m.startPlaygrounds()[0]?.ready));
+}
+if (document.querySelector("section.task")) starting.push(import("./task.js").then((m) => m.startTasks()[0]?.ready));
+
+// Typeset the maths (after the widgets' open requests are on their way): what is on the
+// screen or near it now, the rest once the first widget is ready and painted.
 if (article && window.renderMathInElement) {
-  window.renderMathInElement(article, {
+  const options = {
     delimiters: [
       { left: "\\(", right: "\\)", display: false },
       { left: "\\[", right: "\\]", display: true },
     ],
     throwOnError: false,
-  });
+  };
+  const near = 2 * window.innerHeight;
+  const blocks = [...article.children];
+  const later = blocks.filter((el) => el.getBoundingClientRect().top > near);
+  for (const el of blocks) if (!later.includes(el)) window.renderMathInElement(el, options);
   performance.mark("unrolled:math");
+  const first = Promise.race(starting.map((ready) => ready.catch(() => {})));
+  (starting.length ? first : Promise.resolve()).then(painted).then(() => {
+    for (const el of later) window.renderMathInElement(el, options);
+    performance.mark("unrolled:math:all");
+  });
 }
-
-if (document.querySelector("section.playground")) import("./playground.js").then((m) => m.startPlaygrounds());
-if (document.querySelector("section.task")) import("./task.js").then((m) => m.startTasks());
 
 if (article && document.getElementById("lesson-tour")) {
   import("./tour.js").then((m) => m.setUpTour(article, labsReady));
 }
+

@@ -5,6 +5,7 @@
 import { connect, request } from "./connection.js";
 import { addShareButton, playgroundShareUrl, readSharedPlayground } from "./share.js";
 import { setReadout, setStatus } from "./readout.js";
+import { painted } from "./schedule.js";
 import { FigureSet } from "./views.js";
 
 const RUN_STEP_MS = 180; // pace of "Run to the end" (instant with reduced motion)
@@ -24,7 +25,7 @@ export function startPlaygrounds(root = document) {
   let after = null;
   for (const playground of restored ? [restored, ...playgrounds.filter((p) => p !== restored)] : playgrounds) {
     playground.start(after);
-    after = playground.ready;
+    after = playground.ready.then(painted);
   }
   restored?.ready.then(() => restored.section.scrollIntoView({ block: "start" }));
   return playgrounds;

@@ -4,6 +4,7 @@
 import { connect, request } from "./connection.js";
 import { addShareButton, readSharedTask, taskShareUrl } from "./share.js";
 import { setReadout, setStatus } from "./readout.js";
+import { painted } from "./schedule.js";
 import { FigureSet } from "./views.js";
 
 const TRAIN_TIMEOUT_MS = 120000; // 20 epochs of translation take ~10 s; a queue may add more
@@ -18,7 +19,13 @@ export function startTasks(root = document) {
   const restored = shared && tasks.find((task) => task.id === shared.task);
   if (restored) restored.initial = shared.initial; // a shared link's state, used by the first open
   socket.on("progress", (report) => tasks.find((t) => t.id === report.task)?.progress(report));
-  for (const task of tasks) task.start();
+  // Every task's open request goes out at once; the figures are embedded one task at a
+  // time (the one a shared link points at first), so the first is ready soonest.
+  let after = null;
+  for (const task of restored ? [restored, ...tasks.filter((t) => t !== restored)] : tasks) {
+    task.start(after);
+    after = task.ready.then(painted);
+  }
   restored?.section.scrollIntoView({ block: "start" });
   return tasks;
 }
@@ -50,7 +57,10 @@ export class TaskController {
     return this.$(`[data-control="${name}"]`);
   }
 
-  start() {
+  // Bind the controls and open the task; its figures wait for `after` (the task before).
+  start(after = null) {
+    this.after = after;
+    this.ready = new Promise((resolve) => (this.markReady = resolve)); // opened, or failed to
     this.section.addEventListener("click", (event) => {
       const button = event.target.closest("button[data-action]");
       if (button) this.act(button.dataset.action);
@@ -105,7 +115,7 @@ export class TaskController {
     const replay = initial?.epochs ? ` (training ${initial.epochs} epochs)` : "";
     const again = this.opened ? "Reconnected: the network starts afresh" : "Opening…";
     this.status(initial ? `Opening the shared task${replay}…` : again);
-    return this.enqueue(async () => {
+    const opening = this.enqueue(async () => {
       const fresh = { lesson: this.lesson, task: this.id };
       let ack;
       let refused = null;
@@ -120,7 +130,10 @@ export class TaskController {
           return this.status(`Could not open the task: ${error.message}`, true);
         }
       }
-      if (!this.figures.docs.length) await this.figures.replace(this.section, ack.figures);
+      if (!this.figures.docs.length) {
+        await this.after;
+        await this.figures.replace(this.section, ack.figures);
+      }
       this.fillInputs(ack);
       this.show(ack);
       this.opened = true;
@@ -134,6 +147,8 @@ export class TaskController {
       });
       if (refused) this.status(`Could not open the shared link: ${refused}`, true);
     });
+    opening.finally(() => this.markReady());
+    return opening;
   }
 
   fillInputs(ack) {

@@ -1,4 +1,5 @@
 // Bokeh figures built on the server: embed them, then update named sources.
+import { yielded } from "./schedule.js";
 import { moving, target, tweenTo } from "./tween.js";
 
 // Sources whose numbers glide to new values (the columns named), not jump: the
@@ -14,44 +15,76 @@ export class FigureSet {
     this.spare = new Map(); // role → { slot, item, media }: figures for another window width
     this.latest = new Map(); // source name → the columns last applied, for a figure swapped in
     this.watched = new Set(); // media queries listened to
+    this.repeats = new Map(); // source name → its {first, last, shift} (see `repeated`)
   }
 
-  // Embed every <script type="application/json" data-figure-json> of a section.
+  // Embed the <script type="application/json" data-figure-json> figures of a section
+  // that show when the section is on screen: displayed, and starting within a window's
+  // height of its top. The others wait for `finish` (a view shown at another level of
+  // detail, a figure far down a long lab), so the first view is ready soonest.
   async embed(section) {
     const scripts = [...section.querySelectorAll("script[data-figure-json]")];
-    await this.place(
-      section,
-      scripts.map((script) => [script.dataset.figureJson, JSON.parse(script.textContent)]),
-    );
+    const items = scripts.map((script) => [script.dataset.figureJson, JSON.parse(script.textContent)]);
+    const top = section.getBoundingClientRect().top;
+    this.waiting = await this.place(section, items, (slot) => {
+      const box = section.querySelector(`[data-figure="${slot}"]`)?.getBoundingClientRect();
+      return !box || box.height === 0 || box.top - top > window.innerHeight;
+    });
+  }
+
+  // Embed the figures `embed` left waiting (once; the same promise after).
+  finish(section) {
+    this.finishing ??= (async () => {
+      while (this.waiting?.length) {
+        await this.embedOne(section, ...this.waiting.shift());
+        await yielded();
+      }
+    })();
+    return this.finishing;
   }
 
   // Embed each [role, item] in its slot, unless its root is tagged with a media query
   // that does not hold (a narrow and a wide variant of one view): that one is kept and
-  // swapped in when the window crosses the width, so only one is ever built.
-  async place(section, items) {
-    await Promise.all(
-      items.map(([role, item]) => {
-        const { media, slot } = placement(item, role);
-        if (media) this.watch(section, media);
-        if (media && !window.matchMedia(media).matches) {
-          this.spare.set(role, { slot, item, media });
-          return null;
-        }
-        this.spare.delete(role);
-        return this.embedOne(section, role, item, slot, media);
-      }),
-    );
+  // swapped in when the window crosses the width, so only one is ever built. One at a
+  // time, letting the browser run what waits between them (the socket's handshake, a
+  // click), so building the figures does not hold the lab's open request back. Those
+  // whose slot `waits` are not embedded: their [role, item, slot, media] are returned.
+  async place(section, items, waits = () => false) {
+    const waiting = [];
+    for (const [role, item] of items) {
+      const { media, slot } = placement(item, role);
+      if (media) this.watch(section, media);
+      if (media && !window.matchMedia(media).matches) {
+        this.spare.set(role, { slot, item, media });
+        continue;
+      }
+      this.spare.delete(role);
+      if (waits(slot)) {
+        waiting.push([role, item, slot, media]);
+        continue;
+      }
+      await this.embedOne(section, role, item, slot, media);
+      await yielded();
+    }
+    return waiting;
   }
 
+  // Embed one figure; one embedded after the lab has changed shows the latest numbers.
   async embedOne(section, role, item, slot = role, media = null) {
     const target = section.querySelector(`[data-figure="${slot}"]`);
     if (!target) return;
     target.dataset.rootId = item.root_id; // which document drew here (each widget its own)
     // A figure that may be swapped out keeps its JSON, untouched by Bokeh, to come back.
-    const views = await window.Bokeh.embed.embed_item(media ? structuredClone(item) : item, target.id);
+    const json = media ? structuredClone(item) : item;
+    this.expandRepeats(json);
+    const views = await window.Bokeh.embed.embed_item(json, target.id);
     const doc = window.Bokeh.documents.find((d) => d.get_model_by_id(item.root_id));
     if (doc) this.docs.push(doc);
     this.roles.set(role, { doc, views, slot, item: media ? item : null, media });
+    for (const [name, columns] of this.latest) {
+      const model = doc?.get_model_by_name(name);
+      if (model) model.data = { ...model.data, ...this.drawable(name, columns) };
+    }
   }
 
   // Take a role's figure off the page, its document included, so no stale source
@@ -71,9 +104,13 @@ export class FigureSet {
   // New figures (JSON text by role) for a lab whose shape changed.
   async replace(section, items) {
     const parsed = Object.entries(items ?? {}).map(([role, text]) => [role, JSON.parse(text)]);
-    for (const [role] of parsed) {
+    const roles = new Set(parsed.map(([role]) => role));
+    this.waiting = this.waiting?.filter(([role]) => !roles.has(role));
+    for (const [role, item] of parsed) {
       this.remove(section, role);
       this.spare.delete(role);
+      // The new figures come with their own numbers: none of the old shape's are kept.
+      for (const source of objects(item.doc.roots, "ColumnDataSource")) this.latest.delete(source.attributes.name);
     }
     await this.place(section, parsed);
     this.byName.clear();
@@ -89,25 +126,28 @@ export class FigureSet {
   async swap(section) {
     for (const [role, spare] of [...this.spare]) {
       if (!window.matchMedia(spare.media).matches) continue;
+      this.spare.delete(role);
+      const waits = this.waiting?.findIndex(([, , slot]) => slot === spare.slot) ?? -1;
+      if (waits >= 0) { // the other variant was not embedded yet: this one waits instead
+        const [oldRole, item, slot, media] = this.waiting[waits];
+        this.waiting[waits] = [role, spare.item, spare.slot, spare.media];
+        this.spare.set(oldRole, { slot, item, media });
+        continue;
+      }
       const shown = [...this.roles].find(([, placed]) => placed.slot === spare.slot);
       if (shown) {
         const [oldRole, { slot, item, media }] = shown;
         this.remove(section, oldRole);
         this.spare.set(oldRole, { slot, item, media });
       }
-      this.spare.delete(role);
       await this.embedOne(section, role, spare.item, spare.slot, spare.media);
-      const { doc } = this.roles.get(role) ?? {};
-      for (const [name, columns] of this.latest) {
-        const model = doc?.get_model_by_name(name);
-        if (model) model.data = { ...model.data, ...("image" in columns ? withImages(columns) : columns) };
-      }
     }
   }
 
-  // Whether some numbers are still gliding to their new values (tests wait for this).
+  // Whether the picture is still changing: numbers gliding to their new values, or
+  // figures still to be embedded (tests wait for this).
   moving() {
-    return [...this.byName.values()].some(moving);
+    return Boolean(this.waiting?.length) || [...this.byName.values()].some(moving);
   }
 
   source(name) {
@@ -130,20 +170,69 @@ export class FigureSet {
       this.latest.set(name, { ...this.latest.get(name), ...columns });
       const source = this.source(name);
       if (!source) continue;
-      const data = { ...target(source), ...("image" in columns ? withImages(columns) : columns) };
+      const data = { ...target(source), ...this.drawable(name, columns) };
       if (ANIMATED[name]) tweenTo(source, data, ANIMATED[name]);
       else source.data = data;
     }
   }
+
+  // Columns as the source draws them: image rows as arrays, repeated rows repeated.
+  drawable(name, columns) {
+    const spec = this.repeats.get(name);
+    const drawn = spec ? repeated(columns, spec) : columns;
+    return "image" in drawn ? withImages(drawn) : drawn;
+  }
+
+  // Note the sources of a figure's JSON tagged `repeat`, and repeat the rows they hold.
+  expandRepeats(item) {
+    for (const source of objects(item.doc.roots, "ColumnDataSource")) {
+      const spec = tags(source.attributes).repeat;
+      if (!spec) continue;
+      this.repeats.set(source.attributes.name, spec);
+      const data = source.attributes.data;
+      data.entries = Object.entries(repeated(Object.fromEntries(data.entries), spec));
+    }
+  }
+}
+
+// A source tagged {repeat: {first, last, shift}} carries one copy of its rows (the
+// unrolled view's edges of one time step): they are drawn at every offset k = first …
+// last, k added to the `shift` columns (x), so the wire carries 1/T of the rows.
+function repeated(columns, { first, last, shift }) {
+  const out = {};
+  for (const [name, values] of Object.entries(columns)) {
+    const moved = shift.includes(name);
+    const rows = [];
+    for (let k = first; k <= last; k++) {
+      for (const v of values) rows.push(moved && v !== null ? v + k : v);
+    }
+    out[name] = rows;
+  }
+  return out;
+}
+
+// Every object of type `name` in a figure's JSON (BokehJS's serialized form).
+function* objects(node, name) {
+  if (Array.isArray(node)) {
+    for (const child of node) yield* objects(child, name);
+  } else if (node && typeof node === "object") {
+    if (node.type === "object" && node.name === name) yield node;
+    for (const child of Object.values(node)) yield* objects(child, name);
+  }
+}
+
+// The tags of a model's JSON attributes, merged into one plain object.
+function tags(attributes) {
+  const plain = (value) =>
+    value?.type === "map" ? Object.fromEntries(value.entries.map(([k, v]) => [k, plain(v)])) : value;
+  const found = (attributes?.tags ?? []).map(plain).filter((tag) => tag && typeof tag === "object");
+  return Object.assign({}, ...found);
 }
 
 // Where a figure goes: its root's tags may name a slot and a media query.
 function placement(item, role) {
   const root = item.doc.roots?.find((r) => r.id === item.root_id);
-  const tags = (root?.attributes?.tags ?? []).map((tag) =>
-    tag?.type === "map" ? Object.fromEntries(tag.entries) : tag,
-  );
-  const found = Object.assign({}, ...tags.filter((tag) => tag && typeof tag === "object"));
+  const found = tags(root?.attributes);
   return { media: found.media ?? null, slot: found.slot ?? role };
 }
 

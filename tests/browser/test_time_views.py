@@ -12,6 +12,7 @@ from conftest import ARTIFACTS
 from playwright.sync_api import Locator, Page, expect
 
 from course.lessons import LessonRegistry
+from course.views.unrolled import Layout, edge_data
 from engine import Lab
 
 LESSON = "/lessons/training"
@@ -81,6 +82,31 @@ def test_stepping_fills_the_unrolled_network_column_by_column(page: Page, engine
 
 
 @pytest.mark.browser
+def test_every_column_draws_the_shared_weights(page: Page, engine_labs) -> None:
+    """The wire and the page carry one column's edges; the page draws them in each
+    column (the recurrent ones from column 2 on): weights are shared across time."""
+    open_lesson(page)
+    engine = engine_labs["rnn-window"]
+    engine.reset()
+    layout = Layout.of(engine.config)
+    one, loops = edge_data(layout, engine.config.model.cell, engine.params)
+    for name, template, columns in (
+        ("unrolled_edges", one, range(1, 16)),
+        ("unrolled_recurrent", loops, range(2, 16)),
+    ):
+        drawn = source(page, RNN, name)
+        n = len(template["x0"])
+        assert n == (8 + 8 * 8 + 8 if name == "unrolled_edges" else 2 * 8 * 8)
+        assert len(drawn["x0"]) == n * len(columns)
+        for k, column in enumerate(columns):
+            rows = slice(k * n, (k + 1) * n)
+            assert drawn["x0"][rows] == pytest.approx([x + column for x in template["x0"]])
+            assert drawn["x1"][rows] == pytest.approx([x + column for x in template["x1"]])
+            for key in ("y0", "y1", "color", "width", "alpha"):
+                assert drawn[key][rows] == template[key], (name, column, key)
+
+
+@pytest.mark.browser
 def test_the_backward_pass_draws_the_gradient_through_time(page: Page, engine_labs) -> None:
     rnn, lstm = open_lesson(page)
     assert source(page, RNN, "grad_total")["t"] == []  # not computed before the backward pass
@@ -117,6 +143,7 @@ def test_the_update_sends_the_new_weights_picture(page: Page) -> None:
     rnn, _ = open_lesson(page)
     nodes_before = source(page, RNN, "unrolled_nodes")["value"]
     prediction_before = source(page, RNN, "seq_prediction")["y"]
+    edges_before = source(page, RNN, "unrolled_edges")
     rnn.locator("[data-control=phase]").select_option("update")
     expect(rnn.locator("[data-readout=phase]")).to_have_text("update")
     step(rnn)  # to the readout's change
@@ -131,6 +158,8 @@ def test_the_update_sends_the_new_weights_picture(page: Page) -> None:
     )
     after = source(page, RNN, "seq_prediction")["y"]
     assert max(abs(a - b) for a, b in zip(after, prediction_before, strict=True)) > 0.3
+    widths = source(page, RNN, "unrolled_edges")["width"]
+    assert len(widths) == 15 * 80 and widths != edges_before["width"]  # new weights, every column
     page.screenshot(path=str(ARTIFACTS / "time-lesson.png"), full_page=True)
     link = rnn.locator("a.lab-download")
     if link.count():  # the export blueprint is registered: the GIF downloads
