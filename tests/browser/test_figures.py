@@ -1,0 +1,57 @@
+"""How a lesson page builds its figures (static/js/views.js): a lab is ready with the
+views it shows on screen, and builds the others after; one built late shows the
+numbers the lab sent while it waited."""
+
+from __future__ import annotations
+
+import pytest
+from playwright.sync_api import Page, expect
+
+# A FigureSet of its own on the data lesson's page: the loss figure waits, the page
+# sends it new numbers, then it is built.
+LATE = """async () => {
+  const { FigureSet } = await import("/static/js/views.js");
+  const script = document.querySelector('section.lab[data-lab="feed"] script[data-figure-json="loss"]');
+  const section = document.createElement("section");
+  section.innerHTML = '<div data-figure="loss" id="late-loss" style="width: 600px"></div>';
+  document.body.append(section);
+  const figures = new FigureSet();
+  figures.waiting = await figures.place(section, [["loss", JSON.parse(script.textContent)]], () => true);
+  const before = { built: Boolean(figures.source("loss")), moving: figures.moving() };
+  figures.apply({ loss: { epoch: [1, 2, 3], loss: [0.5, 0.25, 0.125] } });
+  await figures.finish(section);
+  const data = figures.source("loss").data;
+  return { before, after: { moving: figures.moving(), epoch: [...data.epoch], loss: [...data.loss] },
+           drawn: section.querySelector("[data-figure=loss]").childElementCount };
+}"""
+
+# Which of a lab's figure slots hold a built figure.
+BUILT = """lab => [...document.querySelectorAll(`${lab} [data-figure]`)]
+  .filter((slot) => slot.dataset.rootId).map((slot) => slot.dataset.figure)"""
+
+
+@pytest.mark.browser
+def test_a_figure_built_late_shows_the_numbers_sent_while_it_waited(page: Page) -> None:
+    page.goto("/lessons/data")
+    lab = page.locator("section.lab[data-lab='feed']")
+    expect(lab.locator("[data-readout=status]")).to_have_text("Ready", timeout=60_000)
+    result = page.evaluate(LATE)
+    assert result["before"] == {"built": False, "moving": True}
+    assert result["after"] == {"moving": False, "epoch": [1, 2, 3], "loss": [0.5, 0.25, 0.125]}
+    assert result["drawn"] == 1
+
+
+@pytest.mark.browser
+def test_every_view_of_a_lab_is_built_hidden_and_far_ones_too(page: Page) -> None:
+    """The data lab shows its overview; its cell view and gate heatmap (shown when the
+    learner zooms into a layer) are built after, and zooming in shows them."""
+    page.goto("/lessons/data")
+    selector = "section.lab[data-lab='feed']"
+    lab = page.locator(selector)
+    expect(lab.locator("[data-readout=status]")).to_have_text("Ready", timeout=60_000)
+    page.wait_for_function("lab => !document.querySelector(lab).figures.moving()", arg=selector)
+    assert sorted(page.evaluate(BUILT, selector)) == ["cell", "heatmap", "loss", "overview", "sequence"]
+    lab.get_by_role("button", name="Layer 1 of 3, 16 units: open its cell").click()
+    expect(lab).to_have_attribute("data-level", "cell")
+    box = lab.locator("[data-figure=cell] canvas").first.bounding_box()
+    assert box is not None and box["width"] > 300 and box["height"] > 200
