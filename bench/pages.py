@@ -16,6 +16,7 @@ painted (no gaps).
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import tempfile
 import time
@@ -80,6 +81,24 @@ def time_loads(browser: Any, profile: Any, url: str, loads: int) -> tuple[list[f
     return first[1:], every[1:]
 
 
+def wait_until_idle(pid: int, limit: float = 180.0) -> float:
+    """Seconds until process ``pid`` has used under 2 % of a core for two seconds."""
+    start = time.monotonic()
+    ticks = os.sysconf("SC_CLK_TCK")
+
+    def cpu() -> float:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
+
+    quiet, last = 0, cpu()
+    while quiet < 2 and time.monotonic() - start < limit:
+        time.sleep(1.0)
+        now = cpu()
+        quiet = quiet + 1 if now - last < 0.02 else 0
+        last = now
+    return time.monotonic() - start
+
+
 def summary(ms: list[float]) -> str:
     """Median and p99 in ms; the target for the first view is ≤ 1000 ms."""
     return f"median {np.median(ms):5.0f} ms p99 {np.percentile(ms, 99):5.0f} (n={len(ms)})"
@@ -94,7 +113,8 @@ def main() -> None:
     env = {"UNROLLED_DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}"}
     server = CourseServer(env, tmp / "server.log", warmup=True)
     try:
-        time.sleep(20)  # let the warm-up compile every lesson's programs
+        warm = wait_until_idle(server.proc.pid)  # the warm-up compiles every lesson's programs
+        print(f"server warm after {warm:.0f} s", flush=True)
         from course.lessons import LessonRegistry
 
         slugs = sorted(LessonRegistry.load(ROOT / "lessons").lessons)

@@ -11,7 +11,6 @@ const article = document.querySelector("article.lesson");
 
 if (article) {
   trackSections(article);
-  startQuizzes(article);
   startPredictions(article);
 }
 
@@ -70,8 +69,14 @@ if (document.querySelector("section.playground")) {
 }
 if (document.querySelector("section.task")) starting.push(import("./task.js").then((m) => m.startTasks()[0]?.ready));
 
+// What can wait until the first widget is painted ready: the maths further down, the
+// quizzes' questions (fetched) and the tour (which starts once every lab is ready).
+const firstShown = (
+  starting.length ? Promise.race(starting.map((ready) => ready.catch(() => {}))) : Promise.resolve()
+).then(painted);
+
 // Typeset the maths (after the widgets' open requests are on their way): what is on the
-// screen or near it now, the rest once the first widget is ready and painted.
+// screen or near it now, the rest later.
 if (article && window.renderMathInElement) {
   const options = {
     delimiters: [
@@ -85,14 +90,14 @@ if (article && window.renderMathInElement) {
   const later = blocks.filter((el) => el.getBoundingClientRect().top > near);
   for (const el of blocks) if (!later.includes(el)) window.renderMathInElement(el, options);
   performance.mark("unrolled:math");
-  const first = Promise.race(starting.map((ready) => ready.catch(() => {})));
-  (starting.length ? first : Promise.resolve()).then(painted).then(() => {
+  firstShown.then(() => {
     for (const el of later) window.renderMathInElement(el, options);
     performance.mark("unrolled:math:all");
   });
 }
 
-if (article && document.getElementById("lesson-tour")) {
-  import("./tour.js").then((m) => m.setUpTour(article, labsReady));
-}
+if (article) firstShown.then(() => startQuizzes(article));
 
+if (article && document.getElementById("lesson-tour")) {
+  firstShown.then(() => import("./tour.js")).then((m) => m.setUpTour(article, labsReady));
+}

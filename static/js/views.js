@@ -212,13 +212,12 @@ function repeated(columns, { first, last, shift }) {
 }
 
 // Every object of type `name` in a figure's JSON (BokehJS's serialized form).
-function* objects(node, name) {
-  if (Array.isArray(node)) {
-    for (const child of node) yield* objects(child, name);
-  } else if (node && typeof node === "object") {
-    if (node.type === "object" && node.name === name) yield node;
-    for (const child of Object.values(node)) yield* objects(child, name);
+function objects(node, name, found = []) {
+  if (node.type === "object" && node.name === name) found.push(node);
+  for (const child of Array.isArray(node) ? node : Object.values(node)) {
+    if (child !== null && typeof child === "object") objects(child, name, found);
   }
+  return found;
 }
 
 // The tags of a model's JSON attributes, merged into one plain object.

@@ -11,18 +11,19 @@ from playwright.sync_api import Page, expect
 # sends it new numbers, then it is built.
 LATE = """async () => {
   const { FigureSet } = await import("/static/js/views.js");
-  const script = document.querySelector('section.lab[data-lab="feed"] script[data-figure-json="loss"]');
+  const lab = document.querySelector('section.lab[data-lab="feed"]');
+  const item = JSON.parse(lab.querySelector('script[data-figure-json="loss"]').textContent);
   const section = document.createElement("section");
   section.innerHTML = '<div data-figure="loss" id="late-loss" style="width: 600px"></div>';
   document.body.append(section);
   const figures = new FigureSet();
-  figures.waiting = await figures.place(section, [["loss", JSON.parse(script.textContent)]], () => true);
+  figures.waiting = await figures.place(section, [["loss", item]], () => true);
   const before = { built: Boolean(figures.source("loss")), moving: figures.moving() };
   figures.apply({ loss: { epoch: [1, 2, 3], loss: [0.5, 0.25, 0.125] } });
   await figures.finish(section);
   const data = figures.source("loss").data;
-  return { before, after: { moving: figures.moving(), epoch: [...data.epoch], loss: [...data.loss] },
-           drawn: section.querySelector("[data-figure=loss]").childElementCount };
+  const after = { moving: figures.moving(), epoch: [...data.epoch], loss: [...data.loss] };
+  return { before, after, drawn: section.querySelector("[data-figure=loss]").childElementCount };
 }"""
 
 # Which of a lab's figure slots hold a built figure.
@@ -50,7 +51,8 @@ def test_every_view_of_a_lab_is_built_hidden_and_far_ones_too(page: Page) -> Non
     lab = page.locator(selector)
     expect(lab.locator("[data-readout=status]")).to_have_text("Ready", timeout=60_000)
     page.wait_for_function("lab => !document.querySelector(lab).figures.moving()", arg=selector)
-    assert sorted(page.evaluate(BUILT, selector)) == ["cell", "heatmap", "loss", "overview", "sequence"]
+    built = sorted(page.evaluate(BUILT, selector))
+    assert built == ["cell", "heatmap", "loss", "overview", "sequence"]
     lab.get_by_role("button", name="Layer 1 of 3, 16 units: open its cell").click()
     expect(lab).to_have_attribute("data-level", "cell")
     box = lab.locator("[data-figure=cell] canvas").first.bounding_box()
