@@ -23,6 +23,18 @@ def plain_figure(name: str, *, grid: bool = True, outline: bool = True, **option
     return p
 
 
+TEXT = "currentColor"  # a key mark in the colour of the page's text
+
+
+def add_key(p: Any, items: list[tuple[str, str, str]]) -> None:
+    """Give figure ``p`` a key the page writes as HTML under it (static/js/views.js):
+    one (label, mark, colour) per item, ``mark`` one of line, dashed, dot, ring, bar,
+    band; colour ``TEXT`` follows the page's text colour (in the dark theme too). HTML
+    wraps on a phone, where a Bokeh legend is cut off, and screen readers read it."""
+    key = [{"label": label, "mark": mark, "color": color} for label, mark, color in items]
+    p.tags = [*p.tags, {"key": key}]
+
+
 def empty_columns(root: Any) -> None:
     """Give every glyph's source the columns the glyph reads, empty where the source
     has none yet (the browser fills them), so Bokeh's validation has nothing to report.

@@ -17,9 +17,8 @@ from typing import Any
 
 import numpy as np
 from bokeh.models import ColumnDataSource, DataRange1d, FixedTicker, LogTicker, Range1d
-from bokeh.models.annotations import Legend, LegendItem
 
-from course.views.base import plain_figure
+from course.views.base import add_key, plain_figure
 from course.views.palette import GREY, LAYERS, ORANGE
 from course.views.progress import Cursor, positive
 from course.views.unrolled import FOG, FOG_ALPHA
@@ -29,8 +28,7 @@ from engine.backward import window_gradients
 QUAD = ("left", "right", "bottom", "top")
 # The fog and the cursor band span any plausible gradient; they do not set the range.
 LOW, HIGH = 1e-30, 1e30
-KEY_X, KEY_Y = [-9.0, -8.0], [1.0, 1.0]
-HINT = "Computed in the backward pass: step to it, or choose phase → backward"
+HINT = "Computed in the backward pass:\nstep to it, or choose phase → backward"
 
 
 def gradient_figure(config: LabConfig) -> Any:
@@ -52,18 +50,14 @@ def gradient_figure(config: LabConfig) -> Any:
     band = ColumnDataSource(name="grad_band", data={k: [] for k in QUAD})
     p.quad(*QUAD, source=band, fill_color=ORANGE, fill_alpha=0.18, line_color=None)
     ranged: list[Any] = []
-    items: list[Any] = []
     for layer in range(L):
         colour, y = LAYERS[layer % len(LAYERS)], f"h{layer + 1}"
         solid = p.line("t", y, source=total, line_color=colour, line_width=2.5)
         dots = p.scatter("t", y, source=total, size=5, fill_color=colour, line_color=colour)
         dashed = p.line("t", y, source=last, line_color=colour, line_width=2, line_dash="dashed")
         ranged += [solid, dashed, dots]
-        # Legend keys drawn off-screen, so the legend shows even before there is data.
-        key: list[Any] = [p.line(x=KEY_X, y=KEY_Y, line_color=colour, line_width=2.5)]
-        items.append(LegendItem(label=f"layer {layer + 1}", renderers=key))
-    key = [p.line(x=KEY_X, y=KEY_Y, line_color=GREY, line_width=2, line_dash="dashed")]
-    items.append(LegendItem(label="last error only", renderers=key))
+    layers = [(f"layer {layer + 1}", "line", LAYERS[layer % len(LAYERS)]) for layer in range(L)]
+    add_key(p, [*layers, ("last error only", "dashed", GREY)])
     p.quad(*QUAD, source=fog, fill_color=FOG, fill_alpha=FOG_ALPHA, line_color=None)
     hint = ColumnDataSource(name="grad_hint", data=hint_data(False, T))
     ranged.append(
@@ -79,11 +73,6 @@ def gradient_figure(config: LabConfig) -> Any:
         )  # fmt: skip
     )
     p.y_range = DataRange1d(renderers=ranged, range_padding=0.15)
-    p.add_layout(
-        Legend(items=items, orientation="horizontal", location="center",
-               label_text_font_size="11px", background_fill_alpha=0.0, border_line_color=None),
-        "below",
-    )  # fmt: skip
     return p
 
 

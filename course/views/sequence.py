@@ -5,9 +5,9 @@ from __future__ import annotations
 from typing import Any
 
 from bokeh.models import ColumnDataSource, Range1d
-from bokeh.models.annotations import Legend, LegendItem
 from bokeh.plotting import figure
 
+from course.views.base import TEXT, add_key
 from course.views.palette import BLUE, GREY, INK, ORANGE, PURPLE
 
 SOURCES = ("seq_input", "seq_target", "seq_prediction", "seq_window", "seq_error", "seq_cursor")
@@ -16,7 +16,7 @@ SOURCES = ("seq_input", "seq_target", "seq_prediction", "seq_window", "seq_error
 def sequence_figure() -> Any:
     p = figure(
         name="fig_sequence",
-        height=280,
+        height=250,
         sizing_mode="stretch_width",
         tools="",
         toolbar_location=None,
@@ -28,7 +28,7 @@ def sequence_figure() -> Any:
     src["seq_error"].data = {"x": [], "y0": [], "y1": []}
     for name in ("seq_input", "seq_target", "seq_prediction", "seq_cursor"):
         src[name].data = {"x": [], "y": []}
-    window = p.quad(
+    p.quad(
         left="left",
         right="right",
         bottom="bottom",
@@ -38,10 +38,8 @@ def sequence_figure() -> Any:
         fill_alpha=0.15,
         line_color=None,
     )
-    target = p.line(
-        "x", "y", source=src["seq_target"], line_color=INK, line_dash="dashed", line_width=1.5
-    )
-    errors = p.segment(
+    p.line("x", "y", source=src["seq_target"], line_color=INK, line_dash="dashed", line_width=1.5)
+    p.segment(
         x0="x",
         y0="y0",
         x1="x",
@@ -51,9 +49,9 @@ def sequence_figure() -> Any:
         line_width=2,
         line_alpha=0.9,
     )
-    prediction = p.line("x", "y", source=src["seq_prediction"], line_color=ORANGE, line_width=3)
-    inputs = p.scatter("x", "y", source=src["seq_input"], size=7, fill_color=BLUE, line_color=BLUE)
-    cursor = p.scatter(
+    p.line("x", "y", source=src["seq_prediction"], line_color=ORANGE, line_width=3)
+    p.scatter("x", "y", source=src["seq_input"], size=7, fill_color=BLUE, line_color=BLUE)
+    p.scatter(
         "x",
         "y",
         source=src["seq_cursor"],
@@ -63,23 +61,17 @@ def sequence_figure() -> Any:
         line_color=INK,
         line_width=2.5,
     )
-    renderers: list[tuple[str, Any]] = [
-        ("input", inputs),
-        ("target", target),
-        ("prediction", prediction),
-        ("error", errors),
-        ("warm-up window", window),
-        ("current step", cursor),
-    ]
-    legend = Legend(
-        items=[LegendItem(label=label, renderers=[renderer]) for label, renderer in renderers],
-        orientation="horizontal",
-        location="center",
-        label_text_font_size="11px",
-        background_fill_alpha=0.0,
-        border_line_color=None,
+    add_key(
+        p,
+        [
+            ("input", "dot", BLUE),
+            ("target", "dashed", TEXT),
+            ("prediction", "line", ORANGE),
+            ("error", "bar", PURPLE),
+            ("warm-up window", "band", GREY),
+            ("current step", "ring", TEXT),
+        ],
     )
-    p.add_layout(legend, "below")
     p.background_fill_color = None
     p.border_fill_color = None
     return p

@@ -76,8 +76,10 @@ export class FigureSet {
     target.dataset.rootId = item.root_id; // which document drew here (each widget its own)
     // A figure that may be swapped out keeps its JSON, untouched by Bokeh, to come back.
     const json = media ? structuredClone(item) : item;
+    const { key } = tags(item.doc.roots?.find((r) => r.id === item.root_id)?.attributes);
     this.expandRepeats(json);
     const views = await window.Bokeh.embed.embed_item(json, target.id);
+    if (key) target.append(keyList(key));
     const doc = window.Bokeh.documents.find((d) => d.get_model_by_id(item.root_id));
     if (doc) this.docs.push(doc);
     this.roles.set(role, { doc, views, slot, item: media ? item : null, media });
@@ -222,8 +224,10 @@ function objects(node, name, found = []) {
 
 // The tags of a model's JSON attributes, merged into one plain object.
 function tags(attributes) {
-  const plain = (value) =>
-    value?.type === "map" ? Object.fromEntries(value.entries.map(([k, v]) => [k, plain(v)])) : value;
+  const plain = (value) => {
+    if (Array.isArray(value)) return value.map(plain);
+    return value?.type === "map" ? Object.fromEntries(value.entries.map(([k, v]) => [k, plain(v)])) : value;
+  };
   const found = (attributes?.tags ?? []).map(plain).filter((tag) => tag && typeof tag === "object");
   return Object.assign({}, ...found);
 }
@@ -233,6 +237,23 @@ function placement(item, role) {
   const root = item.doc.roots?.find((r) => r.id === item.root_id);
   const found = tags(root?.attributes);
   return { media: found.media ?? null, slot: found.slot ?? role };
+}
+
+// A figure's key, written under it as a list (course/views/base.py, add_key).
+function keyList(items) {
+  const list = document.createElement("ul");
+  list.className = "figure-key";
+  list.setAttribute("aria-label", "Key");
+  for (const { label, mark, color } of items) {
+    const swatch = document.createElement("span");
+    swatch.className = `key-mark key-${mark}`;
+    swatch.style.setProperty("--mark", color);
+    swatch.setAttribute("aria-hidden", "true");
+    const entry = document.createElement("li");
+    entry.append(swatch, label);
+    list.append(entry);
+  }
+  return list;
 }
 
 // Image glyphs draw 2-D typed arrays; JSON brings rows of numbers (null where a

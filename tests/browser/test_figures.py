@@ -57,3 +57,31 @@ def test_every_view_of_a_lab_is_built_hidden_and_far_ones_too(page: Page) -> Non
     expect(lab).to_have_attribute("data-level", "cell")
     box = lab.locator("[data-figure=cell] canvas").first.bounding_box()
     assert box is not None and box["width"] > 300 and box["height"] > 200
+
+
+KEYS = """lab => [...document.querySelectorAll(`${lab} .figure-key`)].map((key) => ({
+  figure: key.closest("[data-figure]").dataset.figure,
+  labels: [...key.querySelectorAll("li")].map((li) => li.textContent),
+  inside: [...key.querySelectorAll("li")].every((li) => {
+    const box = li.getBoundingClientRect();
+    return box.left >= 0 && box.right <= document.documentElement.clientWidth && box.width > 0;
+  }),
+}))"""
+
+
+@pytest.mark.browser
+@pytest.mark.parametrize("width", [1280, 390])
+def test_figure_keys_list_every_mark_and_fit_a_phone(page: Page, width: int) -> None:
+    """The sequence plot and the gradient view carry their keys as HTML, which wraps on
+    a phone (a Bokeh legend was cut off at both ends there)."""
+    page.set_viewport_size({"width": width, "height": 844})
+    page.goto("/lessons/training")
+    selector = "section.lab[data-lab='rnn-window']"
+    expect(page.locator(f"{selector} [data-readout=status]")).to_have_text("Ready", timeout=60_000)
+    page.wait_for_function("lab => !document.querySelector(lab).figures.moving()", arg=selector)
+    keys = {key["figure"]: key for key in page.evaluate(KEYS, selector)}
+    assert keys["sequence"]["labels"] == [
+        "input", "target", "prediction", "error", "warm-up window", "current step",
+    ]  # fmt: skip
+    assert keys["gradients"]["labels"] == ["layer 1", "layer 2", "last error only"]
+    assert all(key["inside"] for key in keys.values()), keys

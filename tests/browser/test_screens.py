@@ -57,7 +57,11 @@ def test_screenshot_of_every_lesson(device_page: Page, slug: str, scheme: str) -
     page.goto(f"/lessons/{slug}")
     for status in page.locator("section.lab [data-readout=status]").all():
         expect(status).to_have_text("Ready", timeout=60_000)
-    page.wait_for_timeout(300)  # let Bokeh finish its first paint
+    # Every figure built (views further down follow the first), then Bokeh's paint.
+    page.wait_for_function(
+        "() => [...document.querySelectorAll('section.lab')].every((s) => !s.figures.moving())"
+    )
+    page.wait_for_timeout(300)
     SCREENS.mkdir(parents=True, exist_ok=True)
     device = page.device  # type: ignore[attr-defined]
     page.screenshot(path=str(SCREENS / f"{slug}-{scheme}-{device}.png"), full_page=True)
