@@ -17,7 +17,7 @@ from typing import Any
 LAYOUTS: dict[str, dict[str, tuple[float, float, str]]] = {
     "lstm": {
         "c_prev": (0.9, 5.0, "cₜ₋₁ cell state"),
-        "h_prev": (0.9, 2.2, "hₜ₋₁ previous output"),
+        "h_prev": (0.9, 2.2, "hₜ₋₁ last output"),
         "x": (0.9, 0.6, "xₜ layer input"),
         "f": (3.0, 3.3, "f forget gate"),
         "i": (4.6, 3.3, "i input gate"),
@@ -27,7 +27,7 @@ LAYOUTS: dict[str, dict[str, tuple[float, float, str]]] = {
         "h": (9.3, 0.6, "hₜ output"),
     },
     "gru": {
-        "h_prev": (0.9, 5.0, "hₜ₋₁ previous output"),
+        "h_prev": (0.9, 5.0, "hₜ₋₁ last output"),
         "x": (0.9, 0.6, "xₜ layer input"),
         "r": (3.4, 2.6, "r reset gate"),
         "z": (5.4, 2.6, "z update gate"),
@@ -35,7 +35,7 @@ LAYOUTS: dict[str, dict[str, tuple[float, float, str]]] = {
         "h": (9.3, 5.0, "hₜ output"),
     },
     "rnn": {
-        "h_prev": (0.9, 4.2, "hₜ₋₁ previous output"),
+        "h_prev": (0.9, 4.2, "hₜ₋₁ last output"),
         "x": (0.9, 1.4, "xₜ layer input"),
         "a": (5.0, 2.8, "a pre-activation"),
         "h": (9.0, 2.8, "hₜ output"),

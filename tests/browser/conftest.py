@@ -136,3 +136,19 @@ def widget_source(widget: Locator, name: str) -> dict[str, list[Any]]:
         if found is not None:
             return found
     raise AssertionError(f"no source {name!r}")
+
+
+# -- tours (driver.js) ----------------------------------------------------------------
+
+POPOVER = ".driver-popover"
+# Under automation tours do not start by themselves (other tests drive the pages);
+# a newcomer's browser is not automated, so pretend to be one.
+NOT_AUTOMATED = "Object.defineProperty(Navigator.prototype, 'webdriver', { get: () => false });"
+
+
+def settle(page: Page) -> None:
+    """Wait for driver.js to finish moving the highlight (it ignores keys meanwhile)."""
+    page.wait_for_function(
+        "() => !document.querySelector('.driver-active-element')?.getAnimations?.().length"
+    )
+    page.wait_for_timeout(450)  # driver.js's transition (400 ms) when animating

@@ -8,10 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 
 import pytest
-from conftest import ARTIFACTS, PageWatch
+from conftest import ARTIFACTS, NOT_AUTOMATED, POPOVER, PageWatch, settle
 from playwright.sync_api import Browser, Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
-from test_tours import NOT_AUTOMATED, POPOVER, settle
 
 from course.lessons import LessonRegistry
 

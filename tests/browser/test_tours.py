@@ -6,25 +6,13 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import PageWatch
+from conftest import NOT_AUTOMATED, POPOVER, PageWatch, settle
 from playwright.sync_api import Browser, Page, expect
 
 from course.lessons import LessonRegistry
 
 REGISTRY = LessonRegistry.load("lessons")
 LESSONS = sorted(slug for slug, lesson in REGISTRY.lessons.items() if lesson.tour)
-POPOVER = ".driver-popover"
-# Under automation tours do not start by themselves (other tests drive the pages);
-# a newcomer's browser is not automated, so pretend to be one.
-NOT_AUTOMATED = "Object.defineProperty(Navigator.prototype, 'webdriver', { get: () => false });"
-
-
-def settle(page: Page) -> None:
-    """Wait for driver.js to finish moving the highlight (it ignores keys meanwhile)."""
-    page.wait_for_function(
-        "() => !document.querySelector('.driver-active-element')?.getAnimations?.().length"
-    )
-    page.wait_for_timeout(450)  # driver.js's transition (400 ms) when animating
 
 
 @pytest.fixture
