@@ -2,10 +2,11 @@
 
 .venv/bin/python bench/pages.py [--loads 5] [--seconds 5]
 
-Starts `unrolled serve` (warm-up on, so the server is warm), then opens each lesson
-`--loads` times and times navigation start → the first widget ready (a lab says
-"Ready", a playground or task has drawn and can be used: target ≤ 1 s) and → every
-widget on the page ready. Twice: in a fresh incognito context each time (a first
+Starts `unrolled serve` (warm-up on; it waits until the server has finished compiling),
+then opens each lesson `--loads` times and times navigation start → the first widget
+ready (a lab says "Ready": the figures it shows within a window's height of its top are
+drawn and its controls answer; a playground or task has drawn and can be used: target
+≤ 1 s) and → every widget on the page ready. Twice: in a fresh incognito context each time (a first
 visit: nothing cached) and in one persistent browser profile, as a learner's own
 browser is (a returning visit: BokehJS and the rest come from the disk cache, with
 V8's compiled code). Then plays the LSTM lab at 8× by compute step for
