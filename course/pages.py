@@ -11,7 +11,6 @@ from course import progress, quiz_api, views
 from course.identity import current_learner_id
 from course.lessons import Lesson
 from course.modules import MODULES
-from course.views import playground as playground_views
 
 bp = Blueprint("pages", __name__)
 
@@ -35,10 +34,6 @@ def render_lesson(found: Lesson, **context: Any) -> str:
     """A lesson page for the learner behind this request; ``context`` adds to it
     (a live session's code and role)."""
     figures = {lab_id: views.figures(spec, drawn=True) for lab_id, spec in found.labs.items()}
-    playground_figures = {
-        block: playground_views.page_figures(block, spec.config)
-        for block, spec in found.playgrounds.items()
-    }
     learner = current_learner_id()
     assert learner is not None
     return render_template(
@@ -46,7 +41,6 @@ def render_lesson(found: Lesson, **context: Any) -> str:
         lesson=found,
         module=MODULES[found.module],
         figures=figures,
-        playground_figures=playground_figures,
         quizzes=quiz_api.views_for(found, learner),
         done=progress.of(learner).get(found.id, {}),
         **context,

@@ -14,15 +14,12 @@ import numpy as np
 import pytest
 from labkit import LAB, LESSON, ok
 
-from course.extensions import socketio
 
-
-def _page_sources(client, slug: str, block: str, kind: str = "lab") -> dict[str, dict[str, Any]]:
-    """Every named source's data as the lesson page's figure JSON holds it, for the
-    ``kind`` block (lab or playground) ``block``."""
+def _page_sources(client, slug: str, lab: str) -> dict[str, dict[str, Any]]:
+    """Every named source's data as the lesson page's figure JSON holds it."""
     html = client.get(f"/lessons/{slug}").get_data(as_text=True)
-    section = html[html.index(f'data-{kind}="{block}"') :]
-    section = section[: section.find(f'data-{kind}="', 1)]  # up to the next one, if any
+    section = html[html.index(f'data-lab="{lab}"') :]
+    section = section[: section.find('data-lab="', 1)]  # up to the next lab, if any
     found: dict[str, dict[str, Any]] = {}
     for match in re.finditer(r'data-figure-json="\w+">(.*?)</script>', section, re.S):
 
@@ -73,40 +70,3 @@ def test_the_page_draws_the_first_frame_that_open_answers(client, lab_client, sl
         assert name in drawn, name
         for column, values in columns.items():
             assert _same(_decoded(drawn[name][column]), values), (name, column)
-
-
-@pytest.mark.parametrize("playground", ["sine", "memory", "fibonacci"])
-def test_the_page_draws_the_playground_that_open_answers(app, client, playground):
-    """Playgrounds too: the page's figures hold the block's opening state."""
-    drawn = _page_sources(client, "why-recurrence", playground, kind="playground")
-    connection = socketio.test_client(app, namespace="/playground", flask_test_client=client)
-    ack = connection.emit(
-        "open", {"lesson": "why-recurrence", "playground": playground},
-        namespace="/playground", callback=True,
-    )  # fmt: skip
-    connection.disconnect(namespace="/playground")
-    assert ack["ok"] is True and ack["sources"]
-    for name, columns in ack["sources"].items():
-        assert name in drawn, name
-        for column, values in columns.items():
-            assert _same(drawn[name][column], values), (name, column)
-
-
-def test_every_model_id_on_a_page_is_unique(client):
-    """BokehJS finds models by id: three playgrounds on one page must not share one."""
-    html = client.get("/lessons/why-recurrence").get_data(as_text=True)
-    ids: list[str] = []
-
-    def walk(node: Any) -> None:  # a model is defined once; elsewhere only {"id": …}
-        if isinstance(node, list):
-            for item in node:
-                walk(item)
-        elif isinstance(node, dict):
-            if node.get("type") == "object" and "id" in node:
-                ids.append(node["id"])
-            for value in node.values():
-                walk(value)
-
-    for match in re.finditer(r'data-figure-json="\w+">(.*?)</script>', html, re.S):
-        walk(json.loads(match.group(1).replace("<\\/", "</")))
-    assert len(ids) > 100 and len(ids) == len(set(ids))

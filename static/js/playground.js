@@ -74,16 +74,10 @@ export class PlaygroundController {
     return this.section.querySelector(selector);
   }
 
-  // Bind the controls and open. The page's figures (drawn at the block's opening state)
-  // are embedded while the socket connects, after `after` (the playground above).
+  // Bind the controls and open; the figures wait for `after` (the playground above).
   start(after = null) {
+    this.after = after;
     this.ready = new Promise((resolve) => (this.markReady = resolve));
-    this.embedded = (async () => {
-      await after;
-      await this.figures.embed(this.section);
-      await this.figures.finish(this.section);
-      if (this.figures.docs.length) this.fitWidth();
-    })();
     this.section.addEventListener("click", (event) => {
       const action = event.target.closest("[data-action]")?.dataset.action;
       if (action) this.act(action);
@@ -155,8 +149,8 @@ export class PlaygroundController {
         this.markReady();
         return;
       }
-      await this.embedded;
-      if (!this.figures.docs.length) { // a page without them: the ack's figures
+      if (!this.figures.docs.length) {
+        await this.after;
         await this.figures.replace(this.section, ack.figures);
         this.fitWidth();
       }

@@ -18,9 +18,9 @@ from course.views.playground.diagram import box_data, diagram_figure, ops_data, 
 from course.views.playground.ids import renamed
 from course.views.playground.series import series_data, series_figure
 from course.views.playground.text import equation, number
-from engine.playground import Playground, PlaygroundConfig
+from engine.playground import Playground
 
-__all__ = ["equation", "figures", "number", "page_figures", "sources"]
+__all__ = ["equation", "figures", "number", "sources"]
 
 Columns = dict[str, list[Any]]
 
@@ -34,38 +34,6 @@ def figures() -> dict[str, str]:
     """
     suffix = "-" + uuid.uuid4().hex[:8]
     return {role: json.dumps(renamed(item, suffix)) for role, item in _items()}
-
-
-def page_figures(block: str, config: PlaygroundConfig) -> dict[str, str]:
-    """JSON text of each figure by role for a lesson block's playground, drawn at the
-    state ``open`` starts from (the block's ``config``, t = 0), so its page shows the
-    numbers before the socket has connected; ids carry the block's id, which is unique
-    on its page. Escaped to sit inside a <script type="application/json">."""
-    return dict(_page_figures(block, config))
-
-
-@functools.lru_cache(maxsize=64)
-def _page_figures(block: str, config: PlaygroundConfig) -> tuple[tuple[str, str], ...]:
-    data = sources(Playground(config))
-    out = []
-    for role, item in _items():
-        drawn = renamed(item, f"-{block}")
-        for source in _sources(drawn):
-            columns = dict(source["attributes"]["data"]["entries"])
-            columns |= data.get(source["attributes"].get("name"), {})
-            source["attributes"]["data"]["entries"] = list(columns.items())
-        out.append((role, json.dumps(drawn).replace("</", "<\\/")))
-    return tuple(out)
-
-
-def _sources(node: Any) -> list[dict[str, Any]]:
-    """Every ColumnDataSource of a json_item (as Bokeh serializes it)."""
-    if isinstance(node, list):
-        return [found for item in node for found in _sources(item)]
-    if not isinstance(node, dict):
-        return []
-    here = [node] if node.get("type") == "object" and node.get("name") == "ColumnDataSource" else []
-    return here + [found for value in node.values() for found in _sources(value)]
 
 
 @functools.cache
