@@ -53,7 +53,7 @@ def main() -> None:
     parser.add_argument("reference", type=Path)
     parser.add_argument("lessons", nargs="*", default=["training", "why-recurrence", "data"])
     parser.add_argument("--loads", type=int, default=8)
-    args = parser.parse_args()
+    args = parser.parse_intermixed_args()
     sides = {"reference": args.reference.resolve(), "this": ROOT}
     servers = {}
     try:
