@@ -90,7 +90,6 @@ SCHEMAS: dict[str, dict[str, Field]] = {
 }
 # Events that count as working with a lab (opening a page does not).
 TOUCHING = frozenset({"step", "play", "jump", "train", "reset", "configure"})
-# Seconds between frames while playing at speed 1×.
 
 
 class LabSession:

@@ -4,7 +4,7 @@ import { LabController } from "./lab.js";
 import { trackSections } from "./progress.js";
 import { startQuizzes } from "./quiz.js";
 import { startPredictions } from "./predict.js";
-import { painted } from "./schedule.js";
+import { inTurn, painted } from "./schedule.js";
 import { addShareButtons, restoreShared } from "./share.js";
 
 const article = document.querySelector("article.lesson");
@@ -30,14 +30,13 @@ if (sections.length) {
   // then page order. (Every lab's open request is sent at once; only the figures wait.)
   // A lab is ready with the figures it shows on screen; once it is painted ready, it
   // embeds the rest (lab.js, views.js), then the next lab starts.
-  let after = null;
-  for (const lab of restored ? [restored, ...labs.filter((l) => l !== restored)] : labs) {
+  inTurn(labs, restored, (lab, after) => {
     lab.section.addEventListener("focusin", () => (active = lab));
     lab.section.addEventListener("pointerdown", () => (active = lab));
     lab.ready = lab.start(after);
     lab.settled = lab.ready.then(painted, painted).then(() => lab.figures.finish(lab.section));
-    after = lab.settled;
-  }
+    return lab.settled;
+  });
   starting.push((restored ?? labs[0]).ready);
   labsReady = Promise.allSettled(labs.map((lab) => lab.settled));
   if (!article.dataset.liveLab) addShareButtons(labs);
@@ -85,10 +84,10 @@ if (article && window.renderMathInElement) {
     ],
     throwOnError: false,
   };
-  const near = 2 * window.innerHeight;
+  const far = (el) => el.getBoundingClientRect().top > 2 * window.innerHeight;
   const blocks = [...article.children];
-  const later = blocks.filter((el) => el.getBoundingClientRect().top > near);
-  for (const el of blocks) if (!later.includes(el)) window.renderMathInElement(el, options);
+  const later = blocks.filter(far);
+  for (const el of blocks.filter((el) => !far(el))) window.renderMathInElement(el, options);
   performance.mark("unrolled:math");
   firstShown.then(() => {
     for (const el of later) window.renderMathInElement(el, options);

@@ -5,7 +5,7 @@
 import { connect, request } from "./connection.js";
 import { addShareButton, playgroundShareUrl, readSharedPlayground } from "./share.js";
 import { setReadout, setStatus } from "./readout.js";
-import { painted } from "./schedule.js";
+import { inTurn, painted } from "./schedule.js";
 import { FigureSet } from "./views.js";
 
 const RUN_STEP_MS = 180; // pace of "Run to the end" (instant with reduced motion)
@@ -22,11 +22,10 @@ export function startPlaygrounds(root = document) {
   if (restored) restored.initial = shared.initial; // a shared link's state, used by the first open
   // One playground's figures at a time, so the first is ready soonest: the one a shared
   // link points at, then page order.
-  let after = null;
-  for (const playground of restored ? [restored, ...playgrounds.filter((p) => p !== restored)] : playgrounds) {
+  inTurn(playgrounds, restored, (playground, after) => {
     playground.start(after);
-    after = playground.ready.then(painted);
-  }
+    return playground.ready.then(painted);
+  });
   restored?.ready.then(() => restored.section.scrollIntoView({ block: "start" }));
   return playgrounds;
 }

@@ -14,3 +14,13 @@ export function painted() {
 export function yielded() {
   return new Promise((resolve) => setTimeout(resolve, 0));
 }
+
+// Start widgets one after another, so the first is ready soonest: `first` (the one a
+// shared link points at) if given, then page order. `start(widget, after)` starts one
+// whose figures wait for `after` and returns what the next one waits for.
+export function inTurn(widgets, first, start) {
+  let after = null;
+  for (const widget of first ? [first, ...widgets.filter((w) => w !== first)] : widgets) {
+    after = start(widget, after);
+  }
+}

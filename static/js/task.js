@@ -4,7 +4,7 @@
 import { connect, request } from "./connection.js";
 import { addShareButton, readSharedTask, taskShareUrl } from "./share.js";
 import { setReadout, setStatus } from "./readout.js";
-import { painted } from "./schedule.js";
+import { inTurn, painted } from "./schedule.js";
 import { FigureSet } from "./views.js";
 
 const TRAIN_TIMEOUT_MS = 120000; // 20 epochs of translation take ~10 s; a queue may add more
@@ -21,11 +21,10 @@ export function startTasks(root = document) {
   socket.on("progress", (report) => tasks.find((t) => t.id === report.task)?.progress(report));
   // Every task's open request goes out at once; the figures are embedded one task at a
   // time (the one a shared link points at first), so the first is ready soonest.
-  let after = null;
-  for (const task of restored ? [restored, ...tasks.filter((t) => t !== restored)] : tasks) {
+  inTurn(tasks, restored, (task, after) => {
     task.start(after);
-    after = task.ready.then(painted);
-  }
+    return task.ready.then(painted);
+  });
   restored?.section.scrollIntoView({ block: "start" });
   return tasks;
 }

@@ -76,7 +76,7 @@ export class FigureSet {
     target.dataset.rootId = item.root_id; // which document drew here (each widget its own)
     // A figure that may be swapped out keeps its JSON, untouched by Bokeh, to come back.
     const json = media ? structuredClone(item) : item;
-    const { key } = tags(item.doc.roots?.find((r) => r.id === item.root_id)?.attributes);
+    const { key } = rootTags(item);
     this.expandRepeats(json);
     const views = await window.Bokeh.embed.embed_item(json, target.id);
     if (key) target.append(keyList(key));
@@ -232,11 +232,15 @@ function tags(attributes) {
   return Object.assign({}, ...found);
 }
 
+// The tags of a figure's root: a slot, a media query, a key.
+function rootTags(item) {
+  return tags(item.doc.roots?.find((r) => r.id === item.root_id)?.attributes);
+}
+
 // Where a figure goes: its root's tags may name a slot and a media query.
 function placement(item, role) {
-  const root = item.doc.roots?.find((r) => r.id === item.root_id);
-  const found = tags(root?.attributes);
-  return { media: found.media ?? null, slot: found.slot ?? role };
+  const { media, slot } = rootTags(item);
+  return { media: media ?? null, slot: slot ?? role };
 }
 
 // A figure's key, written under it as a list (course/views/base.py, add_key).

@@ -152,3 +152,15 @@ def settle(page: Page) -> None:
         "() => !document.querySelector('.driver-active-element')?.getAnimations?.().length"
     )
     page.wait_for_timeout(450)  # driver.js's transition (400 ms) when animating
+
+
+@pytest.fixture
+def newcomer(browser: Browser, server: str) -> Iterator[Page]:
+    """A fresh browser that does not look automated, so the tour starts as for a person."""
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=server)
+    context.add_init_script(NOT_AUTOMATED)
+    page = context.new_page()
+    watch = PageWatch(page, server)
+    yield page
+    context.close()
+    assert not watch.problems, "\n".join(watch.problems)

@@ -5,11 +5,11 @@ page complains."""
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 
 import pytest
-from conftest import ARTIFACTS, NOT_AUTOMATED, POPOVER, PageWatch, settle
-from playwright.sync_api import Browser, Locator, Page, expect
+from conftest import ARTIFACTS, POPOVER, settle
+from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from course.lessons import LessonRegistry
@@ -48,18 +48,6 @@ UNCHANGED = f"""([selector, before]) => {{
 }}"""
 
 Views = dict[str, dict[str, str]]
-
-
-@pytest.fixture
-def newcomer(browser: Browser, server: str) -> Iterator[Page]:
-    """A fresh browser that does not look automated, so the tour starts as for a person."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=server)
-    context.add_init_script(NOT_AUTOMATED)
-    page = context.new_page()
-    watch = PageWatch(page, server)
-    yield page
-    context.close()
-    assert not watch.problems, "\n".join(watch.problems)
 
 
 def take_the_tour(page: Page, slug: str) -> None:

@@ -3,27 +3,14 @@ the keys drive it, and every step points at something on the page."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
-from conftest import NOT_AUTOMATED, POPOVER, PageWatch, settle
-from playwright.sync_api import Browser, Page, expect
+from conftest import POPOVER, settle
+from playwright.sync_api import Page, expect
 
 from course.lessons import LessonRegistry
 
 REGISTRY = LessonRegistry.load("lessons")
 LESSONS = sorted(slug for slug, lesson in REGISTRY.lessons.items() if lesson.tour)
-
-
-@pytest.fixture
-def newcomer(browser: Browser, server: str) -> Iterator[Page]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=server)
-    context.add_init_script(NOT_AUTOMATED)
-    page = context.new_page()
-    watch = PageWatch(page, server)
-    yield page
-    context.close()
-    assert not watch.problems, "\n".join(watch.problems)
 
 
 @pytest.mark.browser
