@@ -49,7 +49,7 @@ def main() -> None:
 
     enable_compilation_cache(tempfile.mkdtemp(prefix="unrolled-bench-"))  # cold: empty cache
     monitoring.register_event_duration_secs_listener(on_duration)
-    from course.lessons import LessonRegistry
+    from course.lessons.registry import LessonRegistry
 
     registry = LessonRegistry.load(ROOT / "lessons")
     specs = [spec for lesson in registry.lessons.values() for spec in lesson.labs.values()]

@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))  # the engine package, not bench/engine.py
 
 from servers import CourseServer  # noqa: E402
 
-from course.labs import PLAY_INTERVAL  # noqa: E402
+from course.lab.spec import PLAY_INTERVAL  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]
@@ -116,7 +116,7 @@ def main() -> None:
     try:
         warm = wait_until_idle(server.proc.pid)  # the warm-up compiles every lesson's programs
         print(f"server warm after {warm:.0f} s", flush=True)
-        from course.lessons import LessonRegistry
+        from course.lessons.registry import LessonRegistry
 
         slugs = sorted(LessonRegistry.load(ROOT / "lessons").lessons)
         with sync_playwright() as p:

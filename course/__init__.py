@@ -52,26 +52,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     enable_compilation_cache(app.config["COMPILATION_CACHE_DIR"])
 
-    from course import (
-        assets,
-        csrf,
-        db,
-        exports,
-        identity,
-        lab_namespace,
-        learner_api,
-        pages,
-        quiz_api,
-        ratelimit,
-        security,
-    )
-    from course.lessons import LessonRegistry
+    from course import learner_api, pages, quiz_api
+    from course.lab import exports
+    from course.lab import namespace as lab_namespace
+    from course.lessons.registry import LessonRegistry
     from course.live import pages as live_pages
     from course.live.namespace import LiveNamespace
     from course.live.store import make_store
+    from course.storage import db
+    from course.web import assets, csrf, identity, ratelimit, security
 
     app.extensions["lessons"] = LessonRegistry.load(app.config["LESSONS_DIR"])
-    from course.explanations import VIEW_NOTES
+    from course.lab.explanations import VIEW_NOTES
 
     app.jinja_env.globals["view_notes"] = VIEW_NOTES
     identity.init_app(app)
@@ -84,7 +76,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.register_blueprint(quiz_api.bp)
     app.register_blueprint(exports.bp)
     app.register_blueprint(live_pages.bp)
-    from course import accounts, teach
+    from course import teach
+    from course.teach import accounts
 
     accounts.init_app(app)  # instructors: /login, /logout (after ratelimit)
     teach.init_app(app)  # classes, /join, /classes, gradebook, live records
@@ -97,10 +90,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     live_sessions = LiveNamespace("/live", make_store(redis_url))
     app.extensions["live"] = live_sessions
     socketio.on_namespace(live_sessions)
-    from course.playground_namespace import PlaygroundNamespace
+    from course.playground.namespace import PlaygroundNamespace
 
     socketio.on_namespace(PlaygroundNamespace("/playground"))
-    from course.task_namespace import TaskNamespace
+    from course.tasks.namespace import TaskNamespace
 
     socketio.on_namespace(TaskNamespace("/task", app.config.get("MAX_TASK_TRAINING", 2)))
     return app

@@ -23,8 +23,8 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def check_lessons(args: argparse.Namespace) -> int:
-    from course.blocks import LessonError
-    from course.lessons import LessonRegistry
+    from course.lessons.blocks import LessonError
+    from course.lessons.registry import LessonRegistry
 
     try:
         registry = LessonRegistry.load(args.directory)
@@ -41,9 +41,9 @@ def check_lessons(args: argparse.Namespace) -> int:
 
 
 def export_gif(args: argparse.Namespace) -> int:
-    from course.gif import GifError, GifOptions, write_gif
-    from course.labs import CONFIG_FIELDS, to_lab_config
-    from course.validation import PayloadError
+    from course.lab.gif import GifError, GifOptions, write_gif
+    from course.lab.spec import CONFIG_FIELDS, to_lab_config
+    from course.web.validation import PayloadError
 
     options = {name: field.default for name, field in CONFIG_FIELDS.items()}
     chosen = ("model", "layers", "hidden", "dataset", "window", "seed")
@@ -65,9 +65,9 @@ def create_instructor(args: argparse.Namespace) -> int:
 
     from flask import Flask
 
-    from course import db
-    from course.accounts import AccountError
-    from course.accounts import create_instructor as add
+    from course.storage import db
+    from course.teach.accounts import AccountError
+    from course.teach.accounts import create_instructor as add
 
     if args.password_stdin:
         password = sys.stdin.readline().rstrip("\r\n")
@@ -118,7 +118,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _gif_arguments(p: argparse.ArgumentParser) -> None:
-    from course.gif import MAX_FRAME_MS, MAX_SIZE, MAX_STEPS, MIN_FRAME_MS, MIN_SIZE, MIN_STEPS
+    from course.lab.gif import MAX_FRAME_MS, MAX_SIZE, MAX_STEPS, MIN_FRAME_MS, MIN_SIZE, MIN_STEPS
     from engine.data import FUNCTIONS
     from engine.model import CELL_KINDS, HIDDEN_SIZES, MAX_LAYERS
 

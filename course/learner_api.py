@@ -1,6 +1,6 @@
 """What a learner does, over HTTP: progress marks and the "my progress" page.
 
-Every write is a POST with the CSRF token (``course.csrf``), validated at the edge,
+Every write is a POST with the CSRF token (``course.web.csrf``), validated at the edge,
 and answered only after its transaction has committed.
 """
 
@@ -12,11 +12,11 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, render_template, request
 from flask.typing import ResponseReturnValue
 
-from course import progress
-from course.identity import current_learner_id
-from course.lessons import Lesson
-from course.modules import MODULES
-from course.validation import Field, PayloadError, validate
+from course.lessons.modules import MODULES
+from course.lessons.registry import Lesson
+from course.storage import progress
+from course.web.identity import current_learner_id
+from course.web.validation import Field, PayloadError, validate
 
 bp = Blueprint("learner", __name__)
 

@@ -7,10 +7,12 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
-from course import progress, quiz_api, views
-from course.identity import current_learner_id
-from course.lessons import Lesson
-from course.modules import MODULES
+from course import quiz_api
+from course.lab import views
+from course.lessons.modules import MODULES
+from course.lessons.registry import Lesson
+from course.storage import progress
+from course.web.identity import current_learner_id
 
 bp = Blueprint("pages", __name__)
 

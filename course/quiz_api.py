@@ -16,11 +16,8 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify, request
 from flask.typing import ResponseReturnValue
 
-from course import db, ratelimit, store
-from course.identity import current_learner_id
 from course.learner_api import error, lesson_or_404
-from course.lessons import Lesson
-from course.models import QuizAttempt
+from course.lessons.registry import Lesson
 from course.quizzes import (
     AnswerError,
     Grade,
@@ -34,6 +31,11 @@ from course.quizzes import (
     solution,
     visible_feedback,
 )
+from course.storage import db
+from course.storage import records as store
+from course.storage.models import QuizAttempt
+from course.web import ratelimit
+from course.web.identity import current_learner_id
 
 bp = Blueprint("quizzes", __name__)
 

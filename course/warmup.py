@@ -26,6 +26,6 @@ def warm_up(app: Flask) -> None:
                 lab.jump("update")  # compiles the backward pass and the update too
             except Exception:  # a warm-up failure must never stop the server
                 log.exception("warm-up of %s/%s failed", lesson.slug, spec.id)
-    from course.task_namespace import warm_up_tasks
+    from course.tasks.namespace import warm_up_tasks
 
     warm_up_tasks(app)

@@ -12,7 +12,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from werkzeug.test import TestResponse
 
-from course import accounts, create_app, db
+from course import create_app
+from course.storage import db
+from course.teach import accounts
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lessons"
 TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)">')

@@ -17,9 +17,9 @@ from flask import Flask
 from sqlalchemy import select
 from teaching import PASSWORD, Person, add_instructor, build_app
 
-from course import db
 from course.cli import main
-from course.models import Classroom, Instructor
+from course.storage import db
+from course.storage.models import Classroom, Instructor
 
 ROOT = Path(__file__).resolve().parents[1]
 

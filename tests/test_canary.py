@@ -15,8 +15,8 @@ import pytest
 from flask import Flask
 from test_quiz_api import API, LESSON, Learner, build_app
 
-from course import db
 from course.extensions import socketio
+from course.storage import db
 
 SECRETS = [
     "FEEDBACK-CANARY-single-wrong",

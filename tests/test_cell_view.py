@@ -9,11 +9,11 @@ from typing import Any
 import pytest
 from bokeh.embed import json_item
 
-from course import views
+from course.figures.palette import LIGHT
+from course.lab import views
+from course.lab.views import cell as view
+from course.lab.views import cell_layout as geometry
 from course.live.state import LAYOUT_COLUMNS
-from course.views import cell as view
-from course.views import cell_layout as geometry
-from course.views.palette import LIGHT
 from engine import Lab, LabConfig, ModelConfig
 
 

@@ -17,9 +17,9 @@ from quizpage import read
 from sqlalchemy import select
 from teaching import Person, Tables, add_instructor, build_app, join_code
 
-from course import db
 from course.extensions import socketio
-from course.models import Assignment, Classroom, Enrollment, LiveSessionRecord
+from course.storage import db
+from course.storage.models import Assignment, Classroom, Enrollment, LiveSessionRecord
 from course.teach.gradebook import csv_cell
 
 LESSON = "/lessons/canary"

@@ -11,9 +11,10 @@ import pytest
 from flask import Flask, render_template_string
 from PIL import Image
 
-from course import cli, exports
-from course.gif import GifOptions, forward_positions
-from course.lessons import LessonRegistry
+from course import cli
+from course.lab import exports
+from course.lab.gif import GifOptions, forward_positions
+from course.lessons.registry import LessonRegistry
 from engine import LabConfig, ModelConfig
 
 ROUTE = "/export/training/rnn-window.gif"

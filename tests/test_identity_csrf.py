@@ -16,9 +16,11 @@ from flask import Flask, render_template_string
 from flask.testing import FlaskClient
 from flask_socketio import SocketIO
 
-from course import csrf, db, identity, ratelimit, store
-from course.identity import current_learner_id
-from course.ratelimit import RateLimiter
+from course.storage import db
+from course.storage import records as store
+from course.web import csrf, identity, ratelimit
+from course.web.identity import current_learner_id
+from course.web.ratelimit import RateLimiter
 
 
 def make_app(instance: Path, database_url: str | None = None, **config: Any) -> Flask:

@@ -9,7 +9,7 @@ from typing import Any
 import pytest
 from labkit import GRU, LAB, ask, ok, open_lab, step
 
-from course.labs import CONFIG_FIELDS
+from course.lab.spec import CONFIG_FIELDS
 
 
 def configure(client, **config: Any) -> dict[str, Any]:

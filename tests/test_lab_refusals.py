@@ -9,7 +9,7 @@ import math
 import pytest
 from labkit import LAB, LESSON, ask, ok, open_lab, pushed, step
 
-from course.lessons import LessonRegistry
+from course.lessons.registry import LessonRegistry
 
 # -- bad payloads ------------------------------------------------------------------------
 

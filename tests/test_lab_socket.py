@@ -17,8 +17,8 @@ import numpy as np
 import pytest
 from labkit import GRU, GRU_STEPS, LAB, LESSON, LSTM_STEPS, ok, open_lab, pushed, step
 
-from course.labs import ticks
-from course.views.cell_layout import LAYOUTS
+from course.lab.spec import ticks
+from course.lab.views.cell_layout import LAYOUTS
 from engine import Lab
 
 

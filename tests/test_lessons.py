@@ -8,8 +8,8 @@ from pathlib import Path
 import pytest
 
 from course import cli
-from course.blocks import LessonError
-from course.lessons import LessonRegistry
+from course.lessons.blocks import LessonError
+from course.lessons.registry import LessonRegistry
 
 FRONT = """\
 ---

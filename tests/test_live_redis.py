@@ -16,7 +16,7 @@ import socketio
 from flask import Flask
 from servers import ROOT, CourseServer, RedisServer
 
-from course.lessons import LessonRegistry
+from course.lessons.registry import LessonRegistry
 from course.live.state import start_session
 from course.live.store import RedisStore
 

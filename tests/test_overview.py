@@ -9,8 +9,8 @@ import pytest
 from bokeh.embed import json_item
 from labkit import ok
 
-from course.views import overview
-from course.views.palette import LEVELS
+from course.figures.palette import LEVELS
+from course.lab.views import overview
 from engine import Lab, LabConfig, ModelConfig
 
 FEED = {"lesson": "data", "lab": "feed"}

@@ -194,7 +194,7 @@ def test_pages_load_nothing_from_other_hosts(client, path):
 
 
 def test_every_view_has_an_information_icon_with_its_explanation(client):
-    from course.explanations import VIEW_NOTES
+    from course.lab.explanations import VIEW_NOTES
 
     for slug in ("lstm-cell", "training", "data"):
         page = client.get(f"/lessons/{slug}").get_data(as_text=True)

@@ -7,8 +7,8 @@ from pathlib import Path
 
 import pytest
 
-from course.blocks import LessonError
-from course.lessons import LessonRegistry
+from course.lessons.blocks import LessonError
+from course.lessons.registry import LessonRegistry
 from engine.playground import PlaygroundConfig
 
 FRONT = """\

@@ -11,10 +11,10 @@ from typing import Any
 import pytest
 from flask_socketio import SocketIOTestClient
 
-from course import progress
 from course.extensions import socketio
-from course.identity import SESSION_KEY
-from course.views.playground import number
+from course.playground.views import number
+from course.storage import progress
+from course.web.identity import SESSION_KEY
 from engine.playground import PlaygroundConfig, make_sequence, simulate
 
 NS, LESSON = "/playground", "why-recurrence"

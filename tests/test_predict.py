@@ -10,8 +10,8 @@ import pytest
 from flask import Flask
 from test_quiz_api import LESSON, Learner, build_app
 
-from course import db
-from course.lessons import LessonError, render_markdown
+from course.lessons.registry import LessonError, render_markdown
+from course.storage import db
 
 PROGRESS = "/api/lessons/canary/progress"
 

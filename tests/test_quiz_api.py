@@ -15,8 +15,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from quizpage import Page, read
 
-from course import create_app, db
+from course import create_app
 from course.extensions import socketio
+from course.storage import db
 
 FIXTURES = Path(__file__).parent / "fixtures" / "lessons"
 LESSON = "/lessons/canary"

@@ -11,8 +11,8 @@ import redis
 from flask import Flask
 from servers import RedisServer
 
-from course import ratelimit
-from course.ratelimit import RateLimiter, RedisRateLimiter
+from course.web import ratelimit
+from course.web.ratelimit import RateLimiter, RedisRateLimiter
 
 
 @pytest.fixture(scope="module")

@@ -8,8 +8,8 @@ from typing import Any
 
 import pytest
 
-from course.labs import with_overrides
-from course.lessons import LessonRegistry
+from course.lab.spec import with_overrides
+from course.lessons.registry import LessonRegistry
 from engine import Lab
 
 LESSON, LAB = "lstm-cell", "cell-walk"

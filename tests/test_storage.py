@@ -20,8 +20,9 @@ from sqlalchemy import Engine, inspect, select, text
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from course import db, store
-from course.models import Base, Learner, QuizAttempt
+from course.storage import db
+from course.storage import records as store
+from course.storage.models import Base, Learner, QuizAttempt
 
 TABLES = {"alembic_version", "learners", "progress_marks", "quiz_attempts", "quiz_reveals"} | {
     "instructors", "classes", "enrollments", "assignments", "extensions", "live_sessions",

@@ -13,8 +13,8 @@ import pytest
 from flask_socketio import SocketIOTestClient
 
 from course.extensions import socketio
-from course.task_block import parse_block
-from course.validation import PayloadError
+from course.tasks.spec import parse_block
+from course.web.validation import PayloadError
 from engine.text import LOREM
 
 NS, LESSON = "/task", "tasks"

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 
-from course.blocks import LessonError
-from course.lessons import LessonRegistry, render_markdown
+from course.lessons.blocks import LessonError
+from course.lessons.registry import LessonRegistry, render_markdown
 
 LAB = """
 /// lab | walk

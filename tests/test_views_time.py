@@ -15,11 +15,12 @@ from typing import Any
 import numpy as np
 import pytest
 
-from course import views, wire
-from course.labs import parse_block
-from course.lessons import LessonRegistry
-from course.views import gates, gradients, unrolled
-from course.views.progress import Cursor
+from course.lab import views
+from course.lab.spec import parse_block
+from course.lab.views import gates, gradients, unrolled
+from course.lab.views.cursor import Cursor
+from course.lessons.registry import LessonRegistry
+from course.web import wire
 from engine import Lab
 
 TIME_VIEWS = ["unrolled", "gates", "gradients"]

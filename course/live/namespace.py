@@ -28,14 +28,14 @@ from typing import Any
 from flask import current_app, request, session
 from flask_socketio import Namespace, join_room, leave_room
 
-from course import wire
-from course.identity import current_learner_id
-from course.labs import PLAY_INTERVAL, ticks
+from course.lab.spec import PLAY_INTERVAL, ticks
 from course.live.state import CODE, REBUILDS, LiveState, Poll, start_session, weights_version
 from course.live.store import LiveStore
 from course.quizzes import AnswerError, grade, item_ids, quiz_key, solution
-from course.sockets import acked
-from course.validation import Field, PayloadError, validate
+from course.web import wire
+from course.web.identity import current_learner_id
+from course.web.sockets import acked
+from course.web.validation import Field, PayloadError, validate
 
 log = logging.getLogger(__name__)
 

@@ -10,11 +10,11 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from course.lessons import Lesson
+from course.lessons.registry import Lesson
 from course.live.namespace import instructor_id
 from course.live.state import CODE, LiveState
 from course.pages import render_lesson
-from course.validation import PayloadError
+from course.web.validation import PayloadError
 
 bp = Blueprint("live", __name__)
 

@@ -13,9 +13,9 @@ import threading
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from course import views, wire
-from course.explanations import explain
-from course.labs import (
+from course.lab import views
+from course.lab.explanations import explain
+from course.lab.spec import (
     KEEP_TRAINING,
     LabSpec,
     change_message,
@@ -25,7 +25,8 @@ from course.labs import (
     to_lab_config,
 )
 from course.live.store import LiveStore
-from course.validation import Field, PayloadError, validate
+from course.web import wire
+from course.web.validation import Field, PayloadError, validate
 from engine import GRANULARITIES, Lab
 from engine.model import MAX_LAYERS
 from engine.snapshot import from_bytes, to_bytes

@@ -20,7 +20,7 @@ from typing import Any
 from course.quizzes.live import LiveError
 from course.quizzes.model import MAX_TEXT, Quiz, normalise_text, range_index
 from course.quizzes.public import ItemIds
-from course.validation import PayloadError
+from course.web.validation import PayloadError
 
 FIELDS = {
     "single": "choice",

@@ -13,11 +13,11 @@ import math
 from typing import TYPE_CHECKING
 
 from course.quizzes.model import Live, Quiz, QuizError, range_index
-from course.validation import PayloadError
+from course.web.validation import PayloadError
 from engine.model import COMPUTE_STEPS, ModelConfig
 
 if TYPE_CHECKING:
-    from course.labs import LabSpec
+    from course.lab.spec import LabSpec
     from engine import Lab, LabConfig
 
 

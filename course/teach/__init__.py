@@ -13,7 +13,7 @@ from datetime import UTC, datetime
 
 from flask import Flask
 
-from course import ratelimit
+from course.web import ratelimit
 
 
 def utc(moment: datetime | None) -> str:

@@ -14,11 +14,11 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from course import db
-from course.accounts import login_required
-from course.lessons import Lesson
-from course.models import Assignment, Enrollment, Extension
+from course.lessons.registry import Lesson
+from course.storage import db
+from course.storage.models import Assignment, Enrollment, Extension
 from course.teach import utc
+from course.teach.accounts import login_required
 from course.teach.common import class_or_404, lesson_by_id, lessons_in_order
 
 bp = Blueprint("assignments", __name__, url_prefix="/teach/classes/<int:class_id>/assignments")

@@ -11,11 +11,11 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from course import db
-from course.accounts import login_required
-from course.models import Assignment, Classroom, Enrollment, Extension, LiveSessionRecord
-from course.modules import MODULES
+from course.lessons.modules import MODULES
+from course.storage import db
+from course.storage.models import Assignment, Classroom, Enrollment, Extension, LiveSessionRecord
 from course.teach import assignments, gradebook
+from course.teach.accounts import login_required
 from course.teach.common import class_or_404, lesson_by_id, lessons_in_order, me
 
 bp = Blueprint("teach", __name__, url_prefix="/teach")

@@ -7,11 +7,11 @@ from flask import abort, current_app
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from course import db
-from course.accounts import current_instructor
-from course.lessons import Lesson
-from course.models import Classroom, Instructor
-from course.modules import MODULES
+from course.lessons.modules import MODULES
+from course.lessons.registry import Lesson
+from course.storage import db
+from course.storage.models import Classroom, Instructor
+from course.teach.accounts import current_instructor
 
 
 def me() -> Instructor:

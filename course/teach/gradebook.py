@@ -17,11 +17,11 @@ from flask import Blueprint, Response
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from course import db
-from course.accounts import login_required
 from course.learner_api import sections
-from course.models import Classroom, Enrollment, ProgressMark, QuizAttempt
+from course.storage import db
+from course.storage.models import Classroom, Enrollment, ProgressMark, QuizAttempt
 from course.teach import utc
+from course.teach.accounts import login_required
 from course.teach.assignments import of_class
 from course.teach.common import class_or_404
 

@@ -9,9 +9,9 @@ from flask import Blueprint, abort, current_app, flash, redirect, request, url_f
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from course import db
-from course.accounts import login_required
-from course.models import LiveSessionRecord, utcnow
+from course.storage import db
+from course.storage.models import LiveSessionRecord, utcnow
+from course.teach.accounts import login_required
 from course.teach.common import class_or_404, me
 
 bp = Blueprint("teach_live", __name__)

@@ -12,13 +12,15 @@ from flask import Blueprint, abort, flash, redirect, render_template, request, u
 from flask.typing import ResponseReturnValue
 from sqlalchemy import delete, false, select
 
-from course import db, progress, ratelimit, store
-from course.identity import current_learner_id
 from course.learner_api import summary
-from course.lessons import Lesson
-from course.models import Assignment, Classroom, Enrollment, Extension, Instructor
+from course.lessons.registry import Lesson
+from course.storage import db, progress
+from course.storage import records as store
+from course.storage.models import Assignment, Classroom, Enrollment, Extension, Instructor
 from course.teach.classes import CODE_ALPHABET, CODE_LENGTH, normalise_code
 from course.teach.common import lesson_by_id
+from course.web import ratelimit
+from course.web.identity import current_learner_id
 
 bp = Blueprint("students", __name__)
 

@@ -243,7 +243,7 @@ function placement(item, role) {
   return { media: media ?? null, slot: slot ?? role };
 }
 
-// A figure's key, written under it as a list (course/views/base.py, add_key).
+// A figure's key, written under it as a list (course/figures/base.py, add_key).
 function keyList(items) {
   const list = document.createElement("ul");
   list.className = "figure-key";

@@ -9,7 +9,7 @@ import pytest
 from conftest import ARTIFACTS
 from playwright.sync_api import Page, expect
 
-from course.lessons import LessonRegistry
+from course.lessons.registry import LessonRegistry
 
 LESSONS = sorted(LessonRegistry.load("lessons").lessons)
 PAGES = ["/", "/progress", "/live"] + [f"/lessons/{slug}" for slug in LESSONS]

@@ -12,7 +12,7 @@ from conftest import ARTIFACTS, POPOVER, settle
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from course.lessons import LessonRegistry
+from course.lessons.registry import LessonRegistry
 
 REGISTRY = LessonRegistry.load("lessons")
 LESSONS = [slug for slug, lesson in REGISTRY.lessons.items() if lesson.tour]

@@ -8,8 +8,8 @@ import pytest
 from conftest import ARTIFACTS
 from playwright.sync_api import Page, expect
 
-from course.lessons import LessonRegistry
-from course.views.cell import box_data
+from course.lab.views.cell import box_data
+from course.lessons.registry import LessonRegistry
 from engine import Lab
 
 LESSON = "/lessons/lstm-cell"

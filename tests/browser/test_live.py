@@ -15,8 +15,8 @@ from playwright.sync_api import Browser, Page, expect
 from servers import CourseServer, create_instructor
 from test_teaching import browsing
 
-from course.views.cell_layout import LAYOUTS
-from course.views.heatmap import HEAT_ROWS
+from course.lab.views.cell_layout import LAYOUTS
+from course.lab.views.heatmap import HEAT_ROWS
 
 EMAIL, PASSWORD = "presenter@example.org", "a live password"
 LAB = 'section.lab[data-lab="cell-walk"]'

@@ -9,8 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from course.lessons import LessonRegistry
-from course.views.sequence import sequence_data
+from course.lab.views.sequence import sequence_data
+from course.lessons.registry import LessonRegistry
 from engine import Lab
 
 LESSON = "/lessons/lstm-cell"

@@ -10,7 +10,7 @@ from conftest import ARTIFACTS
 from conftest import widget_source as source
 from playwright.sync_api import Locator, Page, expect
 
-from course.views.playground import number
+from course.playground.views import number
 from engine.playground import PlaygroundConfig, make_sequence, simulate
 
 LESSON = "/lessons/why-recurrence"

@@ -9,7 +9,7 @@ import pytest
 from conftest import ARTIFACTS, PageWatch
 from playwright.sync_api import Browser, Page, expect
 
-from course.lessons import LessonRegistry
+from course.lessons.registry import LessonRegistry
 
 LESSONS = sorted(LessonRegistry.load("lessons").lessons)
 SCREENS = ARTIFACTS / "screens"

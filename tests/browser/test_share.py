@@ -14,7 +14,7 @@ import pytest
 from conftest import PageWatch
 from playwright.sync_api import Browser, Page, expect
 
-from course.lessons import LessonRegistry
+from course.lessons.registry import LessonRegistry
 from engine import Lab
 
 LESSON = "/lessons/lstm-cell"

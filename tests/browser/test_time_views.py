@@ -11,8 +11,8 @@ import pytest
 from conftest import ARTIFACTS
 from playwright.sync_api import Locator, Page, expect
 
-from course.lessons import LessonRegistry
-from course.views.unrolled import Layout, edge_data
+from course.lab.views.unrolled import Layout, edge_data
+from course.lessons.registry import LessonRegistry
 from engine import Lab
 
 LESSON = "/lessons/training"

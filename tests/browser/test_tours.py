@@ -7,7 +7,7 @@ import pytest
 from conftest import POPOVER, settle
 from playwright.sync_api import Page, expect
 
-from course.lessons import LessonRegistry
+from course.lessons.registry import LessonRegistry
 
 REGISTRY = LessonRegistry.load("lessons")
 LESSONS = sorted(slug for slug, lesson in REGISTRY.lessons.items() if lesson.tour)

@@ -1,0 +1,331 @@
+"""Socket.IO namespace ``/lab``: a learner's own labs.
+
+Client events (each answered through its ack, ``{"ok": true, ...}`` or
+``{"ok": false, "error": {code, message, field}}``):
+
+    open    {lesson, lab, config?,        start a lab from a lesson's lab block; a shared
+             epochs?, updates?, position?} link replays epochs, then window updates, then
+                                          puts the cursor at position
+    step    {lab, granularity}            advance by compute | timestep | epoch
+    play    {lab, granularity, speed}     advance repeatedly; frames pushed as "frame"
+    pause   {lab}
+    reset   {lab}                         fresh weights from the seed
+    train   {lab, epochs}                 train whole epochs now
+    select  {lab, unit, layer?}           which unit (and layer: null follows the stepper)
+                                          the cell diagram shows
+    jump    {lab, phase, t?}              to the start of a phase (and time step)
+    configure {lab, config}               change CONFIG_FIELDS; learning rate and noise
+                                          keep the weights, anything else builds a new
+                                          network (reply ``rebuilt``, ``figures``, ``info``)
+
+Handlers validate, then act; a bad payload changes nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import replace
+from typing import Any
+
+from flask import current_app, request
+
+from course.lab import views
+from course.lab.explanations import explain
+from course.lab.spec import (
+    KEEP_TRAINING,
+    PLAY_INTERVAL,
+    LabSpec,
+    change_message,
+    lab_info,
+    merge_options,
+    options_of,
+    ticks,
+    to_lab_config,
+    with_overrides,
+)
+from course.storage import progress
+from course.web import wire
+from course.web.sockets import LearnerNamespace, acked
+from course.web.validation import Field, PayloadError
+from engine import GRANULARITIES, Lab
+from engine.snapshot import from_bytes, to_bytes
+from engine.stepper import PHASES
+
+log = logging.getLogger(__name__)
+
+LAB_ID = Field(str, required=True, max_length=64)
+MAX_SHARED_EPOCHS = 50
+MAX_SHARED_UPDATES = 50
+SCHEMAS: dict[str, dict[str, Field]] = {
+    "open": {
+        "lesson": Field(str, required=True, max_length=64),
+        "lab": LAB_ID,
+        "config": Field(dict),
+        "live": Field(str, max_length=6),  # explore a private copy of this live session's lab
+        # A shared link's state: training is deterministic given the seed, so replaying
+        # it restores the same numbers (capped: a link must open in seconds).
+        "epochs": Field(int, minimum=0, maximum=MAX_SHARED_EPOCHS),
+        "updates": Field(int, minimum=0, maximum=MAX_SHARED_UPDATES),
+        "position": Field(int, minimum=0),
+    },
+    "step": {"lab": LAB_ID, "granularity": Field(str, default="compute", choices=GRANULARITIES)},
+    "play": {
+        "lab": LAB_ID,
+        "granularity": Field(str, default="compute", choices=GRANULARITIES),
+        "speed": Field(float, default=1.0, minimum=0.25, maximum=8.0),
+    },
+    "pause": {"lab": LAB_ID},
+    "jump": {
+        "lab": LAB_ID,
+        "phase": Field(str, required=True, choices=PHASES),
+        "t": Field(int, minimum=0, maximum=63),
+    },
+    "reset": {"lab": LAB_ID},
+    "train": {"lab": LAB_ID, "epochs": Field(int, default=1, minimum=1, maximum=100)},
+    "select": {
+        "lab": LAB_ID,
+        "unit": Field(int, required=True, minimum=0, maximum=63),
+        "layer": Field(int, minimum=0, maximum=6),
+    },
+    "configure": {"lab": LAB_ID, "config": Field(dict, required=True)},
+}
+# Events that count as working with a lab (opening a page does not).
+TOUCHING = frozenset({"step", "play", "jump", "train", "reset", "configure"})
+
+
+class LabSession:
+    """One learner's lab and what they are looking at; all access under ``lock``."""
+
+    def __init__(self, spec: LabSpec, lab: Lab, lesson_id: str, learner: str | None) -> None:
+        self.spec = spec
+        self.lab = lab
+        self.lesson_id = lesson_id
+        self.learner = learner  # pseudonymous learner id from the signed cookie, if any
+        self.touched = False  # recorded in the learner's progress on the first action
+        self.unit = 0
+        self.layer: int | None = None  # the layer zoomed into; None follows the stepper
+        self.lock = threading.RLock()
+        self.stop = threading.Event()
+        self.stop.set()  # not playing
+
+    def payload(self, *, full: bool) -> dict[str, Any]:
+        return {
+            "lab": self.spec.id,
+            "frame": (frame := self.lab.frame()),
+            "explain": explain(self.lab.config.model.cell, frame),
+            "sources": views.sources(
+                self.lab, self.unit, full=full, views=self.spec.views, layer=self.layer
+            ),
+            "playing": not self.stop.is_set(),
+        }
+
+
+handler = acked(SCHEMAS, area="lab", touching=TOUCHING, id_field="lab")
+
+
+class LabNamespace(LearnerNamespace):
+    def closed(self, session: LabSession) -> None:
+        session.stop.set()  # a play loop ends with its connection
+
+    def learner_lab(self, learner: str, lesson_id: str, lab_id: str) -> LabSession | None:
+        """The learner's open lab (in any of their tabs), for questions about its numbers."""
+        with self.registry_lock:
+            for labs in self.sessions.values():
+                found = labs.get(lab_id)
+                if found and found.learner == learner and found.lesson_id == lesson_id:
+                    return found
+        return None
+
+    def _touched(self, lab_id: str) -> None:
+        session = self._session(lab_id)
+        if session.touched or session.learner is None:
+            return
+        session.touched = True
+        progress.record(session.learner, session.lesson_id, "lab", lab_id)
+
+    def _session(self, lab_id: str) -> LabSession:
+        session = self.sessions.get(request.sid, {}).get(lab_id)  # type: ignore[attr-defined]
+        if session is None:
+            raise PayloadError("no_lab", f"lab {lab_id!r} is not open; send open first", "lab")
+        return session
+
+    def _live_copy(self, code: str, lesson: str, lab_id: str) -> Lab:
+        """A private copy of a live session's shared lab, if the presenter allows exploring."""
+        state = current_app.extensions["live"].state(code)
+        if state.lesson != lesson or state.spec.id != lab_id:
+            raise PayloadError("bad_value", "that live session shows another lab", "live")
+        if not state.explore:
+            raise PayloadError("forbidden", "the presenter has not allowed exploring", "live")
+        with state.lock:
+            return from_bytes(to_bytes(state.lab))
+
+    # -- events ----------------------------------------------------------------
+    @handler("open")
+    def on_open(self, data: dict[str, Any]) -> dict[str, Any]:
+        lesson = current_app.extensions["lessons"].get(data["lesson"])
+        if lesson is None:
+            raise PayloadError("not_found", f"no lesson {data['lesson']!r}", "lesson")
+        spec = lesson.labs.get(data["lab"])
+        if spec is None:
+            raise PayloadError("not_found", f"lesson has no lab {data['lab']!r}", "lab")
+        if data["live"] is not None:
+            lab = self._live_copy(data["live"], lesson.slug, spec.id)
+            config = lab.config
+        else:
+            config = with_overrides(spec, data["config"])
+            lab = None
+        sid = request.sid  # type: ignore[attr-defined]
+        with self.registry_lock:
+            mine = self.sessions.setdefault(sid, {})
+            total = sum(len(labs) for labs in self.sessions.values())
+            if spec.id not in mine and (
+                len(mine) >= current_app.config["MAX_LABS_PER_CONNECTION"]
+                or total >= current_app.config["MAX_LABS"]
+            ):
+                raise PayloadError("too_many_labs", "too many labs are open; close a page")
+        learner = self.learners.get(sid)
+        opened = lab or Lab(config)
+        _replay(opened, data)
+        session = LabSession(spec, opened, lesson.id, learner)
+        with self.registry_lock:
+            old = self.sessions.setdefault(sid, {}).get(spec.id)
+            if old is not None:
+                old.stop.set()
+            self.sessions[sid][spec.id] = session
+        reply = {"info": lab_info(spec, config)}
+        if config != spec.config:  # a shared link's settings: figures of that shape
+            reply["figures"] = views.figures(replace(spec, options=options_of(config)))
+        return reply | session.payload(full=True)
+
+    @handler("step")
+    def on_step(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._session(data["lab"])
+        session.stop.set()
+        with session.lock:
+            session.lab.advance(data["granularity"])
+            return session.payload(full=data["granularity"] == "epoch")
+
+    @handler("jump")
+    def on_jump(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._session(data["lab"])
+        if data["t"] is not None and data["t"] >= session.lab.config.train.window:
+            raise PayloadError("out_of_range", "t must be inside the window", "t")
+        if data["t"] is not None and data["phase"] not in ("forward", "backward"):
+            raise PayloadError("bad_value", "t applies to the forward and backward phases", "t")
+        session.stop.set()
+        with session.lock:
+            session.lab.jump(data["phase"], data["t"])
+            return session.payload(full=False)
+
+    @handler("train")
+    def on_train(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._session(data["lab"])
+        session.stop.set()
+        with session.lock:
+            session.lab.train(data["epochs"])
+            return session.payload(full=True)
+
+    @handler("reset")
+    def on_reset(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._session(data["lab"])
+        session.stop.set()
+        with session.lock:
+            session.lab.reset()
+            return session.payload(full=True)
+
+    @handler("select")
+    def on_select(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._session(data["lab"])
+        if data["unit"] >= session.lab.config.model.hidden:
+            raise PayloadError("out_of_range", "unit must be below the hidden size", "unit")
+        if data["layer"] is not None and data["layer"] >= session.lab.config.model.layers:
+            raise PayloadError("out_of_range", "layer must be below the number of layers", "layer")
+        with session.lock:
+            session.unit = data["unit"]
+            session.layer = data["layer"]
+            return session.payload(full=False)
+
+    @handler("configure")
+    def on_configure(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._session(data["lab"])
+        if not data["config"]:
+            raise PayloadError("missing_field", "config must name at least one field", "config")
+        current = options_of(session.lab.config)
+        wanted = merge_options(current, data["config"])
+        config = to_lab_config(wanted)  # the engine's own checks, before anything changes
+        changed = sorted(k for k in wanted if wanted[k] != current[k])
+        rebuilt = not set(changed) <= KEEP_TRAINING
+        session.stop.set()
+        with session.lock:
+            if rebuilt:
+                session.lab = Lab(config)
+                session.unit = min(session.unit, config.model.hidden - 1)
+                session.layer = None
+            elif changed:
+                session.lab.configure(**{k: wanted[k] for k in changed})
+            reply = {"changed": changed, "rebuilt": rebuilt, "message": change_message(changed)}
+            reply |= {"info": lab_info(session.spec, config), "config": wanted}
+            if rebuilt:
+                reply["figures"] = views.figures(replace(session.spec, options=wanted))
+            return reply | session.payload(full=True)
+
+    @handler("pause")
+    def on_pause(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._session(data["lab"])
+        session.stop.set()
+        with session.lock:  # the play loop is done with this frame: it is where we are
+            return session.payload(full=True)
+
+    @handler("play")
+    def on_play(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._session(data["lab"])
+        session.stop.set()
+        stop = threading.Event()
+        session.stop = stop
+        interval = PLAY_INTERVAL[data["granularity"]] / data["speed"]
+        sid = request.sid  # type: ignore[attr-defined]
+        self.socketio.start_background_task(
+            self._play, sid, session, stop, data["granularity"], interval
+        )
+        return {"lab": session.spec.id, "playing": True}
+
+    def _play(
+        self,
+        sid: str,
+        session: LabSession,
+        stop: threading.Event,
+        granularity: str,
+        interval: float,
+    ) -> None:
+        """Advance and push frames until paused, disconnected or diverged."""
+        try:
+            for _ in ticks(interval, stop):
+                with session.lock:
+                    if stop.is_set():
+                        break
+                    session.lab.advance(granularity)
+                    if session.lab.status == "diverged":
+                        stop.set()
+                    payload = wire.clean(session.payload(full=granularity == "epoch"))
+                self.emit("frame", payload, room=sid)
+        except Exception:
+            log.exception("playing lab %s failed", session.spec.id)
+            stop.set()
+
+
+def _replay(lab: Lab, data: dict[str, Any]) -> None:
+    """Bring a fresh lab to a shared link's state: epochs, then window updates, then
+    the cursor. Exact for a learner who trained before stepping through updates."""
+    shared = [data[k] for k in ("epochs", "updates", "position") if data[k] is not None]
+    if shared and data["live"] is not None:
+        raise PayloadError("bad_value", "a live session's lab cannot be replayed", "live")
+    if data["position"] is not None and data["position"] >= lab.total_positions:
+        raise PayloadError("out_of_range", "position must be inside the lab's cycle", "position")
+    if data["epochs"]:
+        lab.train(data["epochs"])
+    for _ in range(data["updates"] or 0):
+        lab.position = lab.total_positions - 1
+        lab.advance("compute")  # stepping past `update` applies the window's weight change
+    if data["position"] is not None:
+        lab.position = data["position"]

@@ -1,0 +1,198 @@
+"""Lab definitions: the options a lesson's lab block (or a learner) may set, and
+how they become an engine ``LabConfig``. The same schema checks both."""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from course.web.validation import Field, PayloadError, validate
+from engine import LabConfig, ModelConfig, TrainSpec
+from engine.cells import ACTIVATIONS
+from engine.data import FUNCTIONS
+from engine.model import CELL_KINDS, HIDDEN_SIZES, MAX_LAYERS
+from engine.stepper import GRANULARITIES
+from engine.train import OPTIMIZERS
+
+VIEWS = ("overview", "cell", "unrolled", "sequence", "gates", "gradients", "loss")
+# Controls a lab block may offer beside play/step/reset (``controls: [...]``); each
+# sets the CONFIG_FIELDS entry of the same name ("model" also offers the activation).
+CONTROLS = ("learning_rate", "batch_size", "noise", "hidden", "layers", "dataset", "model")
+# What a learner may change without losing the trained weights (engine ``Lab.configure``);
+# any other change builds a new network and restarts training.
+KEEP_TRAINING = frozenset({"learning_rate", "noise"})
+
+# What a lab's network and data may be; limits are enforced here, at the edge.
+CONFIG_FIELDS: dict[str, Field] = {
+    "model": Field(str, default="lstm", choices=CELL_KINDS),
+    "activation": Field(str, default="tanh", choices=tuple(ACTIVATIONS)),
+    "layers": Field(int, default=3, minimum=1, maximum=MAX_LAYERS),
+    "hidden": Field(int, default=16, choices=HIDDEN_SIZES),
+    "dataset": Field(str, default="sine", choices=tuple(FUNCTIONS)),
+    "window": Field(int, default=15, minimum=2, maximum=64),
+    "continuation": Field(int, default=32, minimum=1, maximum=64),
+    "learning_rate": Field(float, default=0.01, minimum=1e-4, maximum=1.0),
+    "batch_size": Field(int, default=25, minimum=5, maximum=50),
+    "noise": Field(float, default=0.0, minimum=0.0, maximum=0.4),
+    "optimizer": Field(str, default="rmsprop", choices=OPTIMIZERS),
+    "seed": Field(int, default=0, minimum=0, maximum=2**31 - 1),
+}
+
+# A lesson's lab block also chooses what to show.
+BLOCK_FIELDS: dict[str, Field] = CONFIG_FIELDS | {
+    "title": Field(str, default="", max_length=120),
+    "views": Field(list, default=["cell", "sequence", "loss"]),
+    "controls": Field(list, default=[]),
+    "granularity": Field(str, default="compute", choices=GRANULARITIES),
+}
+
+
+@dataclass(frozen=True)
+class LabSpec:
+    """A lab as a lesson declares it."""
+
+    id: str
+    title: str
+    views: tuple[str, ...]
+    granularity: str
+    options: dict[str, Any]  # the checked CONFIG_FIELDS values
+    controls: tuple[str, ...] = ()
+
+    @property
+    def config(self) -> LabConfig:
+        return to_lab_config(self.options)
+
+
+def parse_block(lab_id: str, options: dict[str, Any]) -> LabSpec:
+    """Check a lab block's options; raise PayloadError on anything unknown or out of range."""
+    checked = validate(options, BLOCK_FIELDS)
+    views = checked.pop("views")
+    if not views or any(v not in VIEWS for v in views):
+        raise PayloadError("bad_choice", f"views must be a list drawn from {VIEWS}", "views")
+    controls = checked.pop("controls")
+    if any(c not in CONTROLS for c in controls):
+        raise PayloadError(
+            "bad_choice", f"controls must be a list drawn from {CONTROLS}", "controls"
+        )
+    title = checked.pop("title")
+    granularity = checked.pop("granularity")
+    to_lab_config(checked)  # the engine's own checks, at load time
+    return LabSpec(lab_id, title, tuple(views), granularity, checked, tuple(controls))
+
+
+def with_overrides(spec: LabSpec, overrides: dict[str, Any] | None) -> LabConfig:
+    """The spec's config with a learner's overrides (validated) applied."""
+    if not overrides:
+        return spec.config
+    return to_lab_config(merge_options(spec.options, overrides))
+
+
+def merge_options(options: dict[str, Any], overrides: Any) -> dict[str, Any]:
+    """``options`` with a learner's overrides checked against CONFIG_FIELDS and applied;
+    PayloadError (field ``config.<name>``) on anything unknown or out of range."""
+    if not isinstance(overrides, dict):
+        raise PayloadError("bad_type", "config must be an object", "config")
+    for name in overrides:
+        if name not in CONFIG_FIELDS:
+            raise PayloadError("unknown_field", f"unknown config field {name!r}", f"config.{name}")
+    partial = {k: v for k, v in overrides.items() if v is not None}
+    try:
+        checked = validate(partial, {k: CONFIG_FIELDS[k] for k in partial})
+    except PayloadError as error:
+        raise PayloadError(error.code, error.message, f"config.{error.field}") from None
+    return options | checked
+
+
+def options_of(config: LabConfig) -> dict[str, Any]:
+    """The CONFIG_FIELDS values of a lab's config (the inverse of ``to_lab_config``)."""
+    model, train = config.model, config.train
+    return {
+        "model": model.cell,
+        "activation": model.activation,
+        "layers": model.layers,
+        "hidden": model.hidden,
+        "dataset": train.dataset,
+        "window": train.window,
+        "continuation": config.continuation,
+        "learning_rate": config.learning_rate,
+        "batch_size": train.batch_size,
+        "noise": config.noise,
+        "optimizer": train.optimizer,
+        "seed": config.seed,
+    }
+
+
+def to_lab_config(options: dict[str, Any]) -> LabConfig:
+    try:
+        return LabConfig(
+            model=ModelConfig(
+                cell=options["model"],
+                layers=options["layers"],
+                hidden=options["hidden"],
+                activation=options["activation"],
+            ),
+            train=TrainSpec(
+                dataset=options["dataset"],
+                window=options["window"],
+                batch_size=options["batch_size"],
+                optimizer=options["optimizer"],
+            ),
+            learning_rate=options["learning_rate"],
+            noise=options["noise"],
+            continuation=options["continuation"],
+            seed=options["seed"],
+        )
+    except ValueError as error:
+        raise PayloadError("bad_config", str(error), "config") from None
+
+
+def lab_info(spec: LabSpec, config: LabConfig) -> dict[str, Any]:
+    """What the page needs to know about a lab's shape (and its current settings)."""
+    return {
+        "id": spec.id,
+        "cell": config.model.cell,
+        "layers": config.model.layers,
+        "hidden": config.model.hidden,
+        "window": config.train.window,
+        "steps": list(config.model.steps),
+        "granularity": spec.granularity,
+        "config": options_of(config),
+    }
+
+
+NAMES = {
+    "learning_rate": "the learning rate",
+    "batch_size": "the batch size",
+    "model": "the cell kind",
+}
+
+
+def change_message(changed: list[str]) -> str:
+    """One sentence for the readout: what changed, and whether training restarts."""
+    if not changed:
+        return "Nothing changed."
+    names = [NAMES.get(k, f"the {k.replace('_', ' ')}") for k in changed]
+    what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    if set(changed) <= KEEP_TRAINING:
+        return f"Changed {what}; training goes on from the current weights."
+    return f"Changing {what} resets training: a new network with fresh weights."
+
+
+# Seconds between two frames when playing at 1× (the speed divides them): 2.5 compute
+# steps a second, so 8× by compute step brings the browser 20 updates a second.
+PLAY_INTERVAL = {"compute": 0.4, "timestep": 0.8, "epoch": 0.1}
+
+
+def ticks(interval: float, stop: threading.Event, *, at_once: bool = True) -> Iterator[int]:
+    """Tick numbers on a fixed cadence, every ``interval`` seconds from the start (the
+    work between ticks does not stretch it), until ``stop`` is set. A tick that came
+    late is not made up for with a burst. ``at_once``: the first tick without waiting."""
+    due = time.monotonic() + (0.0 if at_once else interval)
+    count = 0
+    while not stop.wait(max(0.0, due - time.monotonic())):
+        yield count
+        count += 1
+        due = max(due + interval, time.monotonic())

@@ -1,0 +1,216 @@
+"""Bokeh views of a lab: figures built here, embedded with ``json_item``, then
+updated in the browser by replacing the data of their named sources.
+
+Per frame only what changed goes out. Data that depends on the weights (the
+window's trace, the gradients) is sent again only when the weights changed since
+the last call for that lab, or on a ``full`` payload; so every payload built here
+must reach the browser (the client merges coalesced payloads, see lab.js).
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+import weakref
+from collections.abc import Iterable
+from typing import Any
+
+import numpy as np
+from bokeh.embed import json_item
+from bokeh.models import ColumnDataSource
+
+from course.figures.base import empty_columns
+from course.lab.spec import VIEWS, LabSpec
+from course.lab.views import gates, gradients, overview, unrolled
+from course.lab.views.cell import box_data, diagram_figures
+from course.lab.views.cursor import Cursor
+from course.lab.views.heatmap import heatmap_data, heatmap_figure
+from course.lab.views.loss import hint_data, loss_data, loss_figure
+from course.lab.views.neighbours import neighbour_data
+from course.lab.views.sequence import cursor_data, sequence_data, sequence_figure
+from engine import Lab
+
+# What each lab's browser already holds, by the weights it was computed from.
+_sent: weakref.WeakKeyDictionary[Lab, dict[str, Any]] = weakref.WeakKeyDictionary()
+_sent_lock = threading.Lock()
+
+
+def figures(spec: LabSpec, *, drawn: bool = False) -> dict[str, str]:
+    """JSON (as text, key order kept for BokehJS) of each figure, by element role.
+
+    With ``drawn``, the figures hold the first frame of a new lab of this spec (what
+    ``open`` answers when there is no shared link), so a lesson page shows its views
+    before its socket has connected. Built once per distinct lab (views, settings,
+    drawn) and kept: building Bokeh figures costs ~100 ms a lab, and every page view
+    of a lesson needs the same ones."""
+    key = (spec.id, spec.views, json.dumps(spec.options, sort_keys=True), drawn)
+    with _figures_lock:
+        found = _figures.get(key)
+    if found is None:
+        found = _build_figures(spec, drawn)
+        with _figures_lock:
+            _figures[key] = found
+    return found
+
+
+_figures: dict[tuple[str, tuple[str, ...], str, bool], dict[str, str]] = {}
+_figures_lock = threading.Lock()
+
+
+def _draw(built: Iterable[Any], data: dict[str, dict[str, list[Any]]]) -> None:
+    """Put source data into built figures (image rows become arrays, None → NaN)."""
+    for fig in built:
+        for source in fig.select({"type": ColumnDataSource}):
+            columns = data.get(source.name)
+            if columns is None:
+                continue
+            if "image" in columns:
+                images = [np.array(rows, dtype=float) for rows in columns["image"]]
+                columns = columns | {"image": images}
+            source.data = dict(source.data) | columns
+
+
+def _build_figures(spec: LabSpec, drawn: bool) -> dict[str, str]:
+    config = spec.config
+    built: dict[str, Any] = {}
+    if "overview" in spec.views:
+        built["overview"] = overview.overview_figure()
+    if "cell" in spec.views:
+        built |= diagram_figures(config.model.cell)
+        built["heatmap"] = heatmap_figure(config.model.cell, config.model.hidden)
+    if "unrolled" in spec.views:
+        built["unrolled"] = unrolled.unrolled_figure(config)
+    if "sequence" in spec.views:
+        built["sequence"] = sequence_figure()
+    if "gates" in spec.views:
+        built["gates"] = gates.gates_figure(config)
+    if "gradients" in spec.views:
+        built["gradients"] = gradients.gradient_figure(config)
+    if "loss" in spec.views:
+        built["loss"] = loss_figure()
+    if drawn:
+        _draw(built.values(), sources(Lab(config), 0, full=True, views=spec.views))
+    for fig in built.values():
+        empty_columns(fig)
+    # "</" is escaped so the JSON can sit inside a <script type="application/json">.
+    return {role: json.dumps(json_item(fig)).replace("</", "<\\/") for role, fig in built.items()}
+
+
+def sources(
+    lab: Lab,
+    unit: int,
+    *,
+    full: bool,
+    views: Iterable[str] | None = None,
+    layer: int | None = None,
+) -> dict[str, dict[str, list[Any]]]:
+    """New data for the named sources of ``views`` (all views when None): what changes
+    every frame always; the rest when ``full`` or when the weights changed. ``layer``
+    is the layer the learner zoomed into (None: the cell view follows the stepper)."""
+    shown = set(VIEWS if views is None else views)
+    frame = lab.frame()
+    with _sent_lock:
+        sent = _sent.setdefault(lab, {})
+    if full:
+        sent.clear()
+    out: dict[str, dict[str, list[Any]]] = {}
+    if "overview" in shown:
+        out |= overview.overview_data(lab, frame, layer)
+    if "cell" in shown:
+        out |= _cell(lab, _zoomed(lab, frame, layer), unit)
+    if "sequence" in shown:
+        seq = lab.sequence()
+        out["seq_cursor"] = cursor_data(seq, frame["t"])
+        if _changed(sent, "sequence", lab.trace):
+            out |= sequence_data(seq, lab.config.train.window)
+    if "loss" in shown and full:
+        out["loss"] = loss_data(lab.losses)
+        out["loss_hint"] = hint_data(lab.losses)
+    cursor = Cursor.of(frame)
+    if "unrolled" in shown:
+        out |= _unrolled(lab, cursor, sent)
+    if "gates" in shown:
+        out |= _gates(lab, cursor, sent)
+    if "gradients" in shown:
+        out |= _gradients(lab, cursor, sent)
+    return out
+
+
+def _changed(sent: dict[str, Any], key: str, trace: Any, detail: Any = None) -> bool:
+    """True (and remember) unless ``key`` was last sent for this very trace and detail."""
+    old = sent.get(key)
+    same = old is not None and old[0] is trace and old[1] == detail
+    sent[key] = (trace, detail)
+    return not same
+
+
+def _zoomed(lab: Lab, frame: dict[str, Any], layer: int | None) -> dict[str, Any]:
+    """The frame as the chosen layer's cell sees it during the forward pass: a layer
+    below the stepper is done with this time step, one above has only what it carried
+    from the previous step. Other phases show the stepper's own layer."""
+    if layer is None or frame["phase"] != "forward" or layer == frame["layer"]:
+        return frame
+    t = frame["t"]
+    if layer < frame["layer"]:
+        values = lab.cell_values(t, layer, len(lab.steps) - 1)
+        return frame | {"layer": layer, "values": values, "step": None}
+    carried = lab.cell_values(t, layer, 0)
+    carried.pop("x")
+    return frame | {"layer": layer, "values": carried, "step": None}
+
+
+def _cell(lab: Lab, frame: dict[str, Any], unit: int) -> dict[str, dict[str, list[Any]]]:
+    model = lab.config.model
+    cell, hidden = model.cell, model.hidden
+    values, current = frame.get("values", {}), frame.get("step")
+    gradient = frame["phase"] == "backward"
+    if gradient:  # "df" is ∂L/∂f: show it on the f box
+        values = {name[1:]: v for name, v in values.items()}
+        current = current[1:] if current else None
+    return {
+        "cell_boxes": box_data(cell, values, current, unit, gradient=gradient),
+        "cell_heatmap": heatmap_data(cell, hidden, values, unit, gradient=gradient),
+        "cell_neighbours": neighbour_data(
+            cell, frame["t"], frame["layer"], window=lab.config.train.window, layers=model.layers
+        ),
+    }
+
+
+def _unrolled(lab: Lab, cursor: Cursor, sent: dict[str, Any]) -> dict[str, Any]:
+    layout = unrolled.Layout.of(lab.config)
+    out = {
+        "unrolled_fog": unrolled.fog_data(layout, cursor),
+        "unrolled_cursor": unrolled.cursor_data(layout, cursor),
+    }
+    if _changed(sent, "unrolled", lab.trace):
+        out["unrolled_nodes"] = unrolled.node_data(layout, lab.trace)
+        edges, recurrent = unrolled.edge_data(layout, lab.config.model.cell, lab.params)
+        out["unrolled_edges"], out["unrolled_recurrent"] = edges, recurrent
+    return out
+
+
+def _gates(lab: Lab, cursor: Cursor, sent: dict[str, Any]) -> dict[str, Any]:
+    config = lab.config
+    layer = gates.shown_layer(cursor, config.model.layers)
+    out = {
+        "gates_fog": gates.fog_data(config, cursor),
+        "gates_cursor": gates.cursor_data(config, cursor),
+    }
+    if _changed(sent, "gates", lab.trace, layer):
+        out["gates_images"] = gates.image_data(config, lab.trace, layer)
+        out["gates_label"] = gates.label_data(config, layer)
+    return out
+
+
+def _gradients(lab: Lab, cursor: Cursor, sent: dict[str, Any]) -> dict[str, Any]:
+    config = lab.config
+    out = {"grad_fog": gradients.fog_data(config, cursor), "grad_band": gradients.band_data(cursor)}
+    shown = cursor.phase in ("backward", "update")
+    if _changed(sent, "gradients", lab.trace, shown):
+        if shown:
+            out["grad_total"] = gradients.line_data(lab.gradients().dh)
+            out["grad_last"] = gradients.line_data(gradients.last_error_dh(lab))
+        else:
+            out["grad_total"] = out["grad_last"] = gradients.empty_lines(config)
+        out["grad_hint"] = gradients.hint_data(shown, config.train.window)
+    return out

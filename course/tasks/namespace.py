@@ -1,0 +1,266 @@
+"""Socket.IO namespace ``/task``: module 5's tasks, one per lesson block and learner.
+
+Client events (each answered through its ack, ``{"ok": true, ...}`` or
+``{"ok": false, "error": {code, message, field}}``):
+
+    open      {lesson, task, seed?, config?, epochs? 0–50, ask?, generate?}
+                                                      a fresh network; the ack carries the
+                                                      figures and first views. The rest is a
+                                                      shared link's state (every ack's ``link``):
+                                                      train on config {source, text?}, replay
+                                                      epochs, ask the question ask (predict,
+                                                      analyse or translate's fields), generate
+                                                      {prefix, length, temperature, seed}
+    train     {task, epochs 1–20}                     pushes ``progress`` {task, epoch, of,
+                                                      loss, accuracy} after every epoch
+    reset     {task}                                  back to the untrained network
+  text:
+    predict   {task, prefix ≤ 200, temperature?}      softmax over the next character
+    generate  {task, prefix, length ≤ 200, temperature 0.05–2, seed?}
+    set_text  {task, source: abab|lorem|user, text?}  train on another text (from scratch)
+  sentiment:
+    analyse   {task, sentence ≤ 200 chars}            per-word hidden states, class
+                                                      probabilities, embedding scatter
+  translation:
+    translate {task, text ≤ 40 chars}                 attention, context, decoder choices
+
+Training runs in the event's own handler thread (python-socketio runs each event in a
+thread of its own), under a cap of concurrent trainings for the whole server; questions
+asked meanwhile read the latest epoch's weights. A bad payload changes nothing.
+
+The payloads' schemas are in ``course.tasks.schemas``, one learner's task (its reply
+included) in ``course.tasks.session``, and what a shared link holds in ``course.tasks.links``.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import replace
+from typing import Any
+
+from flask import Flask, current_app, request
+
+from course.storage import progress
+from course.tasks import links as task_links
+from course.tasks import views as views_task
+from course.tasks.runs import TextRun, TranslationRun, examples
+from course.tasks.schemas import (
+    KINDS,
+    SCHEMAS,
+    check_text_source,
+    checked_prefix,
+    engine_error,
+)
+from course.tasks.session import TaskSession
+from course.tasks.spec import ID
+from course.web import wire
+from course.web.sockets import LearnerNamespace, acked
+from course.web.validation import PayloadError
+
+log = logging.getLogger(__name__)
+
+# Defaults; the app config may set MAX_TASKS_PER_CONNECTION, MAX_TASKS, MAX_TASK_TRAINING.
+MAX_PER_CONNECTION, MAX_TOTAL, MAX_TRAINING = 6, 300, 2
+QUEUE_SECONDS = 30  # how long a train request waits for a free trainer before "busy"
+SHOWN_TEXT = 600  # characters of the training text shown beside the widget
+
+handler = acked(SCHEMAS, area="task")
+
+
+class TaskNamespace(LearnerNamespace):
+    def __init__(self, namespace: str, max_training: int = MAX_TRAINING) -> None:
+        super().__init__(namespace)
+        self.trainers = threading.BoundedSemaphore(max_training)
+
+    # -- connection --------------------------------------------------------------------------
+    def _session(self, task_id: str) -> TaskSession:
+        session = self.sessions.get(request.sid, {}).get(task_id)  # type: ignore[attr-defined]
+        if session is None:
+            raise PayloadError("no_task", f"task {task_id!r} is not open; send open first", "task")
+        return session
+
+    # -- events ------------------------------------------------------------------------------
+    def _task(self, task_id: str, event: str) -> TaskSession:
+        """This connection's open task, if it is of the kind ``event`` is for."""
+        session = self._session(task_id)
+        kind = KINDS.get(event)
+        if kind is not None and session.spec.kind != kind:
+            raise PayloadError(
+                "wrong_kind",
+                f"{event} is for {kind} tasks; this is a {session.spec.kind} task",
+                "task",
+            )
+        return session
+
+    @handler("open")
+    def on_open(self, data: dict[str, Any]) -> dict[str, Any]:
+        lesson = current_app.extensions["lessons"].get(data["lesson"])
+        if lesson is None:
+            raise PayloadError("not_found", f"no lesson {data['lesson']!r}", "lesson")
+        spec = lesson.tasks.get(data["task"]) if ID.fullmatch(data["task"]) else None
+        if spec is None:
+            raise PayloadError("not_found", f"lesson has no task {data['task']!r}", "task")
+        sid = request.sid  # type: ignore[attr-defined]
+        per_connection = current_app.config.get("MAX_TASKS_PER_CONNECTION", MAX_PER_CONNECTION)
+        total = current_app.config.get("MAX_TASKS", MAX_TOTAL)
+        if data["seed"] is not None:
+            spec = replace(spec, seed=data["seed"])
+        session = TaskSession(spec, lesson.id, self.learners.get(sid))  # cheap: NumPy weights
+        with self.registry_lock:
+            mine = self.sessions.setdefault(sid, {})
+            if spec.id not in mine and (
+                len(mine) >= per_connection
+                or sum(len(open_) for open_ in self.sessions.values()) >= total
+            ):
+                raise PayloadError("too_many_tasks", "too many tasks are open; close a tab")
+        # a bad link is refused before the session is registered
+        linked = task_links.follow(session, data, self._train_when_free)
+        with self.registry_lock:
+            self.sessions.setdefault(sid, {})[spec.id] = session  # opening again starts afresh
+        extra: dict[str, Any] = {"title": spec.title, "options": spec.options} | linked
+        if isinstance(session.run, TextRun):
+            extra["text"] = self._text_info(session.run)
+        if isinstance(session.run, TranslationRun):
+            extra["examples"] = examples()
+        return session.payload() | extra | {"figures": views_task.figures(spec.kind)}
+
+    @staticmethod
+    def _text_info(run: TextRun) -> dict[str, Any]:
+        shown = run.shown_text
+        return {
+            "source": run.config.text,
+            "shown": shown[:SHOWN_TEXT],
+            "length": len(shown),
+            "chars": run.chars,
+        }
+
+    @handler("train")
+    def on_train(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._task(data["task"], "train")
+        if not session.lock.acquire(blocking=False):
+            raise PayloadError("busy", "this network is already training", "task")
+        try:
+            self._train_when_free(session, data["epochs"])
+        finally:
+            session.lock.release()
+        if not session.touched and session.learner is not None:
+            session.touched = True
+            progress.record(session.learner, session.lesson_id, "lab", session.spec.id)
+        return session.payload()
+
+    def _train_when_free(self, session: TaskSession, epochs: int) -> None:
+        """Train once one of the server's trainers is free (waiting ``QUEUE_SECONDS``)."""
+        if not self.trainers.acquire(timeout=QUEUE_SECONDS):
+            raise PayloadError("busy", "the server is training other networks; try again")
+        try:
+            self._train(session, epochs)
+        finally:
+            self.trainers.release()
+
+    def _train(self, session: TaskSession, epochs: int) -> None:
+        run, sid = session.run, request.sid  # type: ignore[attr-defined]
+        generation = run.generation
+        for k in range(epochs):
+            snapshot = run.train_epoch(generation)
+            if snapshot is None:  # reset meanwhile
+                return
+            loss, accuracy = snapshot.history[-1]
+            report = {"task": session.spec.id, "epoch": snapshot.epoch, "step": k + 1, "of": epochs}
+            self.emit(
+                "progress", wire.clean(report | {"loss": loss, "accuracy": accuracy}), room=sid
+            )
+        score = run.evaluate()
+        if generation == run.generation:
+            run.score = score
+
+    @handler("reset")
+    def on_reset(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._task(data["task"], "reset")
+        session.run.reset()  # a training in progress stops after its current epoch
+        return session.payload()
+
+    @handler("predict")
+    def on_predict(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._task(data["task"], "predict")
+        run = session.run
+        assert isinstance(run, TextRun)
+        prefix = checked_prefix(run, data["prefix"])
+        session.asked = {"prefix": prefix, "temperature": data["temperature"]}
+        return session.payload()
+
+    @handler("generate")
+    def on_generate(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._task(data["task"], "generate")
+        run = session.run
+        assert isinstance(run, TextRun)
+        prefix = checked_prefix(run, data["prefix"])
+        seed = data["seed"]
+        if seed is None:
+            session.draws += 1
+            seed = session.draws
+        generated = session.generate(data | {"prefix": prefix, "seed": seed})
+        session.asked = {"prefix": prefix, "temperature": data["temperature"]}
+        return session.payload() | {"generated": generated, "seed": seed}
+
+    @handler("set_text")
+    def on_set_text(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._task(data["task"], "set_text")
+        run = session.run
+        assert isinstance(run, TextRun)
+        check_text_source(data["source"], data["text"])
+        if not session.lock.acquire(blocking=False):
+            raise PayloadError("busy", "wait until the training has finished", "task")
+        try:
+            try:
+                run.use_text(data["source"], data["text"])
+            except ValueError as error:
+                raise engine_error("text")(error) from None
+            session.asked = session.first_question()
+        finally:
+            session.lock.release()
+        return session.payload() | {"text": self._text_info(run)}
+
+    @handler("analyse")
+    def on_analyse(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._task(data["task"], "analyse")
+        asked = session.asked
+        session.asked = {"sentence": data["sentence"]}
+        try:
+            return session.payload()
+        except ValueError as error:
+            session.asked = asked
+            raise engine_error("sentence")(error) from None
+
+    @handler("translate")
+    def on_translate(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._task(data["task"], "translate")
+        asked = session.asked
+        session.asked = {"text": data["text"]}
+        try:
+            return session.payload()
+        except ValueError as error:
+            session.asked = asked
+            raise engine_error("text")(error) from None
+
+
+def warm_up_tasks(app: Flask) -> None:
+    """Compile every lesson task's programs (train, evaluate, the questions) and build
+    its figures, so the first learner's clicks answer at once."""
+    seen = set()
+    for lesson in app.extensions["lessons"].lessons.values():
+        for spec in lesson.tasks.values():
+            key = (spec.kind, spec.settings)
+            if key in seen:
+                continue
+            seen.add(key)
+            try:
+                session = TaskSession(spec, lesson.id, None)
+                session.run.train_epoch(session.run.generation)
+                session.run.evaluate()
+                session.payload()
+                if isinstance(session.run, TextRun):
+                    session.run.generate(session.asked["prefix"], 200, 1.0, 0)
+                views_task.figures(spec.kind)
+            except Exception:  # a warm-up failure must never stop the server
+                log.exception("warm-up of task %s/%s failed", lesson.slug, spec.id)
