@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 from pathlib import Path
 
+import livekit
 import pytest
 from databases import PostgresServer
 from flask import Flask
@@ -45,6 +46,24 @@ def lab_client(app: Flask, client: FlaskClient) -> Iterator[SocketIOTestClient]:
     yield connection
     if connection.is_connected("/lab"):
         connection.disconnect(namespace="/lab")
+
+
+# -- live sessions (tests/livekit.py) ------------------------------------------
+
+
+@pytest.fixture
+def people(app: Flask) -> Iterator[list[livekit.Person]]:
+    made: list[livekit.Person] = []
+    yield made
+    for person in made:
+        person.close()
+
+
+@pytest.fixture
+def session_code(app: Flask) -> str:
+    with app.app_context():
+        lesson = app.extensions["lessons"].get(livekit.LESSON)
+        return app.extensions["live"].start(lesson, "cell-walk", "teacher-1")
 
 
 # -- databases (storage tests run on SQLite and on PostgreSQL) -------------------

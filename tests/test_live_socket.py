@@ -3,77 +3,13 @@ view follows with identical numbers, in order; roles come from the server."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from typing import Any
 
-import pytest
 from flask import Flask
-from flask.testing import FlaskClient
-from flask_socketio import SocketIOTestClient
+from livekit import LESSON, Person, presenter, student
 
 from course.extensions import socketio
 from course.live.state import LiveState
-
-LESSON = "lstm-cell"
-NS = "/live"
-
-
-class Person:
-    """A browser: its cookies (learner id, maybe a login) and a /live connection."""
-
-    def __init__(self, app: Flask, instructor: str | None = None) -> None:
-        self.app = app
-        self.client: FlaskClient = app.test_client()
-        self.client.get(f"/lessons/{LESSON}")  # sets the learner cookie
-        if instructor is not None:
-            with self.client.session_transaction() as session:
-                session["instructor_id"] = instructor
-        self.sock: SocketIOTestClient = self.connect()
-
-    def connect(self) -> SocketIOTestClient:
-        sock = socketio.test_client(self.app, namespace=NS, flask_test_client=self.client)
-        assert sock.is_connected(NS)
-        return sock
-
-    def call(self, event: str, payload: Any) -> dict[str, Any]:
-        return self.sock.emit(event, payload, namespace=NS, callback=True)
-
-    def pushed(self, name: str) -> list[Any]:
-        return [m["args"][0] for m in self.sock.get_received(NS) if m["name"] == name]
-
-    def close(self) -> None:
-        if self.sock.is_connected(NS):
-            self.sock.disconnect(namespace=NS)
-
-
-@pytest.fixture
-def people(app: Flask) -> Iterator[list[Person]]:
-    made: list[Person] = []
-    yield made
-    for person in made:
-        person.close()
-
-
-@pytest.fixture
-def session_code(app: Flask) -> str:
-    with app.app_context():
-        lesson = app.extensions["lessons"].get(LESSON)
-        return app.extensions["live"].start(lesson, "cell-walk", "teacher-1")
-
-
-def presenter(app: Flask, people: list[Person], code: str) -> Person:
-    person = Person(app, instructor="teacher-1")
-    people.append(person)
-    assert person.call("join", {"code": code})["role"] == "presenter"
-    return person
-
-
-def student(app: Flask, people: list[Person], code: str, name: str) -> Person:
-    person = Person(app)
-    people.append(person)
-    ack = person.call("join", {"code": code, "name": name})
-    assert ack["ok"] and ack["role"] == "student", ack
-    return person
 
 
 def test_every_follower_receives_identical_frames_in_order(app, people, session_code):

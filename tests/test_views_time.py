@@ -269,20 +269,21 @@ def test_the_gradient_view_waits_for_the_backward_pass(rnn):
 
 def test_only_what_changed_is_sent_and_a_weight_change_sends_the_new_picture(rnn):
     rnn.reset()
-    first = views.sources(rnn, 0, full=True, views=TIME_VIEWS + ["sequence"])
+    held: views.Held = {}  # what the browser holds, as a lab session keeps it
+    first = views.sources(rnn, 0, full=True, views=TIME_VIEWS + ["sequence"], held=held)
     assert {"unrolled_nodes", "unrolled_edges", "gates_images", "seq_prediction"} <= set(first)
     rnn.advance("compute")
-    small = views.sources(rnn, 0, full=False, views=TIME_VIEWS + ["sequence"])
+    small = views.sources(rnn, 0, full=False, views=TIME_VIEWS + ["sequence"], held=held)
     assert set(small) == {
         "unrolled_fog", "unrolled_cursor", "gates_fog", "gates_cursor", "grad_fog",
         "grad_band", "seq_cursor",
     }  # fmt: skip
     rnn.jump("update")
-    views.sources(rnn, 0, full=False, views=TIME_VIEWS)
+    views.sources(rnn, 0, full=False, views=TIME_VIEWS, held=held)
     before = first["unrolled_nodes"]["value"]
     while rnn.frame()["phase"] == "update":
         rnn.advance("compute")  # stepping past the update changes the weights
-    after = views.sources(rnn, 0, full=False, views=TIME_VIEWS + ["sequence"])
+    after = views.sources(rnn, 0, full=False, views=TIME_VIEWS + ["sequence"], held=held)
     assert {"unrolled_nodes", "unrolled_edges", "gates_images", "seq_prediction"} <= set(after)
     assert after["unrolled_nodes"]["value"] != before
     assert after["grad_total"]["t"] == []  # new weights: their gradient is not computed yet

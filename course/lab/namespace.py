@@ -30,27 +30,23 @@ from typing import Any
 
 from flask import current_app, request
 
-from course.lab import views
+from course.lab import control, views
+from course.lab.control import LabControl
 from course.lab.explanations import explain
 from course.lab.spec import (
-    KEEP_TRAINING,
     PLAY_INTERVAL,
     LabSpec,
-    change_message,
     lab_info,
-    merge_options,
     options_of,
     ticks,
-    to_lab_config,
     with_overrides,
 )
 from course.storage import progress
 from course.web import wire
 from course.web.sockets import LearnerNamespace, acked
 from course.web.validation import Field, PayloadError
-from engine import GRANULARITIES, Lab
+from engine import Lab
 from engine.snapshot import from_bytes, to_bytes
-from engine.stepper import PHASES
 
 log = logging.getLogger(__name__)
 
@@ -69,42 +65,19 @@ SCHEMAS: dict[str, dict[str, Field]] = {
         "updates": Field(int, minimum=0, maximum=MAX_SHARED_UPDATES),
         "position": Field(int, minimum=0),
     },
-    "step": {"lab": LAB_ID, "granularity": Field(str, default="compute", choices=GRANULARITIES)},
-    "play": {
-        "lab": LAB_ID,
-        "granularity": Field(str, default="compute", choices=GRANULARITIES),
-        "speed": Field(float, default=1.0, minimum=0.25, maximum=8.0),
-    },
-    "pause": {"lab": LAB_ID},
-    "jump": {
-        "lab": LAB_ID,
-        "phase": Field(str, required=True, choices=PHASES),
-        "t": Field(int, minimum=0, maximum=63),
-    },
-    "reset": {"lab": LAB_ID},
-    "train": {"lab": LAB_ID, "epochs": Field(int, default=1, minimum=1, maximum=100)},
-    "select": {
-        "lab": LAB_ID,
-        "unit": Field(int, required=True, minimum=0, maximum=63),
-        "layer": Field(int, minimum=0, maximum=6),
-    },
-    "configure": {"lab": LAB_ID, "config": Field(dict, required=True)},
-}
+} | {action: {"lab": LAB_ID} | fields for action, fields in control.ACTIONS.items()}
 # Events that count as working with a lab (opening a page does not).
 TOUCHING = frozenset({"step", "play", "jump", "train", "reset", "configure"})
 
 
-class LabSession:
+class LabSession(LabControl):
     """One learner's lab and what they are looking at; all access under ``lock``."""
 
     def __init__(self, spec: LabSpec, lab: Lab, lesson_id: str, learner: str | None) -> None:
-        self.spec = spec
-        self.lab = lab
+        super().__init__(spec, lab)
         self.lesson_id = lesson_id
         self.learner = learner  # pseudonymous learner id from the signed cookie, if any
         self.touched = False  # recorded in the learner's progress on the first action
-        self.unit = 0
-        self.layer: int | None = None  # the layer zoomed into; None follows the stepper
         self.lock = threading.RLock()
         self.stop = threading.Event()
         self.stop.set()  # not playing
@@ -114,9 +87,7 @@ class LabSession:
             "lab": self.spec.id,
             "frame": (frame := self.lab.frame()),
             "explain": explain(self.lab.config.model.cell, frame),
-            "sources": views.sources(
-                self.lab, self.unit, full=full, views=self.spec.views, layer=self.layer
-            ),
+            "sources": self.sources(full=full),
             "playing": not self.stop.is_set(),
         }
 
@@ -198,76 +169,50 @@ class LabNamespace(LearnerNamespace):
             reply["figures"] = views.figures(replace(spec, options=options_of(config)))
         return reply | session.payload(full=True)
 
-    @handler("step")
-    def on_step(self, data: dict[str, Any]) -> dict[str, Any]:
+    def _act(self, action: str, data: dict[str, Any], *, full: bool) -> dict[str, Any]:
+        """Stop playing, then do ``action`` (see ``control``) and answer the new frame."""
         session = self._session(data["lab"])
+        args = {k: v for k, v in data.items() if k != "lab"}
+        session.check(action, args)  # before the play loop stops: a refusal changes nothing
         session.stop.set()
         with session.lock:
-            session.lab.advance(data["granularity"])
-            return session.payload(full=data["granularity"] == "epoch")
+            session.apply(action, args)
+            return session.payload(full=full)
+
+    @handler("step")
+    def on_step(self, data: dict[str, Any]) -> dict[str, Any]:
+        return self._act("step", data, full=data["granularity"] == "epoch")
 
     @handler("jump")
     def on_jump(self, data: dict[str, Any]) -> dict[str, Any]:
-        session = self._session(data["lab"])
-        if data["t"] is not None and data["t"] >= session.lab.config.train.window:
-            raise PayloadError("out_of_range", "t must be inside the window", "t")
-        if data["t"] is not None and data["phase"] not in ("forward", "backward"):
-            raise PayloadError("bad_value", "t applies to the forward and backward phases", "t")
-        session.stop.set()
-        with session.lock:
-            session.lab.jump(data["phase"], data["t"])
-            return session.payload(full=False)
+        return self._act("jump", data, full=False)
 
     @handler("train")
     def on_train(self, data: dict[str, Any]) -> dict[str, Any]:
-        session = self._session(data["lab"])
-        session.stop.set()
-        with session.lock:
-            session.lab.train(data["epochs"])
-            return session.payload(full=True)
+        return self._act("train", data, full=True)
 
     @handler("reset")
     def on_reset(self, data: dict[str, Any]) -> dict[str, Any]:
-        session = self._session(data["lab"])
-        session.stop.set()
-        with session.lock:
-            session.lab.reset()
-            return session.payload(full=True)
+        return self._act("reset", data, full=True)
 
     @handler("select")
     def on_select(self, data: dict[str, Any]) -> dict[str, Any]:
         session = self._session(data["lab"])
-        if data["unit"] >= session.lab.config.model.hidden:
-            raise PayloadError("out_of_range", "unit must be below the hidden size", "unit")
-        if data["layer"] is not None and data["layer"] >= session.lab.config.model.layers:
-            raise PayloadError("out_of_range", "layer must be below the number of layers", "layer")
-        with session.lock:
-            session.unit = data["unit"]
-            session.layer = data["layer"]
+        with session.lock:  # choosing what to look at does not stop a play loop
+            session.apply("select", {"unit": data["unit"], "layer": data["layer"]})
             return session.payload(full=False)
 
     @handler("configure")
     def on_configure(self, data: dict[str, Any]) -> dict[str, Any]:
         session = self._session(data["lab"])
-        if not data["config"]:
-            raise PayloadError("missing_field", "config must name at least one field", "config")
-        current = options_of(session.lab.config)
-        wanted = merge_options(current, data["config"])
-        config = to_lab_config(wanted)  # the engine's own checks, before anything changes
-        changed = sorted(k for k in wanted if wanted[k] != current[k])
-        rebuilt = not set(changed) <= KEEP_TRAINING
+        session.check("configure", {"config": data["config"]})  # before the loop stops
         session.stop.set()
         with session.lock:
-            if rebuilt:
-                session.lab = Lab(config)
-                session.unit = min(session.unit, config.model.hidden - 1)
-                session.layer = None
-            elif changed:
-                session.lab.configure(**{k: wanted[k] for k in changed})
-            reply = {"changed": changed, "rebuilt": rebuilt, "message": change_message(changed)}
-            reply |= {"info": lab_info(session.spec, config), "config": wanted}
-            if rebuilt:
-                reply["figures"] = views.figures(replace(session.spec, options=wanted))
+            done = session.configure(data["config"])
+            reply = {"changed": done.changed, "rebuilt": done.rebuilt, "message": done.message}
+            reply |= {"info": lab_info(session.spec, session.lab.config), "config": done.options}
+            if done.rebuilt:
+                reply["figures"] = session.shaped_figures()
             return reply | session.payload(full=True)
 
     @handler("pause")

@@ -215,7 +215,7 @@ class LiveNamespace(Namespace):
         if not CODE.fullmatch(code):
             raise PayloadError("not_found", "no live session with that code", "code")
         self._presenter(code)
-        view = self.change(code, lambda s: s.apply(action, args), full=action in REBUILDS)
+        view = self.change(code, lambda s: s.present(action, args), full=action in REBUILDS)
         if action == "play":
             self._start_play(code, args)
         elif action in ("pause", *REBUILDS):

@@ -10,51 +10,27 @@ from __future__ import annotations
 import re
 import secrets
 import threading
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import Any
 
-from course.lab import views
+from course.lab import control
+from course.lab.control import LabControl
 from course.lab.explanations import explain
-from course.lab.spec import (
-    KEEP_TRAINING,
-    LabSpec,
-    change_message,
-    lab_info,
-    merge_options,
-    options_of,
-    to_lab_config,
-)
+from course.lab.spec import lab_info
 from course.live.store import LiveStore
 from course.web import wire
 from course.web.validation import Field, PayloadError, validate
-from engine import GRANULARITIES, Lab
+from engine import Lab
 from engine.model import MAX_LAYERS
 from engine.snapshot import from_bytes, to_bytes
-from engine.stepper import PHASES
 
 CODE_ALPHABET = "ABCDEFGHJKMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I/L: read aloud, typed on phones
 CODE = re.compile(f"[{CODE_ALPHABET}]{{6}}")
 
-# What the presenter may send with ``present``, by action.
-ACTIONS: dict[str, dict[str, Field]] = {
-    "step": {"granularity": Field(str, default="compute", choices=GRANULARITIES)},
-    "jump": {
-        "phase": Field(str, required=True, choices=PHASES),
-        "t": Field(int, minimum=0, maximum=63),
-    },
-    "train": {"epochs": Field(int, default=1, minimum=1, maximum=100)},
-    "reset": {},
-    "select": {
-        "unit": Field(int, required=True, minimum=0, maximum=63),
-        "layer": Field(int, minimum=0, maximum=MAX_LAYERS - 1),
-    },
-    "configure": {"config": Field(dict, required=True)},
+# What the presenter may send with ``present``: what may be done to any lab (the
+# same checks and errors as on /lab), and a layer more or less.
+ACTIONS: dict[str, dict[str, Field]] = control.ACTIONS | {
     "layers": {"change": Field(int, required=True, choices=(-1, 1))},
-    "play": {
-        "granularity": Field(str, default="compute", choices=GRANULARITIES),
-        "speed": Field(float, default=1.0, minimum=0.25, maximum=8.0),
-    },
-    "pause": {},
 }
 # The frame fields a follower's readout shows (the lab's numbers are in the sources).
 READOUT = ("epoch", "updates", "phase", "status", "loss", "position", "positions", "t",
@@ -69,7 +45,7 @@ LAYOUT_COLUMNS = {
     "cell_heatmap": frozenset({"row", "unit", "outline"}),
 }
 # Actions that replace the weights, after which a stored copy of the lab is stale.
-REBUILDS = frozenset({"train", "reset", "configure", "layers"})
+REBUILDS = control.REBUILDS | {"layers"}
 
 
 @dataclass
@@ -90,20 +66,17 @@ class Poll:
         }
 
 
-@dataclass
-class LiveState:
-    """One session: which lesson and lab, the shared lab itself, and the presenter's
-    settings. ``lock`` serialises changes within a process."""
+@dataclass(kw_only=True)
+class LiveState(LabControl):
+    """One session: which lesson and lab, the shared lab itself (with the unit and layer
+    the presenter opened), and the presenter's settings. ``lock`` serialises changes
+    within a process."""
 
     code: str
     lesson: str  # slug
     lesson_id: str
-    spec: LabSpec
     presenter: str  # instructor id
-    lab: Lab
     overrides: dict[str, Any] = field(default_factory=dict)
-    unit: int = 0
-    layer: int | None = None  # the layer whose cell the presenter opened (None: the stepper's)
     seq: int = 0
     message: str = ""  # what the last change did, for the readout
     figures: dict[str, str] | None = None  # the figures' JSON once the network's shape changed
@@ -121,64 +94,37 @@ class LiveState:
         spec = lesson.labs.get(lab_id)
         if spec is None:
             raise PayloadError("not_found", f"lesson has no lab {lab_id!r}", "lab")
-        return cls(code, lesson.slug, lesson.id, spec, presenter, Lab(spec.config))
+        return cls(
+            spec,
+            Lab(spec.config),
+            code=code,
+            lesson=lesson.slug,
+            lesson_id=lesson.id,
+            presenter=presenter,
+        )
 
     # -- actions -----------------------------------------------------------------
-    def apply(self, action: str, data: Any) -> bool:
-        """Do the presenter's ``action``; True if the shared view changed.
-        A bad payload raises PayloadError and changes nothing."""
-        if action not in ACTIONS:
-            raise PayloadError("bad_choice", f"unknown action {action!r}", "action")
-        args = validate(data, ACTIONS[action])
-        lab = self.lab
-        if action == "step":
-            lab.advance(args["granularity"])
-        elif action == "jump":
-            if args["t"] is not None and args["t"] >= lab.config.train.window:
-                raise PayloadError("out_of_range", "t must be inside the window", "t")
-            lab.jump(args["phase"], args["t"])
-        elif action == "train":
-            lab.train(args["epochs"])
-        elif action == "reset":
-            lab.reset()
-        elif action == "select":
-            if args["unit"] >= lab.config.model.hidden:
-                raise PayloadError("out_of_range", "unit must be below the hidden size", "unit")
-            if args["layer"] is not None and args["layer"] >= lab.config.model.layers:
-                raise PayloadError("out_of_range", "no such layer", "layer")
-            self.unit, self.layer = args["unit"], args["layer"]
-        elif action == "configure":
-            if not args["config"]:
-                raise PayloadError("missing_field", "config must name a field", "config")
-            self._reconfigure(args["config"])
-        elif action == "layers":
-            layers = lab.config.model.layers + args["change"]
+    def present(self, action: str, data: Any) -> None:
+        """Do the presenter's ``action`` (``control``'s, or ``layers``: one more or
+        fewer). A bad payload raises PayloadError and changes nothing."""
+        if action == "layers":
+            change = validate(data, ACTIONS["layers"])["change"]
+            layers = self.lab.config.model.layers + change
             if not 1 <= layers <= MAX_LAYERS:
                 raise PayloadError("out_of_range", f"layers must stay within 1…{MAX_LAYERS}")
-            self._reconfigure({"layers": layers})
-        elif action in ("play", "pause"):
+            action, data = "configure", {"config": {"layers": layers}}
+        args = control.checked(action, data)
+        done = self.apply(action, args)
+        if action in ("play", "pause"):
             self.playing = action == "play"
-        return True
-
-    def _reconfigure(self, changes: dict[str, Any]) -> None:
-        """Apply the presenter's ``changes`` as a learner's ``configure`` does: the
-        learning rate and noise carry on training, anything else is a new network
-        (and, when its shape changed, new figures for everyone)."""
-        current = options_of(self.lab.config)
-        wanted = merge_options(current, changes)  # PayloadError on anything bad
-        config = to_lab_config(wanted)
-        changed = sorted(k for k in wanted if wanted[k] != current[k])
-        self.message = change_message(changed)
-        if set(changed) <= KEEP_TRAINING:
-            if changed:
-                self.lab.configure(**{k: wanted[k] for k in changed})
-        else:
-            self.lab = Lab(config)
-            self.unit = min(self.unit, config.model.hidden - 1)
-            self.layer = None
-            self.figures = views.figures(replace(self.spec, options=wanted))
-            self.new_figures = True
-        self.overrides = {k: v for k, v in wanted.items() if self.spec.options.get(k) != v}
+        if done is not None:
+            self.message = done.message
+            if done.rebuilt:  # a new shape: new figures for everyone
+                self.figures = self.shaped_figures()
+                self.new_figures = True
+            self.overrides = {
+                k: v for k, v in done.options.items() if self.spec.options.get(k) != v
+            }
 
     # -- what followers see ------------------------------------------------------
     def view(self, *, full: bool = True) -> dict[str, Any]:
@@ -212,9 +158,7 @@ class LiveState:
     def _sources(self, full: bool) -> dict[str, Any]:
         """The views' new data; in a partial view, without the columns that only change
         with the layout or the chosen unit (the browser merges columns)."""
-        sources = views.sources(
-            self.lab, self.unit, full=full, views=self.spec.views, layer=self.layer
-        )
+        sources = self.sources(full=full)
         layout = (self.unit, self.layer, self.lab.config.model)
         if not full and layout == self._layout:
             for name, columns in sources.items():
@@ -268,15 +212,15 @@ class LiveState:
         lab.position = int(meta["position"])
         poll = Poll(**meta["poll"]) if meta.get("poll") else None
         return cls(
+            lesson.labs[meta["lab_id"]],
+            lab,
+            meta["unit"],
+            meta.get("layer"),
             code=meta["code"],
             lesson=meta["lesson"],
             lesson_id=meta["lesson_id"],
-            spec=lesson.labs[meta["lab_id"]],
             presenter=meta["presenter"],
-            lab=lab,
             overrides=meta["overrides"],
-            unit=meta["unit"],
-            layer=meta.get("layer"),
             message=meta.get("message", ""),
             seq=meta["seq"],
             playing=meta["playing"],

@@ -3,15 +3,16 @@ updated in the browser by replacing the data of their named sources.
 
 Per frame only what changed goes out. Data that depends on the weights (the
 window's trace, the gradients) is sent again only when the weights changed since
-the last call for that lab, or on a ``full`` payload; so every payload built here
-must reach the browser (the client merges coalesced payloads, see lab.js).
+the last payload built with the same ``held`` record (what that browser already
+holds; it belongs to the session sending the frames), or on a ``full`` payload; so
+every payload built here must reach the browser (the client merges coalesced
+payloads, see lab.js).
 """
 
 from __future__ import annotations
 
 import json
 import threading
-import weakref
 from collections.abc import Iterable
 from typing import Any
 
@@ -30,9 +31,9 @@ from course.lab.views.neighbours import neighbour_data
 from course.lab.views.sequence import cursor_data, sequence_data, sequence_figure
 from engine import Lab
 
-# What each lab's browser already holds, by the weights it was computed from.
-_sent: weakref.WeakKeyDictionary[Lab, dict[str, Any]] = weakref.WeakKeyDictionary()
-_sent_lock = threading.Lock()
+# What a browser already holds of a lab's weight-dependent views: view → (the trace
+# it was computed from, the detail shown). One per session that sends frames.
+Held = dict[str, tuple[Any, Any]]
 
 
 def figures(spec: LabSpec, *, drawn: bool = False) -> dict[str, str]:
@@ -103,14 +104,16 @@ def sources(
     full: bool,
     views: Iterable[str] | None = None,
     layer: int | None = None,
+    held: Held | None = None,
 ) -> dict[str, dict[str, list[Any]]]:
     """New data for the named sources of ``views`` (all views when None): what changes
-    every frame always; the rest when ``full`` or when the weights changed. ``layer``
-    is the layer the learner zoomed into (None: the cell view follows the stepper)."""
+    every frame always; the rest when ``full`` or when the weights changed since the
+    last payload built with ``held`` (updated here; None: the browser holds nothing).
+    ``layer`` is the layer the learner zoomed into (None: the cell view follows the
+    stepper)."""
     shown = set(VIEWS if views is None else views)
     frame = lab.frame()
-    with _sent_lock:
-        sent = _sent.setdefault(lab, {})
+    sent: Held = {} if held is None else held
     if full:
         sent.clear()
     out: dict[str, dict[str, list[Any]]] = {}
@@ -136,7 +139,7 @@ def sources(
     return out
 
 
-def _changed(sent: dict[str, Any], key: str, trace: Any, detail: Any = None) -> bool:
+def _changed(sent: Held, key: str, trace: Any, detail: Any = None) -> bool:
     """True (and remember) unless ``key`` was last sent for this very trace and detail."""
     old = sent.get(key)
     same = old is not None and old[0] is trace and old[1] == detail
@@ -176,7 +179,7 @@ def _cell(lab: Lab, frame: dict[str, Any], unit: int) -> dict[str, dict[str, lis
     }
 
 
-def _unrolled(lab: Lab, cursor: Cursor, sent: dict[str, Any]) -> dict[str, Any]:
+def _unrolled(lab: Lab, cursor: Cursor, sent: Held) -> dict[str, Any]:
     layout = unrolled.Layout.of(lab.config)
     out = {
         "unrolled_fog": unrolled.fog_data(layout, cursor),
@@ -189,7 +192,7 @@ def _unrolled(lab: Lab, cursor: Cursor, sent: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _gates(lab: Lab, cursor: Cursor, sent: dict[str, Any]) -> dict[str, Any]:
+def _gates(lab: Lab, cursor: Cursor, sent: Held) -> dict[str, Any]:
     config = lab.config
     layer = gates.shown_layer(cursor, config.model.layers)
     out = {
@@ -202,7 +205,7 @@ def _gates(lab: Lab, cursor: Cursor, sent: dict[str, Any]) -> dict[str, Any]:
     return out
 
 
-def _gradients(lab: Lab, cursor: Cursor, sent: dict[str, Any]) -> dict[str, Any]:
+def _gradients(lab: Lab, cursor: Cursor, sent: Held) -> dict[str, Any]:
     config = lab.config
     out = {"grad_fog": gradients.fog_data(config, cursor), "grad_band": gradients.band_data(cursor)}
     shown = cursor.phase in ("backward", "update")

@@ -1,0 +1,176 @@
+"""What may be done to a lab, by a learner on ``/lab`` or a presenter on ``/live``:
+the actions, their payload schemas, the checks that depend on the lab's shape, and
+the reconfigure logic. Both namespaces call this, so the same payload gets the same
+validation and the same error in both, and a refused action changes nothing.
+
+    step      {granularity}              advance by compute | timestep | epoch
+    play      {granularity, speed}       (the namespace runs the loop)
+    pause     {}
+    jump      {phase, t?}                to the start of a phase (and time step)
+    train     {epochs}                   train whole epochs now
+    reset     {}                         fresh weights from the seed
+    select    {unit, layer?}             the unit (and layer: None follows the stepper)
+                                         the cell view shows
+    configure {config}                   change CONFIG_FIELDS; the learning rate and
+                                         noise keep the weights, anything else builds
+                                         a new network
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from typing import Any
+
+from course.lab import views
+from course.lab.spec import (
+    KEEP_TRAINING,
+    LabSpec,
+    change_message,
+    merge_options,
+    options_of,
+    to_lab_config,
+)
+from course.web.validation import Field, PayloadError, validate
+from engine import GRANULARITIES, Lab, LabConfig
+from engine.model import HIDDEN_SIZES, MAX_LAYERS
+from engine.stepper import PHASES
+
+MAX_WINDOW = 64  # CONFIG_FIELDS["window"].maximum: t is checked against the lab's own too
+MAX_EPOCHS = 100
+
+ACTIONS: dict[str, dict[str, Field]] = {
+    "step": {"granularity": Field(str, default="compute", choices=GRANULARITIES)},
+    "play": {
+        "granularity": Field(str, default="compute", choices=GRANULARITIES),
+        "speed": Field(float, default=1.0, minimum=0.25, maximum=8.0),
+    },
+    "pause": {},
+    "jump": {
+        "phase": Field(str, required=True, choices=PHASES),
+        "t": Field(int, minimum=0, maximum=MAX_WINDOW - 1),
+    },
+    "train": {"epochs": Field(int, default=1, minimum=1, maximum=MAX_EPOCHS)},
+    "reset": {},
+    "select": {
+        "unit": Field(int, required=True, minimum=0, maximum=max(HIDDEN_SIZES) - 1),
+        "layer": Field(int, minimum=0, maximum=MAX_LAYERS - 1),
+    },
+    "configure": {"config": Field(dict, required=True)},
+}
+# Actions that may replace the weights: the views' weight-dependent data goes again.
+REBUILDS = frozenset({"train", "reset", "configure"})
+
+
+def checked(action: str, payload: Any) -> dict[str, Any]:
+    """``payload`` checked against ``action``'s schema (PayloadError otherwise)."""
+    if action not in ACTIONS:
+        raise PayloadError("bad_choice", f"unknown action {action!r}", "action")
+    return validate(payload, ACTIONS[action])
+
+
+@dataclass(frozen=True)
+class Reconfigured:
+    """What a ``configure`` did: the fields that changed and whether the network was
+    rebuilt (anything but the learning rate and noise), with a sentence for the readout."""
+
+    changed: list[str]
+    rebuilt: bool
+    message: str
+    options: dict[str, Any]  # the lab's CONFIG_FIELDS values now
+
+
+@dataclass(eq=False)
+class LabControl:
+    """A lab and what is looked at in it: the one object both a learner's lab session
+    and a live session act on. Not thread-safe: callers hold their own lock.
+
+    ``held`` is what the browser(s) showing this lab already hold (see ``views.sources``):
+    it belongs to whoever sends the frames, so it lives here rather than in a global.
+    """
+
+    spec: LabSpec
+    lab: Lab
+    unit: int = 0
+    layer: int | None = None  # the layer zoomed into; None follows the stepper
+    held: views.Held = field(default_factory=dict, repr=False)
+
+    def check(self, action: str, args: dict[str, Any]) -> None:
+        """Raise PayloadError if ``action`` with ``args`` (already ``checked``) does not
+        fit this lab (a time step outside its window, a unit beyond its hidden size, a
+        setting the engine refuses). Callers check before they stop a play loop."""
+        if action == "jump":
+            self._check_jump(args["phase"], args["t"])
+        elif action == "select":
+            self._check_select(args["unit"], args["layer"])
+        elif action == "configure":
+            self._wanted(args["config"])
+
+    def apply(self, action: str, args: dict[str, Any]) -> Reconfigured | None:
+        """Do ``action`` with ``args`` (already ``checked``). The checks that depend on
+        the lab come first, so a refused action (PayloadError) changes nothing.
+        ``play`` and ``pause`` change no numbers: the caller runs or stops its loop."""
+        self.check(action, args)
+        lab = self.lab
+        if action == "step":
+            lab.advance(args["granularity"])
+        elif action == "jump":
+            lab.jump(args["phase"], args["t"])
+        elif action == "train":
+            lab.train(args["epochs"])
+        elif action == "reset":
+            lab.reset()
+        elif action == "select":
+            self.unit, self.layer = args["unit"], args["layer"]
+        elif action == "configure":
+            return self.configure(args["config"])
+        elif action not in ("play", "pause"):
+            raise PayloadError("bad_choice", f"unknown action {action!r}", "action")
+        return None
+
+    def configure(self, changes: dict[str, Any]) -> Reconfigured:
+        """Apply ``changes`` to CONFIG_FIELDS: the learning rate and noise carry on
+        training from the current weights; anything else is a new network."""
+        current = options_of(self.lab.config)
+        wanted, config = self._wanted(changes)
+        changed = sorted(k for k in wanted if wanted[k] != current[k])
+        rebuilt = not set(changed) <= KEEP_TRAINING
+        if rebuilt:
+            self.lab = Lab(config)
+            self.unit = min(self.unit, config.model.hidden - 1)
+            self.layer = None
+        elif changed:
+            self.lab.configure(**{k: wanted[k] for k in changed})
+        return Reconfigured(changed, rebuilt, change_message(changed), wanted)
+
+    def shaped_figures(self) -> dict[str, str]:
+        """The figures of the lab's current shape (new ones after a rebuild)."""
+        return views.figures(replace(self.spec, options=options_of(self.lab.config)))
+
+    def sources(self, *, full: bool) -> dict[str, dict[str, list[Any]]]:
+        """The views' new data at the lab's position (see ``views.sources``)."""
+        return views.sources(
+            self.lab, self.unit, full=full, views=self.spec.views, layer=self.layer, held=self.held
+        )
+
+    def _wanted(self, changes: dict[str, Any]) -> tuple[dict[str, Any], LabConfig]:
+        """The lab's options with ``changes`` applied, and their engine config;
+        PayloadError on anything unknown, out of range or refused by the engine."""
+        if not changes:
+            raise PayloadError("missing_field", "config must name at least one field", "config")
+        wanted = merge_options(options_of(self.lab.config), changes)
+        return wanted, to_lab_config(wanted)
+
+    def _check_jump(self, phase: str, t: int | None) -> None:
+        if t is None:
+            return
+        if t >= self.lab.config.train.window:
+            raise PayloadError("out_of_range", "t must be inside the window", "t")
+        if phase not in ("forward", "backward"):
+            raise PayloadError("bad_value", "t applies to the forward and backward phases", "t")
+
+    def _check_select(self, unit: int, layer: int | None) -> None:
+        model = self.lab.config.model
+        if unit >= model.hidden:
+            raise PayloadError("out_of_range", "unit must be below the hidden size", "unit")
+        if layer is not None and layer >= model.layers:
+            raise PayloadError("out_of_range", "layer must be below the number of layers", "layer")
