@@ -9,16 +9,18 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, render_template, request
+from flask import Blueprint, abort, current_app, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
 from course.lessons.modules import MODULES
 from course.lessons.registry import Lesson
 from course.storage import progress
+from course.web.http import json_body, json_error
 from course.web.identity import current_learner_id
-from course.web.validation import Field, PayloadError, validate
+from course.web.validation import Field, PayloadError
 
 bp = Blueprint("learner", __name__)
+bp.register_error_handler(PayloadError, json_error)  # one a view lets through: 400
 
 SECTION = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>', re.S)
 TAG = re.compile(r"<[^>]+>")
@@ -46,28 +48,22 @@ def lesson_or_404(slug: str) -> Lesson:
     return found
 
 
-def error(code: str, message: str, status: int, field: str | None = None) -> ResponseReturnValue:
-    return jsonify(PayloadError(code, message, field).as_ack()), status
-
-
 @bp.post("/api/lessons/<slug>/progress")
 def mark(slug: str) -> ResponseReturnValue:
     lesson = lesson_or_404(slug)
-    try:
-        data = validate(request.get_json(silent=True), MARK_SCHEMA)
-    except PayloadError as bad:
-        return jsonify(bad.as_ack()), 400
+    data = json_body(MARK_SCHEMA)
     known = {a for a, _ in sections(lesson)} if data["kind"] == "section" else predictions(lesson)
     if data["key"] not in known:
-        return error("not_found", f"this lesson has no {data['kind']} {data['key']!r}", 404, "key")
+        missing = f"this lesson has no {data['kind']} {data['key']!r}"
+        return json_error(PayloadError("not_found", missing, "key"), 404)
     value = data["value"]
     if data["kind"] == "section" and value is not None:
-        return error("bad_value", "a section takes no value", 400, "value")
+        raise PayloadError("bad_value", "a section takes no value", "value")
     if data["kind"] == "predict":
         try:
             value = lesson.predicts[data["key"]].check_guess(value)
         except ValueError as bad:
-            return error("bad_value", str(bad), 400, "value")
+            raise PayloadError("bad_value", str(bad), "value") from None
     learner = current_learner_id()
     assert learner is not None  # create=True always gives one
     new = progress.record(learner, lesson.id, data["kind"], data["key"], value)

@@ -10,16 +10,14 @@ request is answered from the stored attempt instead of being counted twice.
 from __future__ import annotations
 
 import math
-import re
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, request
+from flask import Blueprint, abort, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from course.learner_api import error, lesson_or_404
+from course.learner_api import lesson_or_404
 from course.lessons.registry import Lesson
 from course.quizzes import (
-    AnswerError,
     Grade,
     LiveError,
     Quiz,
@@ -35,14 +33,26 @@ from course.storage import db
 from course.storage import records as store
 from course.storage.models import QuizAttempt
 from course.web import ratelimit
+from course.web.http import json_body, json_error
 from course.web.identity import current_learner_id
+from course.web.validation import Field, PayloadError
 
 bp = Blueprint("quizzes", __name__)
+bp.register_error_handler(PayloadError, json_error)  # a bad body or AnswerError: 400
 
-SUBMISSION_ID = re.compile(r"[A-Za-z0-9_-]{8,64}")
-CLAIMS = frozenset({"correct", "score", "points", "feedback"})  # ignored if a client sends them
-REFUSALS = {store.NO_ATTEMPTS_LEFT: "no_attempts", store.REVEALED: "revealed",
-            store.SUBMISSION_REUSED: "submission_reused"}  # fmt: skip
+CLAIMS = ("correct", "score", "points", "feedback")  # a client may send them; never read
+SUBMISSION_SCHEMA = {
+    "submission_id": Field(str, required=True, pattern=r"[A-Za-z0-9_-]{8,64}"),
+    "answer": Field(object),  # its shape is the quiz type's: ``grade`` checks it
+} | {claim: Field(object) for claim in CLAIMS}
+REVEAL_SCHEMA: dict[str, Field] = {}
+REFUSALS = {
+    store.NO_ATTEMPTS_LEFT: PayloadError("no_attempts", "no attempts left"),
+    store.REVEALED: PayloadError("revealed", "no attempts left"),
+    store.SUBMISSION_REUSED: PayloadError(
+        "submission_reused", "that submission id was used for another question"
+    ),
+}
 
 
 def quiz_or_404(lesson: Lesson, quiz_id: str) -> Quiz:
@@ -139,54 +149,43 @@ def lesson_state(slug: str) -> ResponseReturnValue:
 def submit(slug: str, quiz_id: str) -> ResponseReturnValue:
     lesson = lesson_or_404(slug)
     quiz = quiz_or_404(lesson, quiz_id)
-    body = request.get_json(silent=True)
-    if not isinstance(body, dict):
-        return error("bad_payload", "send a JSON object with submission_id and answer", 400)
-    body = {k: v for k, v in body.items() if k not in CLAIMS}
-    unknown = sorted(set(body) - {"submission_id", "answer"})
-    if unknown:
-        return error("unknown_field", f"unknown field {unknown[0]!r}", 400, unknown[0])
-    submission = body.get("submission_id")
-    if not isinstance(submission, str) or not SUBMISSION_ID.fullmatch(submission):
-        return error("bad_value", "submission_id must be 8–64 letters, digits, - or _", 400,
-                     "submission_id")  # fmt: skip
+    body = json_body(SUBMISSION_SCHEMA)
     learner = current_learner_id()
     assert learner is not None
     wait = ratelimit.hit("quiz", learner)
     if wait is not None:
-        response = jsonify(ok=False, error={
-            "code": "rate_limited", "field": None,
-            "message": f"too many answers at once: try again in {math.ceil(wait)} s"})  # fmt: skip
-        return response, 429, {"Retry-After": str(math.ceil(wait))}
+        seconds = math.ceil(wait)
+        busy = PayloadError("rate_limited", f"too many answers at once: try again in {seconds} s")
+        return json_error(busy, 429), {"Retry-After": str(seconds)}
     ids = item_ids(quiz, key=quiz_key(lesson.id, quiz.id), secret=secret())
     try:
         value = _live(lesson, quiz, learner)
-        result = grade(quiz, body.get("answer"), item_ids=ids, live_value=value)
-    except AnswerError as bad:
-        return jsonify(bad.as_ack()), 400
-    except LiveError as bad:
-        return jsonify(bad.as_ack()), 409
+    except LiveError as closed:
+        return json_error(closed, 409)
+    result = grade(quiz, body["answer"], item_ids=ids, live_value=value)  # AnswerError: 400
     outcome = store.submit_attempt(
-        db.sessions(), learner, lesson.id, quiz.id, submission, body.get("answer"),
-        quiz.attempts if quiz.graded else None,
-        lambda answer, n: (result.score or 0.0, bool(result.correct), result.feedback),
-    )  # fmt: skip
+        db.sessions(),
+        learner,
+        lesson.id,
+        quiz.id,
+        body["submission_id"],
+        body["answer"],
+        max_attempts=quiz.attempts if quiz.graded else None,
+        grade=lambda answer, n: (result.score or 0.0, bool(result.correct), result.feedback),
+    )
     if outcome.refused is not None:
-        reply = state(lesson, quiz, learner)
-        return jsonify(ok=False, state=reply, error={
-            "code": REFUSALS[outcome.refused], "field": None,
-            "message": "no attempts left" if outcome.refused != store.SUBMISSION_REUSED
-            else "that submission id was used for another question"}), 409  # fmt: skip
-    return jsonify(ok=True, replayed=outcome.replayed, attempt_no=outcome.attempt_no,
-                   **state(lesson, quiz, learner))  # fmt: skip
+        return json_error(REFUSALS[outcome.refused], 409, state=state(lesson, quiz, learner))
+    reply = state(lesson, quiz, learner)
+    return jsonify(ok=True, replayed=outcome.replayed, attempt_no=outcome.attempt_no, **reply)
 
 
 @bp.post("/api/lessons/<slug>/quizzes/<quiz_id>/reveal")
 def reveal(slug: str, quiz_id: str) -> ResponseReturnValue:
     lesson = lesson_or_404(slug)
     quiz = quiz_or_404(lesson, quiz_id)
+    json_body(REVEAL_SCHEMA)
     if not quiz.graded:
-        return error("not_graded", "a poll has no answer to reveal", 400)
+        raise PayloadError("not_graded", "a poll has no answer to reveal")
     learner = current_learner_id()
     assert learner is not None
     with db.transaction() as session:

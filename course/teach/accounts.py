@@ -46,8 +46,10 @@ EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MIN_PASSWORD, MAX_PASSWORD = 10, 1024
 MAX_NAME = 80
 WRONG = "Wrong email or password."
-RATE_LIMITS = {"login_email": ("LOGIN_RATE_LIMIT", "5/60"),  # per email
-               "login_ip": ("LOGIN_IP_RATE_LIMIT", "20/60")}  # per client address  # fmt: skip
+RATE_LIMITS = {
+    "login_email": ("LOGIN_RATE_LIMIT", "5/60"),  # per email
+    "login_ip": ("LOGIN_IP_RATE_LIMIT", "20/60"),  # per client address
+}
 
 View = TypeVar("View", bound=Callable[..., Any])
 

@@ -75,8 +75,11 @@ def due_from_form() -> datetime | None:
 @login_required
 def create(class_id: int) -> ResponseReturnValue:
     kind, _, value = request.form.get("what", "").partition(":")
-    chosen = [x for x in lessons_in_order() if (kind, value) in
-              {("lesson", x.id), ("module", str(x.module))}]  # fmt: skip
+    chosen = [
+        x
+        for x in lessons_in_order()
+        if (kind, value) in {("lesson", x.id), ("module", str(x.module))}
+    ]
     if not chosen:
         flash("Pick a lesson or a module to assign.", "error")
         return back(class_id)
@@ -137,8 +140,9 @@ def extend(class_id: int, assignment_id: int) -> ResponseReturnValue:
             flash("Pick a student of this class.", "error")
             return back(class_id)
         if due <= assignment.due_at:
-            flash(f"An extension must be later than the due date ({utc(assignment.due_at)}).",
-                  "error")  # fmt: skip
+            flash(
+                f"An extension must be later than the due date ({utc(assignment.due_at)}).", "error"
+            )
             return back(class_id)
         extension = session.get(Extension, (assignment_id, learner_id))
         if extension is None:

@@ -98,7 +98,7 @@ def build(session: Session, classroom: Classroom) -> Gradebook:
                 QuizAttempt.lesson_id,
                 QuizAttempt.quiz_id,
                 func.max(QuizAttempt.score),
-            )  # fmt: skip
+            )
             .where(QuizAttempt.learner_id.in_(learner_ids), QuizAttempt.lesson_id.in_(lesson_ids))
             .group_by(QuizAttempt.learner_id, QuizAttempt.lesson_id, QuizAttempt.quiz_id)
         )
@@ -106,8 +106,9 @@ def build(session: Session, classroom: Classroom) -> Gradebook:
             best[(learner, lesson_id, quiz_id)] = float(score)
 
     columns = [Column("", "Student"), Column("", "Joined")]
-    graded = {lesson.id: [q for q, quiz in lesson.quizzes.items() if quiz.graded]
-              for lesson in lessons}  # fmt: skip
+    graded = {
+        lesson.id: [q for q, quiz in lesson.quizzes.items() if quiz.graded] for lesson in lessons
+    }
     for lesson in lessons:
         columns.append(Column(lesson.title, "sections read"))
         columns.append(Column(lesson.title, "labs worked"))

@@ -8,6 +8,7 @@ handlers turn into ``{"ok": false, "error": {...}}`` and change nothing.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -26,18 +27,19 @@ class PayloadError(Exception):
 
 @dataclass(frozen=True)
 class Field:
-    kind: type | tuple[type, ...]
+    kind: type | tuple[type, ...]  # object: any value, left to the code behind to check
     required: bool = False
     default: Any = None
     choices: tuple[Any, ...] | None = None
     minimum: float | None = None
     maximum: float | None = None
     max_length: int | None = None
+    pattern: str | None = None  # a string must match it whole
 
 
 def _check(name: str, value: Any, spec: Field) -> Any:
     kinds = spec.kind if isinstance(spec.kind, tuple) else (spec.kind,)
-    if isinstance(value, bool) and bool not in kinds:
+    if isinstance(value, bool) and bool not in kinds and object not in kinds:
         raise PayloadError("bad_type", f"{name} must be {_names(kinds)}", name)
     if float in kinds and isinstance(value, int) and not isinstance(value, bool):
         value = float(value)
@@ -55,6 +57,8 @@ def _check(name: str, value: Any, spec: Field) -> Any:
     too_long = isinstance(value, str | list) and len(value) > (spec.max_length or len(value))
     if too_long:
         raise PayloadError("too_long", f"{name} must be at most {spec.max_length} long", name)
+    if isinstance(value, str) and spec.pattern and not re.fullmatch(spec.pattern, value):
+        raise PayloadError("bad_value", f"{name} must match {spec.pattern}", name)
     return value
 
 

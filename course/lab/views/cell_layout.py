@@ -89,7 +89,7 @@ OPERATIONS: dict[str, list[tuple[float, float, str]]] = {
         (5.4, 4.3, "×"),
         (9.3, 3.3, "tanh"),
         (9.3, 2.2, "×"),
-    ],  # fmt: skip
+    ],
     "gru": [(8.2, 5.0, "mix")],
     "rnn": [(7.0, 2.8, "act")],
 }

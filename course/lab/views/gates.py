@@ -23,10 +23,17 @@ ROWS = {
     "rnn": ("a", "h"),
 }
 NAMES = {
-    "i": "i input gate", "f": "f forget gate", "g": "g candidate", "o": "o output gate",
-    "c": "c cell state", "h": "h output", "r": "r reset gate", "z": "z update gate",
-    "n": "n candidate", "a": "a pre-activation",
-}  # fmt: skip
+    "i": "i input gate",
+    "f": "f forget gate",
+    "g": "g candidate",
+    "o": "o output gate",
+    "c": "c cell state",
+    "h": "h output",
+    "r": "r reset gate",
+    "z": "z update gate",
+    "n": "n candidate",
+    "a": "a pre-activation",
+}
 QUAD = ("left", "right", "bottom", "top")
 
 
@@ -77,8 +84,16 @@ def gates_figure(config: LabConfig) -> Any:
     cursor = ColumnDataSource(name="gates_cursor", data={k: [] for k in QUAD})
     p.quad(*QUAD, source=cursor, fill_color=None, line_color=ORANGE, line_width=3)
     label = ColumnDataSource(name="gates_label", data={"x": [], "y": [], "text": []})
-    p.text("x", "y", text="text", source=label, text_color=INK, text_font_size="12px",
-           text_baseline="bottom", text_font_style="bold")  # fmt: skip
+    p.text(
+        "x",
+        "y",
+        text="text",
+        source=label,
+        text_color=INK,
+        text_font_size="12px",
+        text_baseline="bottom",
+        text_font_style="bold",
+    )
     return p
 
 

@@ -70,7 +70,7 @@ def gradient_figure(config: LabConfig) -> Any:
             text_baseline="middle",
             text_color=GREY,
             text_font_size="13px",
-        )  # fmt: skip
+        )
     )
     p.y_range = DataRange1d(renderers=ranged, range_padding=0.15)
     return p

@@ -68,34 +68,71 @@ def overview_figure() -> Any:
     p.axis.visible = False
     src = {name: ColumnDataSource(name=name) for name in SOURCES}
     p.quad(
-        left="left", right="right", bottom="bottom", top="top", source=src["overview_panes"],
-        fill_color=GREY, fill_alpha=0.08, line_color=GREY, line_alpha=0.5,
-    )  # fmt: skip
+        left="left",
+        right="right",
+        bottom="bottom",
+        top="top",
+        source=src["overview_panes"],
+        fill_color=GREY,
+        fill_alpha=0.08,
+        line_color=GREY,
+        line_alpha=0.5,
+    )
     p.segment(
-        x0="x0", y0="y0", x1="x1", y1="y1", source=src["overview_links"],
-        line_color=INK, line_width=1.5, line_alpha=0.6,
-    )  # fmt: skip
+        x0="x0",
+        y0="y0",
+        x1="x1",
+        y1="y1",
+        source=src["overview_links"],
+        line_color=INK,
+        line_width=1.5,
+        line_alpha=0.6,
+    )
     p.multi_line("xs", "ys", source=src["overview_loops"], line_color=BLUE, line_width=2)
     p.scatter(
-        "x", "y", source=src["overview_heads"], marker="triangle", angle=np.pi,
-        size=9, fill_color=BLUE, line_color=BLUE,
-    )  # fmt: skip
+        "x",
+        "y",
+        source=src["overview_heads"],
+        marker="triangle",
+        angle=np.pi,
+        size=9,
+        fill_color=BLUE,
+        line_color=BLUE,
+    )
     p.rect(
-        "x", "y", "width", "height", source=src["overview_layers"],
-        fill_color=BLUE, fill_alpha="fill_alpha", line_color="line_color",
+        "x",
+        "y",
+        "width",
+        "height",
+        source=src["overview_layers"],
+        fill_color=BLUE,
+        fill_alpha="fill_alpha",
+        line_color="line_color",
         line_width="line_width",
-    )  # fmt: skip
+    )
     p.text(
-        "x", "y", text="text", source=src["overview_slots"], text_align="center",
-        text_baseline="middle", text_color=GREY, text_font_size="16px",
-    )  # fmt: skip
+        "x",
+        "y",
+        text="text",
+        source=src["overview_slots"],
+        text_align="center",
+        text_baseline="middle",
+        text_color=GREY,
+        text_font_size="16px",
+    )
     p.line("x", "y", source=src["overview_target"], line_color=INK, line_dash="dashed")
     p.line("x", "y", source=src["overview_prediction"], line_color=ORANGE, line_width=2)
     p.scatter("x", "y", source=src["overview_input"], size=4, fill_color=BLUE, line_color=BLUE)
     p.text(
-        "x", "y", text="text", source=src["overview_labels"], text_align="center",
-        text_baseline="top", text_color=INK, text_font_size="12px",
-    )  # fmt: skip
+        "x",
+        "y",
+        text="text",
+        source=src["overview_labels"],
+        text_align="center",
+        text_baseline="top",
+        text_color=INK,
+        text_font_size="12px",
+    )
     return p
 
 

@@ -148,8 +148,16 @@ def unrolled_figure(config: LabConfig) -> Any:
     for source, first in ((recurrent, 2), (edges, 1)):  # no h₀ edges into the first column
         # The page draws the rows at x + first, …, x + T: the same edges in every column.
         source.tags = [{"repeat": {"first": first, "last": layout.T, "shift": ["x0", "x1"]}}]
-        p.segment(x0="x0", y0="y0", x1="x1", y1="y1", source=source,
-                  line_color="color", line_width="width", line_alpha="alpha")  # fmt: skip
+        p.segment(
+            x0="x0",
+            y0="y0",
+            x1="x1",
+            y1="y1",
+            source=source,
+            line_color="color",
+            line_width="width",
+            line_alpha="alpha",
+        )
     # Node positions never change: they ship with the figure, and the wire carries
     # only ``value`` (views.js merges the columns it receives into the source).
     blank = [None] * len(layout.nodes["x"])
@@ -170,13 +178,29 @@ def unrolled_figure(config: LabConfig) -> Any:
     fog = ColumnDataSource(
         name="unrolled_fog", data={"left": [], "right": [], "bottom": [], "top": []}
     )
-    p.quad(left="left", right="right", bottom="bottom", top="top", source=fog, fill_color=FOG,
-           fill_alpha=FOG_ALPHA, line_color=None)  # fmt: skip
+    p.quad(
+        left="left",
+        right="right",
+        bottom="bottom",
+        top="top",
+        source=fog,
+        fill_color=FOG,
+        fill_alpha=FOG_ALPHA,
+        line_color=None,
+    )
     cursor = ColumnDataSource(
         name="unrolled_cursor", data={"left": [], "right": [], "bottom": [], "top": []}
     )
-    p.quad(left="left", right="right", bottom="bottom", top="top", source=cursor,
-           fill_color=None, line_color=ORANGE, line_width=3)  # fmt: skip
+    p.quad(
+        left="left",
+        right="right",
+        bottom="bottom",
+        top="top",
+        source=cursor,
+        fill_color=None,
+        line_color=ORANGE,
+        line_width=3,
+    )
     return p
 
 
@@ -230,18 +254,24 @@ def _segments(
         ys = [float(np.mean(np.atleast_1d(v))) for v in (start[1], end[1])]
         rms = float(np.sqrt(np.mean(W**2)))
         return {
-            "x0": np.array([start[0]]), "y0": np.array([ys[0]]),
-            "x1": np.array([end[0]]), "y1": np.array([ys[1]]),
-            "sign": np.array([np.sign(W.sum())]), "strength": np.array([rms]),
-        }  # fmt: skip
+            "x0": np.array([start[0]]),
+            "y0": np.array([ys[0]]),
+            "x1": np.array([end[0]]),
+            "y1": np.array([ys[1]]),
+            "sign": np.array([np.sign(W.sum())]),
+            "strength": np.array([rms]),
+        }
     y_from = np.broadcast_to(np.asarray(start[1], np.float64), (cols,))
     y_to = np.broadcast_to(np.asarray(end[1], np.float64), (rows,))
     i, j = np.meshgrid(np.arange(rows), np.arange(cols), indexing="ij")
     return {
-        "x0": np.full(W.size, start[0]), "y0": y_from[j].ravel(),
-        "x1": np.full(W.size, end[0]), "y1": y_to[i].ravel(),
-        "sign": np.sign(W).ravel(), "strength": np.abs(W).ravel(),
-    }  # fmt: skip
+        "x0": np.full(W.size, start[0]),
+        "y0": y_from[j].ravel(),
+        "x1": np.full(W.size, end[0]),
+        "y1": y_to[i].ravel(),
+        "sign": np.sign(W).ravel(),
+        "strength": np.abs(W).ravel(),
+    }
 
 
 def _columns(parts: list[dict[str, np.ndarray]], strongest: float, dense: bool) -> dict[str, Any]:
@@ -250,11 +280,14 @@ def _columns(parts: list[dict[str, np.ndarray]], strongest: float, dense: bool) 
     width = (0.3 + 2.2 * share) if dense else (1.0 + 4.0 * share)
     alpha = (0.15 + 0.65 * share) if dense else np.full(share.shape, 0.75)
     return {
-        "x0": finite(joined["x0"], 3), "y0": finite(joined["y0"], 3),
-        "x1": finite(joined["x1"], 3), "y1": finite(joined["y1"], 3),
+        "x0": finite(joined["x0"], 3),
+        "y0": finite(joined["y0"], 3),
+        "x1": finite(joined["x1"], 3),
+        "y1": finite(joined["y1"], 3),
         "color": [ORANGE if s > 0 else BLUE for s in joined["sign"]],
-        "width": finite(width, 2), "alpha": finite(alpha, 2),
-    }  # fmt: skip
+        "width": finite(width, 2),
+        "alpha": finite(alpha, 2),
+    }
 
 
 def fog_data(layout: Layout, cursor: Cursor) -> dict[str, list[float]]:
