@@ -23,7 +23,7 @@ def serve(args: argparse.Namespace) -> int:
 
 
 def check_lessons(args: argparse.Namespace) -> int:
-    from course.lessons.blocks import LessonError
+    from course.lessons.errors import LessonError
     from course.lessons.registry import LessonRegistry
 
     try:
@@ -105,8 +105,11 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("create-instructor", help="add an instructor account")
     p.add_argument("--email", required=True)
     p.add_argument("--name", required=True)
-    p.add_argument("--password-stdin", action="store_true",
-                   help="read the password from the first line of standard input")  # fmt: skip
+    p.add_argument(
+        "--password-stdin",
+        action="store_true",
+        help="read the password from the first line of standard input",
+    )
     p.set_defaults(run=create_instructor)
     p = commands.add_parser(
         "export-gif", help="animate a forward pass through the unrolled network as a GIF"
@@ -140,14 +143,27 @@ def _gif_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--hidden", type=int, choices=HIDDEN_SIZES, default=16)
     p.add_argument("--window", type=bounded("window", 2, 64), default=15)
     p.add_argument("--seed", type=bounded("seed", 0, 2**31 - 1), default=0)
-    p.add_argument("--epochs", type=bounded("epochs", 0, 200), default=0,
-                   help="train this many epochs first (default 0: fresh weights)")  # fmt: skip
-    p.add_argument("--steps", type=bounded("steps", MIN_STEPS, MAX_STEPS), default=30,
-                   help="frames, spread evenly over the forward pass")  # fmt: skip
-    p.add_argument("--size", type=bounded("size", MIN_SIZE, MAX_SIZE), default=800,
-                   help="width in pixels")  # fmt: skip
-    p.add_argument("--frame-ms", type=bounded("frame-ms", MIN_FRAME_MS, MAX_FRAME_MS),
-                   default=120, help="time per frame in ms (GIF keeps it to 10 ms)")  # fmt: skip
+    p.add_argument(
+        "--epochs",
+        type=bounded("epochs", 0, 200),
+        default=0,
+        help="train this many epochs first (default 0: fresh weights)",
+    )
+    p.add_argument(
+        "--steps",
+        type=bounded("steps", MIN_STEPS, MAX_STEPS),
+        default=30,
+        help="frames, spread evenly over the forward pass",
+    )
+    p.add_argument(
+        "--size", type=bounded("size", MIN_SIZE, MAX_SIZE), default=800, help="width in pixels"
+    )
+    p.add_argument(
+        "--frame-ms",
+        type=bounded("frame-ms", MIN_FRAME_MS, MAX_FRAME_MS),
+        default=120,
+        help="time per frame in ms (GIF keeps it to 10 ms)",
+    )
     p.add_argument("-o", "--output", required=True, help="the GIF file to write")
 
 

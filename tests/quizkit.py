@@ -5,7 +5,7 @@ from __future__ import annotations
 import textwrap
 from typing import Any
 
-from course.lessons.registry import render_fragment
+from course.lessons.render import render_fragment
 from course.quizzes import (
     Quiz,
     grade,

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 from course import cli
-from course.lessons.blocks import LessonError
+from course.lessons.errors import LessonError
 from course.lessons.registry import LessonRegistry
 
 FRONT = """\

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from course.lessons.blocks import LessonError
+from course.lessons.errors import LessonError
 from course.lessons.registry import LessonRegistry
 from engine.playground import PlaygroundConfig
 

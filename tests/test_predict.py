@@ -10,7 +10,8 @@ import pytest
 from flask import Flask
 from test_quiz_api import LESSON, Learner, build_app
 
-from course.lessons.registry import LessonError, render_markdown
+from course.lessons.errors import LessonError
+from course.lessons.render import render_lesson
 from course.storage import db
 
 PROGRESS = "/api/lessons/canary/progress"
@@ -75,4 +76,4 @@ def test_a_number_guess(app: Flask):
 )
 def test_bad_predict_blocks_fail_at_load(block: str, message: str):
     with pytest.raises(LessonError, match=message):
-        render_markdown(block, {}, {})
+        render_lesson(block)

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from course import cli
-from course.lessons.blocks import LessonError
+from course.lessons.errors import LessonError
 from course.lessons.registry import LessonRegistry
 from course.quizzes import Quiz, grade, item_ids, public_view, quiz_key
 from engine.model import COMPUTE_STEPS

@@ -27,7 +27,7 @@ from quizkit import (
     targets,
 )
 
-from course.lessons.registry import render_fragment
+from course.lessons.render import render_fragment
 from course.quizzes import (
     AnswerError,
     Quiz,

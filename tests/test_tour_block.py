@@ -5,8 +5,9 @@ from __future__ import annotations
 
 import pytest
 
-from course.lessons.blocks import LessonError
-from course.lessons.registry import LessonRegistry, render_markdown
+from course.lessons.errors import LessonError
+from course.lessons.registry import LessonRegistry
+from course.lessons.render import render_lesson
 
 LAB = """
 /// lab | walk
@@ -26,9 +27,7 @@ Which?
 
 
 def tour_of(steps: str) -> list[dict[str, str]]:
-    tour: list[dict[str, str]] = []
-    render_markdown(LAB + "/// tour\n" + steps + "\n///\n", tour=tour)
-    return tour
+    return list(render_lesson(LAB + "/// tour\n" + steps + "\n///\n").tour)
 
 
 def test_steps_become_selectors_with_rendered_text() -> None:
@@ -68,7 +67,7 @@ def test_a_tour_that_points_at_nothing_fails_at_load(steps: str, message: str) -
 def test_one_tour_per_lesson() -> None:
     step = "- page: title\n  title: x\n  text: y\n"
     with pytest.raises(LessonError, match="one tour block"):
-        render_markdown(f"/// tour\n{step}///\n\n/// tour\n{step}///\n")
+        render_lesson(f"/// tour\n{step}///\n\n/// tour\n{step}///\n")
 
 
 def test_every_lesson_has_a_tour_that_ends_on_its_replay_button() -> None:

@@ -20,18 +20,13 @@ Without a list the guess is a number (option ``label`` names it, e.g. "h₃₀")
 from __future__ import annotations
 
 import math
-import re
-import xml.etree.ElementTree as etree
 from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-from pymdownx.blocks.block import Block, type_any
-
 from course.quizzes.body import split_body
 from course.quizzes.model import QuizError
 
-ID = re.compile(r"[A-Za-z0-9-]{1,64}")
 OPTIONS = ("lab", "label")
 MAX_CHOICES = 8
 
@@ -105,43 +100,3 @@ def build_predict(
         lab=options.get("lab"),
         label=options.get("label") or "your guess",
     )
-
-
-class PredictBlock(Block):
-    """Config: ``predicts`` (filled, by id) and ``render`` (markdown -> sanitised HTML)."""
-
-    NAME = "predict"
-    ARGUMENT = True
-    OPTIONS = {name: (None, type_any) for name in OPTIONS}
-
-    def _validate(self, parent: etree.Element, arg: Any, **options: Any) -> bool:
-        unknown = sorted(set(options) - set(OPTIONS))
-        if unknown:
-            raise QuizError(f"predict {arg!r}: unknown option(s) {', '.join(unknown)}")
-        return super()._validate(parent, arg, **options)
-
-    def on_markdown(self) -> str:
-        return "raw"
-
-    def on_validate(self, parent: etree.Element) -> bool:
-        predict_id = (self.argument or "").strip()
-        if not ID.fullmatch(predict_id):
-            raise QuizError(f"predict id {predict_id!r} must be 1–64 ASCII letters, digits, dashes")
-        if predict_id in self.config["predicts"]:
-            raise QuizError(f"duplicate predict id {predict_id!r}")
-        self.predict_id = predict_id
-        return True
-
-    def on_create(self, parent: etree.Element) -> etree.Element:
-        return etree.SubElement(
-            parent, "div", {"class": "predict-slot", "data-predict-slot": self.predict_id}
-        )
-
-    def on_end(self, block: etree.Element) -> None:
-        body = str(block.text or "")
-        block.text = None
-        given = {k: v for k, v in self.options.items() if k != "attrs" and v is not None}
-        predicts: dict[str, Predict] = self.config["predicts"]
-        predicts[self.predict_id] = build_predict(
-            self.predict_id, given, body, self.config["render"]
-        )

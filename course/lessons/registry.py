@@ -12,17 +12,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import markdown
-import nh3
 import yaml
 
 from course.lab.spec import LabSpec
-from course.lessons.blocks import LessonError, UnrolledBlocks
+from course.lessons.errors import LessonError
 from course.lessons.modules import MODULES
 from course.lessons.predict import Predict
-from course.lessons.tour import TourStep, selector
+from course.lessons.render import render_lesson
 from course.playground.spec import PlaygroundSpec
-from course.quizzes import Quiz, QuizError, check_live
+from course.quizzes import Quiz
 from course.tasks.spec import TaskSpec
 
 FRONT_MATTER = re.compile(r"\A---\n(.*?)\n---\n", re.S)
@@ -32,27 +30,6 @@ SLOT = re.compile(
 )
 REQUIRED = {"id", "title", "module", "order", "objectives", "minutes"}
 OPTIONAL = {"summary"}
-
-ALLOWED_TAGS = {
-    "a", "abbr", "blockquote", "br", "code", "dd", "del", "details", "div", "dl", "dt",
-    "em", "figcaption", "figure", "h1", "h2", "h3", "h4", "hr", "img", "kbd", "li", "ol",
-    "p", "pre", "span", "strong", "sub", "summary", "sup", "table", "tbody", "td", "th",
-    "thead", "tr", "ul",
-}  # fmt: skip
-ALLOWED_ATTRIBUTES = {
-    "*": {"class", "id", "title", "aria-label", "role"},
-    "a": {"href"},
-    "img": {"src", "alt", "width", "height"},
-    "div": {
-        "data-lab-slot",
-        "data-quiz-slot",
-        "data-playground-slot",
-        "data-predict-slot",
-        "data-task-slot",
-    },
-    "td": {"align"},
-    "th": {"align"},
-}
 
 
 @dataclass(frozen=True)
@@ -94,76 +71,6 @@ class Lesson:
         return parts
 
 
-def sanitise(html: str) -> str:
-    return nh3.clean(html, tags=ALLOWED_TAGS, attributes=ALLOWED_ATTRIBUTES)
-
-
-def render_fragment(text: str) -> str:
-    """Markdown inside a quiz (prompt, choice, feedback): like a lesson, without blocks."""
-    md = markdown.Markdown(
-        extensions=["tables", "pymdownx.superfences", "pymdownx.arithmatex"],
-        extension_configs={"pymdownx.arithmatex": {"generic": True}},
-    )
-    return sanitise(md.convert(text))
-
-
-def render_markdown(
-    text: str,
-    playgrounds: dict[str, PlaygroundSpec] | None = None,
-    predicts: dict[str, Predict] | None = None,
-    tour: list[dict[str, str]] | None = None,
-    tasks: dict[str, TaskSpec] | None = None,
-) -> tuple[str, dict[str, LabSpec], dict[str, Quiz]]:
-    """The sanitised HTML, labs and quizzes of a lesson; ``playgrounds``,
-    ``predicts`` and ``tour`` (its steps, targets resolved) are filled if given."""
-    playgrounds = {} if playgrounds is None else playgrounds
-    predicts = {} if predicts is None else predicts
-    tasks = {} if tasks is None else tasks
-    tours: list[tuple[TourStep, ...]] = []
-    labs: dict[str, LabSpec] = {}
-    quizzes: dict[str, Quiz] = {}
-    md = markdown.Markdown(
-        extensions=[
-            "tables",
-            "toc",
-            "pymdownx.superfences",
-            "pymdownx.blocks.details",
-            "pymdownx.arithmatex",
-            UnrolledBlocks(
-                labs=labs,
-                quizzes=quizzes,
-                playgrounds=playgrounds,
-                predicts=predicts,
-                tasks=tasks,
-                tours=tours,
-                render=render_fragment,
-            ),
-        ],
-        extension_configs={"pymdownx.arithmatex": {"generic": True}},
-    )
-    try:
-        html = md.convert(text)
-        check_live(quizzes, labs)
-    except QuizError as error:
-        raise LessonError(str(error)) from None
-    if "<p>///" in html or "\n///" in html:
-        raise LessonError("a block was not recognised (check its name and indentation)")
-    for predict in predicts.values():
-        widgets = labs.keys() | playgrounds.keys() | tasks.keys()
-        if predict.lab is not None and predict.lab not in widgets:
-            raise LessonError(f"predict {predict.id!r}: no lab or playground {predict.lab!r} here")
-    if shared := set(labs) & set(playgrounds):
-        raise LessonError(f"a lab and a playground share the id(s) {sorted(shared)}")
-    if shared := set(tasks) & (set(labs) | set(playgrounds)):
-        raise LessonError(f"a task shares the id(s) {sorted(shared)} with a lab or playground")
-    for step in tours[0] if tours else ():
-        found = selector(step, labs, playgrounds, quizzes, predicts, tasks)
-        if tour is not None:
-            tour.append(step.public(found))
-    html = html.replace('<div class="tour-slot"></div>', "")
-    return sanitise(html), labs, quizzes
-
-
 def _check_front_matter(name: str, meta: Any) -> None:
     if not isinstance(meta, dict):
         raise LessonError(f"{name}: front matter must be a mapping")
@@ -198,14 +105,8 @@ def load_lesson(path: Path) -> Lesson:
     except yaml.YAMLError as error:
         raise LessonError(f"{path.name}: front matter is not valid YAML: {error}") from None
     _check_front_matter(path.name, meta)
-    playgrounds: dict[str, PlaygroundSpec] = {}
-    predicts: dict[str, Predict] = {}
-    tasks: dict[str, TaskSpec] = {}
-    tour: list[dict[str, str]] = []
     try:
-        html, labs, quizzes = render_markdown(
-            text[front.end() :], playgrounds, predicts, tour, tasks
-        )
+        page = render_lesson(text[front.end() :])
     except LessonError as error:
         raise LessonError(f"{path.name}: {error}") from None
     return Lesson(
@@ -217,13 +118,13 @@ def load_lesson(path: Path) -> Lesson:
         minutes=meta["minutes"],
         objectives=tuple(meta["objectives"]),
         summary=str(meta.get("summary", "")),
-        html=html,
-        labs=labs,
-        quizzes=quizzes,
-        playgrounds=playgrounds,
-        predicts=predicts,
-        tasks=tasks,
-        tour=tuple(tour),
+        html=page.html,
+        labs=page.labs,
+        quizzes=page.quizzes,
+        playgrounds=page.playgrounds,
+        predicts=page.predicts,
+        tasks=page.tasks,
+        tour=page.tour,
     )
 
 

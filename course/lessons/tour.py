@@ -30,7 +30,7 @@ from typing import Any
 import yaml
 from pymdownx.blocks.block import Block
 
-from course.lessons.blocks import LessonError
+from course.lessons.errors import LessonError
 
 MAX_STEPS = 12
 KINDS = ("lab", "playground", "quiz", "predict", "task", "page", "element")
@@ -186,7 +186,7 @@ def selector(
 
 
 class TourBlock(Block):
-    """Config: ``tours`` (a list, filled with the page's one tour) and ``render``."""
+    """Config: ``found`` (its ``tour`` set to this block's steps) and ``render``."""
 
     NAME = "tour"
     ARGUMENT = False
@@ -196,7 +196,7 @@ class TourBlock(Block):
         return "raw"
 
     def on_validate(self, parent: etree.Element) -> bool:
-        if self.config["tours"]:
+        if self.config["found"].tour is not None:
             raise TourError("a lesson has one tour block")
         return True
 
@@ -206,4 +206,4 @@ class TourBlock(Block):
     def on_end(self, block: etree.Element) -> None:
         body = str(block.text or "")
         block.text = None
-        self.config["tours"].append(parse_steps(body, self.config["render"]))
+        self.config["found"].tour = parse_steps(body, self.config["render"])

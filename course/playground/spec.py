@@ -8,13 +8,9 @@ schema checks what a learner sends over the ``/playground`` socket.
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from typing import Any
 
-from pymdownx.blocks.block import Block, type_any
-
-from course.lessons.blocks import LessonError
 from course.web.validation import Field, PayloadError, validate
 from engine.cells import ACTIVATIONS
 from engine.playground import MAX_LENGTH, MIN_LENGTH, SEQUENCES, WEIGHT_RANGE, PlaygroundConfig
@@ -73,49 +69,3 @@ def parse_block(playground_id: str, options: dict[str, Any]) -> PlaygroundSpec:
         raise PayloadError("bad_choice", "controls must not repeat", "controls")
     title = checked.pop("title")
     return PlaygroundSpec(playground_id, title, config_from(checked), tuple(controls))
-
-
-class PlaygroundBlock(Block):
-    """``/// playground | id`` with YAML options; collects specs in ``config["playgrounds"]``."""
-
-    NAME = "playground"
-    ARGUMENT = True
-    OPTIONS = {name: (None, type_any) for name in BLOCK_FIELDS}
-
-    def _validate(self, parent: etree.Element, arg: Any, **options: Any) -> bool:
-        unknown = sorted(set(options) - set(BLOCK_FIELDS))  # "attrs" too: the slot is fixed
-        if unknown:
-            raise LessonError(f"playground {arg!r}: unknown option(s) {', '.join(unknown)}")
-        return super()._validate(parent, arg, **options)
-
-    def on_validate(self, parent: etree.Element) -> bool:
-        playground_id = (self.argument or "").strip()
-        if not ID.fullmatch(playground_id):
-            raise LessonError(
-                f"playground id {playground_id!r} must be 1–64 ASCII letters, digits and dashes"
-            )
-        given = {k: v for k, v in self.options.items() if k != "attrs" and v is not None}
-        try:
-            spec = parse_block(playground_id, given)
-        except PayloadError as error:
-            raise LessonError(f"playground {playground_id!r}: {error.message}") from None
-        playgrounds: dict[str, PlaygroundSpec] = self.config["playgrounds"]
-        if playground_id in playgrounds or playground_id in self.config["labs"]:
-            raise LessonError(f"duplicate playground or lab id {playground_id!r}")
-        playgrounds[playground_id] = spec
-        self.playground_id = playground_id
-        return True
-
-    def on_markdown(self) -> str:
-        return "raw"  # a playground has options, no body
-
-    def on_create(self, parent: etree.Element) -> etree.Element:
-        return etree.SubElement(
-            parent,
-            "div",
-            {"class": "playground-slot", "data-playground-slot": self.playground_id},
-        )
-
-    def on_end(self, block: etree.Element) -> None:
-        if str(block.text or "").strip():
-            raise LessonError(f"playground {self.playground_id!r} takes options only, no text")

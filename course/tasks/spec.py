@@ -22,14 +22,10 @@ Every kind also takes ``title`` and ``seed``. Settings another kind uses are err
 from __future__ import annotations
 
 import re
-import xml.etree.ElementTree as etree
 from dataclasses import dataclass
 from typing import Any
 
-from pymdownx.blocks.block import Block, type_any
-
-from course.lessons.blocks import LessonError
-from course.web.validation import Field, PayloadError, validate
+from course.web.validation import Field, validate
 from engine.model import CELL_KINDS, MAX_LAYERS
 from engine.seq2seq import ATTENTIONS
 
@@ -83,46 +79,3 @@ def parse_block(task_id: str, options: dict[str, Any]) -> TaskSpec:
     checked = validate(options, COMMON | SETTINGS[kind])
     settings = tuple((name, checked[name]) for name in ("cell", *SETTINGS[kind]))
     return TaskSpec(task_id, kind, checked["title"], checked["seed"], settings)
-
-
-class TaskBlock(Block):
-    """``/// task | id`` with YAML options; collects specs in ``config["tasks"]``."""
-
-    NAME = "task"
-    ARGUMENT = True
-    OPTIONS = {name: (None, type_any) for name in ALL_OPTIONS}
-
-    def _validate(self, parent: etree.Element, arg: Any, **options: Any) -> bool:
-        unknown = sorted(set(options) - ALL_OPTIONS)  # "attrs" too: the slot is fixed
-        if unknown:
-            raise LessonError(f"task {arg!r}: unknown option(s) {', '.join(unknown)}")
-        return super()._validate(parent, arg, **options)
-
-    def on_validate(self, parent: etree.Element) -> bool:
-        task_id = (self.argument or "").strip()
-        if not ID.fullmatch(task_id):
-            raise LessonError(f"task id {task_id!r} must be 1–64 ASCII letters, digits and dashes")
-        given = {k: v for k, v in self.options.items() if k != "attrs" and v is not None}
-        try:
-            spec = parse_block(task_id, given)
-        except PayloadError as error:
-            raise LessonError(f"task {task_id!r}: {error.message}") from None
-        tasks: dict[str, TaskSpec] = self.config["tasks"]
-        taken = tasks.keys() | self.config["labs"].keys() | self.config["playgrounds"].keys()
-        if task_id in taken:
-            raise LessonError(f"duplicate task, playground or lab id {task_id!r}")
-        tasks[task_id] = spec
-        self.task_id = task_id
-        return True
-
-    def on_markdown(self) -> str:
-        return "raw"  # a task has options, no body
-
-    def on_create(self, parent: etree.Element) -> etree.Element:
-        return etree.SubElement(
-            parent, "div", {"class": "task-slot", "data-task-slot": self.task_id}
-        )
-
-    def on_end(self, block: etree.Element) -> None:
-        if str(block.text or "").strip():
-            raise LessonError(f"task {self.task_id!r} takes options only, no text")
