@@ -51,49 +51,36 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from engine.cache import enable_compilation_cache
 
     enable_compilation_cache(app.config["COMPILATION_CACHE_DIR"])
+    # Areas, each binding itself to the app; later ones build on earlier ones.
+    from course import (
+        lab,
+        learner_api,
+        lessons,
+        live,
+        pages,
+        playground,
+        quiz_api,
+        storage,
+        tasks,
+        teach,
+        web,
+    )
+    from course.lessons.registry import find_lesson
 
-    from course import learner_api, pages, quiz_api
-    from course.lab import exports
-    from course.lab import namespace as lab_namespace
-    from course.lessons.registry import LessonRegistry
-    from course.live import pages as live_pages
-    from course.live.namespace import LiveNamespace
-    from course.live.store import make_store
-    from course.storage import db
-    from course.web import assets, csrf, identity, ratelimit, security
-
-    app.extensions["lessons"] = LessonRegistry.load(app.config["LESSONS_DIR"])
-    from course.lab.explanations import VIEW_NOTES
-
-    app.jinja_env.globals["view_notes"] = VIEW_NOTES
-    identity.init_app(app)
-    db.init_app(app)
-    csrf.init_app(app)
-    ratelimit.init_app(app)
-    app.register_blueprint(pages.bp)
-    app.register_blueprint(assets.bp)
-    app.register_blueprint(learner_api.bp)
-    app.register_blueprint(quiz_api.bp)
-    app.register_blueprint(exports.bp)
-    app.register_blueprint(live_pages.bp)
-    from course import teach
-    from course.teach import accounts
-
-    accounts.init_app(app)  # instructors: /login, /logout (after ratelimit)
-    teach.init_app(app)  # classes, /join, /classes, gradebook, live records
-    security.init_app(app)
-    redis_url = app.config["REDIS_URL"]
-    socketio.init_app(app, async_mode="threading", cors_allowed_origins=[], message_queue=redis_url)
-    labs = lab_namespace.LabNamespace("/lab")
-    app.extensions["lab_namespace"] = labs
-    socketio.on_namespace(labs)
-    live_sessions = LiveNamespace("/live", make_store(redis_url))
-    app.extensions["live"] = live_sessions
-    socketio.on_namespace(live_sessions)
-    from course.playground.namespace import PlaygroundNamespace
-
-    socketio.on_namespace(PlaygroundNamespace("/playground"))
-    from course.tasks.namespace import TaskNamespace
-
-    socketio.on_namespace(TaskNamespace("/task", app.config.get("MAX_TASK_TRAINING", 2)))
+    socketio.init_app(
+        app,
+        async_mode="threading",
+        cors_allowed_origins=[],
+        message_queue=app.config["REDIS_URL"],
+    )
+    web.init_app(app)  # identity cookie, CSRF, rate limits, security headers, vendor assets
+    storage.init_app(app)  # the database, migrated
+    lessons.init_app(app)  # every lesson, loaded and checked
+    for blueprint in (pages.bp, learner_api.bp, quiz_api.bp):
+        app.register_blueprint(blueprint)
+    live.init_app(app)  # /live and the session pages
+    lab.init_app(app, find_lesson, live_copy=live.explore_copy)  # /lab and the GIF exports
+    playground.init_app(app, find_lesson)  # /playground
+    tasks.init_app(app, find_lesson)  # /task
+    teach.init_app(app)  # /login, classes, /join, gradebook, live-session records
     return app

@@ -9,11 +9,11 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, render_template
+from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
 from course.lessons.modules import MODULES
-from course.lessons.registry import Lesson
+from course.lessons.registry import Lesson, lesson_or_404, lessons
 from course.storage import progress
 from course.web.http import json_body, json_error
 from course.web.identity import current_learner_id
@@ -39,13 +39,6 @@ def sections(lesson: Lesson) -> list[tuple[str, str]]:
 def predictions(lesson: Lesson) -> set[str]:
     """The ids of the lesson's predict prompts."""
     return set(lesson.predicts)
-
-
-def lesson_or_404(slug: str) -> Lesson:
-    found: Lesson | None = current_app.extensions["lessons"].get(slug)
-    if found is None:
-        abort(404)
-    return found
 
 
 @bp.post("/api/lessons/<slug>/progress")
@@ -81,7 +74,7 @@ def mine() -> ResponseReturnValue:
 
 @bp.get("/progress")
 def page() -> ResponseReturnValue:
-    registry = current_app.extensions["lessons"]
+    registry = lessons()
     done = progress.of(current_learner_id(create=False))
     modules = [
         (module, [summary(lesson, done.get(lesson.id, {})) for lesson in registry.in_module(n)])

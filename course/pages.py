@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, jsonify, render_template
+from flask import Blueprint, abort, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
 from course import quiz_api
 from course.lab import views
 from course.lessons.modules import MODULES
-from course.lessons.registry import Lesson
+from course.lessons.registry import Lesson, lessons
 from course.storage import progress
 from course.web.identity import current_learner_id
 
@@ -19,14 +19,14 @@ bp = Blueprint("pages", __name__)
 
 @bp.get("/")
 def home() -> ResponseReturnValue:
-    registry = current_app.extensions["lessons"]
+    registry = lessons()
     modules = [(m, registry.in_module(n)) for n, m in sorted(MODULES.items())]
     return render_template("home.html", modules=modules)
 
 
 @bp.get("/lessons/<slug>")
 def lesson(slug: str) -> ResponseReturnValue:
-    found = current_app.extensions["lessons"].get(slug)
+    found = lessons().get(slug)
     if found is None:
         abort(404)
     return render_lesson(found)
@@ -51,4 +51,4 @@ def render_lesson(found: Lesson, **context: Any) -> str:
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    return jsonify(status="ok", lessons=len(current_app.extensions["lessons"].lessons))
+    return jsonify(status="ok", lessons=len(lessons().lessons))

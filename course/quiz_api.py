@@ -15,8 +15,8 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from course.learner_api import lesson_or_404
-from course.lessons.registry import Lesson
+from course.lab import learner_lab
+from course.lessons.registry import Lesson, lesson_or_404
 from course.quizzes import (
     Grade,
     LiveError,
@@ -112,8 +112,7 @@ def _live(lesson: Lesson, quiz: Quiz, learner: str) -> float | None:
     """The live quantity in the learner's own lab, now (LiveError if it is not open)."""
     if quiz.live is None:
         return None
-    labs = current_app.extensions["lab_namespace"]
-    session = labs.learner_lab(learner, lesson.id, quiz.live.lab)
+    session = learner_lab(learner, lesson.id, quiz.live.lab)
     if session is None:
         raise LiveError(
             f"open the lab {quiz.live.lab!r} on this page first: the question is about its numbers"

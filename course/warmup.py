@@ -7,6 +7,7 @@ import logging
 
 from flask import Flask
 
+from course.lessons.registry import lessons
 from engine import Lab
 
 log = logging.getLogger(__name__)
@@ -14,7 +15,7 @@ log = logging.getLogger(__name__)
 
 def warm_up(app: Flask) -> None:
     seen = set()
-    for lesson in app.extensions["lessons"].lessons.values():
+    for lesson in lessons(app).lessons.values():
         for spec in lesson.labs.values():
             config = spec.config
             if config in seen:
@@ -28,4 +29,4 @@ def warm_up(app: Flask) -> None:
                 log.exception("warm-up of %s/%s failed", lesson.slug, spec.id)
     from course.tasks.namespace import warm_up_tasks
 
-    warm_up_tasks(app)
+    warm_up_tasks(lessons(app).lessons.values())

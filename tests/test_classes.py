@@ -291,11 +291,10 @@ def test_starting_a_live_session_from_the_class_page_records_it(app: Flask, teac
     location = reply.headers["Location"]
     assert location.startswith("/live/") and location.endswith("/present")
     code = location.split("/")[2]
-    live = app.extensions["live"]
-    assert live.store.seq(code) is not None  # the live namespace knows the session
+    assert app.extensions["live_store"].seq(code) is not None  # the live store knows it
     with app.app_context():
         record = db.get_session().scalar(select(LiveSessionRecord))
-        state = live.state(code)
+        state = app.extensions["live"].state(code)
     assert record.code == code and record.class_id == class_id and record.lab_id == "tiny"
     assert record.lesson_id == "canary" and record.ended_at is None
     assert state.presenter == teacher.session()["instructor_id"]

@@ -25,8 +25,9 @@ def app() -> Flask:
     """Just the lessons and the export blueprint (no sockets, no database)."""
     app = Flask(__name__)
     app.config["TESTING"] = True
-    app.extensions["lessons"] = LessonRegistry.load("lessons")
-    app.register_blueprint(exports.bp)
+    registry = LessonRegistry.load("lessons")
+    app.extensions["lessons"] = registry
+    exports.init_app(app, registry.get)
     return app
 
 

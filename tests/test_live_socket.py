@@ -258,7 +258,7 @@ def merged(state: dict[str, Any], later: dict[str, Any]) -> dict[str, Any]:
 def fresh_view(app: Flask, code: str) -> dict[str, Any]:
     """The full state built from scratch, as another process would rebuild the session
     from its store: what every follower should be showing now."""
-    meta, _, lab_bytes = app.extensions["live"].store.load(code)
+    meta, _, lab_bytes = app.extensions["live_store"].load(code)
     lesson = app.extensions["lessons"].get(meta["lesson"])
     return LiveState.restore(meta, lab_bytes, lesson).view(full=True)
 

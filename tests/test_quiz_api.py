@@ -162,7 +162,7 @@ def test_a_live_question_is_graded_against_the_learners_own_lab(app: Flask, lear
             "open", {"lesson": "canary", "lab": "tiny"}, namespace="/lab", callback=True
         )
         assert ack["ok"]
-        lab = app.extensions["lab_namespace"].learner_lab(learner_id(learner), "canary", "tiny").lab
+        lab = app.extensions["labs"].learner_lab(learner_id(learner), "canary", "tiny").lab
         f = float(lab.trace.traces[0].f[1, 1])  # t = 2, layer 1, unit 1 as the lesson counts
         wrong = learner.submit("live", {"value": f + 0.05}).get_json()["feedback"]
         assert wrong["correct"] is False

@@ -1,1 +1,36 @@
-"""lab"""
+"""A learner's labs: a real network trained by the engine and stepped one compute
+step at a time. ``spec`` (what a lesson's lab block and a learner may set),
+``control`` (what may be done to a lab, for /lab and /live alike), ``namespace``
+(the /lab socket), ``views`` (the Bokeh figures and their data), ``explanations``,
+``gif`` and ``exports`` (a forward pass as an animated GIF)."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
+from flask import Flask, current_app
+
+from course.web.sockets import Lessons
+
+if TYPE_CHECKING:
+    from course.lab.namespace import LabSession, LiveCopy
+
+
+def init_app(app: Flask, lessons: Lessons, live_copy: LiveCopy | None = None) -> None:
+    """The /lab namespace and the GIF exports of ``lessons``' labs; ``live_copy`` lets
+    a student explore a private copy of a live session's lab."""
+    from course.extensions import socketio
+    from course.lab import exports
+    from course.lab.explanations import VIEW_NOTES
+    from course.lab.namespace import LabNamespace
+
+    app.jinja_env.globals["view_notes"] = VIEW_NOTES
+    exports.init_app(app, lessons)
+    labs = LabNamespace("/lab", lessons, live_copy)
+    app.extensions["labs"] = labs
+    socketio.on_namespace(labs)
+
+
+def learner_lab(learner: str, lesson_id: str, lab_id: str) -> LabSession | None:
+    """The learner's open lab ``lab_id`` of that lesson (in any of their tabs), if any."""
+    return current_app.extensions["labs"].learner_lab(learner, lesson_id, lab_id)  # type: ignore[no-any-return]

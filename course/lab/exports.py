@@ -11,10 +11,10 @@ from __future__ import annotations
 
 import threading
 from collections import OrderedDict
+from collections.abc import Callable
 from typing import Any
 
-from flask import Blueprint, Response, current_app, jsonify, request, url_for
-from flask.blueprints import BlueprintSetupState
+from flask import Blueprint, Flask, Response, current_app, jsonify, request, url_for
 from flask.typing import ResponseReturnValue
 
 from course.lab.gif import MAX_STEPS, GifError, GifOptions, check_steps, render_gif
@@ -28,17 +28,19 @@ WAIT_SECONDS = 20  # for a render already running, before answering 503
 
 
 class GifExports:
-    """Per-app state: one render at a time, and the last few results."""
+    """Per-app state: the lessons whose labs may be exported, one render at a time,
+    and the last few results."""
 
-    def __init__(self) -> None:
+    def __init__(self, lessons: Callable[[str], Any]) -> None:
+        self.lessons = lessons  # slug → lesson or None
         self.lock = threading.Lock()
         self.cache: OrderedDict[tuple[Any, ...], bytes] = OrderedDict()
 
 
-@bp.record_once
-def _setup(state: BlueprintSetupState) -> None:
-    app = state.app
-    app.extensions["gif_exports"] = GifExports()
+def init_app(app: Flask, lessons: Callable[[str], Any]) -> None:
+    """Serve the exports of ``lessons``' labs (slug → lesson or None)."""
+    app.extensions["gif_exports"] = GifExports(lessons)
+    app.register_blueprint(bp)
 
     @app.context_processor
     def gif_links() -> dict[str, Any]:
@@ -78,7 +80,7 @@ def _options(args: Any, spec: LabSpec) -> GifOptions:
 
 @bp.get("/<slug>/<lab_id>.gif")
 def lab_gif(slug: str, lab_id: str) -> ResponseReturnValue:
-    lesson = current_app.extensions["lessons"].get(slug)
+    lesson = current_app.extensions["gif_exports"].lessons(slug)
     if lesson is None:
         return _error(404, "not_found", f"no lesson {slug!r}", "lesson")
     spec = lesson.labs.get(lab_id)

@@ -25,10 +25,9 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
-
-from flask import current_app, request
 
 from course.lab import control, views
 from course.lab.control import LabControl
@@ -41,12 +40,10 @@ from course.lab.spec import (
     ticks,
     with_overrides,
 )
-from course.storage import progress
 from course.web import wire
-from course.web.sockets import LearnerNamespace, acked
+from course.web.sockets import LearnerNamespace, Lessons, Limits, acked, sid
 from course.web.validation import Field, PayloadError
 from engine import Lab
-from engine.snapshot import from_bytes, to_bytes
 
 log = logging.getLogger(__name__)
 
@@ -95,9 +92,21 @@ class LabSession(LabControl):
 handler = acked(SCHEMAS, area="lab", touching=TOUCHING, id_field="lab")
 
 
+# A private copy of a live session's shared lab: (code, lesson slug, lab id) → Lab,
+# PayloadError if that session shows another lab or does not allow exploring.
+LiveCopy = Callable[[str, str, str], Lab]
+
+
 class LabNamespace(LearnerNamespace):
+    widget, plural = "lab", "labs"
+    limits = Limits(("MAX_LABS_PER_CONNECTION", 4), ("MAX_LABS", 200))
+
+    def __init__(self, namespace: str, lessons: Lessons, live_copy: LiveCopy | None = None) -> None:
+        super().__init__(namespace, lessons)
+        self.live_copy = live_copy  # given by the app when it runs live sessions
+
     def closed(self, session: LabSession) -> None:
-        session.stop.set()  # a play loop ends with its connection
+        session.stop.set()  # a play loop ends with its connection, or when opened afresh
 
     def learner_lab(self, learner: str, lesson_id: str, lab_id: str) -> LabSession | None:
         """The learner's open lab (in any of their tabs), for questions about its numbers."""
@@ -108,62 +117,26 @@ class LabNamespace(LearnerNamespace):
                     return found
         return None
 
-    def _touched(self, lab_id: str) -> None:
-        session = self._session(lab_id)
-        if session.touched or session.learner is None:
-            return
-        session.touched = True
-        progress.record(session.learner, session.lesson_id, "lab", lab_id)
-
-    def _session(self, lab_id: str) -> LabSession:
-        session = self.sessions.get(request.sid, {}).get(lab_id)  # type: ignore[attr-defined]
-        if session is None:
-            raise PayloadError("no_lab", f"lab {lab_id!r} is not open; send open first", "lab")
-        return session
-
-    def _live_copy(self, code: str, lesson: str, lab_id: str) -> Lab:
-        """A private copy of a live session's shared lab, if the presenter allows exploring."""
-        state = current_app.extensions["live"].state(code)
-        if state.lesson != lesson or state.spec.id != lab_id:
-            raise PayloadError("bad_value", "that live session shows another lab", "live")
-        if not state.explore:
-            raise PayloadError("forbidden", "the presenter has not allowed exploring", "live")
-        with state.lock:
-            return from_bytes(to_bytes(state.lab))
-
     # -- events ----------------------------------------------------------------
     @handler("open")
     def on_open(self, data: dict[str, Any]) -> dict[str, Any]:
-        lesson = current_app.extensions["lessons"].get(data["lesson"])
-        if lesson is None:
-            raise PayloadError("not_found", f"no lesson {data['lesson']!r}", "lesson")
+        lesson = self._lesson(data["lesson"])
         spec = lesson.labs.get(data["lab"])
         if spec is None:
             raise PayloadError("not_found", f"lesson has no lab {data['lab']!r}", "lab")
         if data["live"] is not None:
-            lab = self._live_copy(data["live"], lesson.slug, spec.id)
+            if self.live_copy is None:
+                raise PayloadError("not_found", "no live session with that code", "live")
+            lab = self.live_copy(data["live"], lesson.slug, spec.id)
             config = lab.config
         else:
             config = with_overrides(spec, data["config"])
             lab = None
-        sid = request.sid  # type: ignore[attr-defined]
-        with self.registry_lock:
-            mine = self.sessions.setdefault(sid, {})
-            total = sum(len(labs) for labs in self.sessions.values())
-            if spec.id not in mine and (
-                len(mine) >= current_app.config["MAX_LABS_PER_CONNECTION"]
-                or total >= current_app.config["MAX_LABS"]
-            ):
-                raise PayloadError("too_many_labs", "too many labs are open; close a page")
-        learner = self.learners.get(sid)
+        self._make_room(spec.id)
         opened = lab or Lab(config)
         _replay(opened, data)
-        session = LabSession(spec, opened, lesson.id, learner)
-        with self.registry_lock:
-            old = self.sessions.setdefault(sid, {}).get(spec.id)
-            if old is not None:
-                old.stop.set()
-            self.sessions[sid][spec.id] = session
+        session = LabSession(spec, opened, lesson.id, self.learner())
+        self._register(spec.id, session)
         reply = {"info": lab_info(spec, config)}
         if config != spec.config:  # a shared link's settings: figures of that shape
             reply["figures"] = views.figures(replace(spec, options=options_of(config)))
@@ -229,9 +202,8 @@ class LabNamespace(LearnerNamespace):
         stop = threading.Event()
         session.stop = stop
         interval = PLAY_INTERVAL[data["granularity"]] / data["speed"]
-        sid = request.sid  # type: ignore[attr-defined]
         self.socketio.start_background_task(
-            self._play, sid, session, stop, data["granularity"], interval
+            self._play, sid(), session, stop, data["granularity"], interval
         )
         return {"lab": session.spec.id, "playing": True}
 

@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import yaml
+from flask import Flask, abort, current_app
 
 from course.lab.spec import LabSpec
 from course.lessons.errors import LessonError
@@ -158,3 +159,24 @@ class LessonRegistry:
         return sorted(
             (x for x in self.lessons.values() if x.module == module), key=lambda x: x.order
         )
+
+
+def lessons(app: Flask | None = None) -> LessonRegistry:
+    """The app's lessons (loaded by ``course.lessons.init_app``); the current app's by
+    default."""
+    return (app or current_app).extensions["lessons"]  # type: ignore[no-any-return]
+
+
+def find_lesson(slug: str) -> Lesson | None:
+    """The current app's lesson ``slug``, if there is one. Socket namespaces get this
+    function rather than a registry: the Socket.IO extension, and so its namespaces,
+    may serve several apps (tests build many)."""
+    return lessons().get(slug)
+
+
+def lesson_or_404(slug: str) -> Lesson:
+    """The lesson ``slug``, or a 404 page."""
+    found = lessons().get(slug)
+    if found is None:
+        abort(404)
+    return found

@@ -5,4 +5,46 @@ every student's view (the ``/live`` Socket.IO namespace).
 - ``store``: where that state lives so every server process sees it (memory for one
   process, Redis for several);
 - ``namespace``: the socket events, with roles decided on the server.
+- ``pages``: the student's, presenter's and projector's pages.
 """
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from flask import Flask, current_app
+
+if TYPE_CHECKING:
+    from course.live.namespace import LiveNamespace
+    from engine import Lab
+
+
+def init_app(app: Flask) -> None:
+    """The /live namespace (on Redis when ``REDIS_URL`` is set) and the session pages."""
+    from course.extensions import socketio
+    from course.live import pages
+    from course.live.namespace import LiveNamespace
+    from course.live.store import make_store
+
+    app.extensions["live_store"] = make_store(app.config["REDIS_URL"])
+    sessions = LiveNamespace("/live")
+    app.extensions["live"] = sessions
+    socketio.on_namespace(sessions)
+    app.register_blueprint(pages.bp)
+
+
+def sessions() -> LiveNamespace:
+    """This app's live sessions."""
+    return current_app.extensions["live"]  # type: ignore[no-any-return]
+
+
+def explore_copy(code: str, lesson: str, lab_id: str) -> Lab:
+    """A private copy of live session ``code``'s lab for a student who breaks away
+    (see ``LiveNamespace.explore_copy``), from the current app's sessions."""
+    return sessions().explore_copy(code, lesson, lab_id)
+
+
+def when_ended(app: Flask, record: Callable[[str, dict[str, Any]], None]) -> None:
+    """Call ``record(code, summary)`` when a presenter ends a session."""
+    app.extensions["live_ended"] = record

@@ -29,6 +29,7 @@ from flask import current_app, request, session
 from flask_socketio import Namespace, join_room, leave_room
 
 from course.lab.spec import PLAY_INTERVAL, ticks
+from course.lessons.registry import Lesson, lessons
 from course.live.state import CODE, REBUILDS, LiveState, Poll, start_session, weights_version
 from course.live.store import LiveStore
 from course.quizzes import AnswerError, grade, item_ids, quiz_key, solution
@@ -36,6 +37,8 @@ from course.web import wire
 from course.web.identity import current_learner_id
 from course.web.sockets import acked
 from course.web.validation import Field, PayloadError, validate
+from engine import Lab
+from engine.snapshot import from_bytes, to_bytes
 
 log = logging.getLogger(__name__)
 
@@ -77,15 +80,21 @@ handler = acked(SCHEMAS, area="live")
 
 
 class LiveNamespace(Namespace):
-    """Holds a cache of the sessions this process has seen; the store is the truth."""
+    """Holds a cache of the sessions this process has seen; the store is the truth.
 
-    def __init__(self, namespace: str, store: LiveStore) -> None:
+    The store is the app's (``course.live.init_app``), read per event: the Socket.IO
+    extension, and so this namespace, may serve several apps (tests build many)."""
+
+    def __init__(self, namespace: str) -> None:
         super().__init__(namespace)
-        self.store = store
         self.cache: dict[str, LiveState] = {}
         self.members: dict[str, tuple[str, str, bool]] = {}  # sid → (code, learner, staff)
         self.players: dict[str, threading.Event] = {}  # code → stop flag of its play loop
         self.guard = threading.Lock()
+
+    @property
+    def store(self) -> LiveStore:
+        return current_app.extensions["live_store"]  # type: ignore[no-any-return]
 
     # -- sessions ----------------------------------------------------------------
     def start(self, lesson: Any, lab_id: str, presenter: str) -> str:
@@ -107,13 +116,26 @@ class LiveNamespace(Namespace):
         if found is None:
             raise PayloadError("not_found", "no live session with that code", "code")
         meta, view, lab = found
-        lesson = current_app.extensions["lessons"].get(meta["lesson"])
+        lesson = lessons().get(meta["lesson"])
         rebuilt = LiveState.restore(meta, lab, lesson)
         rebuilt.last_view = view
         rebuilt.figures = view.get("figures")
         with self.guard:
             self.cache[code] = rebuilt
         return rebuilt
+
+    def explore_copy(self, code: str, lesson: str, lab_id: str) -> Lab:
+        """A private copy of session ``code``'s shared lab, for a student who breaks away
+        (if the presenter allows exploring and the page shows that lab)."""
+        if not CODE.fullmatch(code):
+            raise PayloadError("not_found", "no live session with that code", "live")
+        state = self.state(code)
+        if state.lesson != lesson or state.spec.id != lab_id:
+            raise PayloadError("bad_value", "that live session shows another lab", "live")
+        if not state.explore:
+            raise PayloadError("forbidden", "the presenter has not allowed exploring", "live")
+        with state.lock:
+            return from_bytes(to_bytes(state.lab))
 
     def stored_view(self, code: str) -> dict[str, Any]:
         found = self.store.load(code)
@@ -226,7 +248,7 @@ class LiveNamespace(Namespace):
     def on_poll(self, data: dict[str, Any]) -> dict[str, Any]:
         code, op = data["code"], data["op"]
         state = self._presenter(code)
-        lesson = current_app.extensions["lessons"].get(state.lesson)
+        lesson = _lesson_of(state)
         if op == "open":
             quiz = lesson.quizzes.get(data["quiz"] or "")
             if quiz is None or quiz.type not in ("single", "poll"):
@@ -283,7 +305,7 @@ class LiveNamespace(Namespace):
         state = self.state(code)
         if state.poll is None or not state.poll.open or state.poll.quiz != data["quiz"]:
             raise PayloadError("closed", "that question is not open", "quiz")
-        lesson = current_app.extensions["lessons"].get(state.lesson)
+        lesson = _lesson_of(state)
         quiz = lesson.quizzes[state.poll.quiz]
         ids = item_ids(quiz, key=quiz_key(lesson.id, quiz.id), secret=str(current_app.secret_key))
         try:
@@ -306,7 +328,7 @@ class LiveNamespace(Namespace):
 
         view = self.change(code, end)
         summary = self.summary(code)
-        ended = current_app.extensions.get("live_ended")
+        ended = current_app.extensions.get("live_ended")  # see course.live.when_ended
         if ended is not None:
             ended(code, summary)
         return {"state": view, "summary": summary}
@@ -385,3 +407,10 @@ class LiveNamespace(Namespace):
             except Exception:
                 log.exception("playing live session %s failed", code)
                 stop.set()
+
+
+def _lesson_of(state: LiveState) -> Lesson:
+    found = lessons().get(state.lesson)
+    if found is None:  # the lesson was removed since the session started
+        raise PayloadError("not_found", "this session's lesson is no longer served", "code")
+    return found

@@ -10,7 +10,8 @@ from __future__ import annotations
 from flask import Blueprint, abort, current_app, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 
-from course.lessons.registry import Lesson
+from course.lessons.registry import Lesson, lessons
+from course.live import sessions
 from course.live.namespace import instructor_id
 from course.live.state import CODE, LiveState
 from course.pages import render_lesson
@@ -24,10 +25,10 @@ def _session(code: str) -> tuple[LiveState, Lesson]:
     if not CODE.fullmatch(code):
         abort(404)
     try:
-        state: LiveState = current_app.extensions["live"].state(code)
+        state = sessions().state(code)
     except PayloadError:
         abort(404)
-    lesson: Lesson | None = current_app.extensions["lessons"].get(state.lesson)
+    lesson: Lesson | None = lessons().get(state.lesson)
     if lesson is None:
         abort(404)
     return state, lesson
@@ -44,7 +45,7 @@ def enter() -> ResponseReturnValue:
     code = (request.args.get("code") or "").strip().upper()
     if not code:
         return render_template("live_enter.html", code="", error=None)
-    if CODE.fullmatch(code) and current_app.extensions["live"].store.seq(code) is not None:
+    if CODE.fullmatch(code) and sessions().store.seq(code) is not None:
         return redirect(url_for("live.follow", code=code))
     error = "No live session has that code. Check it with your teacher."
     return render_template("live_enter.html", code=code, error=error), 404

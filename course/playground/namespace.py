@@ -23,12 +23,9 @@ import threading
 from dataclasses import asdict
 from typing import Any
 
-from flask import current_app, request
-
 from course.playground import views
 from course.playground.spec import CONFIG_FIELDS, ID, PlaygroundSpec, config_from
-from course.storage import progress
-from course.web.sockets import LearnerNamespace, acked
+from course.web.sockets import LearnerNamespace, Limits, acked
 from course.web.validation import Field, PayloadError
 from engine.playground import Playground
 
@@ -44,8 +41,6 @@ SCHEMAS: dict[str, dict[str, Field]] = {
 }
 # Events that count as working with the playground (opening the page does not).
 TOUCHING = frozenset({"configure", "step", "run"})
-# Defaults; the app config may set MAX_PLAYGROUNDS_PER_CONNECTION and MAX_PLAYGROUNDS.
-MAX_PER_CONNECTION, MAX_TOTAL = 8, 2000
 
 
 class PlaygroundSession:
@@ -75,30 +70,12 @@ handler = acked(SCHEMAS, area="playground", touching=TOUCHING, id_field="playgro
 
 
 class PlaygroundNamespace(LearnerNamespace):
-    # -- connection ------------------------------------------------------------
-    def _session(self, playground_id: str) -> PlaygroundSession:
-        session = self.sessions.get(request.sid, {}).get(playground_id)  # type: ignore[attr-defined]
-        if session is None:
-            raise PayloadError(
-                "no_playground",
-                f"playground {playground_id!r} is not open; send open first",
-                "playground",
-            )
-        return session
+    widget, plural = "playground", "playgrounds"
+    limits = Limits(("MAX_PLAYGROUNDS_PER_CONNECTION", 8), ("MAX_PLAYGROUNDS", 2000))
 
-    def _touched(self, playground_id: str) -> None:
-        session = self._session(playground_id)
-        if session.touched or session.learner is None:
-            return
-        session.touched = True
-        progress.record(session.learner, session.lesson_id, "lab", playground_id)
-
-    # -- events ----------------------------------------------------------------
     @handler("open")
     def on_open(self, data: dict[str, Any]) -> dict[str, Any]:
-        lesson = current_app.extensions["lessons"].get(data["lesson"])
-        if lesson is None:
-            raise PayloadError("not_found", f"no lesson {data['lesson']!r}", "lesson")
+        lesson = self._lesson(data["lesson"])
         spec = (
             lesson.playgrounds.get(data["playground"]) if ID.fullmatch(data["playground"]) else None
         )
@@ -106,20 +83,9 @@ class PlaygroundNamespace(LearnerNamespace):
             raise PayloadError(
                 "not_found", f"lesson has no playground {data['playground']!r}", "playground"
             )
-        sid = request.sid  # type: ignore[attr-defined]
-        per_connection = current_app.config.get(
-            "MAX_PLAYGROUNDS_PER_CONNECTION", MAX_PER_CONNECTION
-        )
-        total = current_app.config.get("MAX_PLAYGROUNDS", MAX_TOTAL)
-        session = PlaygroundSession(spec, lesson.id, self.learners.get(sid))
-        with self.registry_lock:
-            mine = self.sessions.setdefault(sid, {})
-            if spec.id not in mine and (
-                len(mine) >= per_connection
-                or sum(len(open_) for open_ in self.sessions.values()) >= total
-            ):
-                raise PayloadError("too_many_playgrounds", "too many playgrounds are open")
-            mine[spec.id] = session  # opening again starts afresh
+        self._make_room(spec.id)
+        session = PlaygroundSession(spec, lesson.id, self.learner())
+        self._register(spec.id, session)  # opening again starts afresh
         return session.payload() | {
             "controls": list(spec.controls),
             "figures": views.figures(),

@@ -36,12 +36,10 @@ from __future__ import annotations
 
 import logging
 import threading
+from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from flask import Flask, current_app, request
-
-from course.storage import progress
 from course.tasks import links as task_links
 from course.tasks import views as views_task
 from course.tasks.runs import TextRun, TranslationRun, examples
@@ -55,30 +53,25 @@ from course.tasks.schemas import (
 from course.tasks.session import TaskSession
 from course.tasks.spec import ID
 from course.web import wire
-from course.web.sockets import LearnerNamespace, acked
+from course.web.sockets import LearnerNamespace, Lessons, Limits, acked, sid
 from course.web.validation import PayloadError
 
 log = logging.getLogger(__name__)
 
-# Defaults; the app config may set MAX_TASKS_PER_CONNECTION, MAX_TASKS, MAX_TASK_TRAINING.
-MAX_PER_CONNECTION, MAX_TOTAL, MAX_TRAINING = 6, 300, 2
+MAX_TRAINING = 2  # trainings at once on the server; the app config may set MAX_TASK_TRAINING
 QUEUE_SECONDS = 30  # how long a train request waits for a free trainer before "busy"
 SHOWN_TEXT = 600  # characters of the training text shown beside the widget
 
-handler = acked(SCHEMAS, area="task")
+handler = acked(SCHEMAS, area="task", touching={"train"}, id_field="task")
 
 
 class TaskNamespace(LearnerNamespace):
-    def __init__(self, namespace: str, max_training: int = MAX_TRAINING) -> None:
-        super().__init__(namespace)
-        self.trainers = threading.BoundedSemaphore(max_training)
+    widget, plural = "task", "tasks"
+    limits = Limits(("MAX_TASKS_PER_CONNECTION", 6), ("MAX_TASKS", 300))
 
-    # -- connection --------------------------------------------------------------------------
-    def _session(self, task_id: str) -> TaskSession:
-        session = self.sessions.get(request.sid, {}).get(task_id)  # type: ignore[attr-defined]
-        if session is None:
-            raise PayloadError("no_task", f"task {task_id!r} is not open; send open first", "task")
-        return session
+    def __init__(self, namespace: str, lessons: Lessons, max_training: int = MAX_TRAINING) -> None:
+        super().__init__(namespace, lessons)
+        self.trainers = threading.BoundedSemaphore(max_training)
 
     # -- events ------------------------------------------------------------------------------
     def _task(self, task_id: str, event: str) -> TaskSession:
@@ -95,29 +88,17 @@ class TaskNamespace(LearnerNamespace):
 
     @handler("open")
     def on_open(self, data: dict[str, Any]) -> dict[str, Any]:
-        lesson = current_app.extensions["lessons"].get(data["lesson"])
-        if lesson is None:
-            raise PayloadError("not_found", f"no lesson {data['lesson']!r}", "lesson")
+        lesson = self._lesson(data["lesson"])
         spec = lesson.tasks.get(data["task"]) if ID.fullmatch(data["task"]) else None
         if spec is None:
             raise PayloadError("not_found", f"lesson has no task {data['task']!r}", "task")
-        sid = request.sid  # type: ignore[attr-defined]
-        per_connection = current_app.config.get("MAX_TASKS_PER_CONNECTION", MAX_PER_CONNECTION)
-        total = current_app.config.get("MAX_TASKS", MAX_TOTAL)
         if data["seed"] is not None:
             spec = replace(spec, seed=data["seed"])
-        session = TaskSession(spec, lesson.id, self.learners.get(sid))  # cheap: NumPy weights
-        with self.registry_lock:
-            mine = self.sessions.setdefault(sid, {})
-            if spec.id not in mine and (
-                len(mine) >= per_connection
-                or sum(len(open_) for open_ in self.sessions.values()) >= total
-            ):
-                raise PayloadError("too_many_tasks", "too many tasks are open; close a tab")
+        self._make_room(spec.id)
+        session = TaskSession(spec, lesson.id, self.learner())  # cheap: NumPy weights
         # a bad link is refused before the session is registered
         linked = task_links.follow(session, data, self._train_when_free)
-        with self.registry_lock:
-            self.sessions.setdefault(sid, {})[spec.id] = session  # opening again starts afresh
+        self._register(spec.id, session)  # opening again starts afresh
         extra: dict[str, Any] = {"title": spec.title, "options": spec.options} | linked
         if isinstance(session.run, TextRun):
             extra["text"] = self._text_info(session.run)
@@ -144,9 +125,6 @@ class TaskNamespace(LearnerNamespace):
             self._train_when_free(session, data["epochs"])
         finally:
             session.lock.release()
-        if not session.touched and session.learner is not None:
-            session.touched = True
-            progress.record(session.learner, session.lesson_id, "lab", session.spec.id)
         return session.payload()
 
     def _train_when_free(self, session: TaskSession, epochs: int) -> None:
@@ -159,7 +137,7 @@ class TaskNamespace(LearnerNamespace):
             self.trainers.release()
 
     def _train(self, session: TaskSession, epochs: int) -> None:
-        run, sid = session.run, request.sid  # type: ignore[attr-defined]
+        run, to = session.run, sid()
         generation = run.generation
         for k in range(epochs):
             snapshot = run.train_epoch(generation)
@@ -168,7 +146,7 @@ class TaskNamespace(LearnerNamespace):
             loss, accuracy = snapshot.history[-1]
             report = {"task": session.spec.id, "epoch": snapshot.epoch, "step": k + 1, "of": epochs}
             self.emit(
-                "progress", wire.clean(report | {"loss": loss, "accuracy": accuracy}), room=sid
+                "progress", wire.clean(report | {"loss": loss, "accuracy": accuracy}), room=to
             )
         score = run.evaluate()
         if generation == run.generation:
@@ -244,11 +222,11 @@ class TaskNamespace(LearnerNamespace):
             raise engine_error("text")(error) from None
 
 
-def warm_up_tasks(app: Flask) -> None:
+def warm_up_tasks(lessons: Iterable[Any]) -> None:
     """Compile every lesson task's programs (train, evaluate, the questions) and build
     its figures, so the first learner's clicks answer at once."""
     seen = set()
-    for lesson in app.extensions["lessons"].lessons.values():
+    for lesson in lessons:
         for spec in lesson.tasks.values():
             key = (spec.kind, spec.settings)
             if key in seen:

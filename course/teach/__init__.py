@@ -3,8 +3,7 @@ records, and the student side (joining a class, seeing what is due).
 
 Every instructor route checks the login and that the class is the instructor's own
 (404 otherwise, the same as a class that does not exist). ``init_app`` registers the
-blueprints and ``app.extensions["live_ended"]``, which the /live namespace calls when
-a presenter ends a session.
+blueprints and has the live sessions tell ``live.ended`` when a presenter ends one.
 """
 
 from __future__ import annotations
@@ -13,6 +12,7 @@ from datetime import UTC, datetime
 
 from flask import Flask
 
+from course.live import when_ended
 from course.web import ratelimit
 
 
@@ -22,11 +22,12 @@ def utc(moment: datetime | None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from course.teach import assignments, classes, gradebook, live, students
+    from course.teach import accounts, assignments, classes, gradebook, live, students
 
+    accounts.init_app(app)  # instructors: /login, /logout
     # after ratelimit.init_app
     ratelimit.add(app, "join", app.config.setdefault("JOIN_RATE_LIMIT", "60/60"))
     app.add_template_filter(utc, "utc")
     for blueprint in (classes.bp, assignments.bp, gradebook.bp, live.bp, students.bp):
         app.register_blueprint(blueprint)
-    app.extensions["live_ended"] = live.ended
+    when_ended(app, live.ended)

@@ -3,12 +3,12 @@ and the lessons in course order."""
 
 from __future__ import annotations
 
-from flask import abort, current_app
+from flask import abort
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from course.lessons.modules import MODULES
-from course.lessons.registry import Lesson
+from course.lessons.registry import Lesson, lessons
 from course.storage import db
 from course.storage.models import Classroom, Instructor
 from course.teach.accounts import current_instructor
@@ -33,7 +33,7 @@ def class_or_404(class_id: int, session: Session | None = None) -> Classroom:
 
 
 def lessons_in_order() -> list[Lesson]:
-    registry = current_app.extensions["lessons"]
+    registry = lessons()
     return [lesson for n in sorted(MODULES) for lesson in registry.in_module(n)]
 
 

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, current_app, flash, redirect, request, url_for
+from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
+from course import live
+from course.lessons.registry import lessons
 from course.storage import db
 from course.storage.models import LiveSessionRecord, utcnow
 from course.teach.accounts import login_required
@@ -27,12 +29,12 @@ def start() -> ResponseReturnValue:
         abort(404)
     classroom = class_or_404(int(class_id))
     slug, _, lab_id = request.form.get("lab", "").partition("/")
-    lesson = current_app.extensions["lessons"].get(slug)
+    lesson = lessons().get(slug)
     if lesson is None or lab_id not in lesson.labs:
         flash("Pick a lab to present.", "error")
         return redirect(url_for("teach.page", class_id=classroom.id) + "#live")
     instructor = me()
-    code = current_app.extensions["live"].start(lesson, lab_id, presenter=str(instructor.id))
+    code = live.sessions().start(lesson, lab_id, presenter=str(instructor.id))
     with db.transaction() as session:
         session.add(
             LiveSessionRecord(

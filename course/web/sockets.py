@@ -1,6 +1,7 @@
 """What every Socket.IO namespace of ours does around an event: validate the payload,
 turn any failure into an error ack that changes nothing, keep the reply plain and
-finite, and note that a learner worked with a widget."""
+finite, and note that a learner worked with a widget; and the bookkeeping of the
+namespaces that hold a learner's widgets (open within limits, look up, touched)."""
 
 from __future__ import annotations
 
@@ -8,11 +9,13 @@ import functools
 import logging
 import threading
 from collections.abc import Callable, Collection
-from typing import Any
+from dataclasses import dataclass
+from typing import Any, Protocol
 
-from flask import request
+from flask import current_app, request
 from flask_socketio import Namespace
 
+from course.storage import progress
 from course.web import wire
 from course.web.identity import current_learner_id
 from course.web.validation import Field, PayloadError, validate
@@ -20,6 +23,8 @@ from course.web.validation import Field, PayloadError, validate
 log = logging.getLogger(__name__)
 
 Handler = Callable[..., dict[str, Any]]
+# A lesson by its slug, or None: the app's lesson registry (``LessonRegistry.get``).
+Lessons = Callable[[str], Any]
 
 
 def acked(
@@ -60,27 +65,108 @@ def acked(
     return handler
 
 
-class LearnerNamespace(Namespace):
-    """A namespace whose connections each hold a learner's open widgets by id
-    (labs, playgrounds, tasks), and know the learner behind them."""
+def sid() -> str:
+    """The Socket.IO id of the connection whose event is being handled."""
+    return str(request.sid)  # type: ignore[attr-defined]  # set by Flask-SocketIO per event
 
-    def __init__(self, namespace: str) -> None:
+
+class Opened(Protocol):
+    """What every open widget (a lab, a playground, a task) knows of its learner."""
+
+    lesson_id: str
+    learner: str | None  # pseudonymous learner id from the signed cookie, if any
+    touched: bool  # recorded in the learner's progress on the first action
+
+
+@dataclass(frozen=True)
+class Limits:
+    """How many widgets of a namespace may be open: app config keys and their defaults."""
+
+    per_connection: tuple[str, int]
+    total: tuple[str, int]
+
+
+class LearnerNamespace(Namespace):
+    """A namespace whose connections each hold a learner's open widgets by id (labs,
+    playgrounds, tasks), and know the learner behind them. Subclasses name their
+    widget (the payload's id field, and the word in errors) and their limits."""
+
+    widget = "widget"
+    plural = "widgets"
+    limits = Limits(("MAX_WIDGETS_PER_CONNECTION", 4), ("MAX_WIDGETS", 200))
+
+    def __init__(self, namespace: str, lessons: Lessons) -> None:
         super().__init__(namespace)
+        self.lessons = lessons
         self.sessions: dict[str, dict[str, Any]] = {}  # sid → widget id → its session
         self.learners: dict[str, str | None] = {}  # sid → learner id
         self.registry_lock = threading.Lock()
 
     def on_connect(self, auth: Any = None) -> None:
         with self.registry_lock:
-            self.sessions[request.sid] = {}  # type: ignore[attr-defined]
-            self.learners[request.sid] = current_learner_id(create=False)  # type: ignore[attr-defined]
+            self.sessions[sid()] = {}
+            self.learners[sid()] = current_learner_id(create=False)
 
     def on_disconnect(self, reason: Any = None) -> None:
         with self.registry_lock:
-            gone = self.sessions.pop(request.sid, {})  # type: ignore[attr-defined]
-            self.learners.pop(request.sid, None)  # type: ignore[attr-defined]
+            gone = self.sessions.pop(sid(), {})
+            self.learners.pop(sid(), None)
         for session in gone.values():
             self.closed(session)
 
     def closed(self, session: Any) -> None:
-        """A widget's connection went away (stop whatever it was running)."""
+        """A widget's connection went away, or it was opened afresh (stop whatever it
+        was running)."""
+
+    def learner(self) -> str | None:
+        """The learner behind this connection."""
+        return self.learners.get(sid())
+
+    def _lesson(self, slug: str) -> Any:
+        """The lesson ``slug``; PayloadError if there is none."""
+        found = self.lessons(slug)
+        if found is None:
+            raise PayloadError("not_found", f"no lesson {slug!r}", "lesson")
+        return found
+
+    def _session(self, widget_id: str) -> Any:
+        """This connection's open widget ``widget_id``; PayloadError if it is not open."""
+        session = self.sessions.get(sid(), {}).get(widget_id)
+        if session is None:
+            raise PayloadError(
+                f"no_{self.widget}",
+                f"{self.widget} {widget_id!r} is not open; send open first",
+                self.widget,
+            )
+        return session
+
+    def _make_room(self, widget_id: str) -> None:
+        """Refuse to open ``widget_id`` when this connection, or the server, holds as many
+        widgets as its limits allow (opening one again replaces it: always room)."""
+        per_connection = int(current_app.config.get(*self.limits.per_connection))
+        total = int(current_app.config.get(*self.limits.total))
+        with self.registry_lock:
+            mine = self.sessions.setdefault(sid(), {})
+            if widget_id not in mine and (
+                len(mine) >= per_connection
+                or sum(len(open_) for open_ in self.sessions.values()) >= total
+            ):
+                raise PayloadError(
+                    f"too_many_{self.plural}", f"too many {self.plural} are open; close a page"
+                )
+
+    def _register(self, widget_id: str, session: Opened) -> None:
+        """Hold ``session`` as this connection's ``widget_id``; one opened before stops."""
+        with self.registry_lock:
+            old = self.sessions.setdefault(sid(), {}).get(widget_id)
+            self.sessions[sid()][widget_id] = session
+        if old is not None:
+            self.closed(old)
+
+    def _touched(self, widget_id: str) -> None:
+        """Record, once, that the learner worked with this widget (opening it does not count)."""
+        session: Opened = self._session(widget_id)
+        if session.touched or session.learner is None:
+            return
+        session.touched = True
+        progress.record(session.learner, session.lesson_id, "lab", widget_id)
