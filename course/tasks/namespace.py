@@ -29,7 +29,7 @@ thread of its own), under a cap of concurrent trainings for the whole server; qu
 asked meanwhile read the latest epoch's weights. A bad payload changes nothing.
 
 The payloads' schemas are in ``course.tasks.schemas``, one learner's task (its reply
-included) in ``course.tasks.session``, and what a shared link holds in ``course.tasks.links``.
+and its shared link included) in ``course.tasks.session``.
 """
 
 from __future__ import annotations
@@ -40,7 +40,6 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
-from course.tasks import links as task_links
 from course.tasks import views as views_task
 from course.tasks.runs import TextRun, TranslationRun, examples
 from course.tasks.schemas import (
@@ -97,7 +96,7 @@ class TaskNamespace(LearnerNamespace):
         self._make_room(spec.id)
         session = TaskSession(spec, lesson.id, self.learner())  # cheap: NumPy weights
         # a bad link is refused before the session is registered
-        linked = task_links.follow(session, data, self._train_when_free)
+        linked = session.follow(data, self._train_when_free)
         self._register(spec.id, session)  # opening again starts afresh
         extra: dict[str, Any] = {"title": spec.title, "options": spec.options} | linked
         if isinstance(session.run, TextRun):

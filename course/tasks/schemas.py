@@ -4,10 +4,12 @@ express (a text source's text, a prefix the network can read, the engine's refus
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import replace
+from typing import Any
 
 from course.tasks.runs import TextRun
 from course.tasks.spec import MAX_SEED
-from course.web.validation import Field, PayloadError
+from course.web.validation import Field, PayloadError, validate
 from engine.text import MAX_USER_CHARS
 
 TASK = Field(str, required=True, max_length=64)
@@ -23,11 +25,21 @@ GENERATION = {
     "length": Field(int, default=100, minimum=1, maximum=200),
     "temperature": TEMPERATURE,
 }
+# A shared link's nested parts, checked like the events they replay (what
+# ``TaskSession.link`` writes).
+LINK_CONFIG = {"source": replace(SOURCE, required=True), "text": USER_TEXT}
+LINK_ASK = {
+    "text": {"prefix": PREFIX, "temperature": TEMPERATURE},
+    "sentiment": {"sentence": SENTENCE},
+    "translation": {"text": TRANSLATE_TEXT},
+}
+LINK_GENERATE = GENERATION | {"seed": Field(int, required=True, minimum=0, maximum=MAX_SEED)}
+
 SCHEMAS: dict[str, dict[str, Field]] = {
     "open": {
         "lesson": Field(str, required=True, max_length=64),
         "task": TASK,
-        # a shared link's fields (course.tasks.links checks the nested ones)
+        # a shared link's fields (TaskSession.follow checks the nested ones)
         "seed": Field(int, minimum=0, maximum=MAX_SEED),
         "config": Field(dict),
         "epochs": Field(int, minimum=0, maximum=MAX_SHARED_EPOCHS),
@@ -67,3 +79,12 @@ def checked_prefix(run: TextRun, prefix: str, field: str = "prefix") -> str:
         return run.check_prefix(prefix)
     except ValueError as error:
         raise engine_error(field)(error) from None
+
+
+def link_part(name: str, value: Any, schema: dict[str, Field]) -> dict[str, Any]:
+    """A link's nested part checked against its schema; errors name the part."""
+    try:
+        return validate(value, schema)
+    except PayloadError as error:
+        field = f"{name}.{error.field}" if error.field else name
+        raise PayloadError(error.code, f"{name}: {error.message}", field) from None

@@ -1,15 +1,43 @@
-"""One learner's open ``/task`` task: its run, the question last asked, and the reply
-every event sends back (state, views, the shared link)."""
+"""One learner's open ``/task`` task: its run, the question last asked, the reply
+every event sends back (state, views, the shared link), and how ``open`` follows a
+shared link.
+
+A link is the ``open`` event's optional fields (share.js writes them into the URL):
+
+    seed      the network's seed (the task block's, or that of the link it came from)
+    epochs    how many epochs it had trained (0–``MAX_SHARED_EPOCHS``)
+    config    text tasks whose text the learner changed: {source, text?} (text: their own)
+    ask       the question last asked: predict's {prefix, temperature}, analyse's
+              {sentence} or translate's {text}
+    generate  text tasks, the last generation if the current weights made it:
+              {prefix, length, temperature, seed}
+
+Replaying gives the same numbers because nothing else is random: the seed fixes the
+first weights and the PRNG key of the first epoch, each epoch hands the next its key
+(so it samples the same batches), and the task's settings come from the lesson; the
+same text trained for the same epochs so ends on the same weights. The question's
+answer is a function of those weights, and a generation also of its own seed.
+"""
 
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from typing import Any
 
-from course.tasks import links as task_links
 from course.tasks import views as views_task
 from course.tasks.runs import Run, SentimentRun, TextRun, TranslationRun, examples, make_run
+from course.tasks.schemas import (
+    LINK_ASK,
+    LINK_CONFIG,
+    LINK_GENERATE,
+    check_text_source,
+    checked_prefix,
+    engine_error,
+    link_part,
+)
 from course.tasks.spec import TaskSpec
+from course.web.validation import PayloadError
 
 FIRST_PREFIX = {"abab": "abab", "lorem": "lorem ipsum dolo"}  # the learner's text: its start
 FIRST_SENTENCE = "the movie was not very good"
@@ -70,7 +98,7 @@ class TaskSession:
         state = self.run.state()
         reply = self.answer()
         reply["sources"] |= views_task.loss_data(state)
-        link = task_links.link(self)
+        link = self.link()
         meta = {"task": self.spec.id, "kind": self.spec.kind, "state": state, "link": link}
         return meta | reply
 
@@ -82,9 +110,63 @@ class TaskSession:
         generated = run.generate(
             settings["prefix"], settings["length"], settings["temperature"], settings["seed"]
         )
-        self.generated = {k: settings[k] for k in task_links.GENERATE}
+        self.generated = {k: settings[k] for k in LINK_GENERATE}
         self.generated_at = (run.generation, run.snapshot.epoch)
         return generated
+
+    def link(self) -> dict[str, Any]:
+        """What a shared link needs to bring a fresh session to this one's numbers."""
+        run = self.run
+        out: dict[str, Any] = {"seed": self.spec.seed, "epochs": run.snapshot.epoch}
+        if isinstance(run, TextRun) and run.config.text != self.spec.options["text"]:
+            out["config"] = {"source": run.config.text}
+            if run.config.text == "user":
+                out["config"]["text"] = run.config.user
+        out["ask"] = dict(self.asked)
+        generated = self.generated
+        if generated and self.generated_at == (run.generation, run.snapshot.epoch):
+            out["generate"] = dict(generated)
+        return out
+
+    def follow(
+        self, data: dict[str, Any], train: Callable[[TaskSession, int], None]
+    ) -> dict[str, Any]:
+        """Bring this fresh session to the link in ``data`` (``open``'s payload): its
+        text, its question, its epochs (``train`` replays them from the seed), then its
+        generation. Everything is checked before the training starts; returns the
+        generated text and its seed, if the link has a generation."""
+        run, kind = self.run, self.spec.kind
+        for name in ("config", "generate"):
+            if data[name] is not None and not isinstance(run, TextRun):
+                raise PayloadError("bad_value", f"{name} is for text tasks", name)
+        if data["config"] is not None:
+            assert isinstance(run, TextRun)
+            config = link_part("config", data["config"], LINK_CONFIG)
+            check_text_source(config["source"], config["text"], "config.text")
+            try:
+                run.use_text(config["source"], config["text"])
+            except ValueError as error:
+                raise engine_error("config.text")(error) from None
+            self.asked = self.first_question()
+        if data["ask"] is not None:
+            asked = link_part("ask", data["ask"], LINK_ASK[kind])
+            if isinstance(run, TextRun):
+                asked["prefix"] = checked_prefix(run, asked["prefix"], "ask.prefix")
+            self.asked = asked
+            try:
+                self.answer()  # a sentence or date the network cannot read fails here
+            except ValueError as error:
+                raise engine_error(f"ask.{next(iter(asked))}")(error) from None
+        generate = None
+        if data["generate"] is not None:
+            assert isinstance(run, TextRun)
+            generate = link_part("generate", data["generate"], LINK_GENERATE)
+            generate["prefix"] = checked_prefix(run, generate["prefix"], "generate.prefix")
+        if data["epochs"]:
+            train(self, data["epochs"])
+        if generate is None:
+            return {}
+        return {"generated": self.generate(generate), "seed": generate["seed"]}
 
 
 def _prediction(run: TextRun, asked: dict[str, Any], p: Any) -> dict[str, Any]:
