@@ -26,14 +26,14 @@ if TYPE_CHECKING:
     from engine.stepper import Lab, LabConfig, WindowTrace
 
 
-def wire(values: Any) -> list[float | None]:
+def finite_list(values: Any) -> list[float | None]:
     """Plain floats; a non-finite entry becomes None (never NaN on the wire)."""
     return [float(v) if math.isfinite(v) else None for v in np.asarray(values, np.float64).ravel()]
 
 
-def wire_matrix(values: Any) -> list[list[float | None]]:
+def finite_rows(values: Any) -> list[list[float | None]]:
     matrix = np.atleast_2d(np.asarray(values, np.float64))
-    return [wire(row) for row in matrix]
+    return [finite_list(row) for row in matrix]
 
 
 def norm(values: Any) -> float | None:
@@ -64,8 +64,8 @@ def frame(lab: Lab) -> dict[str, Any]:
             "step": lab.steps[step],
             "step_index": step,
             "values": cell_values(lab, t, layer, step),
-            "prediction": wire(lab.trace.ys[t])[0],
-            "target": wire(lab.targets()[t : t + 1])[0],
+            "prediction": finite_list(lab.trace.ys[t])[0],
+            "target": finite_list(lab.targets()[t : t + 1])[0],
         }
     if phase == "validate":
         return base | validate_frame(lab)
@@ -86,11 +86,11 @@ def cell_values(lab: Lab, t: int, layer: int, upto: int) -> dict[str, list[float
     here = lab.trace.traces[layer]
     x = lab.trace.xs[t] if layer == 0 else lab.trace.traces[layer - 1].h[t]
     H = lab.config.model.hidden
-    values = {"x": wire(x), "h_prev": wire(here.h[t - 1] if t else np.zeros(H))}
+    values = {"x": finite_list(x), "h_prev": finite_list(here.h[t - 1] if t else np.zeros(H))}
     if lab.config.model.cell == "lstm":
-        values["c_prev"] = wire(here.c[t - 1] if t else np.zeros(H))
+        values["c_prev"] = finite_list(here.c[t - 1] if t else np.zeros(H))
     for name in lab.steps[1 : upto + 1]:
-        values[name] = wire(getattr(here, name)[t])
+        values[name] = finite_list(getattr(here, name)[t])
     return values
 
 
@@ -98,7 +98,7 @@ def validate_frame(lab: Lab) -> dict[str, Any]:
     """The one-step predictions against the targets: e_t = ŷ_t − y_t, mse = mean e_t²."""
     error = lab.trace.ys[:, 0] - lab.targets()[: lab.config.train.window]
     mse = float(np.mean(np.asarray(error, np.float64) ** 2))
-    return {"error": wire(error), "mse": mse if math.isfinite(mse) else None}
+    return {"error": finite_list(error), "mse": mse if math.isfinite(mse) else None}
 
 
 def backward_frame(lab: Lab, t: int, layer: int, step: int) -> dict[str, Any]:
@@ -112,7 +112,7 @@ def backward_frame(lab: Lab, t: int, layer: int, step: int) -> dict[str, Any]:
     return {
         "step": lab.backward_steps[step],
         "step_index": step,
-        "values": {name: wire(values[name]) for name in names},
+        "values": {name: finite_list(values[name]) for name in names},
         "grad_norms": [[norm(v) for v in row] for row in grads.dh],
         "window_loss": grads.loss if math.isfinite(grads.loss) else None,
     }
@@ -133,7 +133,7 @@ def update_frame(lab: Lab, layer: int) -> dict[str, Any]:
     deltas = {name: np.asarray(b) - np.asarray(a) for name, a, b in pairs}
     return {
         "step": "readout" if layer == lab.config.model.layers else "update",
-        "delta": {name: wire_matrix(d) for name, d in deltas.items()},
+        "delta": {name: finite_rows(d) for name, d in deltas.items()},
         "delta_norms": {name: norm(d) for name, d in deltas.items()},
         "skipped": skipped,
         "learning_rate": lab.config.learning_rate,
@@ -149,10 +149,10 @@ def sequence(config: LabConfig, trace: WindowTrace, targets: np.ndarray) -> dict
     xpos = np.asarray(positions(data, config.start, T + C + 1), np.float64)
     prediction = np.concatenate([trace.ys[:, 0], trace.continuation[:, 0]])
     return {
-        "x_input": wire(xpos[:T]),
-        "input": wire(trace.xs[:, 0]),
-        "x_target": wire(xpos[1:]),
-        "target": wire(targets),
-        "prediction": wire(prediction),
+        "x_input": finite_list(xpos[:T]),
+        "input": finite_list(trace.xs[:, 0]),
+        "x_target": finite_list(xpos[1:]),
+        "target": finite_list(targets),
+        "prediction": finite_list(prediction),
         "window": [float(xpos[0]), float(xpos[T - 1])],
     }
