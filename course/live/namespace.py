@@ -25,7 +25,7 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, request, session
+from flask import current_app, session
 from flask_socketio import Namespace, join_room, leave_room
 
 from course.lab.spec import PLAY_INTERVAL, ticks
@@ -35,7 +35,7 @@ from course.live.store import LiveStore
 from course.quizzes import AnswerError, grade, item_ids, quiz_key, solution
 from course.web import wire
 from course.web.identity import current_learner_id
-from course.web.sockets import acked
+from course.web.sockets import acked, sid
 from course.web.validation import Field, PayloadError, validate
 from engine import Lab
 from engine.snapshot import from_bytes, to_bytes
@@ -61,7 +61,7 @@ SCHEMAS: dict[str, dict[str, Field]] = {
         "code": CODE_FIELD,
         "quiz": Field(str, required=True, max_length=64),
         "answer": Field(dict, required=True),
-    },  # fmt: skip
+    },
     "end": {"code": CODE_FIELD},
 }
 
@@ -173,7 +173,7 @@ class LiveNamespace(Namespace):
     # -- connection --------------------------------------------------------------
     def on_disconnect(self, reason: Any = None) -> None:
         with self.guard:
-            member = self.members.pop(request.sid, None)  # type: ignore[attr-defined]
+            member = self.members.pop(sid(), None)
         if member is None:
             return
         code, learner, staff = member
@@ -197,15 +197,16 @@ class LiveNamespace(Namespace):
         watching = data["watch"] and not staff
         if not staff and not watching and learner is None:
             raise PayloadError("no_learner", "open the session page first (it sets your cookie)")
-        sid = request.sid  # type: ignore[attr-defined]
         with self.guard:
-            previous = self.members.get(sid)
-            self.members[sid] = (code, "" if watching else learner or "", staff)
+            previous = self.members.get(sid())
+            self.members[sid()] = (code, "" if watching else learner or "", staff)
         if previous is not None and previous[0] != code:
             leave_room(room(previous[0]))
         join_room(room(code))
-        reply: dict[str, Any] = {"role": "presenter" if staff else "student",
-                                 "state": self.stored_view(code)}  # fmt: skip
+        reply: dict[str, Any] = {
+            "role": "presenter" if staff else "student",
+            "state": self.stored_view(code),
+        }
         if staff:
             join_room(room(code, staff=True))
             reply["presence"] = sorted(self.store.present(code).values())
@@ -335,7 +336,7 @@ class LiveNamespace(Namespace):
 
     # -- helpers -------------------------------------------------------------------
     def _member(self, code: str) -> tuple[str, str, bool]:
-        member = self.members.get(request.sid)  # type: ignore[attr-defined]
+        member = self.members.get(sid())
         if member is None or member[0] != code:
             raise PayloadError("not_joined", "join the session first", "code")
         return member
@@ -347,8 +348,12 @@ class LiveNamespace(Namespace):
             for choice in answer.get("choices", [answer.get("choice")]):
                 counts[str(choice)] += 1
         names = self.store.present(code)
-        return {"quiz": quiz_id, "counts": dict(counts), "answered": len(votes),
-                "who": sorted(names.get(learner, "?") for learner in votes)}  # fmt: skip
+        return {
+            "quiz": quiz_id,
+            "counts": dict(counts),
+            "answered": len(votes),
+            "who": sorted(names.get(learner, "?") for learner in votes),
+        }
 
     def _send_votes(self, code: str, quiz_id: str) -> None:
         payload = {"code": code} | self._tally(code, quiz_id)

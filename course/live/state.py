@@ -33,8 +33,19 @@ ACTIONS: dict[str, dict[str, Field]] = control.ACTIONS | {
     "layers": {"change": Field(int, required=True, choices=(-1, 1))},
 }
 # The frame fields a follower's readout shows (the lab's numbers are in the sources).
-READOUT = ("epoch", "updates", "phase", "status", "loss", "position", "positions", "t",
-           "layer", "step", "step_index")  # fmt: skip
+READOUT = (
+    "epoch",
+    "updates",
+    "phase",
+    "status",
+    "loss",
+    "position",
+    "positions",
+    "t",
+    "layer",
+    "step",
+    "step_index",
+)
 # Columns that change only with the model's shape or the chosen unit: sent in full views.
 # Not the boxes' labels: in the backward phase they read "∂L/∂…".
 LAYOUT_COLUMNS = {
