@@ -129,7 +129,7 @@ def test_each_variant_stands_alone_for_one_width(cell: str) -> None:
 def test_pictograms_stay_clear_of_the_diagram(cell: str, sizes: geometry.Sizes) -> None:
     layout = geometry.placed(cell, sizes)
     for x, y, w, h in geometry.neighbour_boxes(cell, sizes).values():
-        for bx, by, _ in layout.values():
+        for bx, by in layout.values():
             apart_x = abs(x - bx) >= (w + geometry.BOX_W) / 2
             apart_y = abs(y - by) >= (h + geometry.BOX_H) / 2
             assert apart_x or apart_y

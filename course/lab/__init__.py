@@ -1,8 +1,9 @@
 """A learner's labs: a real network trained by the engine and stepped one compute
 step at a time. ``spec`` (what a lesson's lab block and a learner may set),
 ``control`` (what may be done to a lab, for /lab and /live alike), ``namespace``
-(the /lab socket), ``views`` (the Bokeh figures and their data), ``explanations``,
-``gif`` and ``exports`` (a forward pass as an animated GIF)."""
+(the /lab socket), ``views`` (the Bokeh figures and their data), ``steps`` (the
+words for each compute step), ``explanations``, ``gif`` and ``exports`` (a forward
+pass as an animated GIF)."""
 
 from __future__ import annotations
 

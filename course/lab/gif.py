@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from course.figures.palette import BLUE, DIVERGING, GREY, INK, ORANGE
+from course.lab.steps import STEP_LABELS
 from course.lab.views.unrolled import FOG_ALPHA, Layout, edge_data
 from engine import Lab, LabConfig
 
@@ -32,11 +33,6 @@ FONT_FILES = (
     "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf",
     "/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf",
 )
-STEP_NAMES = {
-    "x": "layer input", "a": "pre-activation a", "h": "output h",
-    "f": "forget gate f", "i": "input gate i", "g": "candidate g", "o": "output gate o",
-    "c": "cell state c", "r": "reset gate r", "z": "update gate z", "n": "candidate n",
-}  # fmt: skip
 CELL_NAMES = {"rnn": "Vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
 NAN_COLOUR = "#D9DEE3"
 
@@ -105,6 +101,14 @@ def write_gif(path: str | Path, config: LabConfig, options: GifOptions, *, epoch
     data = render_gif(config, options, epochs=epochs)
     Path(path).write_bytes(data)
     return len(data)
+
+
+def status_line(config: LabConfig, t: int, layer: int, step: str) -> str:
+    """The header's second line: where the forward pass is, in the readout's words."""
+    return (
+        f"Forward pass: t = {t + 1} of {config.train.window}, layer {layer + 1} of "
+        f"{config.model.layers}, {STEP_LABELS[step]}"
+    )
 
 
 def _font(size: float, bold: bool = False) -> Any:
@@ -295,10 +299,7 @@ class Picture:
             f" · {cfg.train.dataset} · epoch {self.lab.epoch}"
         )
         draw.text((12 * s, 8 * s), title, fill=INK, font=_font(14 * s, bold=True))
-        status = (
-            f"Forward pass: t = {t + 1} of {cfg.train.window}, layer {layer + 1} of "
-            f"{cfg.model.layers}, {STEP_NAMES.get(self.lab.steps[step], self.lab.steps[step])}"
-        )
+        status = status_line(cfg, t, layer, self.lab.steps[step])
         draw.text((12 * s, 30 * s), status, fill=INK, font=_font(12 * s))
         draw.text(
             (self.width - 12 * s, 8 * s), "Unrolled", fill=GREY, font=_font(12 * s), anchor="ra"

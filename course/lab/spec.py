@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from course.lab.steps import step_labels
 from course.web.validation import Field, PayloadError, validate
 from engine import LabConfig, ModelConfig, TrainSpec
 from engine.cells import ACTIVATIONS
@@ -158,6 +159,7 @@ def lab_info(spec: LabSpec, config: LabConfig) -> dict[str, Any]:
         "hidden": config.model.hidden,
         "window": config.train.window,
         "steps": list(config.model.steps),
+        "step_labels": step_labels(config.model.cell),  # the readout's words for frame["step"]
         "granularity": spec.granularity,
         "config": options_of(config),
     }

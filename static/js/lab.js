@@ -3,32 +3,6 @@ import { request } from "./connection.js";
 import { setReadout, setStatus } from "./readout.js";
 import { FigureSet } from "./views.js";
 
-const STEP_NAMES = {
-  x: "layer input xₜ with hₜ₋₁",
-  a: "pre-activation a",
-  f: "forget gate f",
-  i: "input gate i",
-  g: "candidate g",
-  o: "output gate o",
-  c: "cell state cₜ",
-  h: "output hₜ",
-  r: "reset gate r",
-  z: "update gate z",
-  n: "candidate n",
-  dh: "∂L/∂hₜ",
-  dc: "∂L/∂cₜ",
-  do: "∂L/∂o (output gate)",
-  df: "∂L/∂f (forget gate)",
-  di: "∂L/∂i (input gate)",
-  dg: "∂L/∂g (candidate)",
-  dz: "∂L/∂z (update gate)",
-  dn: "∂L/∂n (candidate)",
-  dr: "∂L/∂r (reset gate)",
-  da: "∂L/∂a (pre-activation)",
-  update: "weight change ΔW",
-  readout: "readout change ΔW_y",
-};
-
 export class LabController {
   // `driver` (optional) replaces the learner's own lab: { open() -> ack, send(event, payload) -> ack },
   // as a live session's presenter or a student exploring a copy of the class's lab use it.
@@ -217,7 +191,8 @@ export class LabController {
     const phaseSelect = this.$('[data-control="phase"]');
     if (phaseSelect && document.activeElement !== phaseSelect) phaseSelect.value = frame.phase;
     set("t", frame.t === null ? "–" : `${frame.t + 1} of ${this.info?.window ?? "?"}`);
-    set("step", frame.step === null ? "–" : STEP_NAMES[frame.step] ?? frame.step);
+    // The step's words come from the server (lab_info's step_labels), as the diagram's do.
+    set("step", frame.step === null ? "–" : this.info?.step_labels?.[frame.step] ?? frame.step);
     set("loss", frame.loss === null ? "–" : frame.loss.toPrecision(3));
     const explainEl = this.$('[data-readout="explain"]');
     if (explainEl && explainEl.dataset.source !== (explain ?? "")) {

@@ -8,7 +8,8 @@ for phones); each figure's own stylesheet shows one by the viewport's width. A m
 query rather than a CustomJS callback: the page's Content-Security-Policy forbids
 the eval that CustomJS needs.
 
-Box names are the engine's trace names (``f`` is the forget gate everywhere).
+Box names are the engine's trace names (``f`` is the forget gate everywhere), and
+their labels the quantities' of ``course.lab.steps``.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from bokeh.models.annotations.arrows import Arrow, VeeHead
 from bokeh.plotting import figure
 
 from course.figures.palette import GREY, INK, LIGHT, ORANGE
+from course.lab.steps import QUANTITIES, gradient_of
 from course.lab.views.cell_layout import (
     BOX_H,
     BOX_W,
@@ -34,8 +36,6 @@ from course.lab.views.cell_layout import (
     plane,
 )
 from course.lab.views.neighbours import draw_neighbours, neighbour_data
-
-SHORT = {"c_prev": "cₜ₋₁", "h_prev": "hₜ₋₁", "x": "xₜ", "c": "cₜ", "h": "hₜ"}
 
 # Bokeh's type stubs name the arrow's line ``body_line_*``; at run time it is ``line_*``.
 BODY: dict[str, Any] = {"line_color": GREY, "line_width": 2}
@@ -169,19 +169,19 @@ def box_data(
         "text_color",
     )
     data: dict[str, list[Any]] = {k: [] for k in columns}
-    for name, (x, y, label) in LAYOUTS[cell].items():
+    for name, (x, y) in LAYOUTS[cell].items():
         vector = values.get(name)
         shown = vector is not None
         number = None if vector is None else vector[min(unit, len(vector) - 1)]
         is_current = name == current or (current == "x" and name in ("h_prev", "c_prev"))
-        short = SHORT.get(name, name)
+        label, short = QUANTITIES[name].box, QUANTITIES[name].symbol
         data["name"].append(name)
         data["x"].append(x)
         data["y"].append(y)
         data["y_narrow"].append(narrow[name][1])
         if gradient:
             if name in values:
-                label = short = f"∂L/∂{short}"
+                label = short = gradient_of(short)
             text = "…" if number is None else f"{number:+.2e}"
             brief = "…" if number is None else _compact(f"{number:+.1e}")
         else:

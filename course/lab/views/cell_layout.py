@@ -4,7 +4,8 @@ wires (``OPERATIONS``), as textbook diagrams draw an LSTM, a GRU and a plain RNN
 then, at a given width (``Sizes``), the neighbours' pictograms around the diagram
 and the arrows joining them to the boxes they feed or read.
 
-Box names are the engine's trace names (``f`` is the forget gate everywhere).
+Box names are the engine's trace names (``f`` is the forget gate everywhere); their
+labels come from ``course.lab.steps``, with every other view's.
 """
 
 from __future__ import annotations
@@ -13,32 +14,33 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
-# name -> (x, y, label) on a 10 × 6 plane, drawn like the textbook diagrams.
-LAYOUTS: dict[str, dict[str, tuple[float, float, str]]] = {
+# name -> (x, y) on a 10 × 6 plane, drawn like the textbook diagrams; the words on
+# the boxes are the quantities' (course.lab.steps).
+LAYOUTS: dict[str, dict[str, tuple[float, float]]] = {
     "lstm": {
-        "c_prev": (0.9, 5.0, "cₜ₋₁ cell state"),
-        "h_prev": (0.9, 2.2, "hₜ₋₁ last output"),
-        "x": (0.9, 0.6, "xₜ layer input"),
-        "f": (3.0, 3.3, "f forget gate"),
-        "i": (4.6, 3.3, "i input gate"),
-        "g": (6.2, 3.3, "g candidate"),
-        "o": (7.8, 3.3, "o output gate"),
-        "c": (9.3, 5.0, "cₜ cell state"),
-        "h": (9.3, 0.6, "hₜ output"),
+        "c_prev": (0.9, 5.0),
+        "h_prev": (0.9, 2.2),
+        "x": (0.9, 0.6),
+        "f": (3.0, 3.3),
+        "i": (4.6, 3.3),
+        "g": (6.2, 3.3),
+        "o": (7.8, 3.3),
+        "c": (9.3, 5.0),
+        "h": (9.3, 0.6),
     },
     "gru": {
-        "h_prev": (0.9, 5.0, "hₜ₋₁ last output"),
-        "x": (0.9, 0.6, "xₜ layer input"),
-        "r": (3.4, 2.6, "r reset gate"),
-        "z": (5.4, 2.6, "z update gate"),
-        "n": (7.2, 2.6, "n candidate"),
-        "h": (9.3, 5.0, "hₜ output"),
+        "h_prev": (0.9, 5.0),
+        "x": (0.9, 0.6),
+        "r": (3.4, 2.6),
+        "z": (5.4, 2.6),
+        "n": (7.2, 2.6),
+        "h": (9.3, 5.0),
     },
     "rnn": {
-        "h_prev": (0.9, 4.2, "hₜ₋₁ last output"),
-        "x": (0.9, 1.4, "xₜ layer input"),
-        "a": (5.0, 2.8, "a pre-activation"),
-        "h": (9.0, 2.8, "hₜ output"),
+        "h_prev": (0.9, 4.2),
+        "x": (0.9, 1.4),
+        "a": (5.0, 2.8),
+        "h": (9.0, 2.8),
     },
 }
 
@@ -129,21 +131,21 @@ STACK_H = 0.8  # height of the pictograms below and above
 RISE = 0.3  # hₜ rises to the layer above this far right of a box in its way
 
 
-def placed(cell: str, sizes: Sizes) -> dict[str, tuple[float, float, str]]:
+def placed(cell: str, sizes: Sizes) -> dict[str, tuple[float, float]]:
     """The boxes of ``cell`` as drawn at ``sizes``: staggered when narrow."""
     drop = STAGGER[cell] if sizes is NARROW else ()
-    return {n: (x, y - DROP if n in drop else y, lb) for n, (x, y, lb) in LAYOUTS[cell].items()}
+    return {n: (x, y - DROP if n in drop else y) for n, (x, y) in LAYOUTS[cell].items()}
 
 
-def _point(layout: dict[str, tuple[float, float, str]], end: Any) -> tuple[float, float]:
-    return end if isinstance(end, tuple) else layout[end][:2]
+def _point(layout: dict[str, tuple[float, float]], end: Any) -> tuple[float, float]:
+    return end if isinstance(end, tuple) else layout[end]
 
 
-def _riser(layout: dict[str, tuple[float, float, str]]) -> tuple[float, bool]:
+def _riser(layout: dict[str, tuple[float, float]]) -> tuple[float, bool]:
     """x where hₜ goes up to the layer above, and whether a box sits in its way (the
     LSTM's cₜ above hₜ): then it goes up just right of the boxes."""
-    hx, hy, _ = layout["h"]
-    blocked = any(abs(x - hx) < BOX_W and y > hy for n, (x, y, _) in layout.items() if n != "h")
+    hx, hy = layout["h"]
+    blocked = any(abs(x - hx) < BOX_W and y > hy for n, (x, y) in layout.items() if n != "h")
     return (hx + BOX_W / 2 + RISE, True) if blocked else (hx, False)
 
 
@@ -152,8 +154,8 @@ def neighbour_boxes(cell: str, sizes: Sizes) -> dict[str, tuple[float, float, fl
     t−1 left of the state it hands over, t+1 right of the state it takes, the layer
     below under xₜ, the layer above over where hₜ rises."""
     layout = placed(cell, sizes)
-    xs = [x for x, _, _ in layout.values()]
-    ys = [y for _, y, _ in layout.values()]
+    xs = [x for x, _ in layout.values()]
+    ys = [y for _, y in layout.values()]
     left, right = min(xs) - BOX_W / 2, max(xs) + BOX_W / 2
     bottom, top = min(ys) - BOX_H / 2, max(ys) + BOX_H / 2
     riser, blocked = _riser(layout)
@@ -193,14 +195,14 @@ def arrow_data(cell: str, sizes: Sizes) -> dict[str, list[float]]:
     bx, by, _, bh = pics["below"]
     ax, ay, _, ah = pics["above"]
     arrows = []
-    for name, (x, y, _) in layout.items():
+    for name, (x, y) in layout.items():
         if name in ("c_prev", "h_prev"):
             arrows.append((px + pw / 2, y, x - BOX_W / 2, y))
         elif name in ("c", "h"):
             arrows.append((x + BOX_W / 2, y, nx - nw / 2, y))
-    xx, xy, _ = layout["x"]
+    xx, xy = layout["x"]
     arrows.append((bx, by + bh / 2, xx, xy - BOX_H / 2))
-    hx, hy, _ = layout["h"]
+    hx, hy = layout["h"]
     start = (ax, hy) if _riser(layout)[1] else (hx, hy + BOX_H / 2)
     arrows.append((*start, ax, ay - ah / 2))
     x0, y0, x1, y1 = (list(c) for c in zip(*arrows, strict=True))

@@ -12,6 +12,7 @@ from bokeh.models import ColumnDataSource, FixedTicker, HoverTool, LinearColorMa
 
 from course.figures.base import plain_figure
 from course.figures.palette import DIVERGING, INK, ORANGE
+from course.lab.steps import QUANTITIES
 from course.lab.views.cursor import Cursor, finite
 from course.lab.views.unrolled import FOG, FOG_ALPHA
 from engine import LabConfig
@@ -22,18 +23,8 @@ ROWS = {
     "gru": ("r", "z", "n", "h"),
     "rnn": ("a", "h"),
 }
-NAMES = {
-    "i": "i input gate",
-    "f": "f forget gate",
-    "g": "g candidate",
-    "o": "o output gate",
-    "c": "c cell state",
-    "h": "h output",
-    "r": "r reset gate",
-    "z": "z update gate",
-    "n": "n candidate",
-    "a": "a pre-activation",
-}
+# A row spans every time step: its symbol is the plain trace name, "c", not "cₜ".
+NAMES = {name: f"{name} {QUANTITIES[name].name}" for rows in ROWS.values() for name in rows}
 QUAD = ("left", "right", "bottom", "top")
 
 
