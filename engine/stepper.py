@@ -268,7 +268,9 @@ class Lab:
         return True
 
     def train(self, epochs: int = 1) -> list[float]:
-        """Train ``epochs`` epochs; the cursor returns to the first compute step."""
+        """Train ``epochs`` epochs. The cursor goes to the window's ``validate`` step: the
+        new weights' forward pass over the window is computed and its error measured (the
+        sequence plot shows that prediction); stepping on goes backward through it."""
         cfg = self.config
         lr = jax.device_put(np.float32(cfg.learning_rate))
         noise = jax.device_put(np.float32(cfg.noise))
@@ -284,7 +286,7 @@ class Lab:
             else:
                 self.losses.append(loss)
                 new_losses.append(loss)
-        self.position = 0
+        self.position = self.phase_start("validate")
         self._refresh_trace()
         return new_losses
 

@@ -28,6 +28,7 @@ def test_open_replays_epochs_updates_and_position(lab_client: Any) -> None:
     spec = LessonRegistry.load("lessons").get(LESSON).labs[LAB]
     lab = Lab(with_overrides(spec, GRU))
     lab.train(2)
+    lab.jump("forward")
     for _ in range(lab.total_positions):  # one window update by stepping through it all
         lab.advance("compute")
     for _ in range(7):

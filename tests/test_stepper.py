@@ -171,16 +171,20 @@ def test_timestep_from_mid_cell_finishes_that_timestep():
     assert (f["t"], f["layer"], f["step"]) == (0, lab.config.model.layers - 1, lab.steps[-1])
 
 
-def test_epoch_increments_epoch_and_resets_position():
+def test_an_epoch_ends_on_the_validated_window():
+    """After training, the new weights' window is computed and checked: the cursor is at
+    validate (what the sequence plot shows is then true), and stepping goes backward."""
     lab = Lab(CONFIGS["gru"])
     for _ in range(4):
         lab.advance("compute")
     for epoch in (1, 2):
         f = lab.advance("epoch")
         assert lab.epoch == f["epoch"] == epoch
-        assert lab.position == f["position"] == 0
-        assert (f["phase"], f["t"], f["layer"], f["step"]) == ("forward", 0, 0, "x")
+        assert lab.position == f["position"] == lab.phase_start("validate")
+        assert (f["phase"], f["t"], f["layer"]) == ("validate", None, None)
+        assert len(f["error"]) == lab.config.train.window
         assert isinstance(f["loss"], float)
+    assert lab.advance("compute")["phase"] == "backward"
 
 
 @pytest.mark.parametrize("name", SMALL)
@@ -219,6 +223,7 @@ def test_different_seed_gives_different_numbers():
 def test_validate_error_is_prediction_minus_target(name):
     lab = Lab(CONFIGS[name])
     lab.train(1)
+    lab.jump("forward")
     frames = walk(lab)
     validate = frames[-1]
     T = lab.config.train.window

@@ -28,7 +28,7 @@ from course.lab.views.cursor import Cursor
 from course.lab.views.heatmap import heatmap_data, heatmap_figure
 from course.lab.views.loss import hint_data, loss_data, loss_figure
 from course.lab.views.neighbours import neighbour_data
-from course.lab.views.sequence import cursor_data, sequence_data, sequence_figure
+from course.lab.views.sequence import Progress, cursor_data, sequence_data, sequence_figure
 from engine import Lab
 
 # What a browser already holds of a lab's weight-dependent views: view → (the trace
@@ -123,9 +123,10 @@ def sources(
         out |= _cell(lab, _zoomed(lab, frame, layer), unit)
     if "sequence" in shown:
         seq = lab.sequence()
-        out["seq_cursor"] = cursor_data(seq, frame["t"])
-        if _changed(sent, "sequence", lab.trace):
-            out |= sequence_data(seq, lab.config.train.window)
+        progress = Progress.of(Cursor.of(frame), lab.config.train.window, lab.config.model.layers)
+        out["seq_cursor"] = cursor_data(seq, progress, frame["t"])
+        if _changed(sent, "sequence", lab.trace, progress):
+            out |= sequence_data(seq, progress)
     if "loss" in shown and full:
         out["loss"] = loss_data(lab.losses)
         out["loss_hint"] = hint_data(lab.losses)

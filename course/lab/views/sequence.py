@@ -1,7 +1,10 @@
-"""The sequence plot: input, target, prediction, error bars and the warm-up window."""
+"""The sequence plot: input, target, prediction, error bars and the warm-up window,
+drawn as far as the pass has computed them: an input point once the forward pass has
+read it, a prediction once made, the error bars and the continuation once validated."""
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from bokeh.models import ColumnDataSource, Range1d
@@ -9,6 +12,7 @@ from bokeh.plotting import figure
 
 from course.figures.base import TEXT, add_key
 from course.figures.palette import BLUE, GREY, INK, ORANGE, PURPLE
+from course.lab.views.cursor import Cursor
 
 SOURCES = ("seq_input", "seq_target", "seq_prediction", "seq_window", "seq_error", "seq_cursor")
 
@@ -77,21 +81,53 @@ def sequence_figure() -> Any:
     return p
 
 
-def sequence_data(seq: dict[str, Any], window: int) -> dict[str, dict[str, list[Any]]]:
-    """Source columns from ``Lab.sequence()``; error bars span the window's predictions."""
+@dataclass(frozen=True)
+class Progress:
+    """How much of the window the pass has computed: the inputs read (the forward pass
+    reads x_t at its first compute step), the one-step predictions made (ŷ_t, once the
+    top layer's h_t is computed), and whether the window has been validated (error
+    bars, and the continuation fed back after the window)."""
+
+    read: int
+    made: int
+    validated: bool
+
+    @classmethod
+    def of(cls, cursor: Cursor, window: int, layers: int) -> Progress:
+        if not cursor.forward:  # validate, backward, update: the whole window is computed
+            return cls(window, window, True)
+        assert cursor.t is not None
+        top_done = cursor.layer == layers - 1 and cursor.cell_done
+        return cls(cursor.t + 1, cursor.t + 1 if top_done else cursor.t, False)
+
+
+def sequence_data(seq: dict[str, Any], progress: Progress) -> dict[str, dict[str, list[Any]]]:
+    """Source columns from ``Lab.sequence()``, showing only what ``progress`` has computed.
+    The target is the data, there from the start. Before validation, each prediction made
+    has an error bar of zero length, which validation grows to the prediction (the page
+    glides them)."""
     left, right = seq["window"]
     xs, target, pred = seq["x_target"], seq["target"], seq["prediction"]
+    made = progress.made
+    shown = len(xs) if progress.validated else made
     return {
-        "seq_input": {"x": seq["x_input"], "y": seq["input"]},
+        "seq_input": {"x": seq["x_input"][: progress.read], "y": seq["input"][: progress.read]},
         "seq_target": {"x": xs, "y": target},
-        "seq_prediction": {"x": xs, "y": pred},
+        "seq_prediction": {"x": xs[:shown], "y": pred[:shown]},
         "seq_window": {"left": [left], "right": [right], "bottom": [-1.6], "top": [1.6]},
-        "seq_error": {"x": xs[:window], "y0": target[:window], "y1": pred[:window]},
+        "seq_error": {
+            "x": xs[:made],
+            "y0": target[:made],
+            "y1": (pred if progress.validated else target)[:made],
+        },
     }
 
 
-def cursor_data(seq: dict[str, Any], t: int | None) -> dict[str, list[Any]]:
-    """The prediction ŷ_t made at the current time step, circled."""
+def cursor_data(seq: dict[str, Any], progress: Progress, t: int | None) -> dict[str, list[Any]]:
+    """The current time step, circled: its prediction ŷ_t once made, until then the
+    input x_t being read."""
     if t is None:
         return {"x": [], "y": []}
-    return {"x": [seq["x_target"][t]], "y": [seq["prediction"][t]]}
+    if t < progress.made:
+        return {"x": [seq["x_target"][t]], "y": [seq["prediction"][t]]}
+    return {"x": [seq["x_input"][t]], "y": [seq["input"][t]]}
