@@ -1,4 +1,5 @@
-"""Server fixtures, in the style of Flask's tutorial: one app, an HTTP client, a /lab socket.
+"""Server fixtures, in the style of Flask's tutorial: one app, an HTTP client, and
+sockets to its namespaces (tests/socketkit.py).
 
 The app is built once per session (building it loads the lessons and Bokeh), with a
 fresh JAX compilation cache so no run depends on what an earlier one compiled.
@@ -6,18 +7,18 @@ fresh JAX compilation cache so no run depends on what an earlier one compiled.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import livekit
 import pytest
+import socketkit
 from databases import PostgresServer
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_socketio import SocketIOTestClient
+from socketkit import Socket
 
 from course import create_app
-from course.extensions import socketio
 
 
 @pytest.fixture(scope="session")
@@ -39,13 +40,26 @@ def client(app: Flask) -> FlaskClient:
 
 
 @pytest.fixture
-def lab_client(app: Flask, client: FlaskClient) -> Iterator[SocketIOTestClient]:
-    """A learner's /lab connection; closed after the test so its labs (and plays) end."""
-    connection = socketio.test_client(app, namespace="/lab", flask_test_client=client)
-    assert connection.is_connected("/lab")
-    yield connection
-    if connection.is_connected("/lab"):
-        connection.disconnect(namespace="/lab")
+def socket(app: Flask, client: FlaskClient) -> Iterator[Callable[..., Socket]]:
+    """Connects to a namespace: ``socket("/lab")`` as the test's learner (the ``client``
+    fixture's cookies), ``socket("/lab", app.test_client())`` as another browser. Every
+    connection is closed after the test, so what it opened (labs, plays) ends."""
+    opened: list[Socket] = []
+
+    def connect(namespace: str, browser: FlaskClient | None = None) -> Socket:
+        sock = socketkit.connect(app, namespace, client if browser is None else browser)
+        opened.append(sock)
+        return sock
+
+    yield connect
+    for sock in opened:
+        sock.close()
+
+
+@pytest.fixture
+def lab_client(socket: Callable[..., Socket]) -> Socket:
+    """A learner's /lab connection."""
+    return socket("/lab")
 
 
 # -- live sessions (tests/livekit.py) ------------------------------------------

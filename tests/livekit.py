@@ -6,11 +6,10 @@ from __future__ import annotations
 
 from typing import Any
 
+import socketkit
 from flask import Flask
 from flask.testing import FlaskClient
-from flask_socketio import SocketIOTestClient
-
-from course.extensions import socketio
+from socketkit import Socket, ask
 
 LESSON = "lstm-cell"
 NS = "/live"
@@ -26,22 +25,19 @@ class Person:
         if instructor is not None:
             with self.client.session_transaction() as session:
                 session["instructor_id"] = instructor
-        self.sock: SocketIOTestClient = self.connect()
+        self.sock: Socket = self.connect()
 
-    def connect(self) -> SocketIOTestClient:
-        sock = socketio.test_client(self.app, namespace=NS, flask_test_client=self.client)
-        assert sock.is_connected(NS)
-        return sock
+    def connect(self) -> Socket:
+        return socketkit.connect(self.app, NS, self.client)
 
     def call(self, event: str, payload: Any) -> dict[str, Any]:
-        return self.sock.emit(event, payload, namespace=NS, callback=True)
+        return ask(self.sock, event, payload)
 
     def pushed(self, name: str) -> list[Any]:
-        return [m["args"][0] for m in self.sock.get_received(NS) if m["name"] == name]
+        return [m["args"][0] for m in socketkit.pushed(self.sock) if m["name"] == name]
 
     def close(self) -> None:
-        if self.sock.is_connected(NS):
-            self.sock.disconnect(namespace=NS)
+        self.sock.close()
 
 
 def presenter(app: Flask, people: list[Person], code: str) -> Person:

@@ -12,10 +12,10 @@ import hashlib
 from pathlib import Path
 
 import pytest
+from canarykit import API, LESSON, Learner, build_app
 from flask import Flask
-from test_quiz_api import API, LESSON, Learner, build_app
+from socketkit import ask, connect, pushed
 
-from course.extensions import socketio
 from course.storage import db
 
 SECRETS = [
@@ -61,8 +61,7 @@ def test_nothing_reachable_before_submitting_holds_an_answer(app: Flask):
     for name in ("quiz.js", "main.js", "lab.js", "api.js", "progress.js"):
         seen[name] = learner.client.get(f"/static/js/{name}").get_data(as_text=True)
 
-    sock = socketio.test_client(app, namespace="/lab", flask_test_client=learner.client)
-    try:
+    with connect(app, "/lab", learner.client) as sock:
         lab = {"lab": "tiny"}
         calls = [
             ("open", {"lesson": "canary", "lab": "tiny"}),
@@ -78,12 +77,8 @@ def test_nothing_reachable_before_submitting_holds_an_answer(app: Flask):
             ("open", {"lesson": "canary", "lab": "nope"}),
         ]
         for event, payload in calls:
-            seen[f"socket {event}"] = str(
-                sock.emit(event, payload, namespace="/lab", callback=True)
-            )
-        seen["socket pushes"] = str(sock.get_received("/lab"))
-    finally:
-        sock.disconnect(namespace="/lab")
+            seen[f"socket {event}"] = str(ask(sock, event, payload))
+        seen["socket pushes"] = str(pushed(sock))
 
     found = {where: leaks(text) for where, text in seen.items() if leaks(text)}
     assert not found, f"answers reachable before submitting: {found}"

@@ -11,33 +11,11 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from canarykit import API, LESSON, Learner, build_app
 from flask import Flask
-from flask.testing import FlaskClient
-from quizpage import Page, read
+from socketkit import connect, ok
 
-from course import create_app
-from course.extensions import socketio
 from course.storage import db
-
-FIXTURES = Path(__file__).parent / "fixtures" / "lessons"
-LESSON = "/lessons/canary"
-API = "/api/lessons/canary/quizzes"
-
-
-def build_app(database_url: str, instance: Path, cache: Path, **config: Any) -> Flask:
-    """An app on ``database_url`` serving the canary lesson; a second call with the same
-    arguments is the same server restarted."""
-    return create_app(
-        {
-            "TESTING": True,
-            "DATABASE_URL": database_url,
-            "LESSONS_DIR": str(FIXTURES),
-            "COMPILATION_CACHE_DIR": str(cache),
-            "SECRET_KEY": "quiz-tests",
-            "QUIZ_RATE_LIMIT": "1000/60",
-        }
-        | config
-    )
 
 
 @pytest.fixture(scope="module")
@@ -50,30 +28,6 @@ def app(database_url: str, tmp_path: Path, cache: Path) -> Iterator[Flask]:
     app = build_app(database_url, tmp_path, cache)
     yield app
     db.dispose(app)
-
-
-class Learner:
-    """One browser: a cookie jar, the lesson page it loaded, and its requests."""
-
-    def __init__(self, app: Flask) -> None:
-        self.client: FlaskClient = app.test_client()
-        self.page: Page = read(self.client.get(LESSON).get_data(as_text=True))
-
-    def ids(self, quiz: str, *texts: str) -> list[str]:
-        return [self.page.quizzes[quiz].items[t] for t in texts]
-
-    def submit(self, quiz: str, answer: Any, submission: Any = None, **extra: Any):
-        submission = uuid.uuid4().hex if submission is None else submission
-        body = {"submission_id": submission, "answer": answer} | extra
-        return self.client.post(
-            f"{API}/{quiz}/attempts", json=body, headers={"X-CSRF-Token": self.page.token}
-        )
-
-    def reveal(self, quiz: str):
-        return self.client.post(f"{API}/{quiz}/reveal", headers={"X-CSRF-Token": self.page.token})
-
-    def state(self, quiz: str) -> dict[str, Any]:
-        return self.client.get(API).get_json()["quizzes"][quiz]
 
 
 @pytest.fixture
@@ -156,20 +110,14 @@ def test_a_live_question_is_graded_against_the_learners_own_lab(app: Flask, lear
     refused = learner.submit("live", {"value": 0.5})
     assert refused.status_code == 409 and refused.get_json()["error"]["code"] == "live_unavailable"
     assert learner.state("live")["attempts_used"] == 0  # the refusal used no attempt
-    sock = socketio.test_client(app, namespace="/lab", flask_test_client=learner.client)
-    try:
-        ack = sock.emit(
-            "open", {"lesson": "canary", "lab": "tiny"}, namespace="/lab", callback=True
-        )
-        assert ack["ok"]
+    with connect(app, "/lab", learner.client) as sock:
+        ok(sock, "open", {"lesson": "canary", "lab": "tiny"})
         lab = app.extensions["labs"].learner_lab(learner_id(learner), "canary", "tiny").lab
         f = float(lab.trace.traces[0].f[1, 1])  # t = 2, layer 1, unit 1 as the lesson counts
         wrong = learner.submit("live", {"value": f + 0.05}).get_json()["feedback"]
         assert wrong["correct"] is False
         right = learner.submit("live", {"value": round(f, 3)}).get_json()["feedback"]
         assert right["correct"] is True
-    finally:
-        sock.disconnect(namespace="/lab")
 
 
 def learner_id(learner: Learner) -> str:

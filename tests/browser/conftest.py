@@ -13,14 +13,11 @@ import sys
 import time
 import urllib.request
 from collections.abc import Iterator
-from pathlib import Path
-from typing import Any
 
 import pytest
-from playwright.sync_api import Browser, Locator, Page, sync_playwright
+from pagekit import ARTIFACTS, ROOT, PageWatch
+from playwright.sync_api import Browser, Page, sync_playwright
 
-ROOT = Path(__file__).resolve().parents[2]
-ARTIFACTS = ROOT / "test-artifacts"
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
     "--no-sandbox",
@@ -85,25 +82,6 @@ def browser() -> Iterator[Browser]:
         b.close()
 
 
-class PageWatch:
-    """What went wrong on a page: console errors, page errors, foreign requests."""
-
-    def __init__(self, page: Page, origin: str) -> None:
-        self.problems: list[str] = []
-        page.on("console", self._console)
-        page.on("pageerror", lambda e: self.problems.append(f"uncaught: {e}"))
-        page.on("request", lambda r: self._request(r.url, origin))
-
-    def _console(self, message: Any) -> None:
-        if message.type == "error":
-            self.problems.append(f"console error: {message.text}")
-
-    def _request(self, url: str, origin: str) -> None:
-        ours = (origin, origin.replace("http", "ws"), "data:", "blob:")
-        if not url.startswith(ours):
-            self.problems.append(f"request to another host: {url}")
-
-
 @pytest.fixture
 def page(browser: Browser, server: str) -> Iterator[Page]:
     context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=server)
@@ -114,44 +92,11 @@ def page(browser: Browser, server: str) -> Iterator[Page]:
     assert not watch.problems, "\n".join(watch.problems)
 
 
-WIDGET_SOURCE = """([root, name]) => {
-  for (const doc of Bokeh.documents) {
-    if (!doc.get_model_by_id(root)) continue;
-    const model = doc.get_model_by_name(name);
-    if (!model) continue;
-    const out = {};
-    for (const [k, v] of Object.entries(model.data)) out[k] = Array.from(v);
-    return out;
-  }
-  return null;
-}"""
-
-
-def widget_source(widget: Locator, name: str) -> dict[str, list[Any]]:
-    """What a named source of a widget's figures (a lab, playground or task section,
-    each drawn in documents of its own) holds right now."""
-    roots = widget.locator("[data-root-id]").evaluate_all("els => els.map(e => e.dataset.rootId)")
-    for root in roots:
-        found = widget.page.evaluate(WIDGET_SOURCE, [root, name])
-        if found is not None:
-            return found
-    raise AssertionError(f"no source {name!r}")
-
-
 # -- tours (driver.js) ----------------------------------------------------------------
 
-POPOVER = ".driver-popover"
 # Under automation tours do not start by themselves (other tests drive the pages);
 # a newcomer's browser is not automated, so pretend to be one.
 NOT_AUTOMATED = "Object.defineProperty(Navigator.prototype, 'webdriver', { get: () => false });"
-
-
-def settle(page: Page) -> None:
-    """Wait for driver.js to finish moving the highlight (it ignores keys meanwhile)."""
-    page.wait_for_function(
-        "() => !document.querySelector('.driver-active-element')?.getAnimations?.().length"
-    )
-    page.wait_for_timeout(450)  # driver.js's transition (400 ms) when animating
 
 
 @pytest.fixture

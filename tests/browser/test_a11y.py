@@ -6,7 +6,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from conftest import ARTIFACTS
+from pagekit import ARTIFACTS
 from playwright.sync_api import Page, expect
 
 from course.lessons.registry import LessonRegistry

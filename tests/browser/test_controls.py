@@ -5,7 +5,7 @@ the help dialog; screenshots in light and dark."""
 from __future__ import annotations
 
 import pytest
-from conftest import ARTIFACTS
+from pagekit import ARTIFACTS
 from playwright.sync_api import Page, expect
 
 LESSON = "/lessons/data"

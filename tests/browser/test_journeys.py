@@ -8,7 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from conftest import ARTIFACTS, POPOVER, settle
+from pagekit import ARTIFACTS, POPOVER, settle
 from playwright.sync_api import Locator, Page, expect
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 

@@ -10,10 +10,9 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from conftest import ARTIFACTS
+from pagekit import ARTIFACTS, browsing
 from playwright.sync_api import Browser, Page, expect
 from servers import CourseServer, create_instructor
-from test_teaching import browsing
 
 from course.lab.views.cell_layout import LAYOUTS
 from course.lab.views.heatmap import HEAT_ROWS

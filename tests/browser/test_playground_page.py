@@ -6,8 +6,8 @@ from __future__ import annotations
 from dataclasses import replace
 
 import pytest
-from conftest import ARTIFACTS
-from conftest import widget_source as source
+from pagekit import ARTIFACTS
+from pagekit import widget_source as source
 from playwright.sync_api import Locator, Page, expect
 
 from course.playground.views import number

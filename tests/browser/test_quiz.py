@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import re
 
-from conftest import ARTIFACTS
+from pagekit import ARTIFACTS
 from playwright.sync_api import Page, expect
 
 LESSON = "/lessons/lstm-cell"

@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from conftest import ARTIFACTS, PageWatch
+from pagekit import ARTIFACTS, PageWatch
 from playwright.sync_api import Browser, Page, expect
 
 from course.lessons.registry import LessonRegistry

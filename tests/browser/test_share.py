@@ -11,7 +11,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from conftest import PageWatch
+from pagekit import PageWatch
 from playwright.sync_api import Browser, Page, expect
 
 from course.lessons.registry import LessonRegistry

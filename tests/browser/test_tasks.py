@@ -9,8 +9,8 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
-from conftest import ARTIFACTS
-from conftest import widget_source as source
+from pagekit import ARTIFACTS
+from pagekit import widget_source as source
 from playwright.sync_api import Locator, Page, expect
 
 LESSON = "/lessons/tasks"

@@ -4,11 +4,8 @@ teacher's pages are photographed in the light and the dark theme."""
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from contextlib import contextmanager
-
-from conftest import ARTIFACTS, PageWatch
-from playwright.sync_api import Browser, Page, expect
+from pagekit import ARTIFACTS, browsing
+from playwright.sync_api import Browser, expect
 from servers import create_instructor as add_instructor
 
 EMAIL, PASSWORD = "teacher@example.org", "a classroom password"
@@ -16,22 +13,6 @@ EMAIL, PASSWORD = "teacher@example.org", "a classroom password"
 
 def create_instructor(database: str) -> None:
     add_instructor({"UNROLLED_DATABASE_URL": database}, EMAIL, PASSWORD, "Grace Teacher")
-
-
-@contextmanager
-def browsing(browser: Browser, server: str, **options: object) -> Iterator[Page]:
-    """A page in a context of its own (its own cookies), watched like the ``page`` fixture
-    (``page.watch``)."""
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, base_url=server,
-                                  **options)  # type: ignore[arg-type]  # fmt: skip
-    page = context.new_page()
-    watch = PageWatch(page, server)
-    page.watch = watch  # type: ignore[attr-defined]
-    try:
-        yield page
-    finally:
-        context.close()
-    assert not watch.problems, "\n".join(watch.problems)
 
 
 def test_a_student_joins_a_class_and_appears_on_the_roster(

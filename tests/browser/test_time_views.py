@@ -8,7 +8,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from conftest import ARTIFACTS
+from pagekit import ARTIFACTS
 from playwright.sync_api import Locator, Page, expect
 
 from course.lab.views.unrolled import Layout, edge_data

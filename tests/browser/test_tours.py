@@ -4,7 +4,7 @@ the keys drive it, and every step points at something on the page."""
 from __future__ import annotations
 
 import pytest
-from conftest import POPOVER, settle
+from pagekit import POPOVER, settle
 from playwright.sync_api import Page, expect
 
 from course.lessons.registry import LessonRegistry

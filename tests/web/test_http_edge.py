@@ -9,8 +9,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from canarykit import API, Learner, build_app
 from flask import Flask
-from test_quiz_api import API, Learner, build_app
 
 from course.storage import db
 

@@ -7,7 +7,7 @@ import json
 
 import pytest
 from bokeh.embed import json_item
-from labkit import ok
+from socketkit import ok
 
 from course.figures.palette import LEVELS
 from course.lab.views import overview

@@ -4,14 +4,11 @@ replayed, the question, the generated text); a bad link is refused and changes n
 
 from __future__ import annotations
 
-import json
-from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from flask_socketio import SocketIOTestClient
-
-from course.extensions import socketio
+import socketkit
+from socketkit import Socket, ask, pushed
 
 NS, LESSON = "/task", "tasks"
 QUESTIONS = {
@@ -22,20 +19,12 @@ QUESTIONS = {
 SHOWN = ("state", "sources", "prediction", "analysis", "translation", "generated", "link")
 
 
-def ask(client: SocketIOTestClient, event: str, payload: Any) -> dict[str, Any]:
-    ack = client.emit(event, payload, namespace=NS, callback=True)
-    json.dumps(ack, allow_nan=False)
-    return ack
+def ok(sock: Socket, event: str, task: str, **payload: Any) -> dict[str, Any]:
+    return socketkit.ok(sock, event, {"task": task} | payload)
 
 
-def ok(client: SocketIOTestClient, event: str, task: str, **payload: Any) -> dict[str, Any]:
-    ack = ask(client, event, {"task": task} | payload)
-    assert ack["ok"] is True, ack
-    return ack
-
-
-def open_(client: SocketIOTestClient, task: str, **link: Any) -> dict[str, Any]:
-    return ask(client, "open", {"lesson": LESSON, "task": task} | link)
+def open_(sock: Socket, task: str, **link: Any) -> dict[str, Any]:
+    return ask(sock, "open", {"lesson": LESSON, "task": task} | link)
 
 
 def shown(ack: dict[str, Any]) -> dict[str, Any]:
@@ -43,21 +32,11 @@ def shown(ack: dict[str, Any]) -> dict[str, Any]:
     return {k: ack[k] for k in SHOWN if k in ack}
 
 
-def connect(app: Any, client: Any) -> SocketIOTestClient:
-    connection = socketio.test_client(app, namespace=NS, flask_test_client=client)
-    assert connection.is_connected(NS)
-    return connection
-
-
 @pytest.fixture
-def two(app, client) -> Iterator[tuple[SocketIOTestClient, SocketIOTestClient]]:
+def two(app, client, socket) -> tuple[Socket, Socket]:
     """The learner who shares, and the one who opens the link (another browser)."""
     client.get(f"/lessons/{LESSON}")
-    pair = (connect(app, client), connect(app, app.test_client()))
-    yield pair
-    for connection in pair:
-        if connection.is_connected(NS):
-            connection.disconnect(namespace=NS)
+    return socket(NS), socket(NS, app.test_client())
 
 
 def test_a_text_link_replays_epochs_question_and_generation(two):
@@ -81,7 +60,7 @@ def test_a_text_link_replays_epochs_question_and_generation(two):
     assert restored["generated"] == ok(sharer, "generate", "lorem", **link["generate"])["generated"]
     assert shown(restored) | {"generated": None} == shown(last) | {"generated": None}
     assert restored["state"]["score"] == last["state"]["score"]
-    assert [m["args"][0]["step"] for m in opener.get_received(NS)] == [1, 2, 3]  # progress
+    assert [m["args"][0]["step"] for m in pushed(opener)] == [1, 2, 3]  # progress
 
 
 def test_a_link_carries_the_learners_own_text_and_drops_a_stale_generation(two):
@@ -156,11 +135,11 @@ def test_a_bad_link_is_refused_with_its_field_and_changes_nothing(two, task, lin
     sharer, _ = two
     open_(sharer, task)
     before = ok(sharer, "train", task, epochs=1)
-    sharer.get_received(NS)
+    pushed(sharer)
     ack = open_(sharer, task, **link)
     assert ack["ok"] is False and ack["error"]["field"] == field, ack
     assert ack["error"]["message"]
-    assert not sharer.get_received(NS)  # nothing trained: refused before the replay
+    assert not pushed(sharer)  # nothing trained: refused before the replay
     event, question = QUESTIONS[task]
     after = ok(sharer, event, task, **question)
     assert after["state"] == before["state"]  # the trained network is still the open one

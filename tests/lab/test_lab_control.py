@@ -8,8 +8,9 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from labkit import LAB, ask, ok, open_lab
+from labkit import LAB, open_lab
 from livekit import Person, presenter
+from socketkit import ask, ok
 
 # The lesson's lab: an LSTM of 3 layers × 16 units over a window of 15.
 BAD: list[tuple[str, dict[str, Any], str, str]] = [

@@ -1,4 +1,4 @@
-"""Cells and the stacked model against the float64 NumPy reference (tests/reference.py)."""
+"""Cells and the stacked model against the float64 NumPy reference (tests/engine/reference.py)."""
 
 from __future__ import annotations
 

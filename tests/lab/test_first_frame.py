@@ -12,7 +12,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from labkit import LAB, LESSON, ok
+from labkit import LAB, LESSON
+from socketkit import ok
 
 
 def _page_sources(client, slug: str, lab: str) -> dict[str, dict[str, Any]]:

@@ -241,7 +241,7 @@ SYMBOLS = {name: rf"\({name}\)" for name in "fiog"} | {"c": r"\(c_t\)", "h": r"\
 
 @pytest.fixture(scope="module")
 def lstm_lesson():
-    return LessonRegistry.load(Path(__file__).parent.parent / "lessons").get("lstm-cell")
+    return LessonRegistry.load(Path(__file__).resolve().parents[2] / "lessons").get("lstm-cell")
 
 
 def test_the_lstm_lessons_ordering_quiz_follows_the_labs_compute_steps(lstm_lesson):

@@ -7,7 +7,8 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from labkit import GRU, LAB, ask, ok, open_lab, step
+from labkit import GRU, LAB, open_lab, step
+from socketkit import ask, ok
 
 from course.lab.spec import CONFIG_FIELDS
 

@@ -21,7 +21,7 @@ from course.cli import main
 from course.storage import db
 from course.storage.models import Classroom, Instructor
 
-ROOT = Path(__file__).resolve().parents[1]
+ROOT = Path(__file__).resolve().parents[2]
 
 
 @pytest.fixture(scope="module")

@@ -7,8 +7,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from canarykit import LESSON, Learner, build_app
 from flask import Flask
-from test_quiz_api import LESSON, Learner, build_app
 
 from course.lessons.errors import LessonError
 from course.lessons.render import render_lesson

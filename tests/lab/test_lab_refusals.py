@@ -7,7 +7,8 @@ from __future__ import annotations
 import math
 
 import pytest
-from labkit import LAB, LESSON, ask, ok, open_lab, pushed, step
+from labkit import LAB, LESSON, open_lab, step
+from socketkit import ask, ok, pushed
 
 from course.lessons.registry import LessonRegistry
 
@@ -127,19 +128,14 @@ def test_a_connection_may_open_only_so_many_labs(lab_client, many_labs):
     assert ask(lab_client, "step", {"lab": "lab-2"})["ok"] is False
 
 
-def test_the_server_may_hold_only_so_many_labs(app, client, lab_client, many_labs, monkeypatch):
-    from course.extensions import socketio
-
+def test_the_server_may_hold_only_so_many_labs(app, socket, lab_client, many_labs, monkeypatch):
     monkeypatch.setitem(app.config, "MAX_LABS", 2)
     for n in (0, 1):
         ok(lab_client, "open", {"lesson": "many", "lab": f"lab-{n}"})
-    other = socketio.test_client(app, namespace="/lab", flask_test_client=client)
-    try:
-        assert ask(other, "open", {"lesson": "many", "lab": "lab-0"})["ok"] is False
-        lab_client.disconnect(namespace="/lab")  # closing a page frees its labs
-        ok(other, "open", {"lesson": "many", "lab": "lab-0"})
-    finally:
-        other.disconnect(namespace="/lab")
+    other = socket("/lab")
+    assert ask(other, "open", {"lesson": "many", "lab": "lab-0"})["ok"] is False
+    lab_client.close()  # closing a page frees its labs
+    ok(other, "open", {"lesson": "many", "lab": "lab-0"})
 
 
 def test_acks_never_carry_non_finite_numbers(lab_client):

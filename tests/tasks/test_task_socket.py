@@ -10,9 +10,9 @@ from typing import Any
 
 import numpy as np
 import pytest
-from flask_socketio import SocketIOTestClient
+import socketkit
+from socketkit import Socket, pushed, refused
 
-from course.extensions import socketio
 from course.tasks.spec import parse_block
 from course.web.validation import PayloadError
 from engine.text import LOREM
@@ -20,35 +20,17 @@ from engine.text import LOREM
 NS, LESSON = "/task", "tasks"
 
 
-def ask(client: SocketIOTestClient, event: str, payload: Any = None) -> dict[str, Any]:
-    """Emit with an ack, as the browser does; the reply must be valid JSON for a browser."""
-    ack = client.emit(event, payload, namespace=NS, callback=True)
-    json.dumps(ack, allow_nan=False)
-    return ack
+def ok(sock: Socket, event: str, task: str, **payload: Any) -> dict[str, Any]:
+    return socketkit.ok(sock, event, {"task": task} | payload)
 
 
-def ok(client: SocketIOTestClient, event: str, task: str, **payload: Any) -> dict[str, Any]:
-    ack = ask(client, event, {"task": task} | payload)
-    assert ack["ok"] is True, ack
-    return ack
+def open_(sock: Socket, task: str) -> dict[str, Any]:
+    return socketkit.ok(sock, "open", {"lesson": LESSON, "task": task})
 
 
-def refused(client: SocketIOTestClient, event: str, payload: Any) -> dict[str, Any]:
-    ack = ask(client, event, payload)
-    assert ack["ok"] is False and set(ack["error"]) == {"code", "message", "field"}, ack
-    return ack["error"]
-
-
-def open_(client: SocketIOTestClient, task: str) -> dict[str, Any]:
-    ack = ask(client, "open", {"lesson": LESSON, "task": task})
-    assert ack["ok"] is True, ack
-    return ack
-
-
-def train(client: SocketIOTestClient, task: str, epochs: int) -> dict[str, Any]:
-    ack = ok(client, "train", task, epochs=epochs)
-    pushed = [m for m in client.get_received(NS) if m["name"] == "progress"]
-    reports = [m["args"][0] for m in pushed]
+def train(sock: Socket, task: str, epochs: int) -> dict[str, Any]:
+    ack = ok(sock, "train", task, epochs=epochs)
+    reports = [m["args"][0] for m in pushed(sock) if m["name"] == "progress"]
     assert [r["step"] for r in reports] == list(range(1, epochs + 1))
     assert all(r["task"] == task and r["of"] == epochs for r in reports)
     assert [r["loss"] for r in reports] == pytest.approx(ack["state"]["loss"][-epochs:])
@@ -69,13 +51,10 @@ def finite(value: Any) -> bool:
 
 
 @pytest.fixture
-def tk(app, client):
+def tk(client, socket) -> Socket:
+    """A learner's /task connection (after a page visit, so they have a learner id)."""
     client.get(f"/lessons/{LESSON}")
-    connection = socketio.test_client(app, namespace=NS, flask_test_client=client)
-    assert connection.is_connected(NS)
-    yield connection
-    if connection.is_connected(NS):
-        connection.disconnect(namespace=NS)
+    return socket(NS)
 
 
 # -- the block ---------------------------------------------------------------------------------
@@ -297,7 +276,7 @@ def test_translation_refuses_bad_text(tk):
 def test_a_bad_payload_is_refused_and_changes_nothing(tk, event, payload, code):
     open_(tk, "abab")
     assert refused(tk, event, payload)["code"] == code
-    assert not [m for m in tk.get_received(NS) if m["name"] == "progress"]
+    assert not [m for m in pushed(tk) if m["name"] == "progress"]
     ack = ok(tk, "predict", "abab", prefix="abab")
     assert ack["state"]["epoch"] == 0
 

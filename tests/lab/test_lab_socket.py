@@ -15,7 +15,8 @@ from typing import Any
 
 import numpy as np
 import pytest
-from labkit import GRU, GRU_STEPS, LAB, LESSON, LSTM_STEPS, ok, open_lab, pushed, step
+from labkit import GRU, GRU_STEPS, LAB, LESSON, LSTM_STEPS, open_lab, step
+from socketkit import ok, pushed
 
 from course.lab.spec import ticks
 from course.lab.views.cell_layout import LAYOUTS

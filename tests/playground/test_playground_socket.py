@@ -9,9 +9,9 @@ from dataclasses import asdict, replace
 from typing import Any
 
 import pytest
-from flask_socketio import SocketIOTestClient
+import socketkit
+from socketkit import Socket, refused
 
-from course.extensions import socketio
 from course.playground.views import number
 from course.storage import progress
 from course.web.identity import SESSION_KEY
@@ -21,29 +21,12 @@ NS, LESSON = "/playground", "why-recurrence"
 SINE = PlaygroundConfig(w_x=1, w_h=0, b=0, activation="tanh", sequence="sine", length=13)
 
 
-def ask(client: SocketIOTestClient, event: str, payload: Any = None) -> dict[str, Any]:
-    """Emit with an ack, as the browser does; the reply must be valid JSON for a browser."""
-    ack = client.emit(event, payload, namespace=NS, callback=True)
-    json.dumps(ack, allow_nan=False)
-    return ack
+def ok(sock: Socket, event: str, **payload: Any) -> dict[str, Any]:
+    return socketkit.ok(sock, event, {"playground": "sine"} | payload)
 
 
-def ok(client: SocketIOTestClient, event: str, **payload: Any) -> dict[str, Any]:
-    ack = ask(client, event, {"playground": "sine"} | payload)
-    assert ack["ok"] is True, ack
-    return ack
-
-
-def refused(client: SocketIOTestClient, event: str, payload: Any) -> dict[str, Any]:
-    ack = ask(client, event, payload)
-    assert ack["ok"] is False and set(ack["error"]) == {"code", "message", "field"}, ack
-    return ack["error"]
-
-
-def open_(client: SocketIOTestClient, playground: str = "sine") -> dict[str, Any]:
-    ack = ask(client, "open", {"lesson": LESSON, "playground": playground})
-    assert ack["ok"] is True, ack
-    return ack
+def open_(sock: Socket, playground: str = "sine") -> dict[str, Any]:
+    return socketkit.ok(sock, "open", {"lesson": LESSON, "playground": playground})
 
 
 def shown(ack: dict[str, Any], box: str) -> str:
@@ -52,14 +35,10 @@ def shown(ack: dict[str, Any], box: str) -> str:
 
 
 @pytest.fixture
-def pg(app, client):
+def pg(client, socket) -> Socket:
     """A learner's /playground connection (after a page visit, so they have a learner id)."""
     client.get(f"/lessons/{LESSON}")
-    connection = socketio.test_client(app, namespace=NS, flask_test_client=client)
-    assert connection.is_connected(NS)
-    yield connection
-    if connection.is_connected(NS):
-        connection.disconnect(namespace=NS)
+    return socket(NS)
 
 
 # -- open, step, run, reset --------------------------------------------------------------
@@ -154,7 +133,7 @@ def test_configured_values_equal_simulate(pg, changes):
     )
 
 
-def test_a_shared_links_replay_shows_the_sharers_numbers(app, client, pg):
+def test_a_shared_links_replay_shows_the_sharers_numbers(socket, pg):
     """share.js links carry only the settings and t: a fresh connection that configures,
     then steps t times (as playground.js does) must see what the sharer saw, however the
     sharer interleaved stepping and changing settings."""
@@ -165,14 +144,11 @@ def test_a_shared_links_replay_shows_the_sharers_numbers(app, client, pg):
     ok(pg, "configure", activation="sigmoid", sequence="linear")
     for _ in range(2):
         shared = ok(pg, "step")
-    other = socketio.test_client(app, namespace=NS, flask_test_client=client)
-    try:
+    with socket(NS) as other:
         open_(other)
         ok(other, "configure", w_h=1.0, activation="sigmoid", sequence="linear")
         for _ in range(4):
             replayed = ok(other, "step")
-    finally:
-        other.disconnect(namespace=NS)
     assert replayed["frame"]["t"] == shared["frame"]["t"] == 4
     for part in ("config", "describe", "frame", "equation", "sources"):
         assert replayed[part] == shared[part], part
@@ -245,28 +221,22 @@ def test_a_connection_may_open_only_so_many_playgrounds(app, pg, monkeypatch):
     assert ok(pg, "step")["frame"]["t"] == 1
 
 
-def test_the_server_holds_only_so_many_playgrounds(app, client, pg, monkeypatch):
+def test_the_server_holds_only_so_many_playgrounds(app, socket, pg, monkeypatch):
     open_(pg, "sine")
     monkeypatch.setitem(app.config, "MAX_PLAYGROUNDS", 1)
-    other = socketio.test_client(app, namespace=NS, flask_test_client=client)
-    try:
+    with socket(NS) as other:
         error = refused(other, "open", {"lesson": LESSON, "playground": "sine"})
         assert error["code"] == "too_many_playgrounds"
-    finally:
-        other.disconnect(namespace=NS)
 
 
-def test_each_connection_has_its_own_playground(app, client, pg):
+def test_each_connection_has_its_own_playground(socket, pg):
     open_(pg)
-    other = socketio.test_client(app, namespace=NS, flask_test_client=client)
-    try:
+    with socket(NS) as other:
         open_(other)
         for _ in range(4):
             ok(pg, "step")
         assert ok(other, "step")["frame"]["t"] == 1
         assert ok(pg, "reset")["frame"]["t"] == 0
-    finally:
-        other.disconnect(namespace=NS)
 
 
 def test_working_the_playground_is_recorded_in_the_learners_progress(app, client, pg):

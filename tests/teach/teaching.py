@@ -16,7 +16,7 @@ from course import create_app
 from course.storage import db
 from course.teach import accounts
 
-FIXTURES = Path(__file__).parent / "fixtures" / "lessons"
+FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lessons"
 TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 PASSWORD = "correct horse battery"
 

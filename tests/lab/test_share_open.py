@@ -7,21 +7,18 @@ import json
 from typing import Any
 
 import pytest
+from labkit import LAB, LESSON
+from socketkit import Socket, ask
 
 from course.lab.spec import with_overrides
 from course.lessons.registry import LessonRegistry
 from engine import Lab
 
-LESSON, LAB = "lstm-cell", "cell-walk"
 GRU = {"layers": 1, "hidden": 4, "model": "gru", "seed": 5}
 
 
-def ask(client: Any, payload: dict[str, Any]) -> dict[str, Any]:
-    ack = client.emit(
-        "open", {"lesson": LESSON, "lab": LAB} | payload, namespace="/lab", callback=True
-    )
-    json.dumps(ack, allow_nan=False)
-    return ack
+def open_shared(sock: Socket, link: dict[str, Any]) -> dict[str, Any]:
+    return ask(sock, "open", {"lesson": LESSON, "lab": LAB} | link)
 
 
 def test_open_replays_epochs_updates_and_position(lab_client: Any) -> None:
@@ -35,7 +32,7 @@ def test_open_replays_epochs_updates_and_position(lab_client: Any) -> None:
         lab.advance("compute")
     expected = json.loads(json.dumps(lab.frame()))
 
-    ack = ask(lab_client, {"config": GRU, "epochs": 2, "updates": 1, "position": 7})
+    ack = open_shared(lab_client, {"config": GRU, "epochs": 2, "updates": 1, "position": 7})
     assert ack["ok"] is True, ack
     assert ack["info"]["config"]["seed"] == 5
     assert ack["frame"] == expected
@@ -54,5 +51,5 @@ def test_open_replays_epochs_updates_and_position(lab_client: Any) -> None:
 def test_a_link_out_of_range_is_refused(
     lab_client: Any, payload: dict[str, Any], field: str
 ) -> None:
-    ack = ask(lab_client, {"config": GRU} | payload)
+    ack = open_shared(lab_client, {"config": GRU} | payload)
     assert ack["ok"] is False and ack["error"]["field"] == field, ack

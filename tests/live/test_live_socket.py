@@ -7,8 +7,8 @@ from typing import Any
 
 from flask import Flask
 from livekit import LESSON, Person, presenter, student
+from socketkit import ask, connect
 
-from course.extensions import socketio
 from course.live.state import LiveState
 
 
@@ -115,25 +115,22 @@ def test_explore_a_private_copy_then_follow_again(app, people, session_code):
     teacher = presenter(app, people, session_code)
     pupil = student(app, people, session_code, "Eve")
     teacher.call("present", {"code": session_code, "action": "step", "granularity": "timestep"})
-    lab = socketio.test_client(app, namespace="/lab", flask_test_client=pupil.client)
-    try:
+    with connect(app, "/lab", pupil.client) as lab:
         open_copy = {"lesson": LESSON, "lab": "cell-walk", "live": session_code}
-        refused = lab.emit("open", open_copy, namespace="/lab", callback=True)
+        refused = ask(lab, "open", open_copy)
         assert not refused["ok"] and refused["error"]["code"] == "forbidden"
         teacher.call("explore", {"code": session_code, "allowed": True})
-        mine = lab.emit("open", open_copy, namespace="/lab", callback=True)
+        mine = ask(lab, "open", open_copy)
         shared = teacher.call("sync", {"code": session_code})["state"]
         here = {k: mine["frame"][k] for k in ("epoch", "phase", "position", "t", "layer", "step")}
         assert here == {k: shared["frame"][k] for k in here}  # the copy starts where the class is
         for _ in range(3):
-            lab.emit("step", {"lab": "cell-walk"}, namespace="/lab", callback=True)
+            ask(lab, "step", {"lab": "cell-walk"})
         assert (
             teacher.call("sync", {"code": session_code})["state"] == shared
         )  # the class did not move
         back = pupil.call("sync", {"code": session_code})["state"]
         assert back == shared
-    finally:
-        lab.disconnect(namespace="/lab")
 
 
 def test_bad_payloads_get_clear_errors(app, people, session_code):

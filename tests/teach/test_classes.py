@@ -14,10 +14,10 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from quizpage import read
+from socketkit import connect, ok
 from sqlalchemy import select
 from teaching import Person, Tables, add_instructor, build_app, join_code
 
-from course.extensions import socketio
 from course.storage import db
 from course.storage.models import Assignment, Classroom, Enrollment, LiveSessionRecord
 from course.teach.gradebook import csv_cell
@@ -212,13 +212,9 @@ class Learner(Person):
         return [self.page.quizzes[quiz].items[t] for t in texts]
 
     def step_lab(self, lab: str) -> None:
-        sock = socketio.test_client(self.app, namespace="/lab", flask_test_client=self.client)
-        try:
-            assert sock.emit("open", {"lesson": "canary", "lab": lab}, namespace="/lab",
-                             callback=True)["ok"]  # fmt: skip
-            assert sock.emit("step", {"lab": lab}, namespace="/lab", callback=True)["ok"]
-        finally:
-            sock.disconnect(namespace="/lab")
+        with connect(self.app, "/lab", self.client) as sock:
+            ok(sock, "open", {"lesson": "canary", "lab": lab})
+            ok(sock, "step", {"lab": lab})
 
 
 def test_the_gradebook_page_and_its_csv_agree_cell_by_cell(app: Flask, teacher: Person):
@@ -301,13 +297,9 @@ def test_starting_a_live_session_from_the_class_page_records_it(app: Flask, teac
     assert "running" in class_page(teacher, class_id)
 
     # the presenter ends it over /live: the hook stores when and the summary
-    sock = socketio.test_client(app, namespace="/live", flask_test_client=teacher.client)
-    try:
-        assert sock.emit("join", {"code": code}, namespace="/live", callback=True)["ok"]
-        ended = sock.emit("end", {"code": code}, namespace="/live", callback=True)
-        assert ended["ok"], ended
-    finally:
-        sock.disconnect(namespace="/live")
+    with connect(app, "/live", teacher.client) as sock:
+        ok(sock, "join", {"code": code})
+        ok(sock, "end", {"code": code})
     with app.app_context():
         record = db.get_session().scalar(select(LiveSessionRecord))
     assert record.ended_at is not None and record.ended_at >= record.started_at
