@@ -43,7 +43,7 @@ ATTENTIONS = ("additive", "dot", "general")
 HIDDEN_SIZES = (8, 16, 32, 64)  # buckets: each size is one compiled program
 EMBED_SIZES = (4, 8, 16, 32)
 # Adam at 0.01, GRU H=32 E=16, batch 32: ≥ 99.6 % held-out exact match after 6 epochs
-# of 3000 dates (10 seeds, additive attention); see tests/test_seq2seq.py.
+# of 3000 dates (10 seeds, additive attention); see tests/engine/test_seq2seq.py.
 LEARNING_RATE = 0.01
 
 
