@@ -7,6 +7,10 @@ sessions, persistence and shareable links rely on this.
 
 Format: ``MAGIC``, a 4-byte big-endian header length, a JSON header, then a
 NumPy ``.npz`` archive of the arrays (float32, as the engine computes).
+
+Weights as JSON (``weights_to_json``, ``load_weights``) are the weights alone, by name,
+for a file a learner keeps: no optimiser state, no PRNG key. Loading them checks
+every name, shape and number first, so a refusal changes nothing.
 """
 
 from __future__ import annotations
@@ -15,7 +19,7 @@ import io
 import json
 import zipfile
 from dataclasses import asdict
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import numpy as np
@@ -119,11 +123,35 @@ def _fill(template: Any, arrays: dict[str, np.ndarray], prefix: str) -> Any:
     return jax.tree_util.tree_unflatten(treedef, restored)
 
 
+class WeightsError(ValueError):
+    """Weights that do not fit a lab's model. ``where`` names the part that does not, as
+    a path into ``weights_to_json``'s document (``layers.0.W_x``; ``""``: the whole);
+    ``kind`` is one of ``KINDS``."""
+
+    KINDS = ("missing", "unknown", "shape", "type", "finite")
+
+    def __init__(self, where: str, problem: str, kind: str) -> None:
+        super().__init__(f"{where} {problem}" if where else problem)
+        self.where, self.problem, self.kind = where, problem, kind
+
+
+class Trained(NamedTuple):
+    """What the weights went through, as a lab counts it: whole epochs, single-window
+    updates, and the loss of each epoch (a diverged epoch has none)."""
+
+    epoch: int = 0
+    updates: int = 0
+    losses: tuple[float, ...] = ()
+
+
 def weights_to_json(lab: Lab) -> dict[str, Any]:
-    """The weights by name, as nested lists: {"layers": [{"W_x": …}, …], "W_y", "b_y"}."""
+    """The weights by name, as nested lists: {"layers": [{"W_x": …}, …], "W_y", "b_y"}.
+    Exact: each float32 becomes the float64 of the same value. ValueError if any
+    weight is not finite (JSON has no NaN)."""
     params = lab.params
+    if not all(np.isfinite(np.asarray(leaf)).all() for leaf in jax.tree_util.tree_leaves(params)):
+        raise ValueError("the weights are not all finite numbers")
     return {
-        "config": config_to_dict(lab.config),
         "layers": [
             {name: np.asarray(getattr(p, name)).tolist() for name in p._fields}
             for p in params.layers
@@ -133,27 +161,58 @@ def weights_to_json(lab: Lab) -> dict[str, Any]:
     }
 
 
-def load_weights(lab: Lab, data: dict[str, Any]) -> None:
-    """Replace the lab's weights with ``data`` (as ``weights_to_json`` writes it).
+def weight_count(lab: Lab) -> int:
+    """How many numbers the lab's weights hold (what a weights document must carry)."""
+    return sum(int(np.size(leaf)) for leaf in jax.tree_util.tree_leaves(lab.params))
 
-    Shapes must match the lab's model and every number must be finite; the
-    optimiser state is reset, the cursor goes to the start.
-    """
+
+def read_weights(lab: Lab, data: Any) -> ModelParams:
+    """The weights ``data`` holds (as ``weights_to_json`` writes them), shaped and typed
+    as ``lab``'s model needs them: every name present and no other, every array of the
+    model's shape, numbers only, all finite in float32. Changes nothing; WeightsError
+    naming the first part that does not fit."""
     template = lab.params
-    try:
-        layers = []
-        for given, current in zip(data["layers"], template.layers, strict=True):
-            fields = {
-                name: _matrix(given[name], getattr(current, name)) for name in current._fields
-            }
-            layers.append(type(current)(**fields))
-        params = ModelParams(
-            layers=tuple(layers),
-            W_y=_matrix(data["W_y"], template.W_y),
-            b_y=_matrix(data["b_y"], template.b_y),
+    _names("", data, ("layers", "W_y", "b_y"))
+    given_layers = data["layers"]
+    if not isinstance(given_layers, list):
+        raise WeightsError("layers", "must be a list of layers", "type")
+    if len(given_layers) != len(template.layers):
+        raise WeightsError(
+            "layers",
+            f"has {len(given_layers)} layers; this model has {len(template.layers)}",
+            "shape",
         )
-    except (KeyError, TypeError, ValueError) as error:
-        raise ValueError(f"weights do not fit this model: {error}") from None
+    layers = []
+    for i, (given, current) in enumerate(zip(given_layers, template.layers, strict=True)):
+        _names(f"layers.{i}", given, current._fields)
+        fields = {
+            name: _matrix(f"layers.{i}.{name}", given[name], getattr(current, name))
+            for name in current._fields
+        }
+        layers.append(type(current)(**fields))
+    return ModelParams(
+        layers=tuple(layers),
+        W_y=_matrix("W_y", data["W_y"], template.W_y),
+        b_y=_matrix("b_y", data["b_y"], template.b_y),
+    )
+
+
+def load_weights(lab: Lab, data: Any, trained: Trained | None = None) -> None:
+    """Replace the lab's weights with ``data`` (as ``weights_to_json`` writes it), and
+    its epoch, updates and losses with ``trained`` if given.
+
+    All is checked first (``read_weights``; a ValueError naming the field for
+    ``trained``), so a refusal leaves the lab as it was. The optimiser state is reset,
+    the cursor goes to the start of the window.
+    """
+    params = read_weights(lab, data)
+    if trained is not None:
+        epoch = exact_int("epoch", trained.epoch, 0)
+        updates = exact_int("updates", trained.updates, 0)
+        losses = [finite_float("loss", x) for x in trained.losses]
+        if len(losses) > epoch:
+            raise ValueError(f"{len(losses)} losses for {epoch} epochs: one per epoch at most")
+        lab.epoch, lab.updates, lab.losses = epoch, updates, losses
     lab.params = params
     lab.opt_state = init_opt_state(lab.config.train, params)
     lab.position = 0
@@ -161,15 +220,44 @@ def load_weights(lab: Lab, data: dict[str, Any]) -> None:
     lab._refresh_trace()
 
 
-def _matrix(value: Any, like: Any) -> jax.Array:
+def _names(where: str, given: Any, names: tuple[str, ...]) -> None:
+    """``given`` must be an object with exactly ``names``."""
+    if not isinstance(given, dict):
+        raise WeightsError(where, f"must be an object with {', '.join(names)}", "type")
+    for name in names:
+        if name not in given:
+            raise WeightsError(_join(where, name), "is missing", "missing")
+    for name in given:
+        if name not in names:
+            raise WeightsError(_join(where, str(name)), "is not a weight of this model", "unknown")
+
+
+def _join(where: str, name: str) -> str:
+    return f"{where}.{name}" if where else name
+
+
+def _shape(shape: tuple[int, ...]) -> str:
+    return " × ".join(map(str, shape)) if shape else "a single number"
+
+
+def _matrix(where: str, value: Any, like: Any) -> jax.Array:
     """``value`` as a float32 array shaped like ``like``; numbers only, all finite."""
-    array = np.asarray(value)
-    if array.dtype.kind not in "iuf":  # strings, None, ragged lists become other kinds
-        raise ValueError("weights must be numbers")
+    try:
+        array = np.asarray(value)
+    except ValueError:  # ragged rows
+        raise WeightsError(where, "has rows of different lengths", "shape") from None
+    if array.dtype.kind not in "iuf":  # strings, None, bools, integers beyond 64 bits
+        raise WeightsError(where, "must hold numbers only", "type")
     if array.shape != np.shape(like):
-        raise ValueError(f"expected shape {np.shape(like)}, got {array.shape}")
+        raise WeightsError(
+            where,
+            f"is {_shape(array.shape)}, not {_shape(np.shape(like))} as this model needs",
+            "shape",
+        )
     with np.errstate(over="ignore"):
         array = array.astype(np.float32)
     if not np.isfinite(array).all():
-        raise ValueError("weights must be finite float32 numbers")
+        raise WeightsError(
+            where, "must hold finite numbers (float32: below about 3.4e38)", "finite"
+        )
     return jax.device_put(array)

@@ -3,7 +3,7 @@ step at a time. ``spec`` (what a lesson's lab block and a learner may set),
 ``control`` (what may be done to a lab, for /lab and /live alike), ``namespace``
 (the /lab socket), ``views`` (the Bokeh figures and their data), ``steps`` (the
 words for each compute step), ``explanations``, ``gif`` and ``exports`` (a forward
-pass as an animated GIF)."""
+pass as an animated GIF), ``weights`` (a lab's weights as a file, and back)."""
 
 from __future__ import annotations
 
@@ -26,6 +26,10 @@ def init_app(app: Flask, lessons: Lessons, live_copy: LiveCopy | None = None) ->
     from course.lab.namespace import LabNamespace
 
     app.jinja_env.globals["view_notes"] = VIEW_NOTES
+    # A weights file goes to the server in one socket message: the page refuses a
+    # larger one before sending it (engine.io would drop the connection), with room
+    # for the message's envelope.
+    app.jinja_env.globals["weights_max_bytes"] = socketio.server.eio.max_http_buffer_size - 4096
     exports.init_app(app, lessons)
     labs = LabNamespace("/lab", lessons, live_copy)
     app.extensions["labs"] = labs

@@ -14,6 +14,9 @@ validation and the same error in both, and a refused action changes nothing.
     configure {config}                   change CONFIG_FIELDS; the learning rate and
                                          noise keep the weights, anything else builds
                                          a new network
+
+Beside the actions, a lab's weights go to a file and back (``export_weights``, then
+``read_weights`` and ``take``; the file's format is in ``weights``).
 """
 
 from __future__ import annotations
@@ -21,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from course.lab import views
+from course.lab import views, weights
 from course.lab.spec import (
     KEEP_TRAINING,
     LabSpec,
@@ -141,6 +144,24 @@ class LabControl:
         elif changed:
             self.lab.configure(**{k: wanted[k] for k in changed})
         return Reconfigured(changed, rebuilt, change_message(changed), wanted)
+
+    def export_weights(self, lesson: str) -> dict[str, Any]:
+        """The file of the lab's weights, settings and training so far."""
+        return weights.to_document(self.lab, lesson, self.spec.id)
+
+    def read_weights(self, document: Any) -> weights.Loaded:
+        """A weights file read into a new lab shaped like this one; changes nothing
+        (PayloadError if the file does not fit). ``take`` puts that lab in use."""
+        return weights.read(document, self.lab)
+
+    def take(self, loaded: weights.Loaded) -> None:
+        """Use the lab ``read_weights`` built; PayloadError (nothing changed) if this
+        lab has changed shape since."""
+        if weights.shape_of(loaded.lab) != weights.shape_of(self.lab):
+            raise PayloadError(
+                "conflict", "The lab changed shape while the file was read: load it again.", "lab"
+            )
+        self.lab = loaded.lab
 
     def shaped_figures(self) -> dict[str, str]:
         """The figures of the lab's current shape (new ones after a rebuild)."""

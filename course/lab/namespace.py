@@ -17,6 +17,12 @@ Client events (each answered through its ack, ``{"ok": true, ...}`` or
     configure {lab, config}               change CONFIG_FIELDS; learning rate and noise
                                           keep the weights, anything else builds a new
                                           network (reply ``rebuilt``, ``figures``, ``info``)
+    export  {lab}                         the lab's weights file (``document``: see
+                                          ``weights``), to download
+    import  {lab, weights}                load a weights file into this lab: same cell,
+                                          layers and units only; its other settings come
+                                          with it; the cursor goes to the start of the
+                                          window (reply as ``configure``'s)
 
 Handlers validate, then act; a bad payload changes nothing.
 """
@@ -40,6 +46,7 @@ from course.lab.spec import (
     ticks,
     with_overrides,
 )
+from course.lab.weights import FIELD as WEIGHTS
 from course.web import wire
 from course.web.sockets import LearnerNamespace, Lessons, Limits, acked, sid
 from course.web.validation import Field, PayloadError
@@ -62,9 +69,13 @@ SCHEMAS: dict[str, dict[str, Field]] = {
         "updates": Field(int, minimum=0, maximum=MAX_SHARED_UPDATES),
         "position": Field(int, minimum=0),
     },
+    "export": {"lab": LAB_ID},
+    # Its size is checked against the lab's own (``weights.read``); the socket's message
+    # limit (engine.io's max_http_buffer_size) bounds it before that.
+    "import": {"lab": LAB_ID, WEIGHTS: Field(dict, required=True)},
 } | {action: {"lab": LAB_ID} | fields for action, fields in control.ACTIONS.items()}
 # Events that count as working with a lab (opening a page does not).
-TOUCHING = frozenset({"step", "play", "jump", "train", "reset", "configure"})
+TOUCHING = frozenset({"step", "play", "jump", "train", "reset", "configure", "import"})
 
 
 class LabSession(LabControl):
@@ -185,6 +196,28 @@ class LabNamespace(LearnerNamespace):
             reply = {"changed": done.changed, "rebuilt": done.rebuilt, "message": done.message}
             reply |= {"info": lab_info(session.spec, session.lab.config), "config": done.options}
             if done.rebuilt:
+                reply["figures"] = session.shaped_figures()
+            return reply | session.payload(full=True)
+
+    @handler("export")
+    def on_export(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._session(data["lab"])
+        with session.lock:  # a play loop may be changing the weights
+            return {"lab": session.spec.id, "document": session.export_weights(session.lesson_id)}
+
+    @handler("import")
+    def on_import(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._session(data["lab"])
+        # The file is read into a new lab first (the slow part, outside the lock): a
+        # refused file changes nothing, not even a play loop.
+        loaded = session.read_weights(data[WEIGHTS])
+        with session.lock:
+            session.take(loaded)
+            session.stop.set()
+            reply = {"changed": loaded.changed, "rebuilt": loaded.rebuilt}
+            reply |= {"message": loaded.message, "config": options_of(session.lab.config)}
+            reply["info"] = lab_info(session.spec, session.lab.config)
+            if loaded.rebuilt:
                 reply["figures"] = session.shaped_figures()
             return reply | session.payload(full=True)
 

@@ -172,12 +172,17 @@ NAMES = {
 }
 
 
+def named(fields: list[str]) -> str:
+    """CONFIG_FIELDS names in words: "the learning rate and the noise"."""
+    names = [NAMES.get(k, f"the {k.replace('_', ' ')}") for k in fields]
+    return names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+
+
 def change_message(changed: list[str]) -> str:
     """One sentence for the readout: what changed, and whether training restarts."""
     if not changed:
         return "Nothing changed."
-    names = [NAMES.get(k, f"the {k.replace('_', ' ')}") for k in changed]
-    what = names[0] if len(names) == 1 else ", ".join(names[:-1]) + " and " + names[-1]
+    what = named(changed)
     if set(changed) <= KEEP_TRAINING:
         return f"Changed {what}; training goes on from the current weights."
     return f"Changing {what} resets training: a new network with fresh weights."

@@ -49,6 +49,8 @@ export class LabController {
         && !event.target.closest(".view-cell, .view-heatmap")) this.zoom(false); // click outside the cell
     });
     this.$('[data-control="unit"]')?.addEventListener("change", () => this.select());
+    this.$('[data-control="weights-file"]')?.addEventListener("change", (event) => this.importWeights(event.target));
+    this.showWeights();
     startSettings(this);
     this.$('[data-control="phase"]').addEventListener("change", (event) => {
       this.send("jump", { phase: event.target.value });
@@ -79,12 +81,13 @@ export class LabController {
   // Hand the lab to another driver (null: the learner's own lab) and open it.
   async drive(driver) {
     this.driver = driver;
+    this.showWeights();
     if (!driver?.passive) return this.open();
     this.enable(false);
   }
 
   enable(on) {
-    const controls = "button[data-action], .lab-controls select, .lab-controls input, [data-config]";
+    const controls = "button[data-action], .lab-controls select, .lab-controls input, [data-config], .lab-weights input";
     for (const el of this.section.querySelectorAll(controls)) {
       el.disabled = !on;
     }
@@ -144,6 +147,61 @@ export class LabController {
       return this.send("train", { epochs: 1 });
     }
     if (action === "reset") return this.send("reset", {});
+    if (action === "export") return this.exportWeights();
+  }
+
+  // Weights files are the learner's own lab's: not while a live session drives it.
+  showWeights() {
+    const box = this.$(".lab-weights");
+    if (box) box.hidden = Boolean(this.driver);
+  }
+
+  // Save the lab's weights, settings and losses as <lesson>-<lab>-epoch<N>.json.
+  async exportWeights() {
+    if (this.driver) return;
+    try {
+      const { document: weights } = await request(this.socket, "export", { lab: this.id });
+      const name = `${this.lesson}-${this.id}-epoch${weights.training.epoch}.json`;
+      const url = URL.createObjectURL(new Blob([JSON.stringify(weights)], { type: "application/json" }));
+      const link = Object.assign(document.createElement("a"), { href: url, download: name, hidden: true });
+      this.section.append(link);
+      link.click();
+      link.remove();
+      setTimeout(() => URL.revokeObjectURL(url), 60_000); // the download has long started
+      this.status(`Saved ${name}`);
+    } catch (error) {
+      this.status(`Could not save the weights: ${error.message}`, true);
+    }
+  }
+
+  // Load a weights file chosen in the file input; the server checks it and answers
+  // the lab's new state (new figures if the file's settings change them).
+  async importWeights(input) {
+    const file = input.files?.[0];
+    input.value = ""; // choosing the same file again loads it again
+    if (!file || this.driver) return;
+    const max = Number(input.dataset.maxBytes);
+    const tooLarge = (bytes) =>
+      `${file.name} is too large to load (${(bytes / 1e6).toFixed(1)} MB; a lab takes files up to ${(max / 1e6).toFixed(1)} MB).`;
+    if (file.size > 4 * max) return this.status(tooLarge(file.size), true);
+    this.status(`Loading ${file.name}…`);
+    let weights;
+    try {
+      weights = JSON.parse(await file.text());
+    } catch {
+      return this.status(`${file.name} is not a JSON file.`, true);
+    }
+    const bytes = new TextEncoder().encode(JSON.stringify(weights)).length; // as it goes on the wire
+    if (bytes > max) return this.status(tooLarge(bytes), true);
+    try {
+      const ack = await request(this.socket, "import", { lab: this.id, weights });
+      if (ack.figures) await this.figures.replace(this.section, ack.figures);
+      this.overviewKey = "";
+      this.show(ack);
+      this.status(ack.message);
+    } catch (error) {
+      this.status(`Could not load ${file.name}: ${error.message}`, true);
+    }
   }
 
   async send(event, payload) {

@@ -18,7 +18,18 @@ import numpy as np
 import pytest
 
 from engine import Lab, LabConfig, ModelConfig, TrainSpec
-from engine.snapshot import MAGIC, MAX_BYTES, from_bytes, load_weights, to_bytes, weights_to_json
+from engine.snapshot import (
+    MAGIC,
+    MAX_BYTES,
+    Trained,
+    WeightsError,
+    from_bytes,
+    load_weights,
+    read_weights,
+    to_bytes,
+    weight_count,
+    weights_to_json,
+)
 
 
 def config(cell: str, optimizer: str, **kw) -> LabConfig:
@@ -360,4 +371,72 @@ def test_weights_that_are_not_an_object_are_a_value_error(busy_rnn, data):
     before = state(busy_rnn)
     with pytest.raises(ValueError):
         load_weights(busy_rnn, data)
+    assert_same(state(busy_rnn), before)
+
+
+# Where the bad weights are, and what is wrong there (the course turns these into the
+# field and code of its error).
+WHERE = {
+    "W_x transposed": ("layers.0.W_x", "shape"),
+    "W_h missing": ("layers.1.W_h", "missing"),
+    "a layer too many": ("layers", "shape"),
+    "W_y a row short": ("W_y", "shape"),
+    "b_y a scalar": ("b_y", "shape"),
+    "layers missing": ("layers", "missing"),
+    "ragged W_h": ("layers.0.W_h", "shape"),
+    "NaN": ("layers.0.W_h", "finite"),
+    "1e39 (inf in float32)": ("layers.0.W_x", "finite"),
+    "a string": ("b_y", "type"),
+    "null": ("layers.1.W_x", "type"),
+}
+
+
+@pytest.mark.parametrize("bad", WHERE, ids=list(WHERE))
+def test_bad_weights_name_where_they_do_not_fit(busy_rnn, bad):
+    weights = json.loads(json.dumps(weights_to_json(busy_rnn)))
+    BAD_WEIGHTS[bad](weights)
+    with pytest.raises(WeightsError) as caught:
+        read_weights(busy_rnn, weights)
+    assert (caught.value.where, caught.value.kind) == WHERE[bad]
+    assert caught.value.kind in WeightsError.KINDS
+
+
+def test_a_name_the_model_does_not_have_is_refused(busy_rnn):
+    weights = weights_to_json(busy_rnn)
+    weights["layers"][0]["W_z"] = [0.0]
+    with pytest.raises(WeightsError) as caught:
+        read_weights(busy_rnn, weights)
+    assert (caught.value.where, caught.value.kind) == ("layers.0.W_z", "unknown")
+
+
+def test_weights_carry_as_many_numbers_as_the_model_has(busy_rnn):
+    weights = weights_to_json(busy_rnn)
+    numbers = np.concatenate([np.ravel(x) for x in jax.tree_util.tree_leaves(weights)])
+    assert weight_count(busy_rnn) == numbers.size == sum(x.size for x in leaves(busy_rnn.params))
+
+
+def test_weights_that_are_not_finite_are_not_written(busy_rnn):
+    busy_rnn.params = busy_rnn.params._replace(b_y=busy_rnn.params.b_y * np.nan)
+    with pytest.raises(ValueError, match="finite"):
+        weights_to_json(busy_rnn)
+
+
+def test_loading_with_the_training_record_sets_epoch_updates_and_losses():
+    lab = busy(Lab(CONFIGS["rnn-rmsprop"]), epochs=2)
+    fresh = Lab(CONFIGS["rnn-rmsprop"])
+    load_weights(fresh, weights_to_json(lab), Trained(lab.epoch, lab.updates, tuple(lab.losses)))
+    assert (fresh.epoch, fresh.updates, fresh.losses) == (2, 1, lab.losses)
+    assert fresh.frame()["loss"] == lab.losses[-1] and fresh.position == 0
+
+
+@pytest.mark.parametrize(
+    "trained",
+    [Trained(1, 0, (0.1, 0.2)), Trained(2, 0, (math.nan,)), Trained(-1), Trained(1.5)],  # type: ignore[arg-type]
+    ids=["more losses than epochs", "NaN loss", "negative epoch", "fractional epoch"],
+)
+def test_a_bad_training_record_is_a_value_error_and_changes_nothing(busy_rnn, trained):
+    weights = weights_to_json(busy_rnn)
+    before = state(busy_rnn)
+    with pytest.raises(ValueError):
+        load_weights(busy_rnn, weights, trained)
     assert_same(state(busy_rnn), before)
