@@ -10,7 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import ARTIFACTS, PageWatch
+from pagekit import ARTIFACTS, PageWatch
 from playwright.sync_api import Browser, Locator, Page, expect
 
 LESSON = "/lessons/lstm-cell"

@@ -10,12 +10,13 @@ from __future__ import annotations
 import copy
 import json
 import math
-from collections.abc import Callable, Iterator
+from collections.abc import Callable
 from types import SimpleNamespace
 from typing import Any
 
 import pytest
-from labkit import LAB, LESSON, ask, ok, open_lab, pushed
+from labkit import LAB, LESSON, open_lab
+from socketkit import Socket, ask, connect, ok, pushed
 
 from course.extensions import socketio
 from course.lab.weights import FORMAT, MAX_LOSSES, VERSION
@@ -24,24 +25,18 @@ from engine.snapshot import weights_to_json
 
 
 @pytest.fixture
-def second(app, client) -> Iterator[Any]:
-    """Another learner's /lab connection (a fresh page)."""
-    connection = socketio.test_client(app, namespace="/lab", flask_test_client=client)
-    yield connection
-    if connection.is_connected("/lab"):
-        connection.disconnect(namespace="/lab")
+def second(socket: Callable[..., Socket]) -> Socket:
+    """Another /lab connection of the learner (a fresh page)."""
+    return socket("/lab")
 
 
 @pytest.fixture(scope="module")
 def trained(app) -> dict[str, Any]:
     """The weights file of the lesson's lab trained two epochs (made once: training is slow)."""
-    connection = socketio.test_client(app, namespace="/lab", flask_test_client=app.test_client())
-    try:
+    with connect(app, "/lab", app.test_client()) as connection:
         open_lab(connection)
         ok(connection, "train", {"lab": LAB, "epochs": 2})
         return ok(connection, "export", {"lab": LAB})["document"]
-    finally:
-        connection.disconnect(namespace="/lab")
 
 
 def load(client, document: Any) -> dict[str, Any]:
