@@ -77,6 +77,8 @@ def test_stepping_one_time_step_highlights_each_compute_step_with_engine_numbers
 def test_training_five_epochs_lowers_the_loss_and_moves_the_prediction(page: Page) -> None:
     open_lesson(page)
     lab = page.locator(LAB)
+    lab.locator("[data-control=phase]").select_option("validate")  # the whole prediction
+    expect(lab.locator("[data-readout=phase]")).to_have_text("validate")
     before = source(page, "seq_prediction")["y"]
     for epoch in range(1, 6):
         lab.locator("[data-action=train]").click()

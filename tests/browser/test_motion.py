@@ -9,7 +9,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import Page, expect
 
-from course.lab.views.sequence import sequence_data
+from course.lab.views.cursor import Cursor
+from course.lab.views.sequence import Progress, sequence_data
 from course.lessons.registry import LessonRegistry
 from engine import Lab
 
@@ -38,8 +39,10 @@ def trained() -> dict[str, list[Any]]:
     """The error bars after one epoch, as the engine computes them."""
     spec = LessonRegistry.load("lessons").get("lstm-cell").labs["cell-walk"]
     lab = Lab(spec.config)
-    lab.train(1)
-    return sequence_data(lab.sequence(), spec.config.train.window)["seq_error"]
+    lab.train(1)  # ends on the validated window
+    config = spec.config
+    progress = Progress.of(Cursor.of(lab.frame()), config.train.window, config.model.layers)
+    return sequence_data(lab.sequence(), progress)["seq_error"]
 
 
 def train_one_epoch(page: Page) -> list[dict[str, Any]]:
@@ -48,6 +51,12 @@ def train_one_epoch(page: Page) -> list[dict[str, Any]]:
     lab = page.locator(LAB)
     expect(lab.locator("[data-readout=status]")).to_have_text("Ready", timeout=60_000)
     lab.scroll_into_view_if_needed()
+    lab.locator("[data-control=phase]").select_option("validate")  # the bars are drawn
+    expect(lab.locator("[data-readout=phase]")).to_have_text("validate")
+    page.wait_for_function(
+        "lab => document.querySelector(lab).figures.source('seq_error').data.y1.length > 0",
+        arg=LAB,
+    )
     page.evaluate(SAMPLE, LAB)
     lab.locator("[data-action=train]").click()
     expect(lab.locator("[data-readout=epoch]")).to_have_text("1", timeout=60_000)

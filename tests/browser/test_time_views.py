@@ -142,8 +142,10 @@ def test_the_backward_pass_draws_the_gradient_through_time(page: Page, engine_la
 def test_the_update_sends_the_new_weights_picture(page: Page) -> None:
     rnn, _ = open_lesson(page)
     nodes_before = source(page, RNN, "unrolled_nodes")["value"]
-    prediction_before = source(page, RNN, "seq_prediction")["y"]
     edges_before = source(page, RNN, "unrolled_edges")
+    rnn.locator("[data-control=phase]").select_option("validate")  # the whole prediction
+    expect(rnn.locator("[data-readout=phase]")).to_have_text("validate")
+    prediction_before = source(page, RNN, "seq_prediction")["y"]
     rnn.locator("[data-control=phase]").select_option("update")
     expect(rnn.locator("[data-readout=phase]")).to_have_text("update")
     step(rnn)  # to the readout's change
@@ -155,6 +157,13 @@ def test_the_update_sends_the_new_weights_picture(page: Page) -> None:
           return Array.from(now).some((v, i) => v !== before[i]);
         }""",
         arg=[RNN, nodes_before],
+    )
+    assert source(page, RNN, "seq_prediction")["y"] == []  # the new pass has made none yet
+    rnn.locator("[data-control=phase]").select_option("validate")
+    expect(rnn.locator("[data-readout=phase]")).to_have_text("validate")
+    page.wait_for_function(
+        "lab => document.querySelector(lab).figures.source('seq_prediction').data.y.length > 0",
+        arg=RNN,
     )
     after = source(page, RNN, "seq_prediction")["y"]
     assert max(abs(a - b) for a, b in zip(after, prediction_before, strict=True)) > 0.3
