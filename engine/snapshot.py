@@ -202,8 +202,9 @@ def load_weights(lab: Lab, data: Any, trained: Trained | None = None) -> None:
     its epoch, updates and losses with ``trained`` if given.
 
     All is checked first (``read_weights``; a ValueError naming the field for
-    ``trained``), so a refusal leaves the lab as it was. The optimiser state is reset,
-    the cursor goes to the start of the window.
+    ``trained``), so a refusal leaves the lab as it was. The optimiser state is reset;
+    the cursor goes to the window's ``validate`` step, as after training: the loaded
+    weights' prediction over the window is computed and checked.
     """
     params = read_weights(lab, data)
     if trained is not None:
@@ -215,7 +216,7 @@ def load_weights(lab: Lab, data: Any, trained: Trained | None = None) -> None:
         lab.epoch, lab.updates, lab.losses = epoch, updates, losses
     lab.params = params
     lab.opt_state = init_opt_state(lab.config.train, params)
-    lab.position = 0
+    lab.position = lab.phase_start("validate")
     lab.status = "ok"
     lab._refresh_trace()
 

@@ -11,7 +11,7 @@ Weights load into a lab of the same shape only (``SHAPE``: cell kind, layers, un
 The file's other settings (data, window, noise, learning rate, seed, …) come with the
 weights: a learner who loads a file expects the lab they saved, predictions and all.
 The lab is built afresh from those settings with the file's weights, epochs and
-losses, its cursor at the start of the window, so a file loads into the same lab
+losses, its cursor on the validated window (as after training), so a file loads into the same lab
 whatever was done to the lab before. Not in the file: the optimiser state and the PRNG
 key; training on starts the optimiser afresh (a snapshot, not a weights file, is an
 exact copy of a lab).

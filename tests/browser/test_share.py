@@ -71,6 +71,8 @@ def test_a_shared_link_restores_the_same_view_in_a_fresh_browser(
         lab.locator("[data-action=train]").click()
         expect(lab.locator("[data-readout=epoch]")).to_have_text(str(epoch), timeout=60_000)
     wait_ready(page)
+    lab.locator("[data-control=phase]").select_option("forward")  # training ends at validate
+    expect(lab).to_have_attribute("data-position", "0")
     for _ in range(5):
         lab.locator("[data-action=step]").click()
     expect(lab).to_have_attribute("data-position", "5")

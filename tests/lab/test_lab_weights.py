@@ -93,7 +93,7 @@ def test_weights_loaded_into_a_fresh_lab_give_identical_frames(lab_client, secon
     assert loaded["ok"] is True, loaded
     assert loaded["message"] == "Loaded weights: 3 × LSTM 16, epoch 2."
     assert (loaded["changed"], loaded["rebuilt"]) == ([], False) and "figures" not in loaded
-    assert loaded["frame"]["position"] == 0 and loaded["playing"] is False
+    assert loaded["frame"]["phase"] == "validate" and loaded["playing"] is False
     assert (
         loaded["frame"]["epoch"] == 2
         and loaded["frame"]["loss"] == trained["training"]["losses"][-1]
@@ -114,6 +114,8 @@ def test_the_files_other_settings_come_with_the_weights(lab_client, second):
     saved = open_lab(lab_client, config=settings)
     document = ok(lab_client, "export", {"lab": LAB})["document"]
     assert document["config"] == saved["info"]["config"]
+    ok(lab_client, "jump", {"lab": LAB, "phase": "validate"})  # where a loaded lab opens
+    shown = ok(lab_client, "pause", {"lab": LAB})  # everything it shows there
 
     open_lab(second)
     loaded = load(second, document)
@@ -125,8 +127,8 @@ def test_the_files_other_settings_come_with_the_weights(lab_client, second):
     )
     assert loaded["rebuilt"] is True and loaded["figures"]  # new settings, new figures
     assert loaded["config"] == loaded["info"]["config"] == saved["info"]["config"]
-    assert loaded["frame"] == saved["frame"]
-    assert loaded["sources"] == saved["sources"]
+    assert loaded["frame"] == shown["frame"]
+    assert loaded["sources"] == shown["sources"]
 
 
 def test_training_goes_on_from_the_loaded_weights(lab_client, trained):
