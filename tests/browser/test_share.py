@@ -139,6 +139,8 @@ def test_a_link_carries_changed_settings_and_the_views_take_their_shape(
     expect(page.locator(f"{feed} [data-readout=layer]")).to_have_text("1 of 2", timeout=60_000)
     page.locator(f"{feed} [data-action=train]").click()
     expect(page.locator(f"{feed} [data-readout=epoch]")).to_have_text("1", timeout=60_000)
+    page.locator(f"{feed} [data-control=phase]").select_option("forward")  # from validate
+    expect(page.locator(f"{feed} [data-readout=phase]")).to_have_text("forward")
     page.locator(f"{feed} [data-action=step]").click()
     expect(page.locator(f"{feed} [data-readout=layer]")).to_have_text("2 of 2")
     page.locator(f"{feed} .share-button").click()
