@@ -30,9 +30,9 @@ def init_app(app: Flask, lessons: Lessons, live_copy: LiveCopy | None = None) ->
     # larger one before sending it (engine.io would drop the connection), with room
     # for the message's envelope.
     app.jinja_env.globals["weights_max_bytes"] = socketio.server.eio.max_http_buffer_size - 4096
-    exports.init_app(app, lessons)
     labs = LabNamespace("/lab", lessons, live_copy)
     app.extensions["labs"] = labs
+    exports.init_app(app, lessons, labs.learner_lab)  # a learner's GIF: their own lab
     socketio.on_namespace(labs)
 
 

@@ -81,10 +81,16 @@ def forward_positions(config: LabConfig, steps: int) -> list[int]:
 
 def render_gif(config: LabConfig, options: GifOptions, *, epochs: int = 0) -> bytes:
     """The animated GIF of ``config``'s forward pass (after ``epochs`` of training)."""
-    positions = forward_positions(config, options.steps)
     lab = Lab(config)
     if epochs:
         lab.train(epochs)
+    return render_lab(lab, options)
+
+
+def render_lab(lab: Lab, options: GifOptions) -> bytes:
+    """The animated GIF of ``lab``'s forward pass, as its weights compute it now. Reads
+    the lab only: hand it a copy (``engine.snapshot``) if another thread may change it."""
+    positions = forward_positions(lab.config, options.steps)
     picture = Picture(lab, options.size)
     frames = [
         picture.frame(position, k + 1, len(positions)) for k, position in enumerate(positions)
@@ -101,6 +107,18 @@ def write_gif(path: str | Path, config: LabConfig, options: GifOptions, *, epoch
     data = render_gif(config, options, epochs=epochs)
     Path(path).write_bytes(data)
     return len(data)
+
+
+def title_line(lab: Lab) -> str:
+    """The header's first line: which network, on what data, trained how far."""
+    cfg = lab.config
+    trained = f"epoch {lab.epoch}"
+    if lab.updates:  # single-window updates stepped through since
+        trained += f" + {lab.updates} update{'s' if lab.updates > 1 else ''}"
+    return (
+        f"{CELL_NAMES[cfg.model.cell]} · {cfg.model.layers} layer(s) × {cfg.model.hidden} units"
+        f" · {cfg.train.dataset} · {trained}"
+    )
 
 
 def status_line(config: LabConfig, t: int, layer: int, step: str) -> str:
@@ -294,10 +312,7 @@ class Picture:
         cfg, s = self.lab.config, self.s
         strip = Image.new("RGB", (self.width, self.header), "white")
         draw = ImageDraw.Draw(strip)
-        title = (
-            f"{CELL_NAMES[cfg.model.cell]} · {cfg.model.layers} layer(s) × {cfg.model.hidden} units"
-            f" · {cfg.train.dataset} · epoch {self.lab.epoch}"
-        )
+        title = title_line(self.lab)
         draw.text((12 * s, 8 * s), title, fill=INK, font=_font(14 * s, bold=True))
         status = status_line(cfg, t, layer, self.lab.steps[step])
         draw.text((12 * s, 30 * s), status, fill=INK, font=_font(12 * s))

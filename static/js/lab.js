@@ -1,5 +1,6 @@
 // One lab on a lesson page: controls, readout and views, driven over /lab.
 import { request } from "./connection.js";
+import { saveBlob, startGif, syncGif } from "./gif.js";
 import { setReadout, setStatus } from "./readout.js";
 import { FigureSet } from "./views.js";
 
@@ -52,6 +53,7 @@ export class LabController {
     this.$('[data-control="weights-file"]')?.addEventListener("change", (event) => this.importWeights(event.target));
     this.showWeights();
     startSettings(this);
+    startGif(this);
     this.$('[data-control="phase"]').addEventListener("change", (event) => {
       this.send("jump", { phase: event.target.value });
     });
@@ -150,10 +152,9 @@ export class LabController {
     if (action === "export") return this.exportWeights();
   }
 
-  // Weights files are the learner's own lab's: not while a live session drives it.
+  // Weights files and GIFs are of the learner's own lab: not while a live session drives it.
   showWeights() {
-    const box = this.$(".lab-weights");
-    if (box) box.hidden = Boolean(this.driver);
+    for (const box of this.section.querySelectorAll(".lab-weights, .lab-gif")) box.hidden = Boolean(this.driver);
   }
 
   // Save the lab's weights, settings and losses as <lesson>-<lab>-epoch<N>.json.
@@ -162,12 +163,7 @@ export class LabController {
     try {
       const { document: weights } = await request(this.socket, "export", { lab: this.id });
       const name = `${this.lesson}-${this.id}-epoch${weights.training.epoch}.json`;
-      const url = URL.createObjectURL(new Blob([JSON.stringify(weights)], { type: "application/json" }));
-      const link = Object.assign(document.createElement("a"), { href: url, download: name, hidden: true });
-      this.section.append(link);
-      link.click();
-      link.remove();
-      setTimeout(() => URL.revokeObjectURL(url), 60_000); // the download has long started
+      saveBlob(this.section, new Blob([JSON.stringify(weights)], { type: "application/json" }), name);
       this.status(`Saved ${name}`);
     } catch (error) {
       this.status(`Could not save the weights: ${error.message}`, true);
@@ -220,6 +216,7 @@ export class LabController {
     if (ack.info) {
       this.info = ack.info;
       syncSettings(this, ack.info);
+      syncGif(this, ack.info);
       // What the last change did (a live session's states carry it too).
       const note = this.$('[data-readout="config"]');
       const { layers, hidden } = ack.info;
