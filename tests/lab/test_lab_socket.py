@@ -215,9 +215,11 @@ def test_ticks_keep_their_cadence_and_never_burst():
             stop.set()
     gaps = np.diff(times)
     assert len(times) == 6
-    # The late tick is not made up with a burst: no two ticks closer than the cadence
-    # allows (a busy machine may stretch a gap, never shrink one).
-    assert gaps[1] >= 0.12 and all(g >= 0.04 for g in gaps[2:])
+    # The late tick is not made up with a burst: the ticks after it keep the cadence from
+    # then on (a tick woken late makes the next gap shorter, by design; a busy machine
+    # only stretches the span), so three gaps take at least about three intervals.
+    assert gaps[1] >= 0.12
+    assert times[5] - times[2] >= 2.5 * 0.05
 
 
 def test_step_stops_playing(lab_client):
