@@ -19,8 +19,11 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from engine import arithmetic
 from engine.backward import gate_gradients
 from engine.data import FUNCTIONS, positions
+
+Terms = dict[str, float | None]  # a quantity's terms; a non-finite one is None
 
 if TYPE_CHECKING:
     from engine.stepper import Lab, LabConfig, WindowTrace
@@ -92,6 +95,58 @@ def cell_values(lab: Lab, t: int, layer: int, upto: int) -> dict[str, list[float
     for name in lab.steps[1 : upto + 1]:
         values[name] = finite_list(getattr(here, name)[t])
     return values
+
+
+def _inputs(lab: Lab, t: int, layer: int) -> dict[str, np.ndarray]:
+    """x_t, h_{t−1} (and c_{t−1}) of cell (t, layer), as the trace holds them."""
+    here = lab.trace.traces[layer]
+    H = lab.config.model.hidden
+    zeros = np.zeros(H, np.float32)
+    inputs = {
+        "x": lab.trace.xs[t] if layer == 0 else lab.trace.traces[layer - 1].h[t],
+        "h_prev": here.h[t - 1] if t else zeros,
+    }
+    if lab.config.model.cell == "lstm":
+        inputs["c_prev"] = here.c[t - 1] if t else zeros
+    return inputs
+
+
+def cell_terms(lab: Lab, t: int, layer: int, upto: int, unit: int) -> dict[str, Terms]:
+    """The arithmetic of ``unit`` in cell (t, layer) for the quantities compute steps
+    1…upto revealed (``engine.arithmetic.forward_terms``); nothing for one not computed."""
+    names = lab.steps[1 : upto + 1]
+    here = lab.trace.traces[layer]
+    values = {name: getattr(here, name)[t] for name in here._fields}
+    cell = lab.config.model.cell
+    terms = arithmetic.forward_terms(
+        cell, lab.params.layers[layer], _inputs(lab, t, layer), values, names, unit
+    )
+    return {name: _finite_terms(v) for name, v in terms.items()}
+
+
+def backward_terms(lab: Lab, t: int, layer: int, step: int, unit: int) -> dict[str, Terms]:
+    """The factors of ``unit``'s gradients in cell (t, layer) revealed by backward
+    steps 0…step (``engine.arithmetic.backward_terms``)."""
+    model = lab.config.model
+    grads = lab.gradients()
+    layer_params, trace = lab.params.layers[layer], lab.trace.traces[layer]
+    vectors = gate_gradients(model, layer_params, trace, grads, layer, t)
+    terms = arithmetic.backward_terms(
+        model.cell,
+        model.activation,
+        layer_params,
+        _inputs(lab, t, layer),
+        {name: getattr(trace, name)[t] for name in trace._fields},
+        vectors,
+        grads.dc_future[layer, t],
+        lab.backward_steps[: step + 1],
+        unit,
+    )
+    return {name: _finite_terms(v) for name, v in terms.items()}
+
+
+def _finite_terms(terms: dict[str, float]) -> Terms:
+    return {k: v if math.isfinite(v) else None for k, v in terms.items()}
 
 
 def validate_frame(lab: Lab) -> dict[str, Any]:

@@ -299,6 +299,14 @@ class Lab:
         """The quantities of cell (t, layer) revealed by compute steps 0…upto."""
         return frames.cell_values(self, t, layer, upto)
 
+    def cell_terms(self, t: int, layer: int, upto: int, unit: int) -> dict[str, frames.Terms]:
+        """The arithmetic of ``unit`` for the quantities compute steps 1…upto revealed."""
+        return frames.cell_terms(self, t, layer, upto, unit)
+
+    def backward_terms(self, t: int, layer: int, step: int, unit: int) -> dict[str, frames.Terms]:
+        """The factors of ``unit``'s gradients revealed by backward steps 0…step."""
+        return frames.backward_terms(self, t, layer, step, unit)
+
     def targets(self) -> np.ndarray:
         """Ground truth f(x_{t+1}) for the window and the continuation: (T + C,)."""
         return self._targets

@@ -124,6 +124,21 @@ VIEW_NOTES = {
         "equations with their own rows of the weight matrices, so each column tells its "
         "own story. Hover a square for its value."
     ),
+    "arithmetic": (
+        "The numbers of the diagram's boxes, worked out for the chosen unit: each gate is "
+        r"its row of \(W_x\) times \(x_t\), plus its row of \(W_h\) times \(h_{t-1}\), "
+        "plus its bias, passed through a sigmoid (the candidate: a tanh). Every number is the "
+        "engine's own, rounded to three decimals on its own, so adding the shown terms can "
+        "miss the shown sum by a unit in the last place. In the backward phase the lines "
+        r"show how each gradient \(\partial L/\partial\) is made from the ones before it."
+    ),
+    "weights": (
+        r"The weights the cell computes with. Row \(k\) of a gate's block in \(W_x\) is "
+        r"multiplied by \(x_t\), the same row of \(W_h\) by \(h_{t-1}\), and the bias "
+        r"added: that sum is the gate's pre-activation for unit \(k\). Every time step and "
+        "every unit of the layer uses these same numbers. In the update phase, ΔW is what the "
+        "optimiser will add to them; a larger learning rate makes it larger."
+    ),
     "unrolled": (
         "A recurrent network is one cell used again at every time step. Drawn side by "
         "side, the steps form a feed-forward network as deep as the sequence is long, "

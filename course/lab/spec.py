@@ -18,7 +18,7 @@ from engine.model import CELL_KINDS, HIDDEN_SIZES, MAX_LAYERS
 from engine.stepper import GRANULARITIES
 from engine.train import OPTIMIZERS
 
-VIEWS = ("overview", "cell", "unrolled", "sequence", "gates", "gradients", "loss")
+VIEWS = ("overview", "cell", "weights", "unrolled", "sequence", "gates", "gradients", "loss")
 # Controls a lab block may offer beside play/step/reset (``controls: [...]``); each
 # sets the CONFIG_FIELDS entry of the same name ("model" also offers the activation).
 CONTROLS = ("learning_rate", "batch_size", "noise", "hidden", "layers", "dataset", "model")

@@ -1,5 +1,6 @@
 // One lab on a lesson page: controls, readout and views, driven over /lab.
 import { request } from "./connection.js";
+import { CellArithmetic } from "./arithmetic.js";
 import { saveBlob, startGif, syncGif } from "./gif.js";
 import { setReadout, setStatus } from "./readout.js";
 import { FigureSet } from "./views.js";
@@ -15,6 +16,7 @@ export class LabController {
     this.id = section.dataset.lab;
     this.figures = new FigureSet();
     section.figures = this.figures; // this lab's sources, for tests and the console
+    this.arithmetic = new CellArithmetic(section, this.figures);
     this.playing = false;
     this.pending = null; // newest pushed frame, painted on the next animation frame
     this.info = null;
@@ -47,7 +49,7 @@ export class LabController {
       const button = event.target.closest("[data-action]");
       if (button) this.act(button.dataset.action, false, button);
       else if (this.section.dataset.level === "cell" && event.target.closest(".lab-views")
-        && !event.target.closest(".view-cell, .view-heatmap")) this.zoom(false); // click outside the cell
+        && !event.target.closest(".view-cell, .view-heatmap, .view-weights")) this.zoom(false); // click outside the cell
     });
     this.$('[data-control="unit"]')?.addEventListener("change", () => this.select());
     this.$('[data-control="weights-file"]')?.addEventListener("change", (event) => this.importWeights(event.target));
@@ -224,6 +226,7 @@ export class LabController {
     }
     if ("playing" in ack) this.setPlaying(ack.playing);
     if (ack.sources && !drawn) this.figures.apply(ack.sources);
+    if (ack.sources) this.arithmetic.update(ack.sources);
     if (ack.sources?.overview_layers) this.overlay(ack.sources);
     if (ack.frame) this.readout(ack.frame, ack.explain);
   }

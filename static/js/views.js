@@ -146,6 +146,16 @@ export class FigureSet {
     }
   }
 
+  // The plot view drawn in `slot` (whichever variant of it is on screen) and its role.
+  plotView(slot) {
+    for (const [role, placed] of this.roles) {
+      if (placed.slot !== slot || !placed.views) continue;
+      const view = [...placed.views][0];
+      if (view?.frame) return { view, role };
+    }
+    return null;
+  }
+
   // Whether the picture is still changing: numbers gliding to their new values, or
   // figures still to be embedded (tests wait for this).
   moving() {

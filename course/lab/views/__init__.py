@@ -22,7 +22,8 @@ from bokeh.models import ColumnDataSource
 
 from course.figures.base import empty_columns
 from course.lab.spec import VIEWS, LabSpec
-from course.lab.views import gates, gradients, overview, unrolled
+from course.lab.views import gates, gradients, overview, unrolled, weightmap
+from course.lab.views.arithmetic import arithmetic_data
 from course.lab.views.cell import box_data, diagram_figures
 from course.lab.views.cursor import Cursor
 from course.lab.views.heatmap import heatmap_data, heatmap_figure
@@ -30,6 +31,7 @@ from course.lab.views.loss import hint_data, loss_data, loss_figure
 from course.lab.views.neighbours import neighbour_data
 from course.lab.views.sequence import Progress, cursor_data, sequence_data, sequence_figure
 from engine import Lab
+from engine.frames import update_frame
 
 # What a browser already holds of a lab's weight-dependent views: view → (the trace
 # it was computed from, the detail shown). One per session that sends frames.
@@ -79,6 +81,11 @@ def _build_figures(spec: LabSpec, drawn: bool) -> dict[str, str]:
     if "cell" in spec.views:
         built |= diagram_figures(config.model.cell)
         built["heatmap"] = heatmap_figure(config.model.cell, config.model.hidden)
+    if "weights" in spec.views:
+        built["weights"] = weightmap.weights_figure(config.model.cell, config.model.hidden)
+        built["weights_delta"] = weightmap.weights_figure(
+            config.model.cell, config.model.hidden, delta=True
+        )
     if "unrolled" in spec.views:
         built["unrolled"] = unrolled.unrolled_figure(config)
     if "sequence" in spec.views:
@@ -121,6 +128,8 @@ def sources(
         out |= overview.overview_data(lab, frame, layer)
     if "cell" in shown:
         out |= _cell(lab, _zoomed(lab, frame, layer), unit)
+    if "weights" in shown:
+        out |= _weights(lab, frame, layer, sent)
     if "sequence" in shown:
         seq = lab.sequence()
         progress = Progress.of(Cursor.of(frame), lab.config.train.window, lab.config.model.layers)
@@ -156,11 +165,12 @@ def _zoomed(lab: Lab, frame: dict[str, Any], layer: int | None) -> dict[str, Any
         return frame
     t = frame["t"]
     if layer < frame["layer"]:
-        values = lab.cell_values(t, layer, len(lab.steps) - 1)
-        return frame | {"layer": layer, "values": values, "step": None}
+        done = len(lab.steps) - 1
+        values = lab.cell_values(t, layer, done)
+        return frame | {"layer": layer, "values": values, "step": None, "step_index": done}
     carried = lab.cell_values(t, layer, 0)
     carried.pop("x")
-    return frame | {"layer": layer, "values": carried, "step": None}
+    return frame | {"layer": layer, "values": carried, "step": None, "step_index": 0}
 
 
 def _cell(lab: Lab, frame: dict[str, Any], unit: int) -> dict[str, dict[str, list[Any]]]:
@@ -177,7 +187,62 @@ def _cell(lab: Lab, frame: dict[str, Any], unit: int) -> dict[str, dict[str, lis
         "cell_neighbours": neighbour_data(
             cell, frame["t"], frame["layer"], window=lab.config.train.window, layers=model.layers
         ),
+        "cell_arithmetic": _arithmetic(lab, frame, unit),
     }
+
+
+def _arithmetic(lab: Lab, frame: dict[str, Any], unit: int) -> dict[str, Any]:
+    """The chosen unit's arithmetic in the cell shown: what the engine has computed
+    there so far (forward or backward), nothing in the other phases."""
+    model = lab.config.model
+    phase, t, layer, upto = frame["phase"], frame["t"], frame["layer"], frame.get("step_index")
+    if phase not in ("forward", "backward") or upto is None:
+        heading = f"Unit {unit}: no cell is computed in the {phase} phase."
+        return arithmetic_data(model.cell, model.activation, {}, None, backward=False,
+                               heading=heading)  # fmt: skip
+    backward = phase == "backward"
+    where = f"Unit {unit} of layer {layer + 1} at t = {t + 1}"
+    if backward:
+        terms = lab.backward_terms(t, layer, upto, unit)
+        heading = f"{where}, backward pass: the gradients computed so far."
+    else:
+        terms = lab.cell_terms(t, layer, upto, unit)
+        heading = f"{where}: each quantity computed so far, with its numbers."
+        if not terms:
+            heading = f"{where}: the cell has read its inputs; the gates come next."
+    return arithmetic_data(model.cell, model.activation, terms, frame.get("step"),
+                           backward=backward, heading=heading)  # fmt: skip
+
+
+def _weights(lab: Lab, frame: dict[str, Any], layer: int | None, sent: Held) -> dict[str, Any]:
+    """The weights of the cell view's layer (the stepper's, or the one zoomed into),
+    and their change ΔW once the update phase has computed it for that layer. Each
+    part goes only when it changes: where the weights sit with the layer's shape, their
+    values with the weights or the layer, ΔW when it is computed."""
+    model = lab.config.model
+    cell, hidden = model.cell, model.hidden
+    shown = gates.shown_layer(Cursor.of(frame), model.layers) if layer is None else layer
+    params = lab.params.layers[shown]
+    shape = weightmap.shape_of(params)
+    out: dict[str, Any] = {}
+    layout = _changed(sent, "weights_layout", weightmap, (cell, hidden, tuple(shape.items())))
+    if layout:  # new places: new values for them too
+        sent.pop("weights", None)
+        sent.pop("weights_delta", None)
+    if _changed(sent, "weights", lab.params, shown):
+        out |= weightmap.value_data(cell, hidden, weightmap.matrices(params), shape)
+    computed = frame["phase"] == "update" and frame["layer"] >= shown
+    if _changed(sent, "weights_delta", lab.params, shown if computed else None):
+        delta = None
+        if computed:
+            rows = update_frame(lab, shown)["delta"]
+            delta = {k: np.asarray(rows[k], np.float64).reshape(n) for k, n in shape.items()}
+        out |= weightmap.value_data(cell, hidden, delta, shape, delta=True)
+    if layout:
+        out["weights"] = weightmap.layout_data(cell, hidden, shape) | out.get("weights", {})
+        delta_layout = weightmap.layout_data(cell, hidden, shape, delta=True)
+        out["weights_delta"] = delta_layout | out.get("weights_delta", {})
+    return out
 
 
 def _unrolled(lab: Lab, cursor: Cursor, sent: Held) -> dict[str, Any]:
