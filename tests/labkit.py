@@ -19,3 +19,18 @@ def open_lab(sock: Socket, **extra: Any) -> dict[str, Any]:
 
 def step(sock: Socket, granularity: str = "compute", lab: str = LAB) -> dict[str, Any]:
     return ok(sock, "step", {"lab": lab, "granularity": granularity})
+
+
+def as_drawn(sources: dict[str, Any]) -> dict[str, Any]:
+    """Sources as the page draws them: a source naming a layout (``_layout``) takes its
+    places from the "name@key" layout sent with it or before, over any stale ones
+    (static/js/views.js); the layouts themselves are not drawn."""
+    layouts = {name: columns for name, columns in sources.items() if "@" in name}
+    drawn = {}
+    for name, columns in sources.items():
+        if "@" in name:
+            continue
+        keys = columns.get("_layout", [])
+        own = {k: v for k, v in columns.items() if k != "_layout"}
+        drawn[name] = own | {k: v for key in keys for k, v in layouts[f"{name}@{key}"].items()}
+    return drawn

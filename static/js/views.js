@@ -16,6 +16,7 @@ export class FigureSet {
     this.latest = new Map(); // source name → the columns last applied, for a figure swapped in
     this.watched = new Set(); // media queries listened to
     this.repeats = new Map(); // source name → its {first, last, shift} (see `repeated`)
+    this.layouts = new Map(); // "name@key" → a layout's columns (see `apply`)
   }
 
   // Embed the <script type="application/json" data-figure-json> figures of a section
@@ -177,8 +178,20 @@ export class FigureSet {
 
   // New data for each named source the server sent. Columns it did not send are
   // kept (the unrolled view's node positions ship with the figure; only values move).
+  //
+  // A source may take its places from a layout sent once: "name@key" holds the
+  // layout's columns (kept here, not drawn), and the source's own columns name the
+  // layout they sit in (`_layout: [key]`; its columns win over stale ones merged in), so
+  // a layout the page has is not sent again.
   apply(sources) {
-    for (const [name, columns] of Object.entries(sources ?? {})) {
+    const entries = Object.entries(sources ?? {});
+    for (const [name, columns] of entries) if (name.includes("@")) this.layouts.set(name, columns);
+    for (let [name, columns] of entries) {
+      if (name.includes("@")) continue;
+      if ("_layout" in columns) {
+        const { _layout: [key], ...own } = columns; // [key], or [] for no layout
+        columns = key === undefined ? own : { ...own, ...this.layouts.get(`${name}@${key}`) };
+      }
       this.latest.set(name, { ...this.latest.get(name), ...columns });
       const source = this.source(name);
       if (!source) continue;

@@ -129,28 +129,49 @@ def test_validate_and_update_have_no_cell_arithmetic(lab_client) -> None:
         assert ack["sources"]["cell_arithmetic"]["rows"] == []
 
 
+class Page:
+    """The sources as the page draws them: a layout ("name@key") is kept once sent, and
+    a source naming it (``_layout``) takes its places from it (static/js/views.js)."""
+
+    def __init__(self) -> None:
+        self.layouts: dict[str, dict[str, Any]] = {}
+
+    def drawn(self, sources: dict[str, Any], name: str) -> dict[str, Any]:
+        self.layouts |= {k: v for k, v in sources.items() if "@" in k}
+        columns = dict(sources[name])
+        for key in columns.pop("_layout", []):
+            columns |= self.layouts[f"{name}@{key}"]
+        return columns
+
+
 def test_the_weights_go_only_when_they_or_the_layer_change(app, lab_client) -> None:
     from course.lessons.registry import LessonRegistry
 
     spec = LessonRegistry.load("lessons").get("lstm-cell").labs["cell-walk"]
     assert "weights" in spec.views
     lab, _, _ = twin(spec.config)
+    page = Page()
     ack = open_lab(lab_client)
-    weights = ack["sources"]["weights"]
+    weights = page.drawn(ack["sources"], "weights")
     H = lab.config.model.hidden
     W = np.asarray(lab.params.layers[0].b)
     b_f0 = weights["value"][weights["name"].index("b[f 0]")]
     assert b_f0 == pytest.approx(float(W[H]), abs=5e-5)  # block order i, f, g, o
-    assert set(ack["sources"]["weights_delta"]["text"]) == {"–"}
+    assert ack["sources"]["weights_delta"]["shade"] == []  # ΔW: not computed, not drawn
     for _ in range(len(lab.steps) - 1):  # within layer 1's cell: nothing to send again
         assert "weights" not in step(lab_client)["sources"]
     moved = step(lab_client)  # layer 2: its weights, laid out for its 16 inputs
     assert moved["frame"]["layer"] == 1
-    assert len(moved["sources"]["weights"]["x"]) == 4 * H * (H + H + 1)
+    assert len(page.drawn(moved["sources"], "weights")["x"]) == 4 * H * (H + H + 1)
+    for _ in range(len(lab.steps) * 2):  # on to layer 1 of the next time step
+        back = step(lab_client)
+    assert (back["frame"]["t"], back["frame"]["layer"]) == (1, 0)
+    assert "_layout" in back["sources"]["weights"]  # its values, in the layout it holds
+    assert not [name for name in back["sources"] if "@" in name]  # not sent again
     # The update phase computes ΔW of the layer it reaches: the engine's own numbers.
     ack = ok(lab_client, "jump", {"lab": LAB, "phase": "update"})
     assert ack["frame"]["layer"] == 0
-    delta = ack["sources"]["weights_delta"]
+    delta = page.drawn(ack["sources"], "weights_delta")
     lab.jump("update")
     expected = np.asarray(lab.frame()["delta"]["b"][0])
     got = delta["text"][delta["name"].index("Δb[f 0]")]

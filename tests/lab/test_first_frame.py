@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 import pytest
-from labkit import LAB, LESSON
+from labkit import LAB, LESSON, as_drawn
 from socketkit import ok
 
 
@@ -67,7 +67,9 @@ def test_the_page_draws_the_first_frame_that_open_answers(client, lab_client, sl
     drawn = _page_sources(client, slug, lab)
     ack = ok(lab_client, "open", {"lesson": slug, "lab": lab})
     assert ack["sources"]
-    for name, columns in ack["sources"].items():
+    for name, columns in as_drawn(ack["sources"]).items():
+        if name == "cell_arithmetic":  # the arithmetic panel is HTML, filled by the page
+            continue
         assert name in drawn, name
         for column, values in columns.items():
             assert _same(_decoded(drawn[name][column]), values), (name, column)

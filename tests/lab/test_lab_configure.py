@@ -48,7 +48,15 @@ def test_changing_the_layers_builds_a_new_network_and_says_so(lab_client):
         "cell": "gru", "layers": 1, "hidden": 4, "steps": ["x", "r", "z", "n", "h"], "config": None,
     }  # fmt: skip
     # New figures for the new shape: the heatmap has four units now.
-    assert set(ack["figures"]) == {"cell", "cell_narrow", "heatmap", "sequence", "loss"}
+    assert set(ack["figures"]) == {
+        "cell",
+        "cell_narrow",
+        "heatmap",
+        "weights",
+        "weights_delta",
+        "sequence",
+        "loss",
+    }
     assert set(ack["sources"]["cell_heatmap"]["unit"]) == {0, 1, 2, 3}
     # The lab goes on with the new network.
     assert step(lab_client)["frame"]["step"] == "r"

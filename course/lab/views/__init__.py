@@ -67,6 +67,10 @@ def _draw(built: Iterable[Any], data: dict[str, dict[str, list[Any]]]) -> None:
             columns = data.get(source.name)
             if columns is None:
                 continue
+            if "_layout" in columns:  # its places from a layout sent beside it (see _weights)
+                keys = columns["_layout"]  # [key], or [] for none
+                columns = {k: v for k, v in columns.items() if k != "_layout"}
+                columns |= {k: v for key in keys for k, v in data[f"{source.name}@{key}"].items()}
             if "image" in columns:
                 images = [np.array(rows, dtype=float) for rows in columns["image"]]
                 columns = columns | {"image": images}
@@ -216,32 +220,43 @@ def _arithmetic(lab: Lab, frame: dict[str, Any], unit: int) -> dict[str, Any]:
 
 def _weights(lab: Lab, frame: dict[str, Any], layer: int | None, sent: Held) -> dict[str, Any]:
     """The weights of the cell view's layer (the stepper's, or the one zoomed into),
-    and their change ΔW once the update phase has computed it for that layer. Each
-    part goes only when it changes: where the weights sit with the layer's shape, their
-    values with the weights or the layer, ΔW when it is computed."""
+    and their change ΔW once the update phase has computed it for that layer (before,
+    nothing is drawn). Each part goes only when it changes: the values with the weights
+    or the layer, ΔW when it is computed; where the squares sit (and their names) once
+    per layout, which the page keeps (a source "name@key") and the values name
+    (``_layout: [key]``, a list like every column; ``[]``: none), so stepping between
+    layers of two shapes sends values only."""
     model = lab.config.model
     cell, hidden = model.cell, model.hidden
     shown = gates.shown_layer(Cursor.of(frame), model.layers) if layer is None else layer
     params = lab.params.layers[shown]
     shape = weightmap.shape_of(params)
+    key = weightmap.layout_key(cell, hidden, shape)
+    held_keys: frozenset[str] = (sent.get("weights_layouts") or (None, frozenset()))[1]
     out: dict[str, Any] = {}
-    layout = _changed(sent, "weights_layout", weightmap, (cell, hidden, tuple(shape.items())))
-    if layout:  # new places: new values for them too
-        sent.pop("weights", None)
-        sent.pop("weights_delta", None)
-    if _changed(sent, "weights", lab.params, shown):
-        out |= weightmap.value_data(cell, hidden, weightmap.matrices(params), shape)
+
+    def placed(name: str, is_delta: bool) -> dict[str, Any]:
+        stored = f"{name}@{key}"
+        if stored not in held_keys:
+            out[stored] = weightmap.layout_data(cell, hidden, shape, delta=is_delta)
+        return {"_layout": [key]}
+
+    if _changed(sent, "weights", lab.params, (key, shown)):
+        values = weightmap.value_data(cell, hidden, weightmap.matrices(params), shape)
+        values["weights"] |= placed("weights", False)
+        out |= values
     computed = frame["phase"] == "update" and frame["layer"] >= shown
-    if _changed(sent, "weights_delta", lab.params, shown if computed else None):
-        delta = None
+    if _changed(sent, "weights_delta", lab.params, (key, shown if computed else None)):
         if computed:
             rows = update_frame(lab, shown)["delta"]
             delta = {k: np.asarray(rows[k], np.float64).reshape(n) for k, n in shape.items()}
-        out |= weightmap.value_data(cell, hidden, delta, shape, delta=True)
-    if layout:
-        out["weights"] = weightmap.layout_data(cell, hidden, shape) | out.get("weights", {})
-        delta_layout = weightmap.layout_data(cell, hidden, shape, delta=True)
-        out["weights_delta"] = delta_layout | out.get("weights_delta", {})
+            values = weightmap.value_data(cell, hidden, delta, shape, delta=True)
+            values["weights_delta"] |= placed("weights_delta", True)
+        else:  # nothing drawn, in no layout
+            values = weightmap.value_data(cell, hidden, None, shape, delta=True)
+            values["weights_delta"]["_layout"] = []
+        out |= values
+    sent["weights_layouts"] = (None, held_keys | {n for n in out if "@" in n})
     return out
 
 

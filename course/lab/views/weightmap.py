@@ -136,7 +136,7 @@ def value_data(
 ) -> dict[str, dict[str, list[Any]]]:  # fmt: skip
     """The colours and hover values of the ``weights`` (``delta``: ``weights_delta``)
     source, in ``layout_data``'s order, and the matrices' names above them. ``arrays``
-    by matrix name, each of ``shape``; None: ΔW is not computed yet (pale, no values)."""
+    by matrix name, each of ``shape``; None: ΔW is not computed yet (no squares)."""
     name = "weights_delta" if delta else "weights"
     data: dict[str, list[Any]] = {"shade": [], "value" if not delta else "text": []}
     labels: dict[str, list[Any]] = {"x": [], "y": [], "text": []}
@@ -148,10 +148,9 @@ def value_data(
         left += n_cols + GAP
     for matrix, (n_rows, n_cols) in shape.items():
         count = n_rows * n_cols
-        if arrays is None:  # only ΔW is ever not computed
-            data["shade"] += [NOT_SHOWN] * count
-            data["text"] += ["–"] * count
-            continue
+        if arrays is None:  # only ΔW is ever not computed: nothing drawn
+            data = {"x": [], "y": [], "name": [], "shade": [], "text": []}
+            break
         values = np.asarray(arrays[matrix], np.float64).reshape(count)
         finite = np.abs(values[np.isfinite(values)])
         scale = float(np.max(finite)) if finite.size and np.max(finite) > 0 else 1.0
@@ -166,6 +165,11 @@ def value_data(
         labels["text"][0] += ": computed in the update phase"
         labels["text"][1:] = [""] * (len(labels["text"]) - 1)
     return {name: data, f"{name}_labels": labels}
+
+
+def layout_key(cell: str, hidden: int, shape: dict[str, tuple[int, int]]) -> str:
+    """A name for one layout of the squares: the cell kind, units and matrix shapes."""
+    return f"{cell}-{hidden}-" + "-".join(f"{r}x{c}" for r, c in shape.values())
 
 
 def shape_of(layer_params: Any) -> dict[str, tuple[int, int]]:
