@@ -226,6 +226,7 @@ export class LabController {
     }
     if ("playing" in ack) this.setPlaying(ack.playing);
     if (ack.sources && !drawn) this.figures.apply(ack.sources);
+    else if (ack.sources) this.figures.keepLayouts(ack.sources); // drawn, but named later
     if (ack.sources) this.arithmetic.update(ack.sources);
     if (ack.sources?.overview_layers) this.overlay(ack.sources);
     if (ack.frame) this.readout(ack.frame, ack.explain);

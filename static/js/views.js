@@ -185,7 +185,7 @@ export class FigureSet {
   // a layout the page has is not sent again.
   apply(sources) {
     const entries = Object.entries(sources ?? {});
-    for (const [name, columns] of entries) if (name.includes("@")) this.layouts.set(name, columns);
+    this.keepLayouts(sources);
     for (let [name, columns] of entries) {
       if (name.includes("@")) continue;
       if ("_layout" in columns) {
@@ -198,6 +198,13 @@ export class FigureSet {
       const data = { ...target(source), ...this.drawable(name, columns) };
       if (ANIMATED[name]) tweenTo(source, data, ANIMATED[name]);
       else source.data = data;
+    }
+  }
+
+  // Keep the layouts ("name@key") among `sources`, for the sources that name them.
+  keepLayouts(sources) {
+    for (const [name, columns] of Object.entries(sources ?? {})) {
+      if (name.includes("@")) this.layouts.set(name, columns);
     }
   }
 
