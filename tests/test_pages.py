@@ -90,7 +90,15 @@ def test_lesson_page_embeds_each_bokeh_figure_as_json(client):
         for attrs, text in page.scripts
         if attrs.get("type") == "application/json" and "data-figure-json" in attrs
     }
-    assert set(figures) == {"cell", "cell_narrow", "heatmap", "sequence", "loss"}
+    assert set(figures) == {
+        "cell",
+        "cell_narrow",
+        "heatmap",
+        "weights",
+        "weights_delta",
+        "sequence",
+        "loss",
+    }
     for item in figures.values():
         assert item["doc"]["roots"] and item["root_id"]
     # The browser updates figures by source name; the names must be in the documents.
@@ -199,8 +207,9 @@ def test_every_view_has_an_information_icon_with_its_explanation(client):
     for slug in ("lstm-cell", "training", "data"):
         page = client.get(f"/lessons/{slug}").get_data(as_text=True)
         figures = page.count('<figure class="view ')
+        panels = page.count('<section class="cell-arithmetic"')  # an HTML view, with its own
         icons = page.count('<details class="info">')
-        assert figures and icons == figures, (slug, figures, icons)
+        assert figures and icons == figures + panels, (slug, figures, panels, icons)
     page = client.get("/lessons/lstm-cell").get_data(as_text=True)
     assert 'aria-label="About the cell diagram"' in page
     assert VIEW_NOTES["cell"].split(".")[0] in page
