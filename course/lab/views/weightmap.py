@@ -10,6 +10,7 @@ gate: the arithmetic panel's W_x·xₜ is that row of W_x times xₜ.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
@@ -113,10 +114,19 @@ def layout_data(
 ) -> dict[str, list[Any]]:
     """Where each weight sits and its name for the hover: ``W_h[f 3, h 5]`` is the
     weight from unit 5 of hₜ₋₁ into unit 3 of the forget gate. Changes only with the
-    layer's shape (layer 1 reads the data, the others the layer below)."""
+    layer's shape (layer 1 reads the data, the others the layer below); built once per
+    layout and kept (the caller gets a copy)."""
+    built = _layout(cell, hidden, tuple(shape.items()), delta)
+    return {name: list(values) for name, values in built.items()}
+
+
+@functools.lru_cache(maxsize=64)
+def _layout(
+    cell: str, hidden: int, shape: tuple[tuple[str, tuple[int, int]], ...], delta: bool
+) -> dict[str, tuple[Any, ...]]:
     data: dict[str, list[Any]] = {"x": [], "y": [], "name": []}
     blocks, left = BLOCKS[cell], 0.0
-    for matrix, (n_rows, n_cols) in shape.items():
+    for matrix, (n_rows, n_cols) in shape:
         reads = READS.get(matrix)
         for row in range(n_rows):
             block, unit = divmod(row, hidden)
@@ -127,7 +137,7 @@ def layout_data(
                 symbol = SYMBOLS.get(matrix, matrix)
                 data["name"].append(f"{'Δ' if delta else ''}{symbol}[{where}]")
         left += n_cols + GAP
-    return data
+    return {name: tuple(values) for name, values in data.items()}
 
 
 def value_data(
@@ -152,15 +162,17 @@ def value_data(
             data = {"x": [], "y": [], "name": [], "shade": [], "text": []}
             break
         values = np.asarray(arrays[matrix], np.float64).reshape(count)
-        finite = np.abs(values[np.isfinite(values)])
+        ok = np.isfinite(values)
+        finite = np.abs(values[ok])
         scale = float(np.max(finite)) if finite.size and np.max(finite) > 0 else 1.0
-        for v in values:
-            ok = bool(np.isfinite(v))
-            data["shade"].append(round(max(-1.0, min(1.0, v / scale)), 2) if ok else NOT_SHOWN)
-            if delta:
-                data["text"].append(f"{v:+.3e}" if ok else "not finite")
-            else:  # the hover writes it with 4 decimals (None: not finite)
-                data["value"].append(round(float(v), 4) if ok else None)
+        shade = np.where(ok, np.round(np.clip(values / scale, -1.0, 1.0), 2), NOT_SHOWN)
+        data["shade"] += shade.tolist()
+        if delta:
+            pairs = zip(values, ok, strict=True)
+            data["text"] += [f"{v:+.3e}" if good else "not finite" for v, good in pairs]
+        else:  # the hover writes it with 4 decimals (None: not finite)
+            rounded = np.round(values, 4).tolist()
+            data["value"] += [v if good else None for v, good in zip(rounded, ok, strict=True)]
     if delta and arrays is None:
         labels["text"][0] += ": computed in the update phase"
         labels["text"][1:] = [""] * (len(labels["text"]) - 1)
