@@ -146,9 +146,10 @@ VIEW_NOTES = {
         "prediction can reach the first input: through every column in between."
     ),
     "sequence": (
-        r"Blue dots are the inputs \(x_t\) the network reads; the dashed line is the "
-        r"target, the next value \(x_{t+1}\); orange is the prediction \(\hat y_t\). "
-        r"Pink bars are the errors \(\hat y_t - y_t\); the loss is their mean square. "
+        r"Blue dots are the inputs \(x_t\) the network has read; the dashed line is the "
+        r"target \(y_t\), the function's value at the next sample; orange is the "
+        r"prediction \(\hat y_t\), drawn as each is made. Purple bars are the errors "
+        r"\(\hat y_t - y_t\), drawn once the window is validated; the loss is their mean square. "
         "After the grey window the network is fed its own predictions, so its errors "
         "add up."
     ),
@@ -207,7 +208,7 @@ VIEW_NOTES |= {
     "tk-attention": (
         "At each output step the decoder scores every encoder state, turns the scores into "
         r"weights \(\alpha_{t,s}\) with a softmax, and reads their weighted sum, the "
-        r"context \(c_t = \sum_s \alpha_{t,s} k_s\). A bright square is where it looked."
+        r"context \(c_t = \sum_s \alpha_{t,s} k_s\). A dark square is where it looked."
     ),
     "tk-context": (
         "The context vector at each output step: the weighted sum of encoder states that "
