@@ -28,8 +28,8 @@ from typing import Any
 from flask import current_app, session
 from flask_socketio import Namespace, join_room, leave_room
 
-from course.lab.spec import PLAY_INTERVAL, ticks
 from course.lessons.registry import Lesson, lessons
+from course.live.play import Playing
 from course.live.state import CODE, REBUILDS, LiveState, Poll, start_session, weights_version
 from course.live.store import LiveStore
 from course.quizzes import AnswerError, grade, item_ids, quiz_key, solution
@@ -79,7 +79,7 @@ def room(code: str, staff: bool = False) -> str:
 handler = acked(SCHEMAS, area="live")
 
 
-class LiveNamespace(Namespace):
+class LiveNamespace(Playing, Namespace):
     """Holds a cache of the sessions this process has seen; the store is the truth.
 
     The store is the app's (``course.live.init_app``), read per event: the Socket.IO
@@ -377,41 +377,6 @@ class LiveNamespace(Namespace):
             "present": sorted(self.store.present(code).values()),
             "last_poll": self._tally(code, state.poll.quiz) if state.poll else None,
         }
-
-    # -- play: the presenter's process advances the shared lab -----------------------
-    def _start_play(self, code: str, args: dict[str, Any]) -> None:
-        self._stop_play(code)
-        stop = threading.Event()
-        with self.guard:
-            self.players[code] = stop
-        granularity = args.get("granularity") or "compute"
-        interval = PLAY_INTERVAL[granularity] / float(args.get("speed") or 1.0)
-        app = current_app._get_current_object()  # type: ignore[attr-defined]
-        self.socketio.start_background_task(self._play, app, code, stop, granularity, interval)
-
-    def _stop_play(self, code: str) -> None:
-        with self.guard:
-            stop = self.players.pop(code, None)
-        if stop is not None:
-            stop.set()
-
-    def _play(
-        self, app: Any, code: str, stop: threading.Event, granularity: str, interval: float
-    ) -> None:
-        with app.app_context():
-            try:
-                for _ in ticks(interval, stop, at_once=False):
-
-                    def advance(s: LiveState) -> None:
-                        s.lab.advance(granularity)
-                        if s.lab.status == "diverged":
-                            s.playing = False
-                            stop.set()
-
-                    self.change(code, advance, full=granularity == "epoch")
-            except Exception:
-                log.exception("playing live session %s failed", code)
-                stop.set()
 
 
 def _lesson_of(state: LiveState) -> Lesson:
