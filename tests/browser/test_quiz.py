@@ -32,15 +32,15 @@ def test_a_learner_answers_reloads_and_finds_everything_restored(page: Page) -> 
     expect(quiz.locator("input").first).to_be_disabled()
     quiz.screenshot(path=str(ARTIFACTS / "quiz-answered.png"))
 
-    # the ordering question, by keyboard only: move "the forget gate" to the top
+    # the ordering question, by keyboard only: each item moved up into its place
     order = page.locator('section.quiz[data-quiz="compute-order"]')
     order.scroll_into_view_if_needed()
-    steps = ["forget gate", "input gate", "output gate", "candidate", "new cell state", "output"]
+    steps = ["the input", "the forget gate", "the new cell state", "the output", "layer 2 reads"]
     for position, name in enumerate(steps):
-        item = order.locator(".quiz-order-item").filter(has_text=f"the {name}").first
+        item = order.locator(".quiz-order-item").filter(has_text=name).first
         item.focus()
         current = order.locator(".quiz-order-item").evaluate_all(
-            "(items, name) => items.findIndex(li => li.textContent.includes('the ' + name))", name
+            "(items, name) => items.findIndex(li => li.textContent.includes(name))", name
         )
         for _ in range(current - position):
             page.keyboard.press("Alt+ArrowUp")

@@ -24,7 +24,7 @@ def sequence_figure() -> Any:
         sizing_mode="stretch_width",
         tools="",
         toolbar_location=None,
-        x_axis_label="x",
+        x_axis_label="s (where the function is sampled)",
         y_range=Range1d(start=-1.6, end=1.6),
     )
     src = {name: ColumnDataSource(name=name) for name in SOURCES}

@@ -318,7 +318,11 @@ def test_the_lessons_vanishing_gradient_claims_hold(training):
     lstm = Lab(training.labs["lstm-window"].config)
     top = last_error_norms(rnn)[-1]
     assert top[-1] / top[0] > 1000  # "thousands of times weaker at t = 1"
-    assert np.all(np.diff(top) > 0)  # "shrinks it every time"
+    assert np.all(np.diff(top) > 0)  # "for the top layer that shrinks it at every step back"
+    layer1 = last_error_norms(rnn)[0]
+    assert layer1[-2] > layer1[-1]  # "higher at t = 14 than at t = 15"
+    assert np.all(np.diff(layer1[:-1]) > 0)  # "from there on it shrinks too"
+    assert 100 < layer1[-2] / layer1[0] < 400  # "about 200-fold between t = 14 and t = 1"
     steps_per_tenfold = 14 / math.log10(top[-1] / top[0])
     assert 3.5 < steps_per_tenfold < 4.5  # "about tenfold every four steps"
     top, bottom = last_error_norms(lstm)[-1], last_error_norms(lstm)[0]
