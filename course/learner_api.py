@@ -6,13 +6,13 @@ and answered only after its transaction has committed.
 
 from __future__ import annotations
 
-import re
 from typing import Any
 
 from flask import Blueprint, jsonify, render_template
 from flask.typing import ResponseReturnValue
 
 from course.lessons.modules import MODULES
+from course.lessons.path import resume, sections
 from course.lessons.registry import Lesson, lesson_or_404, lessons
 from course.storage import progress
 from course.web.http import json_body, json_error
@@ -22,18 +22,12 @@ from course.web.validation import Field, PayloadError
 bp = Blueprint("learner", __name__)
 bp.register_error_handler(PayloadError, json_error)  # one a view lets through: 400
 
-SECTION = re.compile(r'<h2 id="([^"]+)">(.*?)</h2>', re.S)
-TAG = re.compile(r"<[^>]+>")
+
 MARK_SCHEMA = {
     "kind": Field(str, required=True, choices=("section", "predict")),
     "key": Field(str, required=True, max_length=64),
     "value": Field((str, int, float), max_length=200),
 }
-
-
-def sections(lesson: Lesson) -> list[tuple[str, str]]:
-    """The lesson's sections, (id, plain title), in reading order."""
-    return [(anchor, TAG.sub("", title).strip()) for anchor, title in SECTION.findall(lesson.html)]
 
 
 def predictions(lesson: Lesson) -> set[str]:
@@ -75,12 +69,14 @@ def mine() -> ResponseReturnValue:
 @bp.get("/progress")
 def page() -> ResponseReturnValue:
     registry = lessons()
-    done = progress.of(current_learner_id(create=False))
+    learner = current_learner_id(create=False)
+    done = progress.of(learner)
     modules = [
         (module, [summary(lesson, done.get(lesson.id, {})) for lesson in registry.in_module(n)])
         for n, module in sorted(MODULES.items())
     ]
-    return render_template("progress.html", modules=modules)
+    here = resume(registry, done, progress.last_lesson(learner))
+    return render_template("progress.html", modules=modules, resume=here)
 
 
 def summary(lesson: Lesson, done: dict[str, Any]) -> dict[str, Any]:

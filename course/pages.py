@@ -10,6 +10,7 @@ from flask.typing import ResponseReturnValue
 from course import quiz_api
 from course.lab import views
 from course.lessons.modules import MODULES
+from course.lessons.path import next_lesson, resume, sections
 from course.lessons.registry import Lesson, lessons
 from course.storage import progress
 from course.web.identity import current_learner_id
@@ -21,7 +22,14 @@ bp = Blueprint("pages", __name__)
 def home() -> ResponseReturnValue:
     registry = lessons()
     modules = [(m, registry.in_module(n)) for n, m in sorted(MODULES.items())]
-    return render_template("home.html", modules=modules)
+    learner = current_learner_id(create=False)
+    done = progress.of(learner)
+    read = {
+        lesson.id: (len(set(done.get(lesson.id, {}).get("sections", []))), len(sections(lesson)))
+        for lesson in registry.lessons.values()
+    }
+    here = resume(registry, done, progress.last_lesson(learner))
+    return render_template("home.html", modules=modules, read=read, resume=here)
 
 
 @bp.get("/lessons/<slug>")
@@ -38,6 +46,7 @@ def render_lesson(found: Lesson, **context: Any) -> str:
     figures = {lab_id: views.figures(spec, drawn=True) for lab_id, spec in found.labs.items()}
     learner = current_learner_id()
     assert learner is not None
+    after = next_lesson(lessons(), found)
     return render_template(
         "lesson.html",
         lesson=found,
@@ -45,6 +54,8 @@ def render_lesson(found: Lesson, **context: Any) -> str:
         figures=figures,
         quizzes=quiz_api.views_for(found, learner),
         done=progress.of(learner).get(found.id, {}),
+        next=after,
+        next_module=None if after is None else MODULES[after.module],
         **context,
     )
 

@@ -30,7 +30,7 @@ SLOT = re.compile(
     r'<div class="(lab|quiz|playground|predict|task)-slot" data-\1-slot="([A-Za-z0-9-]+)"></div>'
 )
 REQUIRED = {"id", "title", "module", "order", "objectives", "minutes"}
-OPTIONAL = {"summary"}
+OPTIONAL = {"summary", "recap"}
 
 
 @dataclass(frozen=True)
@@ -44,6 +44,7 @@ class Lesson:
     objectives: tuple[str, ...]
     summary: str
     html: str
+    recap: tuple[str, ...] = ()  # what the learner can now do, shown at the lesson's end
     labs: dict[str, LabSpec] = field(default_factory=dict)
     quizzes: dict[str, Quiz] = field(default_factory=dict)
     playgrounds: dict[str, PlaygroundSpec] = field(default_factory=dict)
@@ -91,6 +92,9 @@ def _check_front_matter(name: str, meta: Any) -> None:
         raise LessonError(f"{name}: objectives must be a non-empty list")
     if not all(isinstance(o, str) and o.strip() for o in objectives):
         raise LessonError(f"{name}: every objective must be a non-empty string")
+    recap = meta.get("recap", [])
+    if not isinstance(recap, list) or not all(isinstance(r, str) and r.strip() for r in recap):
+        raise LessonError(f"{name}: recap must be a list of non-empty strings")
 
 
 def load_lesson(path: Path) -> Lesson:
@@ -120,6 +124,7 @@ def load_lesson(path: Path) -> Lesson:
         objectives=tuple(meta["objectives"]),
         summary=str(meta.get("summary", "")),
         html=page.html,
+        recap=tuple(meta.get("recap", [])),
         labs=page.labs,
         quizzes=page.quizzes,
         playgrounds=page.playgrounds,

@@ -22,3 +22,11 @@ def of(learner: str | None) -> dict[str, dict[str, Any]]:
         return {}
     with db.sessions()() as session:
         return store.progress(session, learner)
+
+
+def last_lesson(learner: str | None) -> str | None:
+    """The id of the lesson the learner did something in last (None on a first visit)."""
+    if learner is None:
+        return None
+    with db.sessions()() as session:
+        return store.last_lesson(session, learner)

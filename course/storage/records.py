@@ -73,6 +73,17 @@ def mark(
     return _inserted(session, statement.on_conflict_do_nothing())
 
 
+def last_lesson(session: Session, learner_id: str) -> str | None:
+    """The lesson of the learner's newest progress mark, if any."""
+    newest = (
+        select(ProgressMark.lesson_id)
+        .where(ProgressMark.learner_id == learner_id)
+        .order_by(ProgressMark.id.desc())
+        .limit(1)
+    )
+    return session.scalar(newest)
+
+
 def reveal(session: Session, learner_id: str, lesson_id: str, quiz_id: str) -> bool:
     """The learner asks for the answer, which ends their attempts; True if new."""
     ensure_learner(session, learner_id)

@@ -5,7 +5,7 @@ const DWELL_MS = 1500;
 
 export function trackSections(article) {
   const lesson = article.dataset.lesson;
-  const headings = [...article.querySelectorAll("h2[id]")].filter((h) => !h.closest(".objectives, .quiz, .lab"));
+  const headings = [...article.querySelectorAll("h2[id]")].filter((h) => !h.closest(".objectives, .quiz, .lab, .lesson-end"));
   if (!headings.length || !("IntersectionObserver" in window)) return;
   const sent = new Set(article.dataset.seen ? article.dataset.seen.split(" ") : []);
   const timers = new Map();

@@ -27,6 +27,9 @@ function seen(slug) {
 // switches this off to check the first visit).
 function shouldAutoStart(article) {
   if (seen(article.dataset.lesson) || navigator.webdriver) return false;
+  // A learner who has read part of this lesson before (the server knows, whatever this
+  // browser's storage says) is returning: the button still offers the tour.
+  if (article.dataset.seen) return false;
   if (article.classList.contains("live") || location.hash.includes("lab=")) return false;
   return true;
 }
