@@ -15,7 +15,6 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
-from course.lab import learner_lab
 from course.lessons.registry import Lesson, lesson_or_404
 from course.quizzes import (
     Grade,
@@ -24,9 +23,11 @@ from course.quizzes import (
     grade,
     item_ids,
     live_value,
+    playground_value,
     public_view,
     quiz_key,
     solution,
+    task_value,
     visible_feedback,
 )
 from course.storage import db
@@ -108,16 +109,27 @@ def _left(quiz: Quiz, used: int) -> int | None:
     return None if quiz.attempts is None else max(0, quiz.attempts - used)
 
 
+# Where each kind of live question finds the learner's widget (``app.extensions``).
+OPEN_WIDGETS = {"lab": "labs", "playground": "playgrounds", "task": "tasks"}
+
+
 def _live(lesson: Lesson, quiz: Quiz, learner: str) -> float | None:
-    """The live quantity in the learner's own lab, now (LiveError if it is not open)."""
-    if quiz.live is None:
+    """The live quantity in the learner's own widget, now (LiveError if it is not open)."""
+    live = quiz.live
+    if live is None:
         return None
-    session = learner_lab(learner, lesson.id, quiz.live.lab)
+    widgets = current_app.extensions[OPEN_WIDGETS[live.kind]]
+    session = widgets.learner_widget(learner, lesson.id, live.lab)
     if session is None:
         raise LiveError(
-            f"open the lab {quiz.live.lab!r} on this page first: the question is about its numbers"
+            f"open the {live.kind} {live.lab!r} on this page first: "
+            "the question is about its numbers"
         )
+    if live.kind == "task":  # questions read the run's latest weights without its lock
+        return task_value(quiz, session.run)
     with session.lock:
+        if live.kind == "playground":
+            return playground_value(quiz, session.playground.config)
         return live_value(quiz, session.lab)
 
 

@@ -121,12 +121,8 @@ class LabNamespace(LearnerNamespace):
 
     def learner_lab(self, learner: str, lesson_id: str, lab_id: str) -> LabSession | None:
         """The learner's open lab (in any of their tabs), for questions about its numbers."""
-        with self.registry_lock:
-            for labs in self.sessions.values():
-                found = labs.get(lab_id)
-                if found and found.learner == learner and found.lesson_id == lesson_id:
-                    return found
-        return None
+        found: LabSession | None = self.learner_widget(learner, lesson_id, lab_id)
+        return found
 
     # -- events ----------------------------------------------------------------
     @handler("open")

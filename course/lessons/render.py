@@ -85,7 +85,7 @@ def render_lesson(text: str) -> Rendered:
     playgrounds, predicts = found["playground"], found["predict"]
     try:
         html = md.convert(text)
-        check_live(quizzes, labs)
+        check_live(quizzes, labs, playgrounds, tasks)
     except QuizError as error:
         raise LessonError(str(error)) from None
     if "<p>///" in html or "\n///" in html:

@@ -12,4 +12,6 @@ def init_app(app: Flask, lessons: Lessons) -> None:
     from course.extensions import socketio
     from course.playground.namespace import PlaygroundNamespace
 
-    socketio.on_namespace(PlaygroundNamespace("/playground", lessons))
+    playgrounds = PlaygroundNamespace("/playground", lessons)
+    app.extensions["playgrounds"] = playgrounds  # live questions read a learner's unit
+    socketio.on_namespace(playgrounds)

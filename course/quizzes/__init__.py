@@ -6,7 +6,7 @@ live elsewhere; they call these functions. See README.md for the block syntax.
 
 from course.quizzes.feedback import visible_feedback
 from course.quizzes.grade import AnswerError, Grade, grade, solution
-from course.quizzes.live import LiveError, check_live, live_value
+from course.quizzes.live import LiveError, check_live, live_value, playground_value, task_value
 from course.quizzes.model import Choice, Live, Quiz, QuizError, quiz_key
 from course.quizzes.public import ItemIds, item_ids, public_view
 
@@ -20,6 +20,8 @@ __all__ = [
     "Quiz",
     "QuizError",
     "check_live",
+    "playground_value",
+    "task_value",
     "grade",
     "item_ids",
     "live_value",

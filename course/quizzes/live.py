@@ -1,24 +1,36 @@
-"""Live questions: the answer is a number in the learner's own lab, right now.
+"""Live questions: the answer is a number in the learner's own widget, right now.
 
 ``live: {lab, quantity, t, layer, unit}`` names a number as the cell view shows
 it: ``t`` and ``layer`` counted from 1 (the lab's "t" and "layer" readouts),
 ``unit`` from 0 (the "unit" control), ``quantity`` a box of the cell diagram.
 The value comes from the lab's current forward trace, the same numbers the
 diagram prints, whichever compute step the cursor is on.
+
+``live: {playground, quantity, t}`` names a number of module 1's unit with the
+learner's current weights: the input x_t, the state carried in h_{t−1}, the sum
+a_t = w_x x_t + w_h h_{t−1} + b or the state h_t = act(a_t).
+
+``live: {task, prefix, char}`` names the probability p = softmax(z)[char] that the
+learner's text network gives ``char`` after reading ``prefix`` (temperature 1): the
+bar the task's view draws for that character.
 """
 
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
-from course.quizzes.model import Live, Quiz, QuizError, range_index
+from course.quizzes.model import LIVE_KINDS, Live, Quiz, QuizError, range_index
 from course.web.validation import PayloadError
 from engine.model import COMPUTE_STEPS, ModelConfig
 
 if TYPE_CHECKING:
     from course.lab.spec import LabSpec
+    from course.playground.spec import PlaygroundSpec
+    from course.tasks.runs import TextRun
+    from course.tasks.spec import TaskSpec
     from engine import Lab, LabConfig
+    from engine.playground import PlaygroundConfig
 
 
 def _quantities(cell: str) -> tuple[str, ...]:
@@ -27,7 +39,12 @@ def _quantities(cell: str) -> tuple[str, ...]:
 
 
 QUANTITIES = {cell: _quantities(cell) for cell in COMPUTE_STEPS}
-ALL_QUANTITIES = tuple(dict.fromkeys(q for names in QUANTITIES.values() for q in names))
+LIVE_QUANTITIES = {
+    "lab": tuple(dict.fromkeys(q for names in QUANTITIES.values() for q in names)),
+    "playground": ("x", "h_prev", "a", "h"),  # engine.playground.PlaygroundTrace
+    "task": ("p",),
+}
+assert set(LIVE_QUANTITIES) == set(LIVE_KINDS)
 SIGMOID = ("f", "i", "o", "r", "z")  # gates: always in [0, 1]
 TANH = ("g", "n")  # candidates: always in [−1, 1]
 
@@ -52,6 +69,42 @@ def live_value(quiz: Quiz, lab: Lab) -> float:
     value = values[live.quantity][live.unit]
     if value is None or not math.isfinite(value):
         raise LiveError(f"{where} is not a finite number (the lab diverged): reset the lab")
+    if quiz.ranges and range_index(quiz.ranges, value) is None:
+        raise LiveError(f"quiz {quiz.id!r}: {where} = {value:.4g} lies in none of its ranges")
+    return value
+
+
+def playground_value(quiz: Quiz, config: PlaygroundConfig) -> float:
+    """The number ``quiz.live`` names in a playground set to ``config`` (the learner's)."""
+    from engine.playground import simulate
+
+    live = _live_of(quiz)
+    if live.t > config.length:
+        raise LiveError(f"your unit reads only {config.length} steps, not {live.t}")
+    value = float(getattr(simulate(config), live.quantity)[live.t - 1])
+    return _checked(quiz, value, f"{live.quantity} at t = {live.t}")
+
+
+def task_value(quiz: Quiz, run: TextRun) -> float:
+    """The probability the learner's text network gives ``live.char`` after ``live.prefix``."""
+    live = _live_of(quiz)
+    unknown = sorted(set(live.prefix + live.char) - set(run.chars))
+    if unknown:
+        raise LiveError(f"your network's text has no {''.join(unknown)!r}: choose its text again")
+    p = run.predict(live.prefix, 1.0)
+    value = float(p[run.chars.index(live.char)])
+    return _checked(quiz, value, f"p({live.char!r} after {live.prefix!r})")
+
+
+def _live_of(quiz: Quiz) -> Live:
+    if quiz.live is None:
+        raise LiveError(f"quiz {quiz.id!r} is not a live question")
+    return quiz.live
+
+
+def _checked(quiz: Quiz, value: float, where: str) -> float:
+    if not math.isfinite(value):
+        raise LiveError(f"{where} is not a finite number: reset it")
     if quiz.ranges and range_index(quiz.ranges, value) is None:
         raise LiveError(f"quiz {quiz.id!r}: {where} = {value:.4g} lies in none of its ranges")
     return value
@@ -84,24 +137,56 @@ def bounds(quantity: str, model: ModelConfig) -> tuple[float, float]:
     return -math.inf, math.inf
 
 
-def check_live(quizzes: dict[str, Quiz], labs: dict[str, LabSpec]) -> None:
-    """At load time: every live question names a number its lesson's lab has, and a
+def check_live(
+    quizzes: dict[str, Quiz],
+    labs: dict[str, LabSpec],
+    playgrounds: dict[str, PlaygroundSpec] | None = None,
+    tasks: dict[str, TaskSpec] | None = None,
+) -> None:
+    """At load time: every live question names a number its lesson's widget has, and a
     live single-choice question's ranges cover every value that number can take."""
     for quiz in quizzes.values():
-        if quiz.live is None:
+        live = quiz.live
+        if live is None:
             continue
-        spec = labs.get(quiz.live.lab)
+        by_kind: dict[str, dict[str, Any]] = {
+            "lab": dict(labs),
+            "playground": dict(playgrounds or {}),
+            "task": dict(tasks or {}),
+        }
+        widgets = by_kind[live.kind]
+        spec = widgets.get(live.lab)
         if spec is None:
-            raise QuizError(f"quiz {quiz.id!r}: live.lab {quiz.live.lab!r} is not in this lesson")
-        problem = mismatch(quiz.live, spec.config)
+            missing = f"live.{live.kind} {live.lab!r} is not in this lesson"
+            raise QuizError(f"quiz {quiz.id!r}: {missing}")
+        if live.kind == "lab":
+            problem = mismatch(live, spec.config)
+            lo, hi = bounds(live.quantity, spec.config.model)
+        elif live.kind == "playground":
+            problem = _playground_mismatch(live, spec.config)
+            lo, hi = _playground_bounds(live.quantity, spec.config.activation)
+        else:
+            problem = None if spec.kind == "text" else f"a {spec.kind} task has no next character"
+            lo, hi = 0.0, 1.0
         if problem:
-            raise QuizError(f"quiz {quiz.id!r}: live: in lab {spec.id!r} {problem}")
-        lo, hi = bounds(quiz.live.quantity, spec.config.model)
+            raise QuizError(f"quiz {quiz.id!r}: live: in {live.kind} {spec.id!r} {problem}")
         if quiz.ranges and not _covers(quiz.ranges, lo, hi):
             raise QuizError(
                 f"quiz {quiz.id!r}: ranges must cover [{lo:g}, {hi:g}] without gaps, "
-                f"where {quiz.live.quantity} can lie"
+                f"where {live.quantity} can lie"
             )
+
+
+def _playground_mismatch(live: Live, config: PlaygroundConfig) -> str | None:
+    if live.t > config.length:
+        return f"the unit reads only {config.length} steps"
+    return None
+
+
+def _playground_bounds(quantity: str, activation: str) -> tuple[float, float]:
+    if quantity in ("h", "h_prev"):
+        return {"tanh": (-1.0, 1.0), "sigmoid": (0.0, 1.0)}.get(activation, (0.0, math.inf))
+    return -math.inf, math.inf
 
 
 def _covers(ranges: tuple[tuple[float, float], ...], lo: float, hi: float) -> bool:

@@ -37,15 +37,25 @@ class Choice:
 
 @dataclass(frozen=True)
 class Live:
-    """A value read from the learner's own lab, numbered as the lab shows it:
+    """A value read from the learner's own widget, numbered as the widget shows it:
     ``t`` and ``layer`` from 1 (the "t" and "layer" readouts), ``unit`` from 0
-    (the "unit" control and the heatmap's axis)."""
+    (the "unit" control and the heatmap's axis).
 
-    lab: str
-    quantity: str  # a trace field (f, i, g, o, c, h, …) or x, h_prev, c_prev
+    ``kind`` says which widget ``lab`` names: a function lab (a cell's box), a
+    module-1 playground (``x``, ``h_prev``, ``a`` or ``h`` at ``t``), or a text task
+    (``p``: the probability it gives ``char`` after ``prefix``, at temperature 1)."""
+
+    lab: str  # the widget's id
+    quantity: str  # a trace field (f, i, g, o, c, h, …), x, h_prev, c_prev; a; p
     t: int
     layer: int
     unit: int
+    kind: str = "lab"  # one of LIVE_KINDS
+    prefix: str = ""  # task: the text read so far
+    char: str = ""  # task: the next character asked about
+
+
+LIVE_KINDS = ("lab", "playground", "task")
 
 
 @dataclass(frozen=True)

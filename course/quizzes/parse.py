@@ -13,7 +13,7 @@ from dataclasses import replace
 from typing import Any
 
 from course.quizzes.body import Body, RawItem, split_body, unquote_feedback
-from course.quizzes.live import ALL_QUANTITIES
+from course.quizzes.live import LIVE_QUANTITIES
 from course.quizzes.model import (
     CHOICE_TYPES,
     DEFAULT_ATTEMPTS,
@@ -43,7 +43,16 @@ ALLOWED: dict[str, tuple[str, ...]] = {
     "poll": ("type", "shuffle"),  # ungraded: unlimited attempts, nothing to feed back
 }
 OPTIONS = tuple(sorted({name for names in ALLOWED.values() for name in names}))
-LIVE_FIELDS = ("lab", "quantity", "t", "layer", "unit")
+LIVE_FIELDS = {  # the widget's kind (its key names the widget): the fields it takes
+    "lab": ("lab", "quantity", "t", "layer", "unit"),
+    "playground": ("playground", "quantity", "t"),
+    "task": ("task", "quantity", "prefix", "char"),
+}
+LIVE_REQUIRED = {
+    "lab": ("quantity", "t"),
+    "playground": ("quantity", "t"),
+    "task": ("prefix", "char"),
+}
 
 
 def build_quiz(quiz_id: str, options: dict[str, Any], body: str, render: Render) -> Quiz:
@@ -216,21 +225,35 @@ def _inline(render: Render, text: str) -> str:
 def _live(value: Any) -> Live:
     if not isinstance(value, dict):
         raise QuizError("option 'live' must be a mapping {lab, quantity, t, layer, unit}")
-    unknown = sorted(set(value) - set(LIVE_FIELDS))
-    missing = sorted({"lab", "quantity", "t"} - set(value))
+    kinds = [kind for kind in LIVE_FIELDS if kind in value]
+    if len(kinds) != 1:
+        raise QuizError("option 'live' names one widget: lab, playground or task")
+    kind = kinds[0]
+    unknown = sorted(set(value) - set(LIVE_FIELDS[kind]))
+    missing = sorted(set(LIVE_REQUIRED[kind]) - set(value))
     if unknown or missing:
         raise QuizError(f"option 'live': unknown {unknown}, missing {missing}")
-    lab, quantity = value["lab"], value["quantity"]
-    if not isinstance(lab, str) or not ID.fullmatch(lab):
-        raise QuizError("live.lab must be the id of a lab in this lesson")
-    if quantity not in ALL_QUANTITIES:
-        raise QuizError(f"live.quantity must be one of {', '.join(ALL_QUANTITIES)}")
+    widget, quantity = value[kind], value.get("quantity", "p")
+    if not isinstance(widget, str) or not ID.fullmatch(widget):
+        raise QuizError(f"live.{kind} must be the id of a {kind} in this lesson")
+    if quantity not in LIVE_QUANTITIES[kind]:
+        raise QuizError(f"live.quantity must be one of {', '.join(LIVE_QUANTITIES[kind])}")
+    prefix, char = value.get("prefix", ""), value.get("char", "")
+    if kind == "task" and not (
+        isinstance(prefix, str) and 0 < len(prefix) <= 200 and isinstance(char, str)
+    ):
+        raise QuizError("live.prefix must be 1–200 characters of text")
+    if kind == "task" and len(char) != 1:
+        raise QuizError("live.char must be one character")
     return Live(
-        lab=lab,
+        lab=widget,
         quantity=quantity,
-        t=_whole("live.t", value["t"], 1),
+        t=_whole("live.t", value.get("t", 1), 1),
         layer=_whole("live.layer", value.get("layer", 1), 1),
         unit=_whole("live.unit", value.get("unit", 0), 0),
+        kind=kind,
+        prefix=prefix,
+        char=char,
     )
 
 

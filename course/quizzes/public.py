@@ -58,7 +58,7 @@ def public_view(quiz: Quiz, *, key: str, learner: str | int, secret: Secret) -> 
         "feedback": quiz.feedback,
     }
     if quiz.live is not None:
-        view["live"] = {"lab": quiz.live.lab}
+        view["live"] = {"lab": quiz.live.lab, "kind": quiz.live.kind}
     if quiz.type == "text":
         view["max_length"] = MAX_TEXT
     if not quiz.choices:

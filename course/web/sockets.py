@@ -122,6 +122,16 @@ class LearnerNamespace(Namespace):
         """The learner behind this connection."""
         return self.learners.get(sid())
 
+    def learner_widget(self, learner: str, lesson_id: str, widget_id: str) -> Any:
+        """The learner's open widget ``widget_id`` of that lesson (in any of their tabs),
+        for questions about its numbers; None if none is open."""
+        with self.registry_lock:
+            for open_ in self.sessions.values():
+                found = open_.get(widget_id)
+                if found is not None and (found.learner, found.lesson_id) == (learner, lesson_id):
+                    return found
+        return None
+
     def _lesson(self, slug: str) -> Any:
         """The lesson ``slug``; PayloadError if there is none."""
         found = self.lessons(slug)
