@@ -6,6 +6,7 @@ makes one false, the test fails and the sentence must change with it.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from pathlib import Path
 
 import jax
@@ -52,3 +53,22 @@ def test_lesson_2_more_training_does_not_fix_the_continuation(registry):
     assert continuation_10 < 0.05  # closely
     assert window_30 < window_10  # better still
     assert continuation_30 > 20 * window_30 and continuation_30 > 0.5  # far off
+
+
+def test_lesson_4_the_gru_beside_the_lstm(registry):
+    # "this GRU has 4,193 numbers to learn against the LSTM's 5,393"; "The LSTM's fifth
+    # epoch ends at a loss of about 0.115, the GRU's at about 0.043"; "the orange box visits
+    # r, z, n and then h_t, four compute steps where the LSTM had six"
+    lesson = registry.get("lstm-cell")
+    lstm, gru = (Lab(lesson.labs[lab].config) for lab in ("cell-walk", "gru-walk"))
+    sizes = [sum(x.size for x in jax.tree_util.tree_leaves(lab.params)) for lab in (lstm, gru)]
+    assert sizes == [5393, 4193]
+    assert gru.config.model == replace(lstm.config.model, cell="gru")
+    assert lstm.steps[1:] == ("f", "i", "o", "g", "c", "h") and gru.steps[1:] == (
+        "r",
+        "z",
+        "n",
+        "h",
+    )
+    assert round(lstm.train(5)[-1], 3) == pytest.approx(0.115, abs=0.002)
+    assert round(gru.train(5)[-1], 3) == pytest.approx(0.043, abs=0.002)
