@@ -15,6 +15,7 @@ from typing import Any
 from flask import Blueprint, abort, current_app, jsonify
 from flask.typing import ResponseReturnValue
 
+from course.extensions import socketio
 from course.lessons.registry import Lesson, lesson_or_404
 from course.quizzes import (
     Grade,
@@ -109,8 +110,9 @@ def _left(quiz: Quiz, used: int) -> int | None:
     return None if quiz.attempts is None else max(0, quiz.attempts - used)
 
 
-# Where each kind of live question finds the learner's widget (``app.extensions``).
-OPEN_WIDGETS = {"lab": "labs", "playground": "playgrounds", "task": "tasks"}
+# Where each kind of live question finds the learner's open widget: the namespace that
+# serves it (the one Socket.IO dispatches to, whichever app registered it last).
+OPEN_WIDGETS = {"lab": "/lab", "playground": "/playground", "task": "/task"}
 
 
 def _live(lesson: Lesson, quiz: Quiz, learner: str) -> float | None:
@@ -118,7 +120,7 @@ def _live(lesson: Lesson, quiz: Quiz, learner: str) -> float | None:
     live = quiz.live
     if live is None:
         return None
-    widgets = current_app.extensions[OPEN_WIDGETS[live.kind]]
+    widgets = socketio.server.namespace_handlers[OPEN_WIDGETS[live.kind]]
     session = widgets.learner_widget(learner, lesson.id, live.lab)
     if session is None:
         raise LiveError(

@@ -12,6 +12,4 @@ def init_app(app: Flask, lessons: Lessons) -> None:
     from course.extensions import socketio
     from course.playground.namespace import PlaygroundNamespace
 
-    playgrounds = PlaygroundNamespace("/playground", lessons)
-    app.extensions["playgrounds"] = playgrounds  # live questions read a learner's unit
-    socketio.on_namespace(playgrounds)
+    socketio.on_namespace(PlaygroundNamespace("/playground", lessons))

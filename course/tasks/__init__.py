@@ -15,6 +15,4 @@ def init_app(app: Flask, lessons: Lessons) -> None:
     from course.tasks.namespace import MAX_TRAINING, TaskNamespace
 
     training = app.config.get("MAX_TASK_TRAINING", MAX_TRAINING)
-    tasks = TaskNamespace("/task", lessons, training)
-    app.extensions["tasks"] = tasks  # live questions read a learner's network
-    socketio.on_namespace(tasks)
+    socketio.on_namespace(TaskNamespace("/task", lessons, training))
