@@ -14,13 +14,14 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from servers import RedisServer
 from sqlalchemy import select
 from teaching import PASSWORD, Person, add_instructor, build_app
 
 from course.cli import main
 from course.storage import db
 from course.storage.models import Classroom, Instructor
-from course.teach.throttle import Backoff, Schedule
+from course.teach.throttle import Backoff, RedisBackoff, Schedule
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -178,6 +179,25 @@ def test_the_backoff_doubles_per_failure_up_to_its_cap_and_a_success_clears_it()
     assert backoff.failed("10.0.0.1 ada@example.org") == 0
     now[0] += 3601  # a failure long ago is forgotten
     assert [backoff.failed("10.0.0.1 ada@example.org") for _ in range(3)] == [0, 0, 2]
+
+
+def test_with_redis_every_process_sees_the_same_backoff(tmp_path: Path):
+    import redis
+
+    server = RedisServer(tmp_path)
+    client = redis.Redis.from_url(server.url)
+    try:
+        backoff = RedisBackoff(Schedule(free=1, first=600, cap=900), client)
+        other = RedisBackoff(Schedule(free=1, first=600, cap=900), client)  # another process
+        assert [backoff.failed("10.0.0.1 ada@example.org") for _ in range(3)] == [0, 600, 900]
+        assert 800 < (other.wait("10.0.0.1 ada@example.org") or 0) <= 900
+        assert other.wait("10.0.0.2 ada@example.org") is None
+        other.succeeded("10.0.0.1 ada@example.org")
+        assert backoff.wait("10.0.0.1 ada@example.org") is None
+        assert backoff.failed("10.0.0.1 ada@example.org") == 0
+    finally:
+        client.close()
+        server.stop()
 
 
 @pytest.mark.parametrize("proxies", [0, 1])
