@@ -161,7 +161,8 @@ def _from_session() -> Instructor | None:
     raw, generation, since = (session.get(k) for k in (SESSION_KEY, GENERATION_KEY, SINCE_KEY))
     if not (isinstance(raw, str) and raw.isdigit() and isinstance(generation, int)):
         return None
-    if not isinstance(since, int | float) or not 0 <= time.time() - since <= lifetime():
+    # A minute's grace before "now": another process's clock may run a little behind.
+    if not isinstance(since, int | float) or not -60 <= time.time() - since <= lifetime():
         return None
     found = db.get_session().get(Instructor, int(raw))
     return found if found is not None and found.session_generation == generation else None
