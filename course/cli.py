@@ -81,13 +81,14 @@ def create_instructor(args: argparse.Namespace) -> int:
     db.init_app(app)  # migrates, as the server does at start
     try:
         with app.app_context(), db.transaction() as session:
-            made = add(session, args.email, args.name, password)
+            made = add(session, args.email, args.name, password, admin=args.admin)
     except AccountError as error:
         print(error, file=sys.stderr)
         return 1
     finally:
         db.dispose(app)
-    print(f"instructor {made.email} ({made.name}) can now sign in at /login")
+    role = "admin" if made.is_admin else "instructor"
+    print(f"{role} {made.email} ({made.name}) can now sign in at /login")
     return 0
 
 
@@ -105,6 +106,9 @@ def main(argv: list[str] | None = None) -> int:
     p = commands.add_parser("create-instructor", help="add an instructor account")
     p.add_argument("--email", required=True)
     p.add_argument("--name", required=True)
+    p.add_argument(
+        "--admin", action="store_true", help="an admin, who may add instructors from /teach"
+    )
     p.add_argument(
         "--password-stdin",
         action="store_true",

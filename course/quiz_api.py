@@ -1,5 +1,9 @@
 """Quizzes over HTTP: a learner's state, submissions and reveals.
 
+"Show answer" waits for the learner's own first attempt (or, by the quiz's
+``reveal`` policy, their last): a reveal is recorded against the learner, ends
+their attempts, and the gradebook shows it.
+
 Answer keys never leave the server: the page carries ``public_view`` only, a
 submission is graded here, and the reply holds what the quiz's feedback policy
 allows (``visible_feedback``). Anything the client says about correctness or
@@ -24,6 +28,7 @@ from course.quizzes import (
     grade,
     item_ids,
     live_value,
+    may_reveal,
     playground_value,
     public_view,
     quiz_key,
@@ -84,18 +89,30 @@ def _stored_grade(attempt: QuizAttempt, quiz: Quiz) -> Grade:
     return Grade(attempt.score, attempt.correct, attempt.graded or {})
 
 
+def _standing(quiz: Quiz, used: int, left: int | None, shown: bool) -> dict[str, Any]:
+    """Attempts, and whether "Show answer" may be used now (if not, why not)."""
+    why = None if shown else may_reveal(quiz, used, left)
+    return {
+        "attempts_used": used,
+        "attempts_left": left,
+        "revealed": shown,
+        "can_reveal": quiz.graded and not shown and why is None,
+        "reveal_blocked": why,
+    }
+
+
 def state(lesson: Lesson, quiz: Quiz, learner: str | None) -> dict[str, Any]:
     """Where the learner stands on one quiz: attempts, their last answer and what
     they may see of its grading now."""
-    empty = {"attempts_used": 0, "attempts_left": _left(quiz, 0), "revealed": False}
     if learner is None:
+        empty = _standing(quiz, 0, _left(quiz, 0), False)
         return empty | {"answer": None, "feedback": None}
     with db.sessions()() as session:
         tried = store.attempts(session, learner, lesson.id, quiz.id)
         shown = store.revealed(session, learner, lesson.id, quiz.id)
     used = len(tried)
     left = 0 if shown else _left(quiz, used)
-    out = {"attempts_used": used, "attempts_left": left, "revealed": shown}
+    out = _standing(quiz, used, left, shown)
     if not tried:
         feedback = _revealed_solution(lesson, quiz, learner, used) if shown else None
         return out | {"answer": None, "feedback": feedback}
@@ -201,6 +218,13 @@ def reveal(slug: str, quiz_id: str) -> ResponseReturnValue:
         raise PayloadError("not_graded", "a poll has no answer to reveal")
     learner = current_learner_id()
     assert learner is not None
-    with db.transaction() as session:
-        store.reveal(session, learner, lesson.id, quiz.id)
+    with db.transaction() as session:  # counted and recorded in one write transaction
+        used = len(store.attempts(session, learner, lesson.id, quiz.id))
+        shown = store.revealed(session, learner, lesson.id, quiz.id)
+        why = None if shown else may_reveal(quiz, used, _left(quiz, used))
+        if why is None:
+            store.reveal(session, learner, lesson.id, quiz.id)
+    if why is not None:
+        refused = PayloadError("not_yet", why)
+        return json_error(refused, 409, state=state(lesson, quiz, learner))
     return jsonify(ok=True, **state(lesson, quiz, learner))

@@ -75,9 +75,10 @@ def people(app: Flask) -> Iterator[list[livekit.Person]]:
 
 @pytest.fixture
 def session_code(app: Flask) -> str:
+    presenter = livekit.instructor(app, "teacher-1")  # a real account: /live checks it
     with app.app_context():
         lesson = app.extensions["lessons"].get(livekit.LESSON)
-        return app.extensions["live"].start(lesson, "cell-walk", "teacher-1")
+        return app.extensions["live"].start(lesson, "cell-walk", presenter)
 
 
 # -- databases (storage tests run on SQLite and on PostgreSQL) -------------------

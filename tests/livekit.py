@@ -4,15 +4,33 @@ connection, and the presenter and students of a session (fixtures ``people`` and
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import socketkit
 from flask import Flask
 from flask.testing import FlaskClient
 from socketkit import Socket, ask
+from sqlalchemy import select
+
+from course.storage import db
+from course.storage.models import Instructor
+from course.teach import accounts
 
 LESSON = "lstm-cell"
 NS = "/live"
+
+
+def instructor(app: Flask, name: str) -> str:
+    """The id of a real instructor account named ``name`` (made on first use), as a
+    session's ``presenter``: /live checks the sign-in against the account."""
+    email = f"{name}@example.org"
+    with app.app_context():
+        found = db.get_session().scalar(select(Instructor.id).where(Instructor.email == email))
+        if found is None:
+            with db.transaction() as session:
+                found = accounts.create_instructor(session, email, name, "a long password").id
+    return str(found)
 
 
 class Person:
@@ -22,9 +40,15 @@ class Person:
         self.app = app
         self.client: FlaskClient = app.test_client()
         self.client.get(f"/lessons/{LESSON}")  # sets the learner cookie
-        if instructor is not None:
+        if instructor is not None:  # signed in as that account (see ``instructor``)
+            with app.app_context():
+                account = db.get_session().get(Instructor, int(instructor))
+                assert account is not None, f"no instructor {instructor}: use livekit.instructor"
+                generation = account.session_generation
             with self.client.session_transaction() as session:
-                session["instructor_id"] = instructor
+                session[accounts.SESSION_KEY] = instructor
+                session[accounts.GENERATION_KEY] = generation
+                session[accounts.SINCE_KEY] = time.time()
         self.sock: Socket = self.connect()
 
     def connect(self) -> Socket:
@@ -41,7 +65,7 @@ class Person:
 
 
 def presenter(app: Flask, people: list[Person], code: str) -> Person:
-    person = Person(app, instructor="teacher-1")
+    person = Person(app, instructor=instructor(app, "teacher-1"))
     people.append(person)
     assert person.call("join", {"code": code})["role"] == "presenter"
     return person

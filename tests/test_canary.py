@@ -96,5 +96,6 @@ def test_the_canary_detector_finds_a_leak():
 def test_answers_appear_once_the_policy_allows(app: Flask):
     """The same search, after the learner reveals: now the answer may be shown."""
     learner = Learner(app)
+    learner.submit("text", {"text": "a wrong answer"})  # a reveal waits for an attempt
     learner.reveal("text")
     assert "ANSWERCANARYTEXT" in learner.client.get(API).get_data(as_text=True)

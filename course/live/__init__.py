@@ -45,6 +45,13 @@ def explore_copy(code: str, lesson: str, lab_id: str) -> Lab:
     return sessions().explore_copy(code, lesson, lab_id)
 
 
+def who_signed_in(app: Flask, check: Callable[[], str | None]) -> None:
+    """Have ``check()`` name the signed-in instructor on every event and session page
+    (teach's, which refuses a cookie signed out or expired); without it, the cookie's
+    ``instructor_id`` as it is."""
+    app.extensions["live_instructor"] = check
+
+
 def when_ended(app: Flask, record: Callable[[str, dict[str, Any]], None]) -> None:
     """Call ``record(code, summary)`` when a presenter ends a session."""
     app.extensions["live_ended"] = record

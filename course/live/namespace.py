@@ -67,7 +67,12 @@ SCHEMAS: dict[str, dict[str, Field]] = {
 
 
 def instructor_id() -> str | None:
-    """The logged-in instructor behind this connection (from the signed cookie)."""
+    """The logged-in instructor behind this connection (from the signed cookie, checked
+    on every event by ``live.who_signed_in``'s function: a signed-out presenter's open
+    socket is refused)."""
+    check = current_app.extensions.get("live_instructor")
+    if check is not None:
+        return check()  # type: ignore[no-any-return]
     found = session.get("instructor_id")
     return str(found) if found else None
 

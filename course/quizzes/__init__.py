@@ -7,7 +7,7 @@ live elsewhere; they call these functions. See README.md for the block syntax.
 from course.quizzes.feedback import visible_feedback
 from course.quizzes.grade import AnswerError, Grade, grade, solution
 from course.quizzes.live import LiveError, check_live, live_value, playground_value, task_value
-from course.quizzes.model import Choice, Live, Quiz, QuizError, quiz_key
+from course.quizzes.model import Choice, Live, Quiz, QuizError, may_reveal, quiz_key
 from course.quizzes.public import ItemIds, item_ids, public_view
 
 __all__ = [
@@ -25,6 +25,7 @@ __all__ = [
     "grade",
     "item_ids",
     "live_value",
+    "may_reveal",
     "public_view",
     "quiz_key",
     "solution",

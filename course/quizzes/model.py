@@ -13,6 +13,10 @@ TYPES = ("single", "multiple", "numeric", "text", "ordering", "matching", "poll"
 CHOICE_TYPES = ("single", "multiple", "poll")  # items are choices the learner picks
 ITEM_TYPES = (*CHOICE_TYPES, "ordering", "matching")  # items get opaque ids
 POLICIES = ("immediate", "after-last", "on-reveal")  # when feedback is shown
+# When "Show answer" may be used: after the learner's own first attempt, or only
+# once no attempts are left. Never before an attempt: a reveal would then cost
+# nothing, and the answer could be read off with a throw-away cookie for free.
+REVEALS = ("after-attempt", "after-last")
 
 DEFAULT_ATTEMPTS = 3
 MAX_TEXT = 500  # characters in a text answer
@@ -76,6 +80,7 @@ class Quiz:
     live: Live | None = None
     attempts: int | None = DEFAULT_ATTEMPTS  # None: unlimited (polls)
     feedback: str = "immediate"  # the policy, one of POLICIES
+    reveal: str = "after-attempt"  # when "Show answer" may be used, one of REVEALS
     shuffle: bool = True
     points: float = 1.0
     explanation: str = ""  # sanitised HTML, shown with the solution
@@ -83,6 +88,17 @@ class Quiz:
     @property
     def graded(self) -> bool:
         return self.type != "poll"
+
+
+def may_reveal(quiz: Quiz, attempts_used: int, attempts_left: int | None) -> str | None:
+    """None if the learner may see the answer now; else why not, to show them."""
+    if not quiz.graded:
+        return "a poll has no answer to show"
+    if attempts_used == 0:
+        return "answer once yourself first: then you may see the answer"
+    if quiz.reveal == "after-last" and attempts_left != 0:
+        return "the answer is shown once you have used every attempt"
+    return None
 
 
 def range_index(ranges: tuple[tuple[float, float], ...], value: float) -> int | None:

@@ -21,6 +21,7 @@ from course.quizzes.model import (
     LIVE_TOLERANCE,
     MAX_TEXT,
     POLICIES,
+    REVEALS,
     TYPES,
     Choice,
     Live,
@@ -32,7 +33,7 @@ from course.quizzes.model import (
 Render = Callable[[str], str]  # markdown -> sanitised HTML
 
 ID = re.compile(r"[A-Za-z0-9-]{1,64}")
-_COMMON = ("type", "attempts", "feedback", "points")
+_COMMON = ("type", "attempts", "feedback", "points", "reveal")
 ALLOWED: dict[str, tuple[str, ...]] = {
     "single": (*_COMMON, "shuffle", "live", "ranges"),
     "multiple": (*_COMMON, "shuffle"),
@@ -89,6 +90,7 @@ def _build(quiz_id: str, options: dict[str, Any], text: str, render: Render) -> 
         prompt=render(body.prompt),
         attempts=None if kind == "poll" else _whole("attempts", attempts, 1),
         feedback=_policy(options.get("feedback", "immediate")),
+        reveal=_reveal(options.get("reveal", "after-attempt")),
         shuffle=shuffle if kind in ITEM_TYPES else False,
         points=0.0 if kind == "poll" else _number("points", points, minimum=0.0, positive=True),
         explanation=render(body.explanation) if body.explanation else "",
@@ -277,6 +279,12 @@ def _ranges(value: Any, n: int) -> tuple[tuple[float, float], ...]:
 def _policy(value: Any) -> str:
     if value not in POLICIES:
         raise QuizError(f"option 'feedback' must be one of {', '.join(POLICIES)}")
+    return str(value)
+
+
+def _reveal(value: Any) -> str:
+    if value not in REVEALS:
+        raise QuizError(f"option 'reveal' must be one of {', '.join(REVEALS)}")
     return str(value)
 
 

@@ -57,6 +57,8 @@ def public_view(quiz: Quiz, *, key: str, learner: str | int, secret: Secret) -> 
         "points": quiz.points,
         "feedback": quiz.feedback,
     }
+    if quiz.graded:
+        view["reveal"] = quiz.reveal
     if quiz.live is not None:
         view["live"] = {"lab": quiz.live.lab, "kind": quiz.live.kind}
     if quiz.type == "text":

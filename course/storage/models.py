@@ -25,6 +25,8 @@ from sqlalchemy import (
     String,
     TypeDecorator,
     UniqueConstraint,
+    false,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column
 
@@ -157,6 +159,11 @@ class Instructor(Base):
     created_by: Mapped[int | None] = mapped_column(
         ForeignKey("instructors.id", ondelete="SET NULL")
     )
+    # Only an admin adds instructors; the first admin comes from the command line.
+    is_admin: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    # A signed-in cookie carries the generation it was made in; signing out bumps it,
+    # so every cookie made before (a copy, another browser, an open socket) stops working.
+    session_generation: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
 
 
 class Classroom(Base):

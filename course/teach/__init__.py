@@ -12,7 +12,7 @@ from datetime import UTC, datetime
 
 from flask import Flask
 
-from course.live import when_ended
+from course.live import when_ended, who_signed_in
 from course.web import ratelimit
 
 
@@ -31,3 +31,4 @@ def init_app(app: Flask) -> None:
     for blueprint in (classes.bp, assignments.bp, gradebook.bp, live.bp, students.bp):
         app.register_blueprint(blueprint)
     when_ended(app, live.ended)
+    who_signed_in(app, accounts.signed_in_id)

@@ -2,9 +2,19 @@
 
 Passwords are hashed with scrypt (Werkzeug). Signing in keeps the browser's
 pseudonymous learner id, so an instructor's own progress survives, and puts
-``session["instructor_id"]`` (a string) in the signed cookie: the live-session
-sockets read that key. Attempts are rate-limited per client address and per email;
-a wrong password and an unknown email get the same answer in the same time.
+``session["instructor_id"]`` (a string) in the signed cookie, with the account's
+session generation and the time of signing in. Every request and every /live
+socket event checks both (``signed_in``): signing out bumps the generation, so
+every copy of the cookie stops working, and a sign-in lasts ``INSTRUCTOR_SESSION_
+LIFETIME`` (12 h by default: a teaching day; a sign-in forgotten on a shared
+classroom computer is dead by the next morning, while the learner part of the
+cookie lasts a year).
+
+Attempts are limited per client address, and per address and email with a
+growing backoff (``throttle``); never per email alone, which would let anyone
+lock the owner out. A wrong password and an unknown email get the same answer in
+the same time. Only an admin adds instructors; the first admin comes from
+``unrolled create-instructor --admin``.
 """
 
 from __future__ import annotations
@@ -13,6 +23,7 @@ import functools
 import math
 import re
 import secrets
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar, cast
 from urllib.parse import urlsplit
@@ -20,6 +31,8 @@ from urllib.parse import urlsplit
 from flask import (
     Blueprint,
     Flask,
+    abort,
+    current_app,
     flash,
     g,
     redirect,
@@ -29,25 +42,29 @@ from flask import (
     url_for,
 )
 from flask.typing import ResponseReturnValue
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from course.storage import db
 from course.storage.models import Instructor
+from course.teach import throttle
 from course.web import ratelimit
 from course.web.identity import SESSION_KEY as LEARNER_KEY
 
 bp = Blueprint("accounts", __name__)
 
-SESSION_KEY = "instructor_id"  # contract: course/live reads it
+SESSION_KEY = "instructor_id"  # contract: course/live shows it to ``signed_in_id``
+GENERATION_KEY = "instructor_generation"  # the account's session_generation at sign-in
+SINCE_KEY = "instructor_since"  # when they signed in, seconds since the epoch
+LIFETIME = 12 * 3600  # seconds; INSTRUCTOR_SESSION_LIFETIME overrides
 EMAIL = re.compile(r"[^@\s]+@[^@\s]+\.[^@\s]+")
 MIN_PASSWORD, MAX_PASSWORD = 10, 1024
 MAX_NAME = 80
 WRONG = "Wrong email or password."
 RATE_LIMITS = {
-    "login_email": ("LOGIN_RATE_LIMIT", "5/60"),  # per email
+    "login_pair": ("LOGIN_RATE_LIMIT", "5/60"),  # per client address and email
     "login_ip": ("LOGIN_IP_RATE_LIMIT", "20/60"),  # per client address
 }
 
@@ -86,7 +103,12 @@ def check_new(email: str, name: str, password: str) -> tuple[str, str]:
 
 
 def create_instructor(
-    session: Session, email: str, name: str, password: str, created_by: int | None = None
+    session: Session,
+    email: str,
+    name: str,
+    password: str,
+    created_by: int | None = None,
+    admin: bool = False,
 ) -> Instructor:
     """Add an instructor in ``session``'s write transaction; AccountError if the
     details are invalid or the email is taken."""
@@ -95,7 +117,11 @@ def create_instructor(
     if session.scalar(taken) is not None:
         raise AccountError(f"There is already an instructor with the email {email}.")
     instructor = Instructor(
-        email=email, name=name, password_hash=hash_password(password), created_by=created_by
+        email=email,
+        name=name,
+        password_hash=hash_password(password),
+        created_by=created_by,
+        is_admin=admin,
     )
     session.add(instructor)
     try:
@@ -116,15 +142,43 @@ def authenticate(email: str, password: str) -> Instructor | None:
     return found if check_password_hash(found.password_hash, password) else None
 
 
+def sign_in(instructor: Instructor) -> None:
+    """Make this browser's session the instructor's (after checking their password)."""
+    session[SESSION_KEY] = str(instructor.id)
+    session[GENERATION_KEY] = instructor.session_generation
+    session[SINCE_KEY] = time.time()
+
+
+def lifetime() -> float:
+    """Seconds a sign-in lasts (``INSTRUCTOR_SESSION_LIFETIME``, a number or a timedelta)."""
+    value = current_app.config.get("INSTRUCTOR_SESSION_LIFETIME", LIFETIME)
+    return float(value.total_seconds() if hasattr(value, "total_seconds") else value)
+
+
+def _from_session() -> Instructor | None:
+    """The instructor this request's (or socket's) cookie names, if that sign-in still
+    holds: the account exists, was not signed out since, and the sign-in is not stale."""
+    raw, generation, since = (session.get(k) for k in (SESSION_KEY, GENERATION_KEY, SINCE_KEY))
+    if not (isinstance(raw, str) and raw.isdigit() and isinstance(generation, int)):
+        return None
+    # A minute's grace before "now": another process's clock may run a little behind.
+    if not isinstance(since, int | float) or not -60 <= time.time() - since <= lifetime():
+        return None
+    found = db.get_session().get(Instructor, int(raw))
+    return found if found is not None and found.session_generation == generation else None
+
+
 def current_instructor() -> Instructor | None:
-    """The signed-in instructor, looked up once per request (None if the account is gone)."""
+    """The signed-in instructor, looked up once per request or socket event."""
     if "instructor" not in g:
-        raw = session.get(SESSION_KEY)
-        found = None
-        if isinstance(raw, str) and raw.isdigit():
-            found = db.get_session().get(Instructor, int(raw))
-        g.instructor = found
+        g.instructor = _from_session()
     return cast(Instructor | None, g.instructor)
+
+
+def signed_in_id() -> str | None:
+    """The signed-in instructor's id as /live compares it with a session's presenter."""
+    found = current_instructor()
+    return None if found is None else str(found.id)
 
 
 def login_required(view: View) -> View:
@@ -141,6 +195,19 @@ def login_required(view: View) -> View:
     return cast(View, wrapped)
 
 
+def admin_required(view: View) -> View:
+    """``login_required``, and 403 for an instructor who is not an admin."""
+
+    @functools.wraps(view)
+    def wrapped(*args: Any, **kwargs: Any) -> Any:
+        me = current_instructor()
+        if me is not None and not me.is_admin:
+            abort(403, "Only an admin can add instructors.")
+        return view(*args, **kwargs)
+
+    return login_required(cast(View, wrapped))
+
+
 def safe_next(target: str | None) -> str | None:
     """``target`` if it is a path on this site, else None (no open redirect)."""
     if not target or not target.startswith("/") or target.startswith("//"):
@@ -151,11 +218,19 @@ def safe_next(target: str | None) -> str | None:
     return target if not parts.scheme and not parts.netloc else None
 
 
-def _limited() -> float | None:
-    """Count this attempt; the seconds to wait if the address or email is over its limit."""
+def _pair(email: str) -> str:
+    """The throttle's key: this client address and the email tried."""
+    return f"{request.remote_addr or 'unknown'} {normalise_email(email)[:254]}"
+
+
+def _limited(email: str) -> float | None:
+    """Count this attempt; the seconds to wait if this address is over its limit, or
+    this address is over its limit or in a backoff for this email."""
     wait = ratelimit.hit("login_ip", request.remote_addr or "unknown")
     if wait is None:
-        wait = ratelimit.hit("login_email", normalise_email(request.form.get("email", "")))
+        wait = throttle.throttle().wait(_pair(email))
+    if wait is None:
+        wait = ratelimit.hit("login_pair", _pair(email))
     return wait
 
 
@@ -165,7 +240,7 @@ def login() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("login.html", next=next_url, email="")
     email, password = request.form.get("email", ""), request.form.get("password", "")
-    wait = _limited()
+    wait = _limited(email)
     if wait is not None:
         seconds = math.ceil(wait)
         message = f"Too many sign-in attempts. Try again in {seconds} s."
@@ -173,18 +248,27 @@ def login() -> ResponseReturnValue:
         return page, 429, {"Retry-After": str(seconds)}
     instructor = authenticate(email, password[:MAX_PASSWORD])
     if instructor is None:
+        throttle.throttle().failed(_pair(email))
         return render_template("login.html", next=next_url, email=email, error=WRONG), 401
+    throttle.throttle().succeeded(_pair(email))
     learner = session.get(LEARNER_KEY)
     session.clear()  # a fresh session: nothing from before the login carries its rights
     if learner:
         session[LEARNER_KEY] = learner
-    session[SESSION_KEY] = str(instructor.id)
+    sign_in(instructor)
     session.permanent = True
     return redirect(next_url or url_for("teach.dashboard"))
 
 
 @bp.post("/logout")
 def logout() -> ResponseReturnValue:
+    """Sign out everywhere: the account's generation moves on, so this cookie, any
+    copy of it, other browsers' sign-ins and open presenter sockets all stop working."""
+    me = current_instructor()
+    if me is not None:
+        with db.transaction() as s:
+            bump = {"session_generation": Instructor.session_generation + 1}
+            s.execute(update(Instructor).where(Instructor.id == me.id).values(bump))
     learner = session.get(LEARNER_KEY)
     session.clear()
     if learner:
@@ -194,7 +278,7 @@ def logout() -> ResponseReturnValue:
 
 
 @bp.route("/teach/instructors/new", methods=["GET", "POST"])
-@login_required
+@admin_required
 def new_instructor() -> ResponseReturnValue:
     if request.method == "GET":
         return render_template("teach/new_instructor.html", form={})
@@ -204,17 +288,25 @@ def new_instructor() -> ResponseReturnValue:
     try:
         with db.transaction() as s:
             made = create_instructor(
-                s, form.get("email", ""), form.get("name", ""), form.get("password", ""), me.id
+                s,
+                form.get("email", ""),
+                form.get("name", ""),
+                form.get("password", ""),
+                me.id,
+                admin=form.get("admin") == "on",
             )
     except AccountError as error:
         page = render_template("teach/new_instructor.html", form=form, error=str(error))
         return page, 400
-    flash(f"{made.name} ({made.email}) can now sign in.")
+    role = "an admin" if made.is_admin else "an instructor"
+    flash(f"{made.name} ({made.email}) can now sign in as {role}.")
     return redirect(url_for("teach.dashboard"))
 
 
 def init_app(app: Flask) -> None:
-    """The login rate limits and the account routes."""
+    """The login rate limits and backoff, and the account routes."""
+    app.config.setdefault("INSTRUCTOR_SESSION_LIFETIME", LIFETIME)
+    throttle.init_app(app)
     for bucket, (name, default) in RATE_LIMITS.items():  # after ratelimit.init_app
         ratelimit.add(app, bucket, app.config.setdefault(name, default))
     app.register_blueprint(bp)

@@ -1,6 +1,9 @@
 """The gradebook: per student and per assigned lesson, sections read, labs worked and
 the best score of each graded question, with a total; on the class page and as CSV.
 
+A question whose answer the student chose to see is marked ``(answer shown)`` by
+its score: that score is from the attempts before (none are taken after).
+
 ``build`` makes the table once, as text cells; the page and the CSV both write those
 cells, so they cannot disagree. Polls are not graded and have no column.
 """
@@ -19,7 +22,7 @@ from sqlalchemy.orm import Session
 
 from course.learner_api import sections
 from course.storage import db
-from course.storage.models import Classroom, Enrollment, ProgressMark, QuizAttempt
+from course.storage.models import Classroom, Enrollment, ProgressMark, QuizAttempt, QuizReveal
 from course.teach import utc
 from course.teach.accounts import login_required
 from course.teach.assignments import of_class
@@ -27,6 +30,7 @@ from course.teach.common import class_or_404
 
 bp = Blueprint("gradebook", __name__, url_prefix="/teach/classes/<int:class_id>")
 
+SHOWN = "(answer shown)"  # by a score whose answer the student revealed
 # A spreadsheet runs a cell that starts with one of these as a formula.
 FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
 
@@ -82,6 +86,7 @@ def build(session: Session, classroom: Classroom) -> Gradebook:
     lesson_ids = [lesson.id for lesson in lessons]
     done: dict[tuple[str, str, str], set[str]] = defaultdict(set)  # learner, lesson, kind
     best: dict[tuple[str, str, str], float] = {}  # learner, lesson, quiz
+    revealed: set[tuple[str, str, str]] = set()  # learner, lesson, quiz
     if learner_ids and lesson_ids:
         marks = select(
             ProgressMark.learner_id, ProgressMark.lesson_id, ProgressMark.kind, ProgressMark.key
@@ -104,6 +109,10 @@ def build(session: Session, classroom: Classroom) -> Gradebook:
         )
         for learner, lesson_id, quiz_id, score in session.execute(scores):
             best[(learner, lesson_id, quiz_id)] = float(score)
+        reveals = select(QuizReveal.learner_id, QuizReveal.lesson_id, QuizReveal.quiz_id).where(
+            QuizReveal.learner_id.in_(learner_ids), QuizReveal.lesson_id.in_(lesson_ids)
+        )
+        revealed = {(who, lesson, quiz) for who, lesson, quiz in session.execute(reveals)}
 
     columns = [Column("", "Student"), Column("", "Joined")]
     graded = {
@@ -130,7 +139,10 @@ def build(session: Session, classroom: Classroom) -> Gradebook:
             for quiz_id in graded[lesson.id]:
                 mine = best.get((who, lesson.id, quiz_id))
                 total += mine or 0.0
-                row.append("" if mine is None else number(mine))
+                cell = "" if mine is None else number(mine)
+                if (who, lesson.id, quiz_id) in revealed:
+                    cell = f"{cell} {SHOWN}".strip()
+                row.append(cell)
         row.append(number(total))
         rows.append(row)
     return Gradebook(columns, rows)

@@ -1,5 +1,10 @@
 """The student side: join a class with its code and a display name, see your classes,
-what is assigned and when it is due (your own extensions included), or leave."""
+what is assigned and when it is due (your own extensions included), or leave.
+
+A class member is their browser's learner id: their attempts and revealed answers
+stay with it. A second browser (or a cleared cookie) cannot join under a name
+someone in the class already has, so a fresh cookie never passes for a member
+with fresh attempts: the teacher sees a second student under another name."""
 
 from __future__ import annotations
 
@@ -11,6 +16,7 @@ from typing import Any
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import delete, false, select
+from sqlalchemy.orm import Session
 
 from course.learner_api import summary
 from course.lessons.registry import Lesson
@@ -74,6 +80,13 @@ def join() -> ResponseReturnValue:
         )
         if classroom is None:
             return join_page(code, name, wrong, 404)
+        if _name_taken(session, classroom.id, learner, name):
+            taken = (
+                f"Someone in this class already joined as “{name}”. If that was you, "
+                "use the browser you joined with: your answers are kept there. "
+                "Otherwise, add an initial."
+            )
+            return join_page(code, name, taken, 409)
         store.ensure_learner(session, learner)
         enrolled = session.get(Enrollment, (classroom.id, learner))
         if enrolled is None:
@@ -82,6 +95,14 @@ def join() -> ResponseReturnValue:
             enrolled.display_name = name
     flash(f"You are in “{classroom.name}” as {name}.")
     return redirect(url_for("students.my_classes"))
+
+
+def _name_taken(session: Session, class_id: int, learner: str, name: str) -> bool:
+    """Whether another learner in the class uses ``name`` (case and spacing aside)."""
+    others = select(Enrollment.display_name).where(
+        Enrollment.class_id == class_id, Enrollment.learner_id != learner
+    )
+    return name.casefold() in {other.casefold() for other in session.scalars(others)}
 
 
 @bp.get("/classes")

@@ -24,6 +24,7 @@ class Quiz {
     this.policy = section.dataset.policy;
     this.form = section.querySelector("form");
     this.pending = null; // { submission_id, answer } until the server has answered
+    this.canReveal = false; // until the server says so (see showReveal)
     this.form.addEventListener("submit", (event) => {
       event.preventDefault();
       this.submit();
@@ -151,6 +152,7 @@ class Quiz {
     try {
       this.show(await post(`${this.url}/reveal`, {}));
     } catch (error) {
+      if (error.status === 409) await this.refresh(); // not yet: the state says why
       this.say(error.message, true);
     } finally {
       this.busy(false);
@@ -163,7 +165,26 @@ class Quiz {
   }
 
   busy(on) {
-    for (const button of this.form.querySelectorAll(".quiz-actions button")) button.disabled = on || this.locked;
+    for (const button of this.form.querySelectorAll(".quiz-actions button")) {
+      const waiting = button.dataset.action === "reveal" && !this.canReveal;
+      button.disabled = on || this.locked || waiting;
+    }
+  }
+
+  // "Show answer" waits for an attempt of the learner's own (or their last, by the
+  // quiz's policy); the server says which and why, and refuses a reveal before.
+  showReveal(state) {
+    const button = this.$('[data-action="reveal"]');
+    if (!button) return;
+    this.canReveal = Boolean(state.can_reveal);
+    button.disabled = this.locked || !this.canReveal;
+    const why = this.$('[data-role="reveal-why"]');
+    if (why) why.textContent = this.canReveal || state.revealed ? "" : this.revealHint(state.reveal_blocked);
+  }
+
+  revealHint(reason) {
+    if (!reason) return "";
+    return reason.charAt(0).toUpperCase() + reason.slice(1) + ".";
   }
 
   // -- showing the result ------------------------------------------------------
@@ -189,6 +210,7 @@ class Quiz {
       this.mark(feedback);
     }
     this.lock(final && this.type !== "poll");
+    this.showReveal(state);
   }
 
   clearMarks() {

@@ -92,3 +92,29 @@ def test_a_prediction_is_committed_then_observed_and_kept(page: Page) -> None:
     predict = page.locator('section.predict[data-predict="five-epochs"]')
     expect(predict.get_by_label("less than a quarter of it")).to_be_checked()
     expect(predict.locator('[data-role="observe"]')).to_contain_text("less than a quarter")
+
+
+def test_show_answer_waits_for_an_attempt_and_says_why(page: Page) -> None:
+    """Issue 17: "Show answer" is disabled, with the reason beside it, until the
+    learner has answered once; then it reveals, and the question is closed."""
+    page.goto(LESSON)
+    expect(page.locator("article.lesson")).to_have_attribute("data-quizzes-ready", "true")
+    quiz = page.locator('section.quiz[data-quiz="forget-gate"]')
+    quiz.scroll_into_view_if_needed()
+    reveal = quiz.get_by_role("button", name="Show answer")
+    why = quiz.locator('[data-role="reveal-why"]')
+    expect(reveal).to_be_disabled()
+    expect(why).to_contain_text("Answer once")
+    quiz.screenshot(path=str(ARTIFACTS / "quiz-reveal-waits.png"))
+
+    quiz.get_by_label("the output").check()
+    quiz.get_by_role("button", name="Check").click()
+    expect(quiz.locator('[data-role="feedback"]')).to_contain_text("Not quite")
+    expect(reveal).to_be_enabled()
+    expect(why).to_have_text("")
+
+    page.once("dialog", lambda dialog: dialog.accept())
+    reveal.click()
+    expect(quiz.locator('[data-role="attempts"]')).to_have_text("Answer revealed.")
+    expect(quiz.locator(".is-answer")).to_contain_text("the previous cell state")
+    expect(quiz.locator("input").first).to_be_disabled()

@@ -13,8 +13,8 @@ from typing import Any
 import pytest
 import requests
 import socketio
-from flask import Flask
-from servers import ROOT, CourseServer, RedisServer
+from servers import ROOT, CourseServer, RedisServer, create_instructor, log_in
+from sqlalchemy import create_engine, text
 
 from course.lessons.registry import LessonRegistry
 from course.live.state import start_session
@@ -22,6 +22,7 @@ from course.live.store import RedisStore
 
 SECRET = "two-process-test-secret"
 NS = "/live"
+EMAIL, PASSWORD = "teacher-7@example.org", "a long enough password"
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +48,7 @@ def cluster(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory)
     logs.mkdir(exist_ok=True)
     a = CourseServer(env, logs / "server-a.log")
     b = CourseServer(env, logs / "server-b.log")
-    yield RedisStore(redis_server.url), a, b
+    yield RedisStore(redis_server.url), a, b, env
     a.stop()
     b.stop()
 
@@ -57,12 +58,22 @@ def start(store: RedisStore, presenter: str) -> str:
     return start_session(store, lesson, "cell-walk", presenter).code
 
 
-def presenter_cookie(instructor: str) -> str:
-    """The session cookie the servers would set at login (same secret key)."""
-    signer = Flask(__name__)
-    signer.secret_key = SECRET
-    serializer = signer.session_interface.get_signing_serializer(signer)  # type: ignore[attr-defined]
-    return serializer.dumps({"instructor_id": instructor, "learner": "presenter-learner"})
+def presenter(env: dict[str, str], url: str) -> tuple[str, str]:
+    """A real instructor (made once, as an administrator would) signed in on ``url``
+    through the form: their id, as a session's presenter, and the session cookie."""
+    database = env["UNROLLED_DATABASE_URL"]
+    engine = create_engine(database)
+    try:
+        with engine.connect() as connection:
+            query = text("SELECT id FROM instructors WHERE email = :email")
+            found = connection.execute(query, {"email": EMAIL}).scalar()
+        if found is None:
+            create_instructor(env, EMAIL, PASSWORD)
+            with engine.connect() as connection:
+                found = connection.execute(query, {"email": EMAIL}).scalar()
+    finally:
+        engine.dispose()
+    return str(found), log_in(url, EMAIL, PASSWORD).cookies["session"]
 
 
 class Peer:
@@ -98,9 +109,10 @@ class Peer:
 
 
 def test_students_on_b_follow_a_presenter_on_a(cluster):
-    store, a, b = cluster
-    code = start(store, "teacher-7")
-    teacher = Peer(a.url, presenter_cookie("teacher-7"))
+    store, a, b, env = cluster
+    instructor, cookie = presenter(env, a.url)
+    code = start(store, instructor)
+    teacher = Peer(a.url, cookie)
     students = [Peer(b.url) for _ in range(3)]
     peers = [teacher, *students]
     try:
@@ -130,7 +142,7 @@ def test_students_on_b_follow_a_presenter_on_a(cluster):
 
         # the presenter's laptop reconnects to B: B rebuilds the lab from Redis and goes on
         teacher.close()
-        moved = Peer(b.url, presenter_cookie("teacher-7"))
+        moved = Peer(b.url, cookie)
         peers.append(moved)
         assert moved.call("join", {"code": code})["role"] == "presenter"
         step = moved.call("present", {"code": code, "action": "step"})["state"]
@@ -147,7 +159,7 @@ def test_students_on_b_follow_a_presenter_on_a(cluster):
 def test_a_rate_limit_holds_across_both_processes(cluster):
     """Sign-in attempts for one email, alternating between A and B: the limit counts
     them together (in Redis), so moving to the other process does not reset it."""
-    _, a, b = cluster
+    _, a, b, _ = cluster
     codes = []
     for server in (a, b, a, b):
         browser = requests.Session()

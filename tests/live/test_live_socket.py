@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 from labkit import as_drawn
-from livekit import LESSON, Person, presenter, student
+from livekit import LESSON, Person, instructor, presenter, student
 from socketkit import ask, connect
 
 from course.live.state import LiveState
@@ -186,10 +186,10 @@ def test_session_pages_and_who_may_open_them(app, people, session_code):
         anyone.get(f"/live/{session_code.lower()}").status_code == 200
     )  # codes are typed in any case
     assert anyone.get(f"/live/{session_code}/present").status_code in (302, 404)
-    other = Person(app, instructor="teacher-2")
+    other = Person(app, instructor=instructor(app, "teacher-2"))
     people.append(other)
     assert other.client.get(f"/live/{session_code}/present").status_code == 404
-    teacher = Person(app, instructor="teacher-1")
+    teacher = Person(app, instructor=instructor(app, "teacher-1"))
     people.append(teacher)
     staff = teacher.client.get(f"/live/{session_code}/present").get_data(as_text=True)
     assert 'data-live-role="presenter"' in staff and "poll-pick" in staff

@@ -108,7 +108,8 @@ def test_on_reveal_says_only_recorded_until_revealed():
 
 def test_public_view_of_a_choice_question():
     shown = view(SINGLE)
-    assert set(shown) == {"id", "type", "prompt", "attempts", "points", "feedback", "choices"}
+    keys = {"id", "type", "prompt", "attempts", "points", "feedback", "reveal", "choices"}
+    assert set(shown) == keys
     assert (shown["type"], shown["attempts"], shown["points"]) == ("single", 2, 1.0)
     assert sorted(c["id"] for c in shown["choices"]) == sorted(ids(SINGLE))
     assert sorted(c["html"] for c in shown["choices"]) == sorted(
@@ -159,5 +160,6 @@ def test_public_view_of_numeric_and_text_questions():
         "attempts": 3,
         "points": 1.0,
         "feedback": "immediate",
+        "reveal": "after-attempt",
     }
     assert view(TEXT)["max_length"] == 500

@@ -39,9 +39,11 @@ def build_app(database_url: str, cache: Path, **config: Any) -> Flask:
     )
 
 
-def add_instructor(app: Flask, email: str, name: str = "Teacher", password: str = PASSWORD) -> int:
+def add_instructor(
+    app: Flask, email: str, name: str = "Teacher", password: str = PASSWORD, admin: bool = False
+) -> int:
     with app.app_context(), db.transaction() as session:
-        return accounts.create_instructor(session, email, name, password).id
+        return accounts.create_instructor(session, email, name, password, admin=admin).id
 
 
 class Person:

@@ -14,12 +14,14 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
+from servers import RedisServer
 from sqlalchemy import select
 from teaching import PASSWORD, Person, add_instructor, build_app
 
 from course.cli import main
 from course.storage import db
 from course.storage.models import Classroom, Instructor
+from course.teach.throttle import Backoff, RedisBackoff, Schedule
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -109,14 +111,16 @@ def test_wrong_password_and_unknown_email_get_the_same_answer_in_the_same_time(a
     assert "instructor_id" not in person.session()
 
 
-def test_sign_in_is_rate_limited_per_email_and_per_address(database_url: str, cache: Path):
+def test_sign_in_is_rate_limited_per_address_and_email_and_per_address(
+    database_url: str, cache: Path
+):
     app = build_app(database_url, cache, LOGIN_RATE_LIMIT="3/60", LOGIN_IP_RATE_LIMIT="5/60")
     try:
         add_instructor(app, "ada@example.org")
         person = Person(app)
         codes = [person.login("ada@example.org", "wrong password").status_code for _ in range(3)]
         assert codes == [401, 401, 401]
-        limited = person.login("ada@example.org")  # even the right password now
+        limited = person.login("ada@example.org")  # from this address, even the right password
         assert limited.status_code == 429 and int(limited.headers["Retry-After"]) > 0
         assert "Too many sign-in attempts" in limited.get_data(as_text=True)
         assert "instructor_id" not in person.session()
@@ -125,8 +129,75 @@ def test_sign_in_is_rate_limited_per_email_and_per_address(database_url: str, ca
         assert person.login("eve@example.org", "wrong password").status_code == 429
         other = Person(app, address="10.0.0.9")
         assert other.login("bob@example.org", "wrong password").status_code == 401
+        owner = Person(app, address="10.0.0.10")  # the owner, elsewhere: not locked out
+        assert owner.login("ada@example.org").status_code == 302
     finally:
         db.dispose(app)
+
+
+def test_wrong_passwords_from_one_address_never_lock_the_owner_out(database_url: str, cache: Path):
+    """Issue 17: five wrong passwords for a teacher's email (today's default limits)
+    from an attacker's address, through the proxy; the owner, at another address,
+    signs in at once, while the attacker's address backs off longer and longer."""
+    app = build_app(
+        database_url,
+        cache,
+        PROXIES=1,
+        LOGIN_RATE_LIMIT="5/60",
+        LOGIN_IP_RATE_LIMIT="20/60",
+        LOGIN_FREE_FAILURES=4,
+        LOGIN_BACKOFF_SECONDS=600,  # longer than this test, however slow the machine
+    )
+    try:
+        add_instructor(app, "ada@example.org")
+        attacker, owner = Person(app, "10.0.0.1"), Person(app, "10.0.0.1")  # one proxy
+        attacker.client.environ_base["HTTP_X_FORWARDED_FOR"] = "203.0.113.66"
+        owner.client.environ_base["HTTP_X_FORWARDED_FOR"] = "198.51.100.7"
+        codes = [attacker.login("ada@example.org", "guess").status_code for _ in range(5)]
+        assert codes == [401, 401, 401, 401, 401]  # the fifth earns the first wait
+        locked = attacker.login("ada@example.org")  # the right password, too late
+        assert locked.status_code == 429 and 0 < int(locked.headers["Retry-After"]) <= 600
+        assert "instructor_id" not in attacker.session()
+        assert owner.login("ada@example.org").status_code == 302
+        assert owner.get("/teach/").status_code == 200
+    finally:
+        db.dispose(app)
+
+
+def test_the_backoff_doubles_per_failure_up_to_its_cap_and_a_success_clears_it():
+    now = [1000.0]
+    backoff = Backoff(Schedule(free=2, first=2, cap=60, forget=3600), clock=lambda: now[0])
+    waits = [backoff.failed("10.0.0.1 ada@example.org") for _ in range(8)]
+    assert waits == [0, 0, 2, 4, 8, 16, 32, 60]
+    assert backoff.wait("10.0.0.1 ada@example.org") == 60
+    assert backoff.wait("10.0.0.2 ada@example.org") is None  # another address: free
+    now[0] += 60
+    assert backoff.wait("10.0.0.1 ada@example.org") is None  # the wait is over
+    assert backoff.failed("10.0.0.1 ada@example.org") == 60  # but the count remains
+    backoff.succeeded("10.0.0.1 ada@example.org")
+    assert backoff.wait("10.0.0.1 ada@example.org") is None
+    assert backoff.failed("10.0.0.1 ada@example.org") == 0
+    now[0] += 3601  # a failure long ago is forgotten
+    assert [backoff.failed("10.0.0.1 ada@example.org") for _ in range(3)] == [0, 0, 2]
+
+
+def test_with_redis_every_process_sees_the_same_backoff(tmp_path: Path):
+    import redis
+
+    server = RedisServer(tmp_path)
+    client = redis.Redis.from_url(server.url)
+    try:
+        backoff = RedisBackoff(Schedule(free=1, first=600, cap=900), client)
+        other = RedisBackoff(Schedule(free=1, first=600, cap=900), client)  # another process
+        assert [backoff.failed("10.0.0.1 ada@example.org") for _ in range(3)] == [0, 600, 900]
+        assert 800 < (other.wait("10.0.0.1 ada@example.org") or 0) <= 900
+        assert other.wait("10.0.0.2 ada@example.org") is None
+        other.succeeded("10.0.0.1 ada@example.org")
+        assert backoff.wait("10.0.0.1 ada@example.org") is None
+        assert backoff.failed("10.0.0.1 ada@example.org") == 0
+    finally:
+        client.close()
+        server.stop()
 
 
 @pytest.mark.parametrize("proxies", [0, 1])
@@ -204,8 +275,8 @@ def test_sign_in_starts_a_fresh_session_with_safe_cookie_flags(app: Flask):
     assert person.token != before
 
 
-def test_an_instructor_adds_another_who_can_then_sign_in(app: Flask):
-    ada = add_instructor(app, "ada@example.org", "Ada")
+def test_an_admin_adds_another_who_can_then_sign_in(app: Flask):
+    ada = add_instructor(app, "ada@example.org", "Ada", admin=True)
     person = Person(app)
     person.login("ada@example.org")
     form = {"email": "Grace@Example.org", "name": "Grace", "password": "short"}

@@ -135,6 +135,30 @@ def test_join_with_a_code_and_a_name_then_rotate_the_code(app: Flask, teacher: P
     assert alex.get("/api/progress").status_code == 200  # their own progress is untouched
 
 
+def test_a_fresh_cookie_cannot_pass_for_a_member_with_fresh_attempts(app: Flask, teacher: Person):
+    """Issue 17: a member's attempts stay with the learner who joined. A second browser
+    (or a cleared cookie) may not join under a member's name: it would sit in the
+    gradebook as that student with every attempt unused."""
+    class_id = teacher.create_class("RNNs")
+    code = join_code(class_page(teacher, class_id))
+    sam = Learner(app)
+    sam.open_lesson()
+    assert sam.join(code, "Sam Lee").status_code == 302
+    [wrong] = sam.ids("single", "plain option alpha")
+    for _ in range(2):
+        sam.answer("single", {"choice": wrong})  # both attempts used
+    fresh = Learner(app)
+    fresh.open_lesson()
+    for name in ("Sam Lee", "  sam   LEE "):
+        refused = fresh.join(code, name)
+        assert refused.status_code == 409
+        assert "already joined as" in refused.get_data(as_text=True)
+    assert roster(teacher, class_id) == ["Sam Lee"]
+    assert sam.join(code, "Sam Lee").status_code == 302  # the member, again: fine
+    assert fresh.join(code, "Sam Lee 2").status_code == 302  # another student, in plain view
+    assert roster(teacher, class_id) == ["Sam Lee", "Sam Lee 2"]
+
+
 def test_joining_is_rate_limited_per_address(database_url: str, cache: Path):
     app = build_app(database_url, cache, JOIN_RATE_LIMIT="2/60")
     try:
@@ -263,6 +287,34 @@ def test_the_gradebook_page_and_its_csv_agree_cell_by_cell(app: Flask, teacher: 
     # CSV injection: the name is text in a spreadsheet, shown as typed on the page
     [exported_row] = [row for row in cells if row[0].startswith("'")]
     assert exported_row[0] == '\'=HYPERLINK("http://x")'
+
+
+def test_the_gradebook_shows_an_answer_the_student_revealed(app: Flask, teacher: Person):
+    """Issue 17: the reveal is recorded against the student and shown by the score it
+    follows; the attempt they try after it is refused, so it never scores."""
+    class_id = teacher.create_class("RNNs")
+    code = join_code(class_page(teacher, class_id))
+    teacher.post(f"/teach/classes/{class_id}/assignments",
+                 {"what": "lesson:canary", "due": "2030-01-01T12:00"})  # fmt: skip
+    ana = Learner(app)
+    ana.open_lesson()
+    assert ana.join(code, "Ana").status_code == 302
+    [wrong, right] = ana.ids("single", "plain option alpha", "plain option bravo")
+    ana.answer("single", {"choice": wrong})
+    reveal = "/api/lessons/canary/quizzes/single/reveal"
+    assert ana.client.post(reveal, headers=ana.headers()).get_json()["revealed"] is True
+    body = {"submission_id": uuid.uuid4().hex, "answer": {"choice": right}}
+    later = ana.client.post(
+        "/api/lessons/canary/quizzes/single/attempts", json=body, headers=ana.headers()
+    )
+    assert later.status_code == 409 and later.get_json()["error"]["code"] == "revealed"
+
+    table = Tables(class_page(teacher, class_id)).tables["gradebook"]
+    [row] = table[2:]
+    assert row[0] == "Ana" and row[4] == "0 (answer shown)" and row[-1] == "0"
+    exported = teacher.get(f"/teach/classes/{class_id}/gradebook.csv").get_data().decode()
+    assert "0 (answer shown)" in exported
+    assert "answer shown" in class_page(teacher, class_id).split('id="gradebook"')[1]
 
 
 @pytest.mark.parametrize(
