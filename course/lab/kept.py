@@ -55,7 +55,7 @@ class Opening:
 
     restored: Restored | None = None
     origin: str | None = None
-    kept: dict[str, str] | None = field(default=None)
+    kept: dict[str, Any] | None = field(default=None)
 
 
 def address() -> str:
@@ -93,10 +93,10 @@ class KeptLabs(LearnerNamespace):
             except PayloadError as error:  # kept, but not usable: a fresh lab, and why
                 mine, notice = None, f"Your lab from before could not be resumed: {error.message}"
             if mine is not None and (link is None or mine.origin == link):
-                return Opening(mine, mine.origin, {"from": "resume", "message": mine.message})
+                return Opening(mine, mine.origin, _said("resume", mine))
         if snapshot is not None:
             shared = links.restore(snapshot, lesson_id, spec)
-            return Opening(shared, snapshot, {"from": "link", "message": shared.message})
+            return Opening(shared, snapshot, _said("link", shared))
         if replay and (data["epochs"] or data["updates"]):
             return Opening(None, link, {"from": "replay", "message": OLD_LINK})
         if notice is not None:
@@ -169,6 +169,15 @@ class KeptLabs(LearnerNamespace):
         finally:
             with self.registry_lock:
                 self.closing.discard(session)
+
+
+def _said(how: str, restored: Restored) -> dict[str, Any]:
+    """What the page hears of a kept lab: where it came from, a sentence, and the unit
+    and layer its cell view shows (for its controls)."""
+    return {"from": how, "message": restored.message} | {
+        "unit": restored.unit,
+        "layer": restored.layer,
+    }
 
 
 def _replay_id(data: dict[str, Any]) -> str:
