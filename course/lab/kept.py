@@ -105,17 +105,15 @@ class KeptLabs(LearnerNamespace):
 
     def _resumable(self, learner: str, tab: str, lesson_id: str, spec: LabSpec) -> Restored | None:
         """The lab ``learner`` left in ``tab``: still open (another connection of theirs,
-        not yet noticed gone), being kept, or kept in the database; None if none."""
+        not yet noticed gone), being kept, or kept in the database; None if none. One
+        still open counts only if something was done to it (else the database has it as
+        it is, or it is the lesson's lab)."""
         found: LabSession | None = None
         with self.registry_lock:
             candidates = [s for labs in self.sessions.values() for s in labs.values()]
             for session in [*candidates, *self.closing]:
-                if (session.learner, session.tab, session.lesson_id, session.spec.id) == (
-                    learner,
-                    tab,
-                    lesson_id,
-                    spec.id,
-                ):
+                where = (session.learner, session.tab, session.lesson_id, session.spec.id)
+                if session.dirty and where == (learner, tab, lesson_id, spec.id):
                     found = session
         if found is None:
             return links.resume(learner, tab, lesson_id, spec)

@@ -330,3 +330,8 @@ def test_a_kept_lab_that_no_longer_fits_gives_a_fresh_lab_and_says_why(
 def test_a_bad_tab_id_is_refused(learner: Socket, tab: Any) -> None:
     error = refused(learner, "open", {"lesson": LESSON, "lab": LAB, "resume": tab})
     assert error["field"] == "resume", error
+
+
+def test_an_untouched_lab_is_the_lessons_own_on_a_reload(learner: Socket, socket: Connect) -> None:
+    open_lab(learner, resume="fresh-tab-0123456789")
+    assert open_lab(socket("/lab"), resume="fresh-tab-0123456789")["kept"] is None  # no note
