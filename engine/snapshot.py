@@ -59,10 +59,22 @@ def to_bytes(lab: Lab) -> bytes:
         arrays[f"p{i}"] = np.asarray(leaf)
     for i, leaf in enumerate(jax.tree_util.tree_leaves(lab.opt_state)):
         arrays[f"o{i}"] = np.asarray(leaf)
-    buffer = io.BytesIO()
-    np.savez_compressed(buffer, **arrays)  # type: ignore[arg-type]
     head = json.dumps(header, allow_nan=False).encode()
-    return MAGIC + len(head).to_bytes(4, "big") + head + buffer.getvalue()
+    return MAGIC + len(head).to_bytes(4, "big") + head + _npz(arrays)
+
+
+def _npz(arrays: dict[str, np.ndarray]) -> bytes:
+    """``arrays`` as a compressed ``.npz`` that ``np.load`` reads, byte for byte the same
+    for the same arrays: ``np.savez_compressed`` stamps each member with the time, and a
+    shared link names a snapshot by the hash of its bytes."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", zipfile.ZIP_DEFLATED) as archive:
+        for name, array in arrays.items():
+            member = zipfile.ZipInfo(f"{name}.npy", date_time=(1980, 1, 1, 0, 0, 0))
+            member.compress_type = zipfile.ZIP_DEFLATED
+            with archive.open(member, "w", force_zip64=True) as file:
+                np.lib.format.write_array(file, np.asarray(array), allow_pickle=False)
+    return buffer.getvalue()
 
 
 def from_bytes(data: bytes) -> Lab:

@@ -3,7 +3,8 @@ step at a time. ``spec`` (what a lesson's lab block and a learner may set),
 ``control`` (what may be done to a lab, for /lab and /live alike), ``namespace``
 (the /lab socket), ``views`` (the Bokeh figures and their data), ``steps`` (the
 words for each compute step), ``explanations``, ``gif`` and ``exports`` (a forward
-pass as an animated GIF), ``weights`` (a lab's weights as a file, and back)."""
+pass as an animated GIF), ``weights`` (a lab's weights as a file, and back), ``links``
+and ``kept`` (labs kept for shared links and reloads)."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ def init_app(app: Flask, lessons: Lessons, live_copy: LiveCopy | None = None) ->
     """The /lab namespace and the GIF exports of ``lessons``' labs; ``live_copy`` lets
     a student explore a private copy of a live session's lab."""
     from course.extensions import socketio
-    from course.lab import exports
+    from course.lab import exports, links
     from course.lab.explanations import VIEW_NOTES
     from course.lab.namespace import LabNamespace
 
@@ -30,6 +31,7 @@ def init_app(app: Flask, lessons: Lessons, live_copy: LiveCopy | None = None) ->
     # larger one before sending it (engine.io would drop the connection), with room
     # for the message's envelope.
     app.jinja_env.globals["weights_max_bytes"] = socketio.server.eio.max_http_buffer_size - 4096
+    links.init_app(app)  # the limits on kept labs
     labs = LabNamespace("/lab", lessons, live_copy)
     app.extensions["labs"] = labs
     exports.init_app(app, lessons, labs.learner_lab)  # a learner's GIF: their own lab

@@ -3,9 +3,12 @@
 Client events (each answered through its ack, ``{"ok": true, ...}`` or
 ``{"ok": false, "error": {code, message, field}}``):
 
-    open    {lesson, lab, config?,        start a lab from a lesson's lab block; a shared
-             epochs?, updates?, position?} link replays epochs, then window updates, then
-                                          puts the cursor at position
+    open    {lesson, lab, snapshot?,      start a lab from a lesson's lab block; a shared
+             resume?}                     link's snapshot, or the tab's own lab on a reload
+                                          (``kept``: reply ``kept`` says which)
+    open    {lesson, lab, config?,        an old-style link replays epochs, then window
+             epochs?, updates?, position?} updates, then puts the cursor at position
+    share   {lab}                         keep the lab as it is for a link (reply ``snapshot``)
     step    {lab, granularity}            advance by compute | timestep | epoch
     play    {lab, granularity, speed}     advance repeatedly; frames pushed as "frame"
     pause   {lab}
@@ -38,6 +41,7 @@ from typing import Any
 from course.lab import control, views
 from course.lab.control import LabControl
 from course.lab.explanations import explain
+from course.lab.kept import KeptLabs
 from course.lab.spec import (
     PLAY_INTERVAL,
     LabSpec,
@@ -48,9 +52,10 @@ from course.lab.spec import (
 )
 from course.lab.weights import FIELD as WEIGHTS
 from course.web import wire
-from course.web.sockets import LearnerNamespace, Lessons, Limits, acked, sid
+from course.web.sockets import Lessons, Limits, acked, sid
 from course.web.validation import Field, PayloadError
 from engine import Lab
+from engine.snapshot import to_bytes
 
 log = logging.getLogger(__name__)
 
@@ -68,6 +73,8 @@ SCHEMAS: dict[str, dict[str, Field]] = {
         "epochs": Field(int, minimum=0, maximum=MAX_SHARED_EPOCHS),
         "updates": Field(int, minimum=0, maximum=MAX_SHARED_UPDATES),
         "position": Field(int, minimum=0),
+        "snapshot": Field(str, max_length=64),  # a shared link's key (kept, links)
+        "resume": Field(str, max_length=64),  # the browser tab's id: its lab on a reload
     },
     "export": {"lab": LAB_ID},
     # Its size is checked against the lab's own (``weights.read``); the socket's message
@@ -89,8 +96,16 @@ class LabSession(LabControl):
         self.lock = threading.RLock()
         self.stop = threading.Event()
         self.stop.set()  # not playing
+        self.tab: str | None = None  # the browser tab it is kept under for a reload (kept)
+        self.origin: str | None = None  # the link it was opened from or shared as
+        self.dirty = False  # changed since opened: keep it when its connection goes
+
+    def snapshot(self) -> bytes:
+        """The lab as bytes (``engine.snapshot``); the caller holds ``lock``."""
+        return to_bytes(self.lab)
 
     def payload(self, *, full: bool) -> dict[str, Any]:
+        self.dirty = True  # a new frame: something may have changed
         return {
             "lab": self.spec.id,
             "frame": (frame := self.lab.frame()),
@@ -108,7 +123,7 @@ handler = acked(SCHEMAS, area="lab", touching=TOUCHING, id_field="lab")
 LiveCopy = Callable[[str, str, str], Lab]
 
 
-class LabNamespace(LearnerNamespace):
+class LabNamespace(KeptLabs):
     widget, plural = "lab", "labs"
     limits = Limits(("MAX_LABS_PER_CONNECTION", 4), ("MAX_LABS", 200))
 
@@ -118,6 +133,7 @@ class LabNamespace(LearnerNamespace):
 
     def closed(self, session: LabSession) -> None:
         session.stop.set()  # a play loop ends with its connection, or when opened afresh
+        self.keep(session)  # for a reload
 
     def learner_lab(self, learner: str, lesson_id: str, lab_id: str) -> LabSession | None:
         """The learner's open lab (in any of their tabs), for questions about its numbers."""
@@ -140,14 +156,22 @@ class LabNamespace(LearnerNamespace):
             config = with_overrides(spec, data["config"])
             lab = None
         self._make_room(spec.id)
-        opened = lab or Lab(config)
-        _replay(opened, data)
+        opening = self.kept_lab(lesson.id, spec, data)
+        if opening.restored is not None:
+            opened = opening.restored.lab
+        else:
+            opened = lab or Lab(config)
+            _replay(opened, data)
         session = LabSession(spec, opened, lesson.id, self.learner())
+        self.track(session, data, opening)
         self._register(spec.id, session)
-        reply = {"info": lab_info(spec, config)}
-        if config != spec.config:  # a shared link's settings: figures of that shape
+        config = opened.config
+        reply: dict[str, Any] = {"info": lab_info(spec, config), "kept": opening.kept}
+        if config != spec.config:  # a link's or a kept lab's settings: figures of that shape
             reply["figures"] = views.figures(replace(spec, options=options_of(config)))
-        return reply | session.payload(full=True)
+        reply |= session.payload(full=True)
+        session.dirty = False  # as opened: nothing to keep yet
+        return reply
 
     def _act(self, action: str, data: dict[str, Any], *, full: bool) -> dict[str, Any]:
         """Stop playing, then do ``action`` (see ``control``) and answer the new frame."""

@@ -1,5 +1,6 @@
-"""Tables for learners' progress and quiz attempts, and for teaching: instructors,
-classes, enrollments, assignments and live-session records (SQLAlchemy 2 declarative).
+"""Tables for learners' progress and quiz attempts, for teaching (instructors, classes,
+enrollments, assignments and live-session records), and for labs kept between page
+loads: shared-link snapshots and each learner's resumable labs (SQLAlchemy 2 declarative).
 
 Types are portable: the same schema runs on SQLite and PostgreSQL. Times are
 stored and returned in UTC. Schema changes go through ``course/migrations``; a
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     TypeDecorator,
@@ -242,3 +244,47 @@ class LiveSessionRecord(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+
+
+# -- labs kept between page loads: shared links and reloads ------------------------------
+
+
+class LabSnapshot(Base):
+    """A lab as a shared link restores it: ``engine.snapshot`` bytes, named by ``key``,
+    a hash of the bytes and of where they belong (``course.lab.links``). Expires
+    ``expires_at`` unless used again; ``size`` is ``len(data)``, for the store's cap."""
+
+    __tablename__ = "lab_snapshots"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lesson_id: Mapped[str] = mapped_column(String(64))
+    lab_id: Mapped[str] = mapped_column(String(64))
+    unit: Mapped[int] = mapped_column(Integer)  # the unit and layer the cell view showed
+    layer: Mapped[int | None] = mapped_column(Integer)
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    creator: Mapped[str | None] = mapped_column(String(64))  # learner id, if any (no FK: kept)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+class LabResume(Base):
+    """A learner's lab as they left it in one browser tab (``tab``: a random id the tab
+    keeps in sessionStorage), so a reload resumes it. ``origin``: the shared link the
+    lab was opened from or last shared as, so reloading that link resumes, not reverts."""
+
+    __tablename__ = "lab_resumes"
+
+    learner_id: Mapped[str] = mapped_column(
+        ForeignKey("learners.id", ondelete="CASCADE"), primary_key=True
+    )
+    tab: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lesson_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    lab_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    unit: Mapped[int] = mapped_column(Integer)
+    layer: Mapped[int | None] = mapped_column(Integer)
+    origin: Mapped[str | None] = mapped_column(String(64))
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    size: Mapped[int] = mapped_column(Integer)
+    saved_at: Mapped[datetime] = mapped_column(default=utcnow)
+    expires_at: Mapped[datetime] = mapped_column(index=True)

@@ -3,6 +3,7 @@ import { request } from "./connection.js";
 import { CellArithmetic } from "./arithmetic.js";
 import { saveBlob, startGif, syncGif } from "./gif.js";
 import { setReadout, setStatus } from "./readout.js";
+import { openLab } from "./share.js";
 import { FigureSet } from "./views.js";
 
 export class LabController {
@@ -104,13 +105,12 @@ export class LabController {
     if (payload && this.playing) this.show(payload);
   }
 
-  // Ask the server for this lab's state (socket.io holds the request until connected).
+  // Ask the server for this lab's state (socket.io holds the request until connected):
+  // a shared link's, used once, else the lab this tab left, else the lesson's (share.js).
   requestOpen() {
-    const initial = this.initial; // a shared link's {config, epochs, updates, position}, used once (share.js)
+    const initial = this.initial;
     this.initial = null;
-    return this.driver
-      ? this.driver.open()
-      : request(this.socket, "open", { lesson: this.lesson, lab: this.id, ...initial });
+    return this.driver ? this.driver.open() : openLab(this, initial);
   }
 
   // Show the lab's state from an open request (a new one unless given).
@@ -119,7 +119,7 @@ export class LabController {
     try {
       const ack = await (opening ?? this.requestOpen());
       if (ack.figures) await this.figures.replace(this.section, ack.figures); // a shared link's shape
-      this.show(ack, this.pristine);
+      this.show(ack, this.pristine && !ack.kept); // a kept lab is not the page's first frame
       this.pristine = false;
       this.enable(true);
     } catch (error) {

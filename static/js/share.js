@@ -1,15 +1,19 @@
-// Shareable state: a lab's settings, seed, training and cursor position in the URL.
+// Shareable state. A lab: the server keeps the lab as it is (weights, optimiser state,
+// data, cursor, settings, the unit shown) and names it by a hash; the link carries it.
+//
+//   /lessons/<slug>#lab=<id>&snap=<43 characters>
+//
+// Opening it restores exactly that lab (course/lab/links.py). A link the server cannot
+// restore (damaged, another lab's, expired) says why, and the page shows the learner's
+// own lab. Links made before carried the training to replay instead:
 //
 //   /lessons/<slug>#lab=<id>&seed=<n>&epochs=<n>&upd=<n>&pos=<n>&cfg=<base64url JSON>
 //
-// lab    which lab of the lesson            seed  the lab's PRNG seed
-// epochs whole epochs trained (≤ 50)        upd   window updates applied by stepping (≤ 50)
-// pos    the cursor (compute step) in the current training step
-// cfg    the settings that differ from the lesson's lab block (only those)
+// They still open, replayed, with a note that their numbers may differ from the shared.
 //
-// Training is deterministic given the seed, so the server replays epochs, then
-// window updates, then moves the cursor: the same numbers appear. Exact when the
-// learner trained before stepping through updates (the usual order).
+// A learner's own lab survives a reload: each browser tab has a random id (in
+// sessionStorage, so a reload keeps it and a new tab does not), every lab opens with it,
+// and the server gives back the lab that tab left (course/lab/kept.py).
 //
 // A module 5 task (task.js) the same way, from the ``link`` its acks carry:
 //
@@ -28,6 +32,8 @@
 //
 // The server checks all of it (a link is untrusted): what does not parse goes to it as
 // it is, so its refusal can say what is wrong.
+
+import { request } from "./connection.js";
 
 export const MAX_EPOCHS = 50;
 export const MAX_UPDATES = 50;
@@ -50,11 +56,14 @@ const whole = (text, max = Number.MAX_SAFE_INTEGER) => {
   return value <= max ? value : undefined;
 };
 
-// The shared state in a URL hash, or null if it holds none (or nothing sensible).
+// The shared state in a URL hash, or null if it holds none (or nothing sensible):
+// {lab, initial: {snapshot}}, or an old-style link's {lab, initial: {config, epochs, …}}.
+// A snapshot goes to the server as it is: its refusal says what is wrong with it.
 export function readShared(hash = window.location.hash) {
   const params = new URLSearchParams(hash.replace(/^#/, ""));
   const lab = params.get("lab");
   if (!lab || !LAB_ID.test(lab)) return null;
+  if (params.has("snap")) return { lab, initial: { snapshot: params.get("snap") } };
   let config = {};
   try {
     if (params.get("cfg")) config = decode(params.get("cfg"));
@@ -153,24 +162,78 @@ export function taskShareUrl(id, link) {
   return withHash(params);
 }
 
-// The lesson's own settings for each lab (from the page), to share only what differs.
-function blockDefaults() {
-  const script = document.getElementById("lab-defaults");
-  return script ? JSON.parse(script.textContent) : {};
+// The link of a lab: the server keeps the lab as it is now and names it.
+export async function shareUrl(lab) {
+  const { snapshot } = await request(lab.socket, "share", { lab: lab.id });
+  return withHash(new URLSearchParams({ lab: lab.id, snap: snapshot }));
 }
 
-export function shareUrl(lab, defaults = blockDefaults()) {
-  const current = lab.info?.config ?? {};
-  const base = defaults[lab.id] ?? {};
-  const changed = differences(current, base, ["seed"]);
-  const frame = lab.frame ?? {};
-  const params = new URLSearchParams({ lab: lab.id });
-  params.set("seed", String(current.seed ?? base.seed ?? 0));
-  if (frame.epoch) params.set("epochs", String(Math.min(frame.epoch, MAX_EPOCHS)));
-  if (frame.updates) params.set("upd", String(Math.min(frame.updates, MAX_UPDATES)));
-  if (frame.position) params.set("pos", String(frame.position));
-  if (Object.keys(changed).length) params.set("cfg", encode(changed));
-  return withHash(params);
+// This browser tab's id, kept across reloads (sessionStorage), for the server to find
+// the labs it left. Where storage is refused, an id for this page alone.
+let pageTab = null;
+export function tabId() {
+  const make = () => {
+    const bytes = crypto.getRandomValues(new Uint8Array(16));
+    return btoa(String.fromCharCode(...bytes)).replace(/\+/g, "-").replace(/\//g, "_").replace(/=+$/, "");
+  };
+  try {
+    let id = window.sessionStorage.getItem("unrolled:tab");
+    if (!id || !/^[A-Za-z0-9_-]{16,64}$/.test(id)) {
+      id = make();
+      window.sessionStorage.setItem("unrolled:tab", id);
+    }
+    return id;
+  } catch {
+    pageTab ??= make();
+    return pageTab;
+  }
+}
+
+// Open a learner's own lab (lab.js): the link's lab if `initial` holds one, else the
+// lab this tab left, else the lesson's. A link that cannot be restored says why, and
+// the learner's own lab opens instead. What was restored is said in the lab's note.
+export async function openLab(lab, initial = null) {
+  const own = { lesson: lab.lesson, lab: lab.id, resume: tabId() };
+  if (!initial) return kept(lab, await request(lab.socket, "open", own));
+  try {
+    return kept(lab, await request(lab.socket, "open", { ...own, ...initial }));
+  } catch (error) {
+    const ack = kept(lab, await request(lab.socket, "open", own));
+    const instead = ack.kept?.from === "resume" ? "your own lab, as you left it" : "the lesson's own lab";
+    const why = /[.!?]$/.test(error.message) ? error.message : `${error.message}.`;
+    showNote(lab, `Could not restore this link: ${why} Below is ${instead}.`, true);
+    return ack;
+  }
+}
+
+// Say what an open restored, and show the unit (and layer) its cell view shows.
+function kept(lab, ack) {
+  const restored = ack.kept ?? {};
+  showNote(lab, restored.message ?? "", restored.from === "replay" || restored.from === "fresh");
+  const unit = lab.$('[data-control="unit"]');
+  if (unit && restored.unit !== undefined) unit.value = String(restored.unit);
+  if (lab.section.dataset.level && restored.layer !== undefined) {
+    lab.layer = restored.layer;
+    lab.section.dataset.level = restored.layer === null ? "overview" : "cell";
+  }
+  return ack;
+}
+
+// A line under the lab's header saying what the lab shows (a link, a resumed lab), or
+// why a link could not be restored; empty: none.
+export function showNote(lab, text, alarming = false) {
+  let note = lab.section.querySelector(".lab-note");
+  if (!note && !text) return;
+  if (!note) {
+    note = document.createElement("p");
+    note.className = "lab-note";
+    note.dataset.readout = "kept";
+    note.setAttribute("role", "status");
+    lab.section.querySelector(".lab-head").after(note);
+  }
+  note.textContent = text;
+  note.hidden = !text;
+  note.classList.toggle("alarm", alarming);
 }
 
 // A "Share" button in a widget's header: copies the link `url()` makes and shows it.
@@ -192,7 +255,13 @@ export function addShareButton(section, { what, title, url, epochs = () => 0, st
   field.setAttribute("aria-label", `Link to this ${what}'s state`);
   head.append(button, field);
   button.addEventListener("click", async () => {
-    const link = url();
+    let link;
+    try {
+      link = await url();
+    } catch (error) {
+      status(`Could not make a link: ${error.message}`, true);
+      return;
+    }
     field.value = link;
     field.hidden = false;
     window.history.replaceState(null, "", link);
@@ -212,15 +281,14 @@ export function addShareButtons(labs) {
   for (const lab of labs) {
     addShareButton(lab.section, {
       what: "lab",
-      title: "Copy a link that opens this lab with the same settings, training and step",
+      title: "Copy a link that opens this lab exactly as it is now, in any browser",
       url: () => shareUrl(lab),
-      epochs: () => lab.frame?.epoch ?? 0,
-      status: (text) => lab.status(text),
+      status: (text, alarming) => lab.status(text, alarming),
     });
   }
 }
 
-// Open the page on a shared lab: hand its state to the lab's first open (call before start).
+// Open the page on a shared lab: hand the link to the lab's first open (call before start).
 export function restoreShared(labs) {
   const shared = readShared();
   const lab = shared && labs.find((candidate) => candidate.id === shared.lab);

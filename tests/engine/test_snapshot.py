@@ -11,6 +11,7 @@ import copy
 import io
 import json
 import math
+import zipfile
 from collections.abc import Callable
 
 import jax
@@ -132,6 +133,16 @@ def test_snapshot_restore_continue_equals_continue(name):
     assert_same(state(clone), state(lab))
     # and a snapshot of the continued clone restores to the continued original too
     assert_same(state(from_bytes(to_bytes(clone))), state(lab))
+
+
+def test_the_same_lab_gives_the_same_bytes():
+    """A shared link names a snapshot by the hash of its bytes: no member of the archive
+    carries the time it was written, so the same lab is always the same bytes."""
+    lab = busy(Lab(CONFIGS["lstm-adam"]))
+    data = to_bytes(lab)
+    archive = zipfile.ZipFile(io.BytesIO(data[data.index(b"PK\x03\x04") :]))
+    assert {member.date_time for member in archive.infolist()} == {(1980, 1, 1, 0, 0, 0)}
+    assert to_bytes(from_bytes(data)) == data
 
 
 def test_default_lab_snapshot_is_compact_and_restores():
