@@ -33,6 +33,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_LABS_PER_CONNECTION=4,
         MAX_LABS=200,
         PROXIES=0,  # proxies in front that set X-Forwarded-* (UNROLLED_PROXIES=1 behind nginx)
+        MAX_CONTENT_LENGTH=1_000_000,  # bytes of a request body: 413 past it
+        SOCKET_MAX_MESSAGE=1_000_000,  # bytes of a Socket.IO message (a weights file fits)
+        SOCKET_ORIGINS=None,  # pages that may open sockets: same origin unless listed
+        # A client gone without a word (a dropped network) frees its widgets within
+        # interval + timeout seconds; a closed page frees them at once.
+        SOCKET_PING_INTERVAL=10,
+        SOCKET_PING_TIMEOUT=10,
     )
     app.config.from_prefixed_env("UNROLLED")
     if config:
@@ -66,11 +73,18 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         web,
     )
     from course.lessons.registry import find_lesson
+    from course.web.http import BoundedJSON, SocketJSON
+    from course.web.origins import configured
 
+    app.json = BoundedJSON(app)
     socketio.init_app(
         app,
         async_mode="threading",
-        cors_allowed_origins=[],
+        cors_allowed_origins=configured(app),  # never []: python-engineio reads it as "any"
+        max_http_buffer_size=int(app.config["SOCKET_MAX_MESSAGE"]),
+        ping_interval=int(app.config["SOCKET_PING_INTERVAL"]),
+        ping_timeout=int(app.config["SOCKET_PING_TIMEOUT"]),
+        json=SocketJSON,
         message_queue=app.config["REDIS_URL"],
     )
     web.init_app(app)  # identity cookie, CSRF, rate limits, security headers, vendor assets
