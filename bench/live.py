@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from servers import CourseServer, RedisServer, create_instructor, log_in, start_live  # noqa: E402
 
-SECRET = "bench-live-secret"
+SECRET = "bench-live-secret-of-32-characters-or-more"
 EMAIL, PASSWORD = "bench@example.org", "correct horse battery staple"
 
 

@@ -1,5 +1,6 @@
 """A per-connection budget of socket events, so one flooding client cannot crowd the
-server's threads (python-socketio runs every event in a thread of its own).
+server's threads (python-socketio runs every event in a thread of its own); and a
+limit on live-session codes tried (``throttle_codes``), so codes cannot be guessed.
 
 ``SOCKET_EVENT_RATE = "120/4"``: a connection may send a burst of 120 events, and 30
 a second after that (a token bucket). Past it, each event is answered
@@ -9,13 +10,17 @@ a second after that (a token bucket). Past it, each event is answered
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 from collections.abc import Callable
 
-from flask import current_app
+from flask import current_app, request
 
+from course.web import ratelimit
+from course.web.fair import client_address
 from course.web.ratelimit import parse_spec
+from course.web.validation import PayloadError
 
 DEFAULTS = {"SOCKET_EVENT_RATE": "120/4", "SOCKET_FLOOD_REFUSALS": 120}
 IDLE = 300.0  # seconds after which a quiet connection's bucket is forgotten
@@ -81,3 +86,21 @@ def forget(namespace: str, sid: str) -> None:
     budget: EventBudget | None = current_app.extensions.get("event_budget")
     if budget is not None:
         budget.forget((namespace, sid))
+
+
+def throttle_codes(field: str = "code") -> None:
+    """Count a live-session code tried on this connection and from this address;
+    PayloadError ``too_many_codes`` past ``LIVE_CODE_RATE_LIMIT`` or
+    ``LIVE_CODE_ADDRESS_RATE_LIMIT`` (before the code is looked up)."""
+    connection = f"{request.namespace}:{request.sid}"  # type: ignore[attr-defined]
+    for bucket, key, where in (
+        ("live_code", connection, "on this connection"),
+        ("live_code_address", client_address(), "from your network address"),
+    ):
+        wait = ratelimit.hit(bucket, key)
+        if wait is not None:
+            raise PayloadError(
+                "too_many_codes",
+                f"too many session codes tried {where}; try again in {math.ceil(wait)} s",
+                field,
+            )

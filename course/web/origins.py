@@ -59,8 +59,18 @@ def foreign_instructor() -> bool:
     return origin.rstrip("/") not in allowed
 
 
-def refuse_foreign_instructor() -> None:
-    """Refuse this connection (``ConnectionRefusedError``) if ``foreign_instructor``."""
+def refuse_unwelcome() -> None:
+    """Refuse this connection (``ConnectionRefusedError``) if its ``Host`` is not one
+    the server answers to (``web.security``: sockets do not pass Flask's request
+    hooks), or if ``foreign_instructor``."""
+    from course.web.security import allowed_hosts, host_name
+
+    hosts = allowed_hosts(current_app)
+    if hosts is not None and host_name(request.host) not in hosts:
+        raise ConnectionRefusedError(
+            {"code": "unknown_host", "message": "this server does not answer to that name",
+             "field": None}
+        )  # fmt: skip
     if foreign_instructor():
         raise ConnectionRefusedError(
             {

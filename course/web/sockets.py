@@ -22,7 +22,7 @@ from course.storage import progress
 from course.web import flood, wire
 from course.web.fair import FairGate, Holder, holder, refuse_past, setting
 from course.web.identity import current_learner_id
-from course.web.origins import refuse_foreign_instructor
+from course.web.origins import refuse_unwelcome
 from course.web.validation import Field, PayloadError, validate
 
 log = logging.getLogger(__name__)
@@ -134,7 +134,7 @@ class LearnerNamespace(Namespace):
         self._gate: FairGate | None = None
 
     def on_connect(self, auth: Any = None) -> None:
-        refuse_foreign_instructor()
+        refuse_unwelcome()
         who = holder(current_learner_id(create=False))
         with self.registry_lock:
             try:
