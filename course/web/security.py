@@ -55,10 +55,13 @@ def host_name(host: str) -> str:
     return host.rpartition(":")[0] if host.count(":") == 1 else host
 
 
-def private() -> bool:
-    """Whether this response shows someone's own data: it read the session (learner,
-    instructor) or it is one of the private areas."""
-    return session.accessed or request.path.startswith(PRIVATE_PREFIXES)
+def private(response: Response) -> bool:
+    """Whether this response shows someone's own data: one of the private areas, or a
+    page or JSON answer made after reading the session (learner, instructor). Assets
+    (scripts, styles, fonts) are the same for everyone and keep their caching."""
+    if request.path.startswith(PRIVATE_PREFIXES):
+        return True
+    return session.accessed and response.mimetype in ("text/html", "application/json", "text/csv")
 
 
 def init_app(app: Flask) -> None:
@@ -74,6 +77,6 @@ def init_app(app: Flask) -> None:
         response.headers.setdefault("Content-Security-Policy", CSP)
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "same-origin")
-        if private():
+        if private(response):
             response.headers["Cache-Control"] = "no-store"
         return response
