@@ -167,6 +167,8 @@ def main() -> None:
         "UNROLLED_DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
         "UNROLLED_COMPILATION_CACHE_DIR": str(tmp / "jax-cache"),
         "UNROLLED_MAX_LABS": "400",
+        "UNROLLED_MAX_LABS_PER_ADDRESS": "400",  # every bench client is 127.0.0.1
+        "UNROLLED_MAX_CONNECTIONS_PER_ADDRESS": "400",
     }
     create_instructor(env, EMAIL, PASSWORD)
 

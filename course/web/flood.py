@@ -2,10 +2,11 @@
 server's threads (python-socketio runs every event in a thread of its own); and a
 limit on live-session codes tried (``throttle_codes``), so codes cannot be guessed.
 
-``SOCKET_EVENT_RATE = "120/4"``: a connection may send a burst of 120 events, and 30
-a second after that (a token bucket). Past it, each event is answered
-``too_many_events`` and does nothing; a connection that goes on sending
-``SOCKET_FLOOD_REFUSALS`` refused events in a row is disconnected.
+``SOCKET_EVENT_RATE = "240/4"``: a connection may send a burst of 240 events, and 60
+a second after that (a token bucket; a dragged slider sends at most one a frame).
+Past it, each event is answered ``too_many_events`` and does nothing; a connection
+that goes on sending ``SOCKET_FLOOD_REFUSALS`` refused events in a row is
+disconnected.
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from course.web.fair import client_address
 from course.web.ratelimit import parse_spec
 from course.web.validation import PayloadError
 
-DEFAULTS = {"SOCKET_EVENT_RATE": "120/4", "SOCKET_FLOOD_REFUSALS": 120}
+DEFAULTS = {"SOCKET_EVENT_RATE": "240/4", "SOCKET_FLOOD_REFUSALS": 240}
 IDLE = 300.0  # seconds after which a quiet connection's bucket is forgotten
 
 
