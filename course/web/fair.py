@@ -29,11 +29,13 @@ from course.web.validation import PayloadError
 # Config keys and their defaults (app.config overrides; UNROLLED_… in the environment).
 DEFAULTS = {
     "MAX_LABS_PER_LEARNER": 8,
-    "MAX_LABS_PER_ADDRESS": 50,
+    # Half the server's caps: a class of 30 behind one NAT on a lesson with 3 labs fits,
+    # and one address leaves the other half to everyone else.
+    "MAX_LABS_PER_ADDRESS": 100,
     "MAX_TASKS_PER_LEARNER": 12,
-    "MAX_TASKS_PER_ADDRESS": 75,
+    "MAX_TASKS_PER_ADDRESS": 150,
     "MAX_PLAYGROUNDS_PER_LEARNER": 16,
-    "MAX_PLAYGROUNDS_PER_ADDRESS": 500,
+    "MAX_PLAYGROUNDS_PER_ADDRESS": 1000,
     "MAX_CONNECTIONS_PER_LEARNER": 8,  # per namespace: tabs of one learner
     "MAX_CONNECTIONS_PER_ADDRESS": 120,  # per namespace: a classroom behind one NAT
     "MAX_TRAINING_PER_LEARNER": 1,  # trainings at once (a lab's or a task's)
