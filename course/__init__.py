@@ -36,10 +36,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_CONTENT_LENGTH=1_000_000,  # bytes of a request body: 413 past it
         SOCKET_MAX_MESSAGE=1_000_000,  # bytes of a Socket.IO message (a weights file fits)
         SOCKET_ORIGINS=None,  # pages that may open sockets: same origin unless listed
-        # A client gone without a word (a dropped network) frees its widgets within
-        # interval + timeout seconds; a closed page frees them at once.
+        # A client gone without a word (a dropped network, a suspended laptop) frees its
+        # widgets within interval + timeout seconds (engine.io's defaults: 25 + 20); a
+        # closed page frees them at once. The timeout stays long: a busy server must not
+        # drop a learner whose answer to a ping waited behind a compilation.
         SOCKET_PING_INTERVAL=10,
-        SOCKET_PING_TIMEOUT=10,
+        SOCKET_PING_TIMEOUT=20,
     )
     app.config.from_prefixed_env("UNROLLED")
     if config:
