@@ -3,7 +3,7 @@
 .venv/bin/python bench/hostile.py [--seconds 15] [--storms quiet flood grab]
                                   [--root CHECKOUT] [--connections 60]
 
-One course server (embedded defaults, warm-up on; ``--root`` serves another checkout,
+One course server (embedded defaults, no warm-up thread; ``--root`` serves another checkout,
 e.g. a worktree of main, for a before/after pair). A bystander opens the LSTM-cell lab
 and presses Step (compute) over and over; meanwhile each storm runs in turn:
 
@@ -80,7 +80,10 @@ class Server:
             "UNROLLED_COMPILATION_CACHE_DIR": str(tmp / "jax-cache"),
         }
         self.log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed in stop()
+        # No warm-up thread (it would compile beside the quiet baseline): the bystander's
+        # lab is warmed before the storms; what a storm opens, it compiles.
         command = [sys.executable, "-m", "course.cli", "serve", "--port", str(self.port)]
+        command.append("--no-warmup")
         self.proc = subprocess.Popen(
             command, cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT
         )

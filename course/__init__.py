@@ -89,6 +89,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         json=SocketJSON,
         message_queue=app.config["REDIS_URL"],
     )
+    from course.web import flood
+
+    flood.install(socketio.server)  # each connection's event budget, before any thread
     web.init_app(app)  # identity cookie, CSRF, rate limits, security headers, vendor assets
     storage.init_app(app)  # the database, migrated
     lessons.init_app(app)  # every lesson, loaded and checked

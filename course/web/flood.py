@@ -1,6 +1,11 @@
 """A per-connection budget of socket events, so one flooding client cannot crowd the
-server's threads (python-socketio runs every event in a thread of its own); and a
-limit on live-session codes tried (``throttle_codes``), so codes cannot be guessed.
+server's threads; and a limit on live-session codes tried (``throttle_codes``), so
+codes cannot be guessed.
+
+python-socketio starts a thread for every event; a check inside the handler comes
+too late (a flood of 400,000 events queued that many threads and the handlers never
+caught up). So ``install`` puts the budget in front of that: an event past it is
+answered at once, on the connection's reader thread, and never reaches a handler.
 
 ``SOCKET_EVENT_RATE = "240/4"``: a connection may send a burst of 240 events, and 60
 a second after that (a token bucket; a dragged slider sends at most one a frame).
@@ -15,8 +20,10 @@ import math
 import threading
 import time
 from collections.abc import Callable
+from typing import Any
 
-from flask import current_app, request
+from flask import Flask, request
+from socketio import packet
 
 from course.web import ratelimit
 from course.web.fair import client_address
@@ -68,25 +75,41 @@ class EventBudget:
             self.buckets.pop(key, None)
 
 
-def spend(namespace: str, sid: str) -> tuple[int, int, float]:
-    """Spend one event of this connection's budget (the app's ``EventBudget``): how many
-    in a row were refused (0: allowed), the burst and the sustained rate."""
-    config = current_app.config
-    budget: EventBudget = current_app.extensions.setdefault("event_budget", EventBudget())
-    burst, seconds = parse_spec(config.get("SOCKET_EVENT_RATE", DEFAULTS["SOCKET_EVENT_RATE"]))
-    per_second = burst / seconds
-    return budget.spend((namespace, sid), burst, per_second), burst, per_second
+def install(server: Any) -> None:
+    """Spend each event's budget before python-socketio hands it to a thread (see the
+    module doc). ``server`` is the ``socketio.Server``; the settings are those of the
+    app behind each connection (tests build several apps on one server)."""
+    handle = getattr(server._handle_event, "__wrapped__", server._handle_event)
 
+    def handle_event(eio_sid: str, namespace: str | None, id: int | None, data: Any) -> Any:
+        environ = server.environ.get(eio_sid) or {}
+        app: Flask | None = environ.get("flask.app")
+        if app is None:
+            return handle(eio_sid, namespace, id, data)
+        budget: EventBudget = app.extensions.setdefault("event_budget", EventBudget())
+        rate = app.config.get("SOCKET_EVENT_RATE", DEFAULTS["SOCKET_EVENT_RATE"])
+        burst, seconds = parse_spec(rate)
+        refused = budget.spend((namespace or "/", eio_sid), burst, burst / seconds)
+        if not refused:
+            return handle(eio_sid, namespace, id, data)
+        if id is not None:
+            error = PayloadError(
+                "too_many_events",
+                f"too many events: at most {burst} at once and {burst / seconds:g} a second "
+                "on one connection; this connection closes if they keep coming",
+            )
+            ack = server.packet_class(packet.ACK, namespace=namespace, data=[error.as_ack()], id=id)
+            server._send_packet(eio_sid, ack)
+        limit = int(app.config.get("SOCKET_FLOOD_REFUSALS", DEFAULTS["SOCKET_FLOOD_REFUSALS"]))
+        if refused == limit:
+            sid = server.manager.sid_from_eio_sid(eio_sid, namespace or "/")
+            if sid is not None:
+                server.disconnect(sid, namespace=namespace or "/")
+            server.eio.disconnect(eio_sid)  # the whole connection, not just the namespace
+        return None
 
-def refusals_before_disconnect() -> int:
-    return int(current_app.config.get("SOCKET_FLOOD_REFUSALS", DEFAULTS["SOCKET_FLOOD_REFUSALS"]))
-
-
-def forget(namespace: str, sid: str) -> None:
-    """A connection closed: its bucket goes."""
-    budget: EventBudget | None = current_app.extensions.get("event_budget")
-    if budget is not None:
-        budget.forget((namespace, sid))
+    handle_event.__wrapped__ = handle  # type: ignore[attr-defined]
+    server._handle_event = handle_event
 
 
 def throttle_codes(field: str = "code") -> None:

@@ -16,10 +16,10 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 
 from flask import current_app, request
-from flask_socketio import Namespace, disconnect
+from flask_socketio import Namespace
 
 from course.storage import progress
-from course.web import flood, wire
+from course.web import wire
 from course.web.fair import FairGate, Holder, holder, refuse_past, setting
 from course.web.identity import current_learner_id
 from course.web.origins import refuse_unwelcome
@@ -46,15 +46,14 @@ def acked(
     ``_touched(payload[id_field])`` records it in the learner's progress. Replies are
     ``{"ok": true, ...}``; a ``PayloadError`` becomes ``{"ok": false, "error": …}``,
     anything else is logged and answered as an internal error. Arguments after the
-    payload are refused (``extra_arguments``), and so is an event past the
-    connection's budget (``too_many_events``, see ``web.flood``)."""
+    payload are refused (``extra_arguments``); an event past the connection's budget
+    never gets here (``web.flood.install``)."""
 
     def handler(event: str | None) -> Callable[[Handler], Handler]:
         def wrap(fn: Handler) -> Handler:
             @functools.wraps(fn)
             def inner(self: Any, data: Any = None, *extra: Any) -> dict[str, Any]:
                 try:
-                    _within_budget(self.namespace)
                     if extra:
                         raise PayloadError(
                             "extra_arguments", "send one payload object and nothing after it"
@@ -75,22 +74,6 @@ def acked(
         return wrap
 
     return handler
-
-
-def _within_budget(namespace: str) -> None:
-    """Spend one event of this connection's budget; PayloadError past it, and a
-    disconnect when the client keeps flooding."""
-    refused, burst, per_second = flood.spend(namespace, sid())
-    if not refused:
-        return
-    if refused >= flood.refusals_before_disconnect():
-        log.warning("disconnecting %s on %s: event flood", sid(), namespace)
-        disconnect()
-    raise PayloadError(
-        "too_many_events",
-        f"too many events: at most {burst} at once and {per_second:g} a second on one "
-        "connection; this connection closes if they keep coming",
-    )
 
 
 def sid() -> str:
@@ -148,7 +131,6 @@ class LearnerNamespace(Namespace):
         with self.registry_lock:
             gone = self.sessions.pop(sid(), {})
             self.holders.pop(sid(), None)
-        flood.forget(self.namespace, sid())
         for session in gone.values():
             self.closed(session)
 
