@@ -187,7 +187,9 @@ def flood(url: str, stop: threading.Event) -> str:
     return f"{sent[0]} events sent, connections dropped {dropped[0]} times"
 
 
-def grab(url: str, stop: threading.Event, connections: int = 60) -> str:
+def grab(
+    url: str, stop: threading.Event, connections: int = 60, ready: threading.Event | None = None
+) -> str:
     held: list[Client] = []
     labs, refusals = 0, set()
     labs_of = [("lstm-cell", "cell-walk"), ("training", "rnn-window"), ("data", "feed")]
@@ -204,6 +206,8 @@ def grab(url: str, stop: threading.Event, connections: int = 60) -> str:
                 labs += 1
             else:
                 refusals.add(ack["error"]["code"])
+    if ready is not None:
+        ready.set()  # all it could take is taken: now the bystander comes
     stop.wait()
     for client in held:
         client.close()
@@ -290,13 +294,19 @@ def main() -> None:
             got: list[str] = []
             thread = None
             if storm is not None:
-                extra = {"connections": args.connections} if name == "grab" else {}
+                ready = threading.Event()
+                extra: dict[str, Any] = {}
+                if name == "grab":
+                    extra = {"connections": args.connections, "ready": ready}
                 thread = threading.Thread(
                     target=lambda s=storm, e=extra, g=got, x=stop: g.append(s(server.url, x, **e)),
                     daemon=True,
                 )
                 thread.start()
-                time.sleep(min(5.0, args.seconds / 3))  # let the storm build up
+                if name == "grab":
+                    ready.wait(300)  # the grab has taken what it can
+                else:
+                    time.sleep(min(5.0, args.seconds / 3))  # let the storm build up
             times, opened = bystander_steps(server.url, args.seconds, name)
             stop.set()
             if thread is not None:
