@@ -2,10 +2,12 @@
 server's threads; and a limit on live-session codes tried (``throttle_codes``), so
 codes cannot be guessed.
 
-python-socketio starts a thread for every event; a check inside the handler comes
-too late (a flood of 400,000 events queued that many threads and the handlers never
-caught up). So ``install`` puts the budget in front of that: an event past it is
-answered at once, on the connection's reader thread, and never reaches a handler.
+python-socketio starts a thread for every event, so a check inside the handler
+comes after a thread per flooded event. ``install`` puts the budget in front of
+that: an event past it is answered at once, on the connection's reader thread, and
+never reaches a handler. What it does not bound: engine.io still reads and decodes
+every frame a flooder sends (bench/hostile.py: a bystander's step p99 stays near a
+second under a 4-connection flood on a loaded 2-core machine).
 
 ``SOCKET_EVENT_RATE = "240/4"``: a connection may send a burst of 240 events, and 60
 a second after that (a token bucket; a dragged slider sends at most one a frame).
