@@ -37,7 +37,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from servers import CourseServer, RedisServer, create_instructor, log_in, start_live  # noqa: E402
 
-SECRET = "bench-live-secret"
+SECRET = "bench-live-secret-of-32-characters-or-more"
 EMAIL, PASSWORD = "bench@example.org", "correct horse battery staple"
 
 
@@ -167,6 +167,8 @@ def main() -> None:
         "UNROLLED_DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
         "UNROLLED_COMPILATION_CACHE_DIR": str(tmp / "jax-cache"),
         "UNROLLED_MAX_LABS": "400",
+        "UNROLLED_MAX_LABS_PER_ADDRESS": "400",  # every bench client is 127.0.0.1
+        "UNROLLED_MAX_CONNECTIONS_PER_ADDRESS": "400",
     }
     create_instructor(env, EMAIL, PASSWORD)
 

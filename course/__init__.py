@@ -33,6 +33,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         MAX_LABS_PER_CONNECTION=4,
         MAX_LABS=200,
         PROXIES=0,  # proxies in front that set X-Forwarded-* (UNROLLED_PROXIES=1 behind nginx)
+        MAX_CONTENT_LENGTH=1_000_000,  # bytes of a request body: 413 past it
+        SOCKET_MAX_MESSAGE=1_000_000,  # bytes of a Socket.IO message (a weights file fits)
+        SOCKET_ORIGINS=None,  # pages that may open sockets: same origin unless listed
+        # A client gone without a word (a dropped network, a suspended laptop) frees its
+        # widgets within interval + timeout seconds (engine.io's defaults: 25 + 20); a
+        # closed page frees them at once. The timeout stays long: a busy server must not
+        # drop a learner whose answer to a ping waited behind a compilation.
+        SOCKET_PING_INTERVAL=10,
+        SOCKET_PING_TIMEOUT=20,
     )
     app.config.from_prefixed_env("UNROLLED")
     if config:
@@ -66,13 +75,23 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         web,
     )
     from course.lessons.registry import find_lesson
+    from course.web.http import BoundedJSON, SocketJSON
+    from course.web.origins import configured
 
+    app.json = BoundedJSON(app)
     socketio.init_app(
         app,
         async_mode="threading",
-        cors_allowed_origins=[],
+        cors_allowed_origins=configured(app),  # never []: python-engineio reads it as "any"
+        max_http_buffer_size=int(app.config["SOCKET_MAX_MESSAGE"]),
+        ping_interval=int(app.config["SOCKET_PING_INTERVAL"]),
+        ping_timeout=int(app.config["SOCKET_PING_TIMEOUT"]),
+        json=SocketJSON,
         message_queue=app.config["REDIS_URL"],
     )
+    from course.web import flood
+
+    flood.install(socketio.server)  # each connection's event budget, before any thread
     web.init_app(app)  # identity cookie, CSRF, rate limits, security headers, vendor assets
     storage.init_app(app)  # the database, migrated
     lessons.init_app(app)  # every lesson, loaded and checked

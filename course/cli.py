@@ -14,7 +14,7 @@ def serve(args: argparse.Namespace) -> int:
     from course.extensions import socketio
     from course.warmup import warm_up
 
-    app = create_app()
+    app = create_app({"BOUND_HOST": args.host})  # served as itself and as localhost
     if not args.no_warmup:
         threading.Thread(target=warm_up, args=(app,), daemon=True).start()
     print(f"Unrolled is running at http://{args.host}:{args.port}", flush=True)

@@ -30,6 +30,8 @@ def app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
             "TESTING": True,
             "COMPILATION_CACHE_DIR": str(cache),
             "DATABASE_URL": f"sqlite:///{database}",
+            # every test browser is 127.0.0.1: tests of the limit set their own
+            "LIVE_CODE_ADDRESS_RATE_LIMIT": "100000/60",
         }
     )
 

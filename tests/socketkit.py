@@ -36,11 +36,26 @@ class Socket:
         self.close()
 
 
-def connect(app: Flask, namespace: str, browser: FlaskClient) -> Socket:
-    """Connect to ``namespace`` with ``browser``'s cookies (its learner id, maybe a login)."""
-    connection = socketio.test_client(app, namespace=namespace, flask_test_client=browser)
+def connect(
+    app: Flask, namespace: str, browser: FlaskClient, headers: dict[str, str] | None = None
+) -> Socket:
+    """Connect to ``namespace`` with ``browser``'s cookies (its learner id, maybe a login)
+    and ``headers`` (e.g. the ``X-Forwarded-For`` a proxy adds)."""
+    connection = socketio.test_client(
+        app, namespace=namespace, flask_test_client=browser, headers=headers
+    )
     assert connection.is_connected(namespace)
     return Socket(connection, namespace)
+
+
+def try_connect(
+    app: Flask, namespace: str, browser: FlaskClient, headers: dict[str, str] | None = None
+) -> Socket | None:
+    """Connect as ``connect`` does; None if the server refused the connection."""
+    connection = socketio.test_client(
+        app, namespace=namespace, flask_test_client=browser, headers=headers
+    )
+    return Socket(connection, namespace) if connection.is_connected(namespace) else None
 
 
 def ask(sock: Socket, event: str, payload: Any = None) -> dict[str, Any]:

@@ -13,6 +13,7 @@ their stepping. Options are checked at the edge: a bad one is a 400 with
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 from collections import OrderedDict
 from collections.abc import Callable
@@ -50,6 +51,7 @@ bp = Blueprint("exports", __name__, url_prefix="/export")
 CACHE_SIZE = 16  # GIFs kept (a few hundred kB each)
 WAIT_SECONDS = 20  # for a render already running, before answering 503
 OPTIONS = ("steps", "size", "frame_ms")
+WHOLE = re.compile(r"-?[0-9]{1,9}", re.ASCII)
 
 # (learner, lesson id, lab id) → that learner's open lab, if any
 OwnLab = Callable[[str, str, str], "LabSession | None"]
@@ -147,8 +149,10 @@ def _options(args: Any, config: LabConfig) -> GifOptions:
     for name in OPTIONS:
         if name not in args:
             continue
-        text = args.get(name, "")
-        if not text.strip().lstrip("-").isdigit():
+        text = args.get(name, "").strip()
+        # ASCII digits only: str.isdigit takes "²", which int() refuses; and a few, as
+        # int() refuses more than 4,300 of them.
+        if not WHOLE.fullmatch(text):
             raise GifError(name, f"{name} must be a whole number")
         values[name] = int(text)
     values.setdefault("steps", default_steps(config))

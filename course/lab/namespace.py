@@ -62,6 +62,7 @@ log = logging.getLogger(__name__)
 LAB_ID = Field(str, required=True, max_length=64)
 MAX_SHARED_EPOCHS = 50
 MAX_SHARED_UPDATES = 50
+TRAIN_QUEUE_SECONDS = 30  # how long a train request waits for a free trainer
 SCHEMAS: dict[str, dict[str, Field]] = {
     "open": {
         "lesson": Field(str, required=True, max_length=64),
@@ -193,7 +194,9 @@ class LabNamespace(KeptLabs):
 
     @handler("train")
     def on_train(self, data: dict[str, Any]) -> dict[str, Any]:
-        return self._act("train", data, full=True)
+        # One training per learner, a few per address, MAX_TRAINING on the server.
+        with self.training(TRAIN_QUEUE_SECONDS, "the server is training other labs; try again"):
+            return self._act("train", data, full=True)
 
     @handler("reset")
     def on_reset(self, data: dict[str, Any]) -> dict[str, Any]:

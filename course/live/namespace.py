@@ -34,9 +34,11 @@ from course.live.state import CODE, REBUILDS, LiveState, Poll, start_session, we
 from course.live.store import LiveStore
 from course.quizzes import AnswerError, grade, item_ids, quiz_key, solution
 from course.web import wire
+from course.web.flood import throttle_codes
 from course.web.identity import current_learner_id
+from course.web.origins import refuse_unwelcome
 from course.web.sockets import acked, sid
-from course.web.validation import Field, PayloadError, validate
+from course.web.validation import Field, PayloadError, plain_text, validate
 from engine import Lab
 from engine.snapshot import from_bytes, to_bytes
 
@@ -132,6 +134,7 @@ class LiveNamespace(Playing, Namespace):
     def explore_copy(self, code: str, lesson: str, lab_id: str) -> Lab:
         """A private copy of session ``code``'s shared lab, for a student who breaks away
         (if the presenter allows exploring and the page shows that lab)."""
+        throttle_codes("live")
         if not CODE.fullmatch(code):
             raise PayloadError("not_found", "no live session with that code", "live")
         state = self.state(code)
@@ -176,6 +179,9 @@ class LiveNamespace(Playing, Namespace):
         return view
 
     # -- connection --------------------------------------------------------------
+    def on_connect(self, auth: Any = None) -> None:
+        refuse_unwelcome()  # an unknown host; an instructor from a foreign origin
+
     def on_disconnect(self, reason: Any = None) -> None:
         with self.guard:
             member = self.members.pop(sid(), None)
@@ -196,6 +202,7 @@ class LiveNamespace(Playing, Namespace):
     @handler("join")
     def on_join(self, data: dict[str, Any]) -> dict[str, Any]:
         code = data["code"]
+        throttle_codes()
         state = self.state(code)
         staff = instructor_id() == state.presenter
         learner = current_learner_id(create=False)
@@ -219,7 +226,8 @@ class LiveNamespace(Playing, Namespace):
                 reply["votes"] = self._tally(code, state.poll.quiz)
         elif not watching:
             if previous is None or previous[0] != code:  # not a second arrival
-                self.store.arrive(code, learner or "", data["name"] or "Anonymous")
+                name = plain_text(data["name"] or "") or "Anonymous"
+                self.store.arrive(code, learner or "", name)
                 self._send_presence(code)
             if state.poll is not None:
                 mine = self.store.votes(code, state.poll.quiz).get(learner or "")

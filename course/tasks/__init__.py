@@ -12,7 +12,6 @@ from course.web.sockets import Lessons
 
 def init_app(app: Flask, lessons: Lessons) -> None:
     from course.extensions import socketio
-    from course.tasks.namespace import MAX_TRAINING, TaskNamespace
+    from course.tasks.namespace import TaskNamespace
 
-    training = app.config.get("MAX_TASK_TRAINING", MAX_TRAINING)
-    socketio.on_namespace(TaskNamespace("/task", lessons, training))
+    socketio.on_namespace(TaskNamespace("/task", lessons))  # MAX_TASK_TRAINING: trainers

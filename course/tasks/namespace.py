@@ -25,8 +25,11 @@ Client events (each answered through its ack, ``{"ok": true, ...}`` or
     translate {task, text ≤ 40 chars}                 attention, context, decoder choices
 
 Training runs in the event's own handler thread (python-socketio runs each event in a
-thread of its own), under a cap of concurrent trainings for the whole server; questions
-asked meanwhile read the latest epoch's weights. A bad payload changes nothing.
+thread of its own), under a cap of concurrent trainings for the whole server, shared
+fairly (``web.fair``): one training per learner, a few per address, and a trainer is
+taken an epoch at a time, so a long training lets a short one through between its
+epochs. It stops when its connection closes. Questions asked meanwhile read the latest
+epoch's weights. A bad payload changes nothing.
 
 The payloads' schemas are in ``course.tasks.schemas``, one learner's task (its reply
 and its shared link included) in ``course.tasks.session``.
@@ -35,7 +38,6 @@ and its shared link included) in ``course.tasks.session``.
 from __future__ import annotations
 
 import logging
-import threading
 from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
@@ -52,13 +54,14 @@ from course.tasks.schemas import (
 from course.tasks.session import TaskSession
 from course.tasks.spec import ID
 from course.web import wire
-from course.web.sockets import LearnerNamespace, Lessons, Limits, acked, sid
+from course.web.sockets import LearnerNamespace, Limits, acked, sid
 from course.web.validation import PayloadError
 
 log = logging.getLogger(__name__)
 
 MAX_TRAINING = 2  # trainings at once on the server; the app config may set MAX_TASK_TRAINING
 QUEUE_SECONDS = 30  # how long a train request waits for a free trainer before "busy"
+BUSY = "the server is training other networks; try again"
 SHOWN_TEXT = 600  # characters of the training text shown beside the widget
 
 handler = acked(SCHEMAS, area="task", touching={"train"}, id_field="task")
@@ -68,9 +71,10 @@ class TaskNamespace(LearnerNamespace):
     widget, plural = "task", "tasks"
     limits = Limits(("MAX_TASKS_PER_CONNECTION", 6), ("MAX_TASKS", 300))
 
-    def __init__(self, namespace: str, lessons: Lessons, max_training: int = MAX_TRAINING) -> None:
-        super().__init__(namespace, lessons)
-        self.trainers = threading.BoundedSemaphore(max_training)
+    training_total = ("MAX_TASK_TRAINING", MAX_TRAINING)
+
+    def closed(self, session: TaskSession) -> None:
+        session.gone = True  # its training stops after the current epoch
 
     # -- events ------------------------------------------------------------------------------
     def _task(self, task_id: str, event: str) -> TaskSession:
@@ -127,19 +131,21 @@ class TaskNamespace(LearnerNamespace):
         return session.payload()
 
     def _train_when_free(self, session: TaskSession, epochs: int) -> None:
-        """Train once one of the server's trainers is free (waiting ``QUEUE_SECONDS``)."""
-        if not self.trainers.acquire(timeout=QUEUE_SECONDS):
-            raise PayloadError("busy", "the server is training other networks; try again")
-        try:
+        """Train an epoch at a time, each once one of the server's trainers is free for
+        this learner (waiting ``QUEUE_SECONDS`` for the first)."""
+        with self.trainers.claimed(self.holder()):
             self._train(session, epochs)
-        finally:
-            self.trainers.release()
 
     def _train(self, session: TaskSession, epochs: int) -> None:
-        run, to = session.run, sid()
+        run, to, who = session.run, sid(), self.holder()
         generation = run.generation
         for k in range(epochs):
-            snapshot = run.train_epoch(generation)
+            if session.gone:  # the learner closed the page
+                return
+            # The first epoch may wait QUEUE_SECONDS; a training under way waits its turn.
+            wait = QUEUE_SECONDS if k == 0 else None
+            with self.trainers.slot(who, wait, BUSY):
+                snapshot = run.train_epoch(generation)
             if snapshot is None:  # reset meanwhile
                 return
             loss, accuracy = snapshot.history[-1]
@@ -147,7 +153,8 @@ class TaskNamespace(LearnerNamespace):
             self.emit(
                 "progress", wire.clean(report | {"loss": loss, "accuracy": accuracy}), room=to
             )
-        score = run.evaluate()
+        with self.trainers.slot(who, None, BUSY):
+            score = run.evaluate()
         if generation == run.generation:
             run.score = score
 

@@ -55,6 +55,7 @@ class TaskSession:
         self.run: Run = make_run(spec)
         self.lesson_id, self.learner = lesson_id, learner
         self.touched = False
+        self.gone = False  # its connection closed: a training under way stops
         self.lock = threading.Lock()
         self.asked: dict[str, Any] = self.first_question()  # re-asked after training
         self.draws = 0  # generate's default seeds: each click samples anew

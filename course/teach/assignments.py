@@ -37,9 +37,13 @@ class Assigned:
 
 def parse_due(text: str) -> datetime:
     """A due date from a form: ``2026-12-01T17:00`` is UTC; an explicit offset is
-    converted. ValueError if it is not a date and time."""
+    converted. ValueError if it is not a date and time (or its offset takes it past
+    the calendar's ends)."""
     moment = datetime.fromisoformat(text.strip())
-    moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    try:
+        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("out of range") from None
     if not EARLIEST <= moment < LATEST:
         raise ValueError("out of range")
     return moment

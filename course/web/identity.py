@@ -24,6 +24,13 @@ from course.storage.models import new_learner_id
 DEV_SECRET_KEY = "dev-only-change-me"  # create_app's placeholder
 SESSION_KEY = "learner"
 LIFETIME = timedelta(days=365)
+MIN_SECRET_CHARS, MIN_SECRET_DISTINCT = 32, 10
+
+
+def weak_secret(key: object) -> bool:
+    """A configured key anyone could guess or brute-force: short, or of few symbols."""
+    text = key.decode(errors="replace") if isinstance(key, bytes) else str(key)
+    return len(text) < MIN_SECRET_CHARS or len(set(text)) < MIN_SECRET_DISTINCT
 
 
 def persistent_secret_key(instance_path: str | Path) -> str:
@@ -52,9 +59,18 @@ def persistent_secret_key(instance_path: str | Path) -> str:
 
 
 def init_app(app: Flask) -> None:
-    """A real secret key and cookie flags for a long-lived learner session."""
+    """A real secret key and cookie flags for a long-lived learner session. A weak
+    configured key is refused outside development (``DEBUG``, ``TESTING`` or
+    ``DEVELOPMENT``): whoever guesses it signs cookies as any learner or instructor."""
     if app.config.get("SECRET_KEY") in (None, "", DEV_SECRET_KEY):
         app.config["SECRET_KEY"] = persistent_secret_key(app.instance_path)
+    development = app.debug or app.testing or bool(app.config.get("DEVELOPMENT"))
+    if weak_secret(app.config["SECRET_KEY"]) and not development:
+        raise RuntimeError(
+            f"SECRET_KEY is too weak: give at least {MIN_SECRET_CHARS} random characters "
+            "(python -c 'import secrets; print(secrets.token_urlsafe(48))'), or leave it "
+            "unset to have one generated into the instance folder"
+        )
     app.config["SESSION_COOKIE_HTTPONLY"] = True
     app.config["SESSION_COOKIE_SAMESITE"] = app.config.get("SESSION_COOKIE_SAMESITE") or "Lax"
     # SESSION_COOKIE_SECURE stays as configured: True behind HTTPS.

@@ -17,7 +17,12 @@ from typing import Any
 
 from flask import Flask, current_app
 
-DEFAULTS = {"QUIZ_RATE_LIMIT": "10/60"}
+DEFAULTS = {
+    "QUIZ_RATE_LIMIT": "10/60",
+    # live-session codes tried (joins, explore copies): per connection and per address
+    "LIVE_CODE_RATE_LIMIT": "10/60",
+    "LIVE_CODE_ADDRESS_RATE_LIMIT": "120/60",
+}
 
 
 class RateLimiter:
@@ -129,6 +134,8 @@ def init_app(app: Flask) -> None:
         app.config.setdefault(name, value)
     app.extensions["ratelimit"] = {}
     add(app, "quiz", app.config["QUIZ_RATE_LIMIT"])
+    add(app, "live_code", app.config["LIVE_CODE_RATE_LIMIT"])
+    add(app, "live_code_address", app.config["LIVE_CODE_ADDRESS_RATE_LIMIT"])
 
 
 def hit(bucket: str, learner_id: str) -> float | None:

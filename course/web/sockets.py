@@ -1,14 +1,17 @@
-"""What every Socket.IO namespace of ours does around an event: validate the payload,
-turn any failure into an error ack that changes nothing, keep the reply plain and
-finite, and note that a learner worked with a widget; and the bookkeeping of the
-namespaces that hold a learner's widgets (open within limits, look up, touched)."""
+"""What every Socket.IO namespace of ours does around an event: spend the connection's
+event budget, validate the payload, turn any failure into an error ack that changes
+nothing, keep the reply plain and finite, and note that a learner worked with a
+widget; and the bookkeeping of the namespaces that hold a learner's widgets (connect
+and open within the server's limits and each learner's and address's fair share,
+look up, touched)."""
 
 from __future__ import annotations
 
 import functools
 import logging
 import threading
-from collections.abc import Callable, Collection
+from collections.abc import Callable, Collection, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -17,7 +20,9 @@ from flask_socketio import Namespace
 
 from course.storage import progress
 from course.web import wire
+from course.web.fair import FairGate, Holder, holder, refuse_past, setting
 from course.web.identity import current_learner_id
+from course.web.origins import refuse_unwelcome
 from course.web.validation import Field, PayloadError, validate
 
 log = logging.getLogger(__name__)
@@ -40,13 +45,19 @@ def acked(
     it checks it itself). After a successful event in ``touching``, the namespace's
     ``_touched(payload[id_field])`` records it in the learner's progress. Replies are
     ``{"ok": true, ...}``; a ``PayloadError`` becomes ``{"ok": false, "error": …}``,
-    anything else is logged and answered as an internal error."""
+    anything else is logged and answered as an internal error. Arguments after the
+    payload are refused (``extra_arguments``); an event past the connection's budget
+    never gets here (``web.flood.install``)."""
 
     def handler(event: str | None) -> Callable[[Handler], Handler]:
         def wrap(fn: Handler) -> Handler:
             @functools.wraps(fn)
-            def inner(self: Any, data: Any = None) -> dict[str, Any]:
+            def inner(self: Any, data: Any = None, *extra: Any) -> dict[str, Any]:
                 try:
+                    if extra:
+                        raise PayloadError(
+                            "extra_arguments", "send one payload object and nothing after it"
+                        )
                     checked = validate(data, schemas[event]) if event else data
                     reply = fn(self, checked)
                     if event in touching and id_field is not None:
@@ -88,29 +99,38 @@ class Limits:
 
 class LearnerNamespace(Namespace):
     """A namespace whose connections each hold a learner's open widgets by id (labs,
-    playgrounds, tasks), and know the learner behind them. Subclasses name their
-    widget (the payload's id field, and the word in errors) and their limits."""
+    playgrounds, tasks), and know the learner and address behind them. Subclasses name
+    their widget (the payload's id field, and the word in errors) and their limits;
+    the fair shares (``web.fair``) are ``MAX_<PLURAL>_PER_LEARNER``/``_PER_ADDRESS``."""
 
     widget = "widget"
     plural = "widgets"
     limits = Limits(("MAX_WIDGETS_PER_CONNECTION", 4), ("MAX_WIDGETS", 200))
+    training_total = ("MAX_TRAINING", 8)  # trainings at once on this namespace
 
     def __init__(self, namespace: str, lessons: Lessons) -> None:
         super().__init__(namespace)
         self.lessons = lessons
         self.sessions: dict[str, dict[str, Any]] = {}  # sid → widget id → its session
-        self.learners: dict[str, str | None] = {}  # sid → learner id
+        self.holders: dict[str, Holder] = {}  # sid → the learner and address behind it
         self.registry_lock = threading.Lock()
+        self._gate: FairGate | None = None
 
     def on_connect(self, auth: Any = None) -> None:
+        refuse_unwelcome()
+        who = holder(current_learner_id(create=False))
         with self.registry_lock:
+            try:
+                refuse_past("connections", "connections", who, list(self.holders.values()))
+            except PayloadError as error:
+                raise ConnectionRefusedError(error.as_ack()["error"]) from None
             self.sessions[sid()] = {}
-            self.learners[sid()] = current_learner_id(create=False)
+            self.holders[sid()] = who
 
     def on_disconnect(self, reason: Any = None) -> None:
         with self.registry_lock:
             gone = self.sessions.pop(sid(), {})
-            self.learners.pop(sid(), None)
+            self.holders.pop(sid(), None)
         for session in gone.values():
             self.closed(session)
 
@@ -120,7 +140,26 @@ class LearnerNamespace(Namespace):
 
     def learner(self) -> str | None:
         """The learner behind this connection."""
-        return self.learners.get(sid())
+        found = self.holders.get(sid())
+        return found.learner if found else None
+
+    def holder(self) -> Holder:
+        """The learner and address behind this connection."""
+        return self.holders.get(sid()) or holder(None)
+
+    @property
+    def trainers(self) -> FairGate:
+        """This namespace's trainings at once, shared fairly (made on first use, from the
+        app config of that moment)."""
+        if self._gate is None:
+            with self.registry_lock:
+                if self._gate is None:
+                    self._gate = FairGate(
+                        int(current_app.config.get(*self.training_total)),
+                        setting("MAX_TRAINING_PER_LEARNER"),
+                        setting("MAX_TRAINING_PER_ADDRESS"),
+                    )
+        return self._gate
 
     def learner_widget(self, learner: str, lesson_id: str, widget_id: str) -> Any:
         """The learner's open widget ``widget_id`` of that lesson (in any of their tabs),
@@ -151,27 +190,55 @@ class LearnerNamespace(Namespace):
         return session
 
     def _make_room(self, widget_id: str) -> None:
-        """Refuse to open ``widget_id`` when this connection, or the server, holds as many
-        widgets as its limits allow (opening one again replaces it: always room)."""
+        """Refuse to open ``widget_id`` when this connection, its learner, its address or
+        the server holds as many widgets as its limits allow (opening one again replaces
+        it: always room), naming the limit reached."""
         per_connection = int(current_app.config.get(*self.limits.per_connection))
         total = int(current_app.config.get(*self.limits.total))
         with self.registry_lock:
-            mine = self.sessions.setdefault(sid(), {})
-            if widget_id not in mine and (
-                len(mine) >= per_connection
-                or sum(len(open_) for open_ in self.sessions.values()) >= total
-            ):
+            mine = self.sessions.get(sid())
+            if mine is None:
+                raise PayloadError("disconnected", "this connection has closed; reconnect")
+            if widget_id in mine:
+                return
+            if len(mine) >= per_connection:
                 raise PayloadError(
-                    f"too_many_{self.plural}", f"too many {self.plural} are open; close a page"
+                    f"too_many_{self.plural}",
+                    f"{per_connection} {self.plural} are open on this page's connection, the "
+                    "most one may; close one first",
+                )
+            holders = [self.holders[s] for s, open_ in self.sessions.items() for _ in open_]
+            refuse_past(self.plural, self.plural, self.holder(), holders)
+            if len(holders) >= total:
+                raise PayloadError(
+                    f"too_many_{self.plural}",
+                    f"the server has {total} {self.plural} open, all it can hold; try again "
+                    "in a while",
                 )
 
     def _register(self, widget_id: str, session: Opened) -> None:
-        """Hold ``session`` as this connection's ``widget_id``; one opened before stops."""
+        """Hold ``session`` as this connection's ``widget_id``; one opened before stops.
+        A connection that closed while the widget was being built holds nothing: its
+        slot would otherwise stay taken with no one to free it."""
         with self.registry_lock:
-            old = self.sessions.setdefault(sid(), {}).get(widget_id)
-            self.sessions[sid()][widget_id] = session
+            mine = self.sessions.get(sid())
+            old = None if mine is None else mine.get(widget_id)
+            if mine is not None:
+                mine[widget_id] = session
         if old is not None:
             self.closed(old)
+        if mine is None:
+            self.closed(session)
+            raise PayloadError("disconnected", "this connection has closed; reconnect")
+
+    @contextmanager
+    def training(self, timeout: float | None, busy: str) -> Iterator[None]:
+        """A training of this connection's learner for the block: refused past the
+        learner's share, waiting for a trainer (``timeout``) past the address's or the
+        server's."""
+        who = self.holder()
+        with self.trainers.claimed(who), self.trainers.slot(who, timeout, busy):
+            yield
 
     def _touched(self, widget_id: str) -> None:
         """Record, once, that the learner worked with this widget (opening it does not count)."""

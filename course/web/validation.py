@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from dataclasses import dataclass
 from typing import Any
 
@@ -86,3 +87,14 @@ def validate(payload: Any, schema: dict[str, Field]) -> dict[str, Any]:
         else:
             checked[name] = _check(name, payload[name], spec)
     return checked
+
+
+# Control, format (bidi overrides, zero-width), line/paragraph separators, private use
+# and surrogates: nothing a name shown to others should carry.
+HIDDEN = {"Cc", "Cf", "Zl", "Zp", "Co", "Cs"}
+
+
+def plain_text(text: str) -> str:
+    """``text`` without hidden or control characters, its spaces collapsed."""
+    kept = "".join(" " if unicodedata.category(c) in HIDDEN else c for c in text)
+    return " ".join(kept.split())

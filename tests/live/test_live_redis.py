@@ -20,7 +20,7 @@ from course.lessons.registry import LessonRegistry
 from course.live.state import start_session
 from course.live.store import RedisStore
 
-SECRET = "two-process-test-secret"
+SECRET = "two-process-test-secret-of-32-characters-or-more"
 NS = "/live"
 EMAIL, PASSWORD = "teacher-7@example.org", "a long enough password"
 

@@ -1,0 +1,329 @@
+"""A hostile client beside a bystander: what the bystander's steps cost meanwhile.
+
+.venv/bin/python bench/hostile.py [--seconds 15] [--storms quiet flood grab]
+                                  [--root CHECKOUT] [--connections 60]
+
+One course server (embedded defaults, no warm-up thread; ``--root`` serves another checkout,
+e.g. a worktree of main, for a before/after pair). A bystander opens the LSTM-cell lab
+and presses Step (compute) over and over; meanwhile each storm runs in turn:
+
+- ``quiet``: nothing else (the baseline);
+- ``flood``: 4 connections send socket events as fast as they can, without waiting
+  for acks, reconnecting whenever the server drops them;
+- ``grab``: one learner's cookie opens ``--connections`` /lab connections and as many
+  labs on each as the server gives; then the bystander tries to open a lab too;
+- ``compile`` and ``train``: hooks for the compile-budget and training-scheduler
+  storms (issue 17, items 2 and 3): one learner reconfigures its lab to a new shape
+  over and over; 16 learners train their labs 100 epochs at once. Heavy on a shared
+  machine: ask for them by name.
+
+For each storm: the bystander's step round trip (median, p99; target p99 ≤ 50 ms),
+what the storm got, and the server's RSS after it. Clients are bare Engine.IO /
+Socket.IO websockets (websocket-client) in threads of this process, so the figures
+include this process's share of the 2 cores: upper bounds of what the server does.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import itertools
+import json
+import os
+import select
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import websocket
+from flask import Flask
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "tests"))
+
+from servers import free_port  # noqa: E402
+
+SECRET = "bench-hostile-secret-of-32-characters-or-more"
+LAB = {"lesson": "lstm-cell", "lab": "cell-walk"}
+STEP = {"lab": "cell-walk", "granularity": "compute"}
+
+
+def signed(data: dict[str, str]) -> str:
+    app = Flask(__name__)
+    app.secret_key = SECRET
+    return app.session_interface.get_signing_serializer(app).dumps(data)  # type: ignore[attr-defined]
+
+
+def rss_mb(pid: int) -> float:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError("no VmRSS")
+
+
+class Server:
+    """``unrolled serve`` of ``root`` on a free port."""
+
+    def __init__(self, root: Path, tmp: Path) -> None:
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        env = os.environ | {
+            "PYTHONUNBUFFERED": "1",
+            "UNROLLED_SECRET_KEY": SECRET,
+            "UNROLLED_DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
+            "UNROLLED_COMPILATION_CACHE_DIR": str(tmp / "jax-cache"),
+        }
+        self.log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed in stop()
+        # No warm-up thread (it would compile beside the quiet baseline): the bystander's
+        # lab is warmed before the storms; what a storm opens, it compiles.
+        command = [sys.executable, "-m", "course.cli", "serve", "--port", str(self.port)]
+        command.append("--no-warmup")
+        self.proc = subprocess.Popen(
+            command, cwd=root, env=env, stdout=self.log, stderr=subprocess.STDOUT
+        )
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=1).read()
+                return
+            except OSError:
+                if self.proc.poll() is not None or time.monotonic() > deadline:
+                    raise RuntimeError(
+                        f"the server did not start (see {tmp / 'server.log'})"
+                    ) from None
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=20)
+        self.log.close()
+
+
+class Client:
+    """One Socket.IO connection to one namespace, over a bare websocket."""
+
+    def __init__(self, url: str, learner: str, namespace: str = "/lab") -> None:
+        self.namespace = namespace
+        self.ids = itertools.count(1)
+        cookie = signed({"learner": learner})
+        self.ws = websocket.create_connection(
+            url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
+            header=[f"Cookie: session={cookie}"],
+            timeout=120,
+        )
+        assert self.ws.recv().startswith("0")
+        self.ws.send(f"40{namespace},")
+        reply = self.recv()
+        if not reply.startswith(f"40{namespace}"):
+            self.ws.close()
+            raise ConnectionRefusedError(reply[:200])
+
+    def recv(self) -> str:
+        while True:
+            message = self.ws.recv()
+            if message == "2":  # Engine.IO ping
+                self.ws.send("3")
+                continue
+            return str(message)
+
+    def send(self, event: str, payload: Any, ack: bool = True) -> int | None:
+        n = next(self.ids) if ack else None
+        self.ws.send(f"42{self.namespace},{'' if n is None else n}" + json.dumps([event, payload]))
+        return n
+
+    def ask(self, event: str, payload: Any) -> dict[str, Any]:
+        n = self.send(event, payload)
+        prefix = f"43{self.namespace},{n}"
+        while True:
+            message = self.recv()
+            if message.startswith(prefix):
+                return json.loads(message[len(prefix) :])[0]  # type: ignore[no-any-return]
+
+    def closed(self) -> bool:
+        """Whether the server has closed this connection (reads what is waiting)."""
+        while select.select([self.ws.sock], [], [], 0)[0]:
+            message = self.ws.recv()
+            if message in ("", "1") or message.startswith(f"41{self.namespace}"):
+                return True
+            if message == "2":
+                self.ws.send("3")
+        return False
+
+    def close(self) -> None:
+        with contextlib.suppress(Exception):
+            self.ws.close()
+
+
+# -- storms: each runs until ``stop`` is set, and says what it got ------------------------------
+
+
+def flood(url: str, stop: threading.Event) -> str:
+    sent, dropped = [0], [0]
+
+    def one(k: int) -> None:
+        while not stop.is_set():
+            try:
+                client = Client(url, f"flooder-{k}")
+                while not stop.is_set() and not client.closed():
+                    for _ in range(100):
+                        client.send("pause", {"lab": "nothing"}, ack=False)
+                    sent[0] += 100
+                client.close()
+            except Exception:
+                pass
+            dropped[0] += 1
+
+    threads = [threading.Thread(target=one, args=(k,), daemon=True) for k in range(4)]
+    for thread in threads:
+        thread.start()
+    stop.wait()
+    return f"{sent[0]} events sent, connections dropped {dropped[0]} times"
+
+
+def grab(
+    url: str, stop: threading.Event, connections: int = 60, ready: threading.Event | None = None
+) -> str:
+    held: list[Client] = []
+    labs, refusals = 0, set()
+    labs_of = [("lstm-cell", "cell-walk"), ("training", "rnn-window"), ("data", "feed")]
+    for _ in range(connections):
+        try:
+            client = Client(url, "grabber")
+        except (ConnectionRefusedError, OSError) as error:
+            refusals.add(f"connect: {str(error)[:60]}")
+            break
+        held.append(client)
+        for lesson, lab in [*labs_of, ("training", "lstm-window")]:
+            ack = client.ask("open", {"lesson": lesson, "lab": lab})
+            if ack["ok"]:
+                labs += 1
+            else:
+                refusals.add(ack["error"]["code"])
+    if ready is not None:
+        ready.set()  # all it could take is taken: now the bystander comes
+    stop.wait()
+    for client in held:
+        client.close()
+    return (
+        f"one learner: {len(held)} connections, {labs} labs; refused: {sorted(refusals) or 'never'}"
+    )
+
+
+def compile_storm(url: str, stop: threading.Event) -> str:
+    client = Client(url, "compiler")
+    assert client.ask("open", LAB)["ok"]
+    shapes = itertools.cycle(
+        {"window": w, "hidden": h, "layers": n}
+        for w, h, n in itertools.product((8, 11, 15, 23, 31), (4, 8, 16), (1, 2, 3))
+    )
+    done = 0
+    while not stop.is_set():
+        client.ask("configure", {"lab": "cell-walk", "config": next(shapes)})
+        done += 1
+    client.close()
+    return f"{done} reconfigurations"
+
+
+def train_storm(url: str, stop: threading.Event) -> str:
+    answers: list[str] = []
+
+    def one(k: int) -> None:
+        client = Client(url, f"trainer-{k}")
+        client.ask("open", LAB | {"config": {"layers": 7, "hidden": 32}})
+        while not stop.is_set():
+            ack = client.ask("train", {"lab": "cell-walk", "epochs": 100})
+            answers.append("ok" if ack["ok"] else ack["error"]["code"])
+        client.close()
+
+    threads = [threading.Thread(target=one, args=(k,), daemon=True) for k in range(16)]
+    for thread in threads:
+        thread.start()
+    stop.wait()
+    return f"trainings answered: { {a: answers.count(a) for a in set(answers)} }"
+
+
+STORMS: dict[str, Callable[..., str] | None] = {
+    "quiet": None,
+    "flood": flood,
+    "grab": grab,
+    "compile": compile_storm,
+    "train": train_storm,
+}
+
+
+def bystander_steps(url: str, seconds: float, name: str) -> tuple[list[float], str]:
+    """Open the lab and step for ``seconds``: the round trips, and how the open went."""
+    client = Client(url, f"bystander-{name}")
+    opened = client.ask("open", LAB)
+    if not opened["ok"]:
+        client.close()
+        return [], f"bystander's open refused: {opened['error']['code']}"
+    times: list[float] = []
+    end = time.monotonic() + seconds
+    while time.monotonic() < end:
+        start = time.perf_counter()
+        ack = client.ask("step", STEP)
+        times.append(time.perf_counter() - start)
+        assert ack["ok"], ack
+    client.close()
+    return times, "bystander opened its lab"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--seconds", type=float, default=15.0, help="per storm")
+    parser.add_argument("--storms", nargs="*", default=["quiet", "flood", "grab"])
+    parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to serve")
+    parser.add_argument("--connections", type=int, default=60, help="the grab's connections")
+    args = parser.parse_args()
+    tmp = Path(tempfile.mkdtemp(prefix="unrolled-bench-hostile-"))
+    server = Server(args.root.resolve(), tmp)
+    try:
+        bystander_steps(server.url, 3.0, "warm")  # compile the lab's programs first
+        print(f"serving {args.root}; RSS warm {rss_mb(server.proc.pid):.0f} MB", flush=True)
+        for name in args.storms:
+            storm = STORMS[name]
+            stop = threading.Event()
+            got: list[str] = []
+            thread = None
+            if storm is not None:
+                ready = threading.Event()
+                extra: dict[str, Any] = {}
+                if name == "grab":
+                    extra = {"connections": args.connections, "ready": ready}
+                thread = threading.Thread(
+                    target=lambda s=storm, e=extra, g=got, x=stop: g.append(s(server.url, x, **e)),
+                    daemon=True,
+                )
+                thread.start()
+                if name == "grab":
+                    ready.wait(300)  # the grab has taken what it can
+                else:
+                    time.sleep(min(5.0, args.seconds / 3))  # let the storm build up
+            times, opened = bystander_steps(server.url, args.seconds, name)
+            stop.set()
+            if thread is not None:
+                thread.join(60)
+            rss = rss_mb(server.proc.pid)
+            if times:
+                ms = np.asarray(times) * 1000
+                p99 = np.percentile(ms, 99)
+                figure = f"median {np.median(ms):7.1f} ms  p99 {p99:7.1f} ms (n={len(ms)})"
+            else:
+                figure = "no steps"
+            print(f"{name:<8} bystander step {figure}; {opened}; RSS {rss:.0f} MB", flush=True)
+            if got:
+                print(f"{'':<8} storm: {got[0]}", flush=True)
+    finally:
+        server.stop()
+
+
+if __name__ == "__main__":
+    main()

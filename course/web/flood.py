@@ -1,0 +1,132 @@
+"""A per-connection budget of socket events, so one flooding client cannot crowd the
+server's threads; and a limit on live-session codes tried (``throttle_codes``), so
+codes cannot be guessed.
+
+python-socketio starts a thread for every event, so a check inside the handler
+comes after a thread per flooded event. ``install`` puts the budget in front of
+that: an event past it is answered at once, on the connection's reader thread, and
+never reaches a handler. What it does not bound: engine.io still reads and decodes
+every frame a flooder sends (bench/hostile.py: a bystander's step p99 stays near a
+second under a 4-connection flood on a loaded 2-core machine).
+
+``SOCKET_EVENT_RATE = "240/4"``: a connection may send a burst of 240 events, and 60
+a second after that (a token bucket; a dragged slider sends at most one a frame).
+Past it, each event is answered ``too_many_events`` and does nothing; a connection
+that goes on sending ``SOCKET_FLOOD_REFUSALS`` refused events in a row is
+disconnected.
+"""
+
+from __future__ import annotations
+
+import math
+import threading
+import time
+from collections.abc import Callable
+from typing import Any
+
+from flask import Flask, request
+from socketio import packet
+
+from course.web import ratelimit
+from course.web.fair import client_address
+from course.web.ratelimit import parse_spec
+from course.web.validation import PayloadError
+
+DEFAULTS = {"SOCKET_EVENT_RATE": "240/4", "SOCKET_FLOOD_REFUSALS": 240}
+IDLE = 300.0  # seconds after which a quiet connection's bucket is forgotten
+
+
+class Bucket:
+    __slots__ = ("tokens", "stamp", "refused")
+
+    def __init__(self, tokens: float, stamp: float) -> None:
+        self.tokens, self.stamp, self.refused = tokens, stamp, 0
+
+
+class EventBudget:
+    """Token buckets by connection; thread-safe."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self.clock = clock
+        self.buckets: dict[tuple[str, str], Bucket] = {}
+        self.lock = threading.Lock()
+        self.next_sweep = clock() + IDLE
+
+    def spend(self, key: tuple[str, str], burst: int, per_second: float) -> int:
+        """Spend one event of ``key``'s budget: 0 if allowed, else how many events in a
+        row it has refused (this one included)."""
+        with self.lock:
+            now = self.clock()
+            if now >= self.next_sweep:
+                self.buckets = {k: b for k, b in self.buckets.items() if now - b.stamp < IDLE}
+                self.next_sweep = now + IDLE
+            bucket = self.buckets.get(key)
+            if bucket is None:
+                bucket = self.buckets[key] = Bucket(float(burst), now)
+            bucket.tokens = min(float(burst), bucket.tokens + (now - bucket.stamp) * per_second)
+            bucket.stamp = now
+            if bucket.tokens >= 1.0:
+                bucket.tokens -= 1.0
+                bucket.refused = 0
+                return 0
+            bucket.refused += 1
+            return bucket.refused
+
+    def forget(self, key: tuple[str, str]) -> None:
+        with self.lock:
+            self.buckets.pop(key, None)
+
+
+def install(server: Any) -> None:
+    """Spend each event's budget before python-socketio hands it to a thread (see the
+    module doc). ``server`` is the ``socketio.Server``; the settings are those of the
+    app behind each connection (tests build several apps on one server)."""
+    handle = getattr(server._handle_event, "__wrapped__", server._handle_event)
+
+    def handle_event(eio_sid: str, namespace: str | None, id: int | None, data: Any) -> Any:
+        environ = server.environ.get(eio_sid) or {}
+        app: Flask | None = environ.get("flask.app")
+        if app is None:
+            return handle(eio_sid, namespace, id, data)
+        budget: EventBudget = app.extensions.setdefault("event_budget", EventBudget())
+        rate = app.config.get("SOCKET_EVENT_RATE", DEFAULTS["SOCKET_EVENT_RATE"])
+        burst, seconds = parse_spec(rate)
+        refused = budget.spend((namespace or "/", eio_sid), burst, burst / seconds)
+        if not refused:
+            return handle(eio_sid, namespace, id, data)
+        if id is not None:
+            error = PayloadError(
+                "too_many_events",
+                f"too many events: at most {burst} at once and {burst / seconds:g} a second "
+                "on one connection; this connection closes if they keep coming",
+            )
+            ack = server.packet_class(packet.ACK, namespace=namespace, data=[error.as_ack()], id=id)
+            server._send_packet(eio_sid, ack)
+        limit = int(app.config.get("SOCKET_FLOOD_REFUSALS", DEFAULTS["SOCKET_FLOOD_REFUSALS"]))
+        if refused == limit:
+            sid = server.manager.sid_from_eio_sid(eio_sid, namespace or "/")
+            if sid is not None:
+                server.disconnect(sid, namespace=namespace or "/")
+            server.eio.disconnect(eio_sid)  # the whole connection, not just the namespace
+        return None
+
+    handle_event.__wrapped__ = handle  # type: ignore[attr-defined]
+    server._handle_event = handle_event
+
+
+def throttle_codes(field: str = "code") -> None:
+    """Count a live-session code tried on this connection and from this address;
+    PayloadError ``too_many_codes`` past ``LIVE_CODE_RATE_LIMIT`` or
+    ``LIVE_CODE_ADDRESS_RATE_LIMIT`` (before the code is looked up)."""
+    connection = f"{request.namespace}:{request.sid}"  # type: ignore[attr-defined]
+    for bucket, key, where in (
+        ("live_code", connection, "on this connection"),
+        ("live_code_address", client_address(), "from your network address"),
+    ):
+        wait = ratelimit.hit(bucket, key)
+        if wait is not None:
+            raise PayloadError(
+                "too_many_codes",
+                f"too many session codes tried {where}; try again in {math.ceil(wait)} s",
+                field,
+            )
