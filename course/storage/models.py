@@ -1,5 +1,6 @@
 """Tables for learners' progress and quiz attempts, and for teaching: instructors,
-classes, enrollments, assignments and live-session records (SQLAlchemy 2 declarative).
+classes, enrollments, assignments and live-session records; and the durable state of
+running live sessions (SQLAlchemy 2 declarative).
 
 Types are portable: the same schema runs on SQLite and PostgreSQL. Times are
 stored and returned in UTC. Schema changes go through ``course/migrations``; a
@@ -21,6 +22,7 @@ from sqlalchemy import (
     Float,
     ForeignKey,
     Integer,
+    LargeBinary,
     MetaData,
     String,
     TypeDecorator,
@@ -235,3 +237,36 @@ class LiveSessionRecord(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+
+
+# -- running live sessions: the durable record behind Redis (course/live/durable.py) ---
+
+
+class LiveSessionState(Base):
+    """A running live session as last acknowledged: the state without the lab
+    (``meta``, with ``seq``), the full view a late joiner receives, and the lab's
+    snapshot (engine/snapshot.py). A process or Redis restart rebuilds it from here."""
+
+    __tablename__ = "live_states"
+
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)  # reused once stale
+    seq: Mapped[int] = mapped_column(Integer)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON)
+    view: Mapped[dict[str, Any]] = mapped_column(JSON)
+    lab: Mapped[bytes] = mapped_column(LargeBinary)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class LiveVote(Base):
+    """A student's current answer to a poll of a running live session."""
+
+    __tablename__ = "live_votes"
+
+    code: Mapped[str] = mapped_column(
+        ForeignKey("live_states.code", ondelete="CASCADE"), primary_key=True
+    )
+    poll: Mapped[str] = mapped_column(String(64), primary_key=True)
+    learner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    answer: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -14,11 +14,13 @@ import pytest
 import requests
 import socketio
 from flask import Flask
+from sqlalchemy.orm import sessionmaker
 from servers import ROOT, CourseServer, RedisServer
 
 from course.lessons.registry import LessonRegistry
 from course.live.state import start_session
-from course.live.store import RedisStore
+from course.live.store import LiveStore, make_store
+from course.storage.db import make_engine
 
 SECRET = "two-process-test-secret"
 NS = "/live"
@@ -34,7 +36,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 @pytest.fixture(scope="module")
 def cluster(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory):
     """Processes A and B on one database and one Redis; sessions are started from this
-    process straight into Redis (as a third server would)."""
+    process straight into the shared store (as a third server would)."""
     tmp = tmp_path_factory.mktemp("cluster")
     env = {
         "REDIS_URL": redis_server.url,
@@ -47,12 +49,14 @@ def cluster(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory)
     logs.mkdir(exist_ok=True)
     a = CourseServer(env, logs / "server-a.log")
     b = CourseServer(env, logs / "server-b.log")
-    yield RedisStore(redis_server.url), a, b
+    engine = make_engine(env["UNROLLED_DATABASE_URL"])  # migrated by the servers
+    yield make_store(redis_server.url, sessionmaker(engine)), a, b
+    engine.dispose()
     a.stop()
     b.stop()
 
 
-def start(store: RedisStore, presenter: str) -> str:
+def start(store: LiveStore, presenter: str) -> str:
     lesson = LessonRegistry.load(ROOT / "lessons").get("lstm-cell")
     return start_session(store, lesson, "cell-walk", presenter).code
 
