@@ -225,21 +225,11 @@ class LiveNamespace(Playing, Presence, Namespace):
             "role": "presenter" if staff else "student",
             "state": self.stored_view(code),
         }
-        self._check_player(code, state)
         if staff:
             join_room(room(code, staff=True))
-            self._arrive(code, learner or "", "", staff=True)
-            reply["presence"] = sorted(self.store.present(code).values())
-            if state.poll is not None:
-                reply["votes"] = self._tally(code, state.poll.quiz)
         elif not watching:
             self.names[sid()] = data["name"] or "Anonymous"
-            self._arrive(code, learner or "", self.names[sid()], staff=False)
-            reply["presenter"] = self.store.presenter_here(code)
-            if state.poll is not None:
-                mine = self.store.votes(code, state.poll.quiz).get(learner or "")
-                reply["my_answer"] = mine
-        return reply
+        return reply | self._welcome(code, state, learner or "", staff=staff, watching=watching)
 
     @handler("sync")
     def on_sync(self, data: dict[str, Any]) -> dict[str, Any]:

@@ -33,6 +33,7 @@ class Presence:
     names: dict[str, str]  # sid → the name given at join
     state: Callable[[str], LiveState]
     _check_player: Callable[[str, LiveState], None]
+    _tally: Callable[[str, str], dict[str, Any]]
 
     @property
     def store(self) -> LiveStore:  # the namespace's: the app's store
@@ -62,6 +63,32 @@ class Presence:
     def _send_presenter(self, code: str, *, here: bool) -> None:
         payload = {"code": code, "here": here}
         self.socketio.emit("presenter", payload, namespace=self.namespace, to=room(code))
+
+    def _welcome(
+        self, code: str, state: LiveState, learner: str, *, staff: bool, watching: bool
+    ) -> dict[str, Any]:
+        """What a joining page learns besides the state: who is here (staff), whether
+        the presenter is (students), the poll's votes. While Redis is down the page
+        gets the last acknowledged state (from the database) and ``reconnecting``; its
+        beats bring the rest once Redis is back."""
+        reply: dict[str, Any] = {}
+        try:
+            self._check_player(code, state)
+            if staff:
+                self._arrive(code, learner, "", staff=True)
+                reply["presence"] = sorted(self.store.present(code).values())
+            elif not watching:
+                self._arrive(code, learner, self.names.get(sid(), ""), staff=False)
+                reply["presenter"] = self.store.presenter_here(code)
+            if state.poll is not None and staff:
+                reply["votes"] = self._tally(code, state.poll.quiz)
+            elif state.poll is not None and not watching:
+                reply["my_answer"] = self.store.votes(code, state.poll.quiz).get(learner)
+        except PayloadError as error:
+            if error.code != "unavailable":
+                raise
+            reply["reconnecting"] = True
+        return reply
 
     @handler("beat")
     def on_beat(self, data: dict[str, Any]) -> dict[str, Any]:

@@ -6,24 +6,18 @@ limits count the hits on both processes together."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import requests
-import socketio
-from flask import Flask
-from sqlalchemy.orm import sessionmaker
+from clusterkit import Peer, presenter_cookie, start
 from servers import ROOT, CourseServer, RedisServer
+from sqlalchemy.orm import sessionmaker
 
-from course.lessons.registry import LessonRegistry
-from course.live.state import start_session
-from course.live.store import LiveStore, make_store
+from course.live.store import make_store
 from course.storage.db import make_engine
 
 SECRET = "two-process-test-secret"
-NS = "/live"
 
 
 @pytest.fixture(scope="module")
@@ -56,55 +50,10 @@ def cluster(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory)
     b.stop()
 
 
-def start(store: LiveStore, presenter: str) -> str:
-    lesson = LessonRegistry.load(ROOT / "lessons").get("lstm-cell")
-    return start_session(store, lesson, "cell-walk", presenter).code
-
-
-def presenter_cookie(instructor: str) -> str:
-    """The session cookie the servers would set at login (same secret key)."""
-    signer = Flask(__name__)
-    signer.secret_key = SECRET
-    serializer = signer.session_interface.get_signing_serializer(signer)  # type: ignore[attr-defined]
-    return serializer.dumps({"instructor_id": instructor, "learner": "presenter-learner"})
-
-
-class Peer:
-    """A browser on one process: its cookie and a Socket.IO client on /live."""
-
-    def __init__(self, url: str, cookie: str | None = None) -> None:
-        self.http = requests.Session()
-        if cookie is None:
-            self.http.get(f"{url}/lessons/lstm-cell").raise_for_status()  # the learner cookie
-            cookie = self.http.cookies["session"]
-        self.states: list[dict[str, Any]] = []
-        self.got = threading.Condition()
-        self.sio = socketio.Client(reconnection=False)
-        self.sio.on("state", self._state, namespace=NS)
-        self.sio.connect(url, headers={"Cookie": f"session={cookie}"}, namespaces=[NS],
-                         transports=["websocket"])  # fmt: skip
-
-    def _state(self, view: dict[str, Any]) -> None:
-        with self.got:
-            self.states.append(view)
-            self.got.notify_all()
-
-    def call(self, event: str, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.sio.call(event, payload, namespace=NS, timeout=30)
-
-    def wait_for(self, seq: int, timeout: float = 10.0) -> list[dict[str, Any]]:
-        with self.got:
-            self.got.wait_for(lambda: self.states and self.states[-1]["seq"] >= seq, timeout)
-            return list(self.states)
-
-    def close(self) -> None:
-        self.sio.disconnect()
-
-
 def test_students_on_b_follow_a_presenter_on_a(cluster):
     store, a, b = cluster
     code = start(store, "teacher-7")
-    teacher = Peer(a.url, presenter_cookie("teacher-7"))
+    teacher = Peer(a.url, presenter_cookie(SECRET, "teacher-7"))
     students = [Peer(b.url) for _ in range(3)]
     peers = [teacher, *students]
     try:
@@ -134,7 +83,7 @@ def test_students_on_b_follow_a_presenter_on_a(cluster):
 
         # the presenter's laptop reconnects to B: B rebuilds the lab from Redis and goes on
         teacher.close()
-        moved = Peer(b.url, presenter_cookie("teacher-7"))
+        moved = Peer(b.url, presenter_cookie(SECRET, "teacher-7"))
         peers.append(moved)
         assert moved.call("join", {"code": code})["role"] == "presenter"
         step = moved.call("present", {"code": code, "action": "step"})["state"]
@@ -144,8 +93,7 @@ def test_students_on_b_follow_a_presenter_on_a(cluster):
         assert students[0].wait_for(step["seq"])[-1] == step
     finally:
         for peer in peers:
-            if peer.sio.connected:
-                peer.close()
+            peer.close()
 
 
 def test_a_rate_limit_holds_across_both_processes(cluster):
