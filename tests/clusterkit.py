@@ -15,14 +15,15 @@ import socketio
 from flask import Flask
 from servers import ROOT
 
-from course.lessons.registry import LessonRegistry
-from course.live.state import start_session
-from course.live.store import LiveStore
-
 NS = "/live"
 
 
-def start(store: LiveStore, presenter: str, lesson: str = "lstm-cell") -> str:
+def start(store: Any, presenter: str, lesson: str = "lstm-cell") -> str:
+    """A new session on ``lesson``'s cell-walk lab in ``store`` (a ``LiveStore``); its
+    code. (The course is imported here: bench/ scripts use this kit without it.)"""
+    from course.lessons.registry import LessonRegistry
+    from course.live.state import start_session
+
     found = LessonRegistry.load(ROOT / "lessons").get(lesson)
     return start_session(store, found, "cell-walk", presenter).code
 

@@ -1,9 +1,10 @@
 """Live sessions in Redis, shared by every server process (see ``store`` for the layers).
 
 Keys, all under ``unrolled:live:<code>``: the state hash (``seq``, ``meta``, ``view``,
-``lab``), ``votes:<poll>`` hashes, ``beats`` (a sorted set of connections by the time
-they are heard from until) with ``who`` (connection → learner, name, role),
-``player`` (the play loop's lease) and ``lock``.
+``lab``), ``votes:<poll>`` hashes, ``beats`` and ``staff`` (sorted sets of students'
+and staff's connections by the time they are heard from until) with ``who``
+(a student's connection → learner, name), ``player`` (the play loop's lease) and
+``lock``.
 
 The lock is a short lease (``LOCK_SECONDS``) that a thread renews while the change is
 worked on, so a process killed mid-change holds the session for at most that long;
@@ -49,6 +50,40 @@ redis.call('EXPIRE', KEYS[1], ARGV[6])
 return 1
 """
 
+# Presence, on Redis's clock (one for every process). KEYS[1] the set of connections
+# by the time they are heard from until; KEYS[2] connection → [learner, name].
+NOW = "local t = redis.call('TIME') local now = tonumber(t[1]) + tonumber(t[2]) / 1e6"
+# ARGV: connection, seconds, entry ("" for staff), ttl. 1 if the connection is news.
+BEAT = (
+    NOW
+    + """
+local before = redis.call('ZSCORE', KEYS[1], ARGV[1])
+redis.call('ZADD', KEYS[1], now + tonumber(ARGV[2]), ARGV[1])
+redis.call('EXPIRE', KEYS[1], ARGV[4])
+if ARGV[3] ~= '' then
+  redis.call('HSET', KEYS[2], ARGV[1], ARGV[3])
+  redis.call('EXPIRE', KEYS[2], ARGV[4])
+end
+if before and tonumber(before) >= now then return 0 end
+return 1
+"""
+)
+# The entries of the connections still here; the expired (a crashed process's) go.
+HERE = (
+    NOW
+    + """
+local gone = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', now)
+if #gone > 0 then
+  redis.call('ZREM', KEYS[1], unpack(gone))
+  redis.call('HDEL', KEYS[2], unpack(gone))
+end
+local conns = redis.call('ZRANGE', KEYS[1], 0, -1)
+if #conns == 0 then return {} end
+return redis.call('HMGET', KEYS[2], unpack(conns))
+"""
+)
+STAFF = NOW + "\nreturn redis.call('ZCOUNT', KEYS[1], now, '+inf')"
+
 
 class RedisStore:
     """Live sessions in Redis, shared by every server process."""
@@ -59,6 +94,9 @@ class RedisStore:
             url, socket_timeout=3, socket_connect_timeout=1, health_check_interval=10
         )  # bytes in, bytes out
         self._save = self.redis.register_script(SAVE)
+        self._beat = self.redis.register_script(BEAT)
+        self._here = self.redis.register_script(HERE)
+        self._staff = self.redis.register_script(STAFF)
 
     def _key(self, code: str, *parts: str) -> str:
         return ":".join(("unrolled", "live", code, *parts))
@@ -150,45 +188,27 @@ class RedisStore:
     # -- presence: connections by heartbeat ------------------------------------------
     def beat(self, code: str, conn: str, learner: str, name: str, *, staff: bool) -> bool:
         """Connection ``conn`` is here until ``PRESENCE_SECONDS`` from now; whether it
-        was not (a new arrival)."""
-        beats, who = self._key(code, "beats"), self._key(code, "who")
-        now = self._do(self._now)
-        pipe = self.redis.pipeline()
-        pipe.zscore(beats, conn)
-        pipe.zadd(beats, {conn: now + PRESENCE_SECONDS})
-        pipe.hset(who, conn, json.dumps([learner, name, staff]))
-        pipe.expire(beats, TTL_SECONDS)
-        pipe.expire(who, TTL_SECONDS)
-        before = self._do(pipe.execute)[0]
-        return before is None or float(before) < now
+        was not (a new arrival). Staff go in their own set, so that "is the presenter
+        here?", asked on every student's beat, costs one count."""
+        keys = [self._key(code, "staff" if staff else "beats"), self._key(code, "who")]
+        entry = "" if staff else json.dumps([learner, name])
+        args: list[str | float] = [conn, PRESENCE_SECONDS, entry, TTL_SECONDS]
+        return bool(self._do(lambda: self._beat(keys=keys, args=args)))
 
     def gone(self, code: str, conn: str) -> None:
         pipe = self.redis.pipeline()
         pipe.zrem(self._key(code, "beats"), conn)
+        pipe.zrem(self._key(code, "staff"), conn)
         pipe.hdel(self._key(code, "who"), conn)
         self._do(pipe.execute)
 
-    def _here(self, code: str) -> list[tuple[str, str, bool]]:
-        beats, who = self._key(code, "beats"), self._key(code, "who")
-        now = self._do(self._now)
-        pipe = self.redis.pipeline()
-        pipe.zremrangebyscore(beats, "-inf", now)  # the expired: crashed processes' pages
-        pipe.zrange(beats, 0, -1)
-        _, conns = self._do(pipe.execute)
-        if not conns:
-            return []
-        found = self._do(lambda: self.redis.hmget(who, conns))
-        return [tuple(json.loads(entry)) for entry in found if entry is not None]
-
     def present(self, code: str) -> dict[str, str]:
-        return {learner: name for learner, name, staff in self._here(code) if not staff}
+        keys = [self._key(code, "beats"), self._key(code, "who")]
+        found = self._do(lambda: self._here(keys=keys))
+        return dict(json.loads(entry) for entry in found if entry)
 
     def presenter_here(self, code: str) -> bool:
-        return any(staff for _, _, staff in self._here(code))
-
-    def _now(self) -> float:
-        seconds, micros = self.redis.time()  # one clock for every process
-        return float(seconds) + micros / 1e6
+        return bool(self._do(lambda: self._staff(keys=[self._key(code, "staff")])))
 
     # -- the play loop's lease -----------------------------------------------------------
     def hold_player(self, code: str, owner: str) -> None:
