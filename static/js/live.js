@@ -134,7 +134,10 @@ export class LiveSession {
         this.say(this.role === "presenter" ? "Reconnected. You are presenting." : "Reconnected. Following the class.");
       }
       if (ack.presence) this.showPresence(ack.presence);
-      this.showPresenter(ack.presenter);
+      // Twice in a row: just after Redis restarted empty, the presenter's page may not
+      // have beaten yet (a "left" pushed on their disconnect is shown at once).
+      if (ack.presenter || this.absent) this.showPresenter(ack.presenter);
+      this.absent = ack.presenter === false;
       if (ack.seq > this.seq && this.mode === "follow") await this.resync(); // missed a push
     } catch (error) {
       this.trouble(error);
