@@ -8,6 +8,7 @@ and one PostgreSQL database.
   /readyz say Redis is down, changes are refused as ``unavailable``; afterwards every
   session goes on from the database with the same seq, numbers and votes, and the
   students catch up without reloading (as live.js does: beat, see a newer seq, sync);
+- a session whose playing process was killed is stopped, saying so;
 - a crashed process's students drop out of the presence list by themselves, and
   students see the presenter leave.
 """
@@ -26,8 +27,9 @@ from databases import PostgresServer
 from servers import ROOT, CourseServer, RedisServer
 from sqlalchemy.orm import sessionmaker
 
+from course.live.play import ORPHANED
 from course.live.redisstore import LOCK_SECONDS, RedisStore
-from course.live.store import PRESENCE_SECONDS, make_store
+from course.live.store import PLAYER_SECONDS, PRESENCE_SECONDS, make_store
 from course.storage.db import make_engine
 
 SECRET = "crash-test-secret"
@@ -152,6 +154,26 @@ def test_a_process_killed_mid_change_freezes_the_class_for_under_3_s(cluster, pe
     assert state["frame"]["epoch"] == last["frame"]["epoch"]  # the training never happened
     assert state["frame"]["updates"] == last["frame"]["updates"]
     assert watcher.wait_for(state["seq"])[-1] == state
+
+
+def test_a_session_played_by_a_killed_process_stops_and_says_so(cluster, peers):
+    code = start(cluster.store, TEACHER)
+    watcher = student(peers, cluster.b.url, code, "Ada")
+    on_a = teacher(peers, cluster.a.url, code)
+    played = on_a.call("present", {"code": code, "action": "play", "granularity": "compute"})
+    assert played["ok"] and played["state"]["playing"]
+    moving = watcher.wait_for(played["state"]["seq"] + 2, timeout=60)[-1]  # A plays
+    assert moving["playing"]
+    cluster.a.kill()
+
+    def stopped() -> dict[str, Any] | None:
+        assert watcher.call("beat", {"code": code})["ok"]  # B hears from the page …
+        now = watcher.call("sync", {"code": code})["state"]
+        return now if not now["playing"] else None
+
+    now = until(stopped, PLAYER_SECONDS + 15, "B to stop the orphaned play")
+    assert now["message"] == ORPHANED  # … and says why it stopped
+    assert now["frame"]["position"] >= moving["frame"]["position"]  # no step was lost
 
 
 def test_a_redis_restart_loses_no_session_and_pages_catch_up(cluster, peers):
