@@ -1,6 +1,7 @@
 """Live-session figures: presenter step → last follower received, and server memory.
 
 .venv/bin/python bench/live.py [--followers 200 500] [--two 1000] [--steps 40] [--labs 100]
+                               [--outage 10] [--students 20]
 
 - One process (embedded defaults, no Redis): N followers on /live, the presenter
   steps the LSTM cell S times; for each step, the time from the presenter sending
@@ -9,6 +10,10 @@
 - Two processes sharing rooms through Redis, presenter on A, followers split over
   A and B. Target for 1,000: p99 ≤ 300 ms.
 - Memory: the server's RSS before and after 100 labs are open. Target ≤ 800 MB.
+- Failures, on the two processes (``livecrash.py``): Redis stopped for ``--outage`` s
+  and started empty → the presenter's first step that works and the last of
+  ``--students`` students in step; then A killed (-9) while it trains the session →
+  the presenter's next step from B (the class's freeze; target < 3 s).
 
 Followers are bare Engine.IO/Socket.IO websocket clients on asyncio in this process
 (all on one clock) that read only each state's seq; the presenter is a python-socketio
@@ -26,6 +31,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import numpy as np
@@ -35,6 +41,7 @@ from flask import Flask
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
+from livecrash import kill_freeze, redis_recovery  # noqa: E402
 from servers import CourseServer, RedisServer, create_instructor, log_in, start_live  # noqa: E402
 
 SECRET = "bench-live-secret-of-32-characters-or-more"
@@ -160,6 +167,8 @@ def main() -> None:
     parser.add_argument("--two", type=int, default=1000, help="followers across two processes")
     parser.add_argument("--steps", type=int, default=40)
     parser.add_argument("--labs", type=int, default=100)
+    parser.add_argument("--outage", type=float, default=10.0, help="seconds Redis is down")
+    parser.add_argument("--students", type=int, default=20, help="pages catching up after it")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="unrolled-bench-live-"))
     env = {
@@ -210,10 +219,26 @@ def main() -> None:
                 )
             )
             report(f"two processes + Redis, {args.two} followers", seconds, "p99 ≤ 300 ms")
+            failures(args, redis, a, b, http)
         finally:
             a.stop()
             b.stop()
             redis.stop()
+
+
+def failures(args: Any, redis: RedisServer, a: CourseServer, b: CourseServer, http: Any) -> None:
+    """The freeze after a presenter-process kill and the recovery after a Redis restart."""
+    cookie = http.cookies["session"]
+    code = start_live(http, a.url)
+    stepped, caught = redis_recovery(
+        redis, [a.url, b.url], cookie, code, args.students, args.outage, print
+    )
+    print(f"Redis restarted empty after {args.outage:.0f} s down: presenter's step works "
+          f"after {stepped * 1000:.0f} ms, last of {args.students} students in step after "
+          f"{caught * 1000:.0f} ms", flush=True)  # fmt: skip
+    freeze = kill_freeze(a, b, redis.url, cookie, code)
+    print(f"presenter's process killed mid-change: next step from the other process after "
+          f"{freeze * 1000:.0f} ms (target < 3 s)", flush=True)  # fmt: skip
 
 
 if __name__ == "__main__":

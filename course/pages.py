@@ -1,13 +1,13 @@
-"""Pages: the course home, lessons, and a health check."""
+"""Pages: the course home, lessons, and the health checks (``course.health``)."""
 
 from __future__ import annotations
 
 from typing import Any
 
-from flask import Blueprint, abort, jsonify, render_template
+from flask import Blueprint, abort, render_template
 from flask.typing import ResponseReturnValue
 
-from course import quiz_api
+from course import health, quiz_api
 from course.lab import views
 from course.lessons.modules import MODULES
 from course.lessons.path import next_lesson, resume, sections
@@ -62,4 +62,9 @@ def render_lesson(found: Lesson, **context: Any) -> str:
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    return jsonify(status="ok", lessons=len(lessons().lessons))
+    return health.response(lessons=len(lessons().lessons))
+
+
+@bp.get("/readyz")
+def readyz() -> ResponseReturnValue:
+    return health.response()

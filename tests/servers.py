@@ -37,17 +37,22 @@ def wait_until(ready, proc: subprocess.Popen, what: str, timeout: float = 60.0) 
 
 
 class RedisServer:
-    """A private redis-server without persistence."""
+    """A private redis-server without persistence (so a restart starts it empty)."""
 
     def __init__(self, directory: Path) -> None:
-        binary = shutil.which("redis-server") or "/usr/bin/redis-server"
-        if not Path(binary).exists():
+        self.binary = shutil.which("redis-server") or "/usr/bin/redis-server"
+        if not Path(self.binary).exists():
             raise RuntimeError("redis-server not found: run scripts/setup.sh --browser")
+        self.directory = directory
         self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
+        self.start()
+
+    def start(self) -> None:
+        """Start it (again, empty, on the same port)."""
         self.proc = subprocess.Popen(
-            [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", str(directory)],
+            [self.binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
+             "--appendonly", "no", "--dir", str(self.directory)],
             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
         )  # fmt: skip
 
@@ -91,9 +96,15 @@ class CourseServer:
         wait_until(ready, self.proc, f"the course server (see {log})")
 
     def stop(self) -> None:
-        self.proc.terminate()
-        self.proc.wait(timeout=10)
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            self.proc.wait(timeout=10)
         self.log.close()
+
+    def kill(self) -> None:
+        """``kill -9``: no clean-up of any kind, as when a machine or a container dies."""
+        self.proc.kill()
+        self.proc.wait(timeout=10)
 
 
 TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)">')

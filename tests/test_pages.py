@@ -115,7 +115,9 @@ def test_unknown_lesson_is_404(client):
 def test_healthz(app, client):
     response = client.get("/healthz")
     assert response.status_code == 200
-    assert response.json == {"status": "ok", "lessons": len(app.extensions["lessons"].lessons)}
+    assert response.json["status"] == "ok" and response.json["down"] == []
+    assert response.json["lessons"] == len(app.extensions["lessons"].lessons)
+    assert client.get("/readyz").status_code == 200
 
 
 def test_bokehjs_is_served_from_the_installed_bokeh(client):

@@ -3,8 +3,10 @@ every student's view (the ``/live`` Socket.IO namespace).
 
 - ``state``: the authoritative state of a session and the actions that change it;
 - ``store``: where that state lives so every server process sees it (memory for one
-  process, Redis for several);
-- ``namespace``: the socket events, with roles decided on the server.
+  process, Redis for several: ``redisstore``), behind its durable record in the
+  database (``durable``), so no restart loses a session;
+- ``namespace``: the socket events, with roles decided on the server; ``play`` (the
+  play loop, owned by a living process) and ``presence`` (heartbeats) are its mixins;
 - ``pages``: the student's, presenter's and projector's pages.
 """
 
@@ -26,8 +28,10 @@ def init_app(app: Flask) -> None:
     from course.live import pages
     from course.live.namespace import LiveNamespace
     from course.live.store import make_store
+    from course.storage import db
 
-    app.extensions["live_store"] = make_store(app.config["REDIS_URL"])
+    # Redis (or memory) for speed, the database for what must survive a restart.
+    app.extensions["live_store"] = make_store(app.config["REDIS_URL"], db.sessions(app))
     sessions = LiveNamespace("/live")
     app.extensions["live"] = sessions
     socketio.on_namespace(sessions)

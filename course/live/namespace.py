@@ -10,17 +10,21 @@ Client events (answered through acks, ``{"ok": true, ...}`` or an error ack):
     explore  {code, allowed}            presenter only: may students break away?
     answer   {code, quiz, answer}       student: answer the open poll (again = change it)
     end      {code}                     presenter only
+    beat     {code}                     every few seconds: still here (see live/presence.py)
 
-Pushed events: ``state`` (the whole view, with ``seq``) to everyone in the session;
-``presence`` and ``votes`` to the staff room only. Who presents is decided here,
-from the signed login cookie, on every event; nothing the client sends can make
-it a presenter.
+Pushed events: ``state`` (the whole view, with ``seq``) and ``presenter`` (here or
+not) to everyone in the session; ``presence`` and ``votes`` to the staff room only.
+While the store cannot be reached, events answer ``unavailable`` and change nothing.
+Who presents is decided here, from the signed login cookie, on every event; nothing
+the client sends can make it a presenter.
 """
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import threading
+import uuid
 from collections import Counter
 from collections.abc import Callable
 from typing import Any
@@ -30,6 +34,7 @@ from flask_socketio import Namespace, join_room, leave_room
 
 from course.lessons.registry import Lesson, lessons
 from course.live.play import Playing
+from course.live.presence import Presence, room
 from course.live.state import CODE, REBUILDS, LiveState, Poll, start_session, weights_version
 from course.live.store import LiveStore
 from course.quizzes import AnswerError, grade, item_ids, quiz_key, solution
@@ -79,14 +84,10 @@ def instructor_id() -> str | None:
     return str(found) if found else None
 
 
-def room(code: str, staff: bool = False) -> str:
-    return f"live:{code}:staff" if staff else f"live:{code}"
-
-
 handler = acked(SCHEMAS, area="live")
 
 
-class LiveNamespace(Playing, Namespace):
+class LiveNamespace(Playing, Presence, Namespace):
     """Holds a cache of the sessions this process has seen; the store is the truth.
 
     The store is the app's (``course.live.init_app``), read per event: the Socket.IO
@@ -96,6 +97,8 @@ class LiveNamespace(Playing, Namespace):
         super().__init__(namespace)
         self.cache: dict[str, LiveState] = {}
         self.members: dict[str, tuple[str, str, bool]] = {}  # sid → (code, learner, staff)
+        self.names: dict[str, str] = {}  # sid → the name a student gave
+        self.process = uuid.uuid4().hex  # who plays a session (see live/play.py)
         self.players: dict[str, threading.Event] = {}  # code → stop flag of its play loop
         self.guard = threading.Lock()
 
@@ -161,21 +164,38 @@ class LiveNamespace(Playing, Namespace):
 
     def change(
         self, code: str, fn: Callable[[LiveState], Any], *, full: bool = True
-    ) -> dict[str, Any]:
-        """Apply ``fn`` to the session under its lock, bump seq, store and broadcast."""
+    ) -> dict[str, Any] | None:
+        """Apply ``fn`` to the session under its lock, bump seq, store (the database,
+        then the fast path) and broadcast; ``None`` if ``fn`` returned False (nothing
+        to do). If anything fails, this process's copy is dropped (it may be half
+        changed): the next event rebuilds it from the store, which has the last
+        acknowledged state."""
         with self.store.lock(code):
             state = self.state(code)
             with state.lock:
-                before = weights_version(state)
-                fn(state)
-                state.seq += 1
-                rebuilt = weights_version(state) != before
-                view = state.view(full=full)
-                if state.new_figures:  # the network's shape changed: everyone re-embeds
-                    view, state.new_figures = view | {"figures": state.figures}, False
-                stored = state.remember(view, full=full)
-                self.store.save(code, state.meta(), stored, state.lab_bytes() if rebuilt else None)
+                try:
+                    before = weights_version(state)
+                    if fn(state) is False:
+                        return None
+                    state.seq += 1
+                    rebuilt = weights_version(state) != before
+                    view = state.view(full=full)
+                    if state.new_figures:  # the network's shape changed: everyone re-embeds
+                        view, state.new_figures = view | {"figures": state.figures}, False
+                    stored = state.remember(view, full=full)
+                    lab = state.lab_bytes() if rebuilt else None
+                    self.store.save(code, state.meta(), stored, lab)
+                except BaseException:
+                    with self.guard:
+                        if self.cache.get(code) is state:
+                            del self.cache[code]
+                    raise
         self.socketio.emit("state", view, namespace=self.namespace, to=room(code))
+        return view
+
+    def _changed(self, code: str, fn: Callable[[LiveState], Any], **kw: Any) -> dict[str, Any]:
+        view = self.change(code, fn, **kw)
+        assert view is not None  # fn always changes something
         return view
 
     # -- connection --------------------------------------------------------------
@@ -187,16 +207,12 @@ class LiveNamespace(Playing, Namespace):
             member = self.members.pop(sid(), None)
         if member is None:
             return
+        self.names.pop(sid(), None)
         code, learner, staff = member
-        if staff or not learner:
+        if not staff and not learner:  # a projector
             return
-        self.store.leave(code, learner)
-        self._send_presence(code)
-
-    def _send_presence(self, code: str) -> None:
-        here = self.store.present(code)
-        payload = {"code": code, "present": sorted(here.values()), "count": len(here)}
-        self.socketio.emit("presence", payload, namespace=self.namespace, to=room(code, staff=True))
+        with contextlib.suppress(PayloadError):  # the store is down: the beats expire
+            self._depart(code, sid(), staff=staff)
 
     # -- events --------------------------------------------------------------------
     @handler("join")
@@ -214,6 +230,8 @@ class LiveNamespace(Playing, Namespace):
             self.members[sid()] = (code, "" if watching else learner or "", staff)
         if previous is not None and previous[0] != code:
             leave_room(room(previous[0]))
+            if previous[2] or previous[1]:
+                self._depart(previous[0], sid(), staff=previous[2])
         join_room(room(code))
         reply: dict[str, Any] = {
             "role": "presenter" if staff else "student",
@@ -221,18 +239,9 @@ class LiveNamespace(Playing, Namespace):
         }
         if staff:
             join_room(room(code, staff=True))
-            reply["presence"] = sorted(self.store.present(code).values())
-            if state.poll is not None:
-                reply["votes"] = self._tally(code, state.poll.quiz)
         elif not watching:
-            if previous is None or previous[0] != code:  # not a second arrival
-                name = plain_text(data["name"] or "") or "Anonymous"
-                self.store.arrive(code, learner or "", name)
-                self._send_presence(code)
-            if state.poll is not None:
-                mine = self.store.votes(code, state.poll.quiz).get(learner or "")
-                reply["my_answer"] = mine
-        return reply
+            self.names[sid()] = plain_text(data["name"] or "") or "Anonymous"
+        return reply | self._welcome(code, state, learner or "", staff=staff, watching=watching)
 
     @handler("sync")
     def on_sync(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -251,7 +260,14 @@ class LiveNamespace(Playing, Namespace):
         if not CODE.fullmatch(code):
             raise PayloadError("not_found", "no live session with that code", "code")
         self._presenter(code)
-        view = self.change(code, lambda s: s.present(action, args), full=action in REBUILDS)
+        if action == "play":  # the lease first: no one may take the session for orphaned
+            self.store.hold_player(code, self.process)
+
+        def act(s: LiveState) -> None:
+            s.present(action, args)
+            s.player = self.process if s.playing else ""
+
+        view = self._changed(code, act, full=action in REBUILDS)
         if action == "play":
             self._start_play(code, args)
         elif action in ("pause", *REBUILDS):
@@ -272,7 +288,7 @@ class LiveNamespace(Playing, Namespace):
             def open_poll(s: LiveState) -> None:
                 s.poll = Poll(quiz.id)
 
-            view = self.change(code, open_poll)
+            view = self._changed(code, open_poll)
             self._send_votes(code, quiz.id)
             return {"state": view}
         if state.poll is None:
@@ -287,7 +303,7 @@ class LiveNamespace(Playing, Namespace):
             else:
                 s.poll.show_answer = True
 
-        view = self.change(code, update)
+        view = self._changed(code, update)
         if op in ("results", "answer"):  # revealed to everyone, explicitly
             reveal = {
                 "code": code,
@@ -308,7 +324,7 @@ class LiveNamespace(Playing, Namespace):
         def allow(s: LiveState) -> None:
             s.explore = data["allowed"]
 
-        return {"state": self.change(data["code"], allow)}
+        return {"state": self._changed(data["code"], allow)}
 
     @handler("answer")
     def on_answer(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -338,9 +354,9 @@ class LiveNamespace(Playing, Namespace):
 
         def end(s: LiveState) -> None:
             s.ended = True
-            s.playing = False
+            s.playing, s.player = False, ""
 
-        view = self.change(code, end)
+        view = self._changed(code, end)
         summary = self.summary(code)
         ended = current_app.extensions.get("live_ended")  # see course.live.when_ended
         if ended is not None:

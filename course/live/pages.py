@@ -26,8 +26,8 @@ def _session(code: str) -> tuple[LiveState, Lesson]:
         abort(404)
     try:
         state = sessions().state(code)
-    except PayloadError:
-        abort(404)
+    except PayloadError as error:
+        abort(503 if error.code == "unavailable" else 404)  # 503: the store is down, retry
     lesson: Lesson | None = lessons().get(state.lesson)
     if lesson is None:
         abort(404)

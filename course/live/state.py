@@ -93,6 +93,7 @@ class LiveState(LabControl):
     figures: dict[str, str] | None = None  # the figures' JSON once the network's shape changed
     new_figures: bool = False  # send ``figures`` with the next view
     playing: bool = False
+    player: str = ""  # the process whose play loop advances it (see live/play.py)
     explore: bool = False  # may students break away with a private copy?
     poll: Poll | None = None
     ended: bool = False
@@ -208,6 +209,7 @@ class LiveState(LabControl):
             "message": self.message,
             "seq": self.seq,
             "playing": self.playing,
+            "player": self.player,
             "explore": self.explore,
             "poll": self.poll.as_dict() if self.poll else None,
             "ended": self.ended,
@@ -235,6 +237,7 @@ class LiveState(LabControl):
             message=meta.get("message", ""),
             seq=meta["seq"],
             playing=meta["playing"],
+            player=meta.get("player", ""),
             explore=meta["explore"],
             poll=poll,
             ended=meta["ended"],

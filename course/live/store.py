@@ -1,58 +1,97 @@
 """Where live sessions are kept so that every server process sees the same one.
 
-``MemoryStore`` serves one process (the embedded default). ``RedisStore`` serves
-several behind a proxy with sticky sessions: each change writes the session's
-state (and, when the weights changed, the lab's snapshot bytes) under its code,
-and a process that finds its cached copy older than the stored ``seq`` rebuilds
-it. Votes and presence live here too, so staff see every student's, whatever
-process the student is connected to.
+Two layers (``make_store``):
+
+- the fast path: ``MemoryStore`` for one process (the embedded default), or
+  ``redisstore.RedisStore`` for several behind a proxy with sticky sessions. It holds
+  each session's state (and, when the weights changed, the lab's snapshot bytes),
+  votes, presence, the session's lock and who plays it;
+- the durable record (``durable.DurableStore`` around the fast path): every
+  acknowledged change and vote is written to the database first, so a Redis restart
+  or a process restart loses no session: the next read puts it back in the fast path.
+
+Writes are fenced by ``seq``: a state is stored only over an older one, so a process
+whose lock lapsed can never overwrite a newer change. Presence is by heartbeat with
+expiry (a crashed process's students drop out by themselves); a play loop holds a
+short lease, so a session whose player died is seen as such.
 """
 
 from __future__ import annotations
 
-import json
 import threading
+import time
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from typing import Any, Protocol
 
-TTL_SECONDS = 12 * 3600  # a forgotten session disappears from Redis after half a day
+from course.web.validation import PayloadError
+
+TTL_SECONDS = 12 * 3600  # a forgotten session disappears after half a day
+PRESENCE_SECONDS = 15.0  # a connection not heard from for this long has left (pages beat every 5 s)
+PLAYER_SECONDS = 3.0  # a play loop renews its lease every tick (≤ 0.8 s apart)
+
+Stored = tuple[dict[str, Any], dict[str, Any], bytes]  # meta, full view, lab snapshot
+
+
+def unavailable() -> PayloadError:
+    """What a socket event answers while the session's store cannot be reached: a
+    refusal that changed nothing; pages show "reconnecting" and try again."""
+    return PayloadError("unavailable", "The class's server is reconnecting… try again in a moment.")
+
+
+def conflict() -> PayloadError:
+    return PayloadError("conflict", "Another change got there first: try again.")
 
 
 class LiveStore(Protocol):
     def save(
         self, code: str, meta: dict[str, Any], view: dict[str, Any], lab: bytes | None
     ) -> None: ...
-    def load(self, code: str) -> tuple[dict[str, Any], dict[str, Any], bytes] | None: ...
+    def load(self, code: str) -> Stored | None: ...
     def seq(self, code: str) -> int | None: ...
-    def lock(self, code: str) -> Any: ...
+    def lock(self, code: str) -> AbstractContextManager[Any]: ...
     def vote(self, code: str, poll: str, learner: str, answer: Any) -> bool: ...
     def votes(self, code: str, poll: str) -> dict[str, Any]: ...
     def clear_votes(self, code: str, poll: str) -> None: ...
-    def arrive(self, code: str, learner: str, name: str) -> None: ...
-    def leave(self, code: str, learner: str) -> None: ...
+    def beat(self, code: str, conn: str, learner: str, name: str, *, staff: bool) -> bool: ...
+    def gone(self, code: str, conn: str) -> None: ...
     def present(self, code: str) -> dict[str, str]: ...
+    def presenter_here(self, code: str) -> bool: ...
+    def hold_player(self, code: str, owner: str) -> None: ...
+    def release_player(self, code: str, owner: str) -> None: ...
+    def player_alive(self, code: str, owner: str) -> bool: ...
     def delete(self, code: str) -> None: ...
+    def ping(self) -> None: ...
+
+
+class FastStore(LiveStore, Protocol):
+    """The fast path, which the durable store fills back after a restart."""
+
+    def restore_votes(self, code: str, votes: dict[str, dict[str, Any]]) -> None: ...
 
 
 class MemoryStore:
-    """The live sessions of one process, in its memory."""
+    """The live sessions of one process, in its memory (lock, leases and presence too)."""
 
     def __init__(self) -> None:
         self._guard = threading.Lock()
         self._locks: dict[str, threading.RLock] = {}
-        self._states: dict[str, tuple[dict[str, Any], dict[str, Any], bytes]] = {}
+        self._states: dict[str, Stored] = {}
         self._votes: dict[tuple[str, str], dict[str, Any]] = {}
-        self._present: dict[str, dict[str, tuple[str, int]]] = {}
+        # code → connection → (learner, name, staff, heard until)
+        self._beats: dict[str, dict[str, tuple[str, str, bool, float]]] = {}
+        self._players: dict[str, tuple[str, float]] = {}  # code → (owner, until)
 
     def save(
         self, code: str, meta: dict[str, Any], view: dict[str, Any], lab: bytes | None
     ) -> None:
         with self._guard:
             old = self._states.get(code)
+            if old is not None and int(old[0]["seq"]) >= int(meta["seq"]):
+                raise conflict()
             self._states[code] = (meta, view, lab if lab is not None else (old[2] if old else b""))
 
-    def load(self, code: str) -> tuple[dict[str, Any], dict[str, Any], bytes] | None:
+    def load(self, code: str) -> Stored | None:
         with self._guard:
             return self._states.get(code)
 
@@ -82,106 +121,71 @@ class MemoryStore:
         with self._guard:
             self._votes.pop((code, poll), None)
 
-    def arrive(self, code: str, learner: str, name: str) -> None:
+    def restore_votes(self, code: str, votes: dict[str, dict[str, Any]]) -> None:
         with self._guard:
-            here = self._present.setdefault(code, {})
-            _, count = here.get(learner, (name, 0))
-            here[learner] = (name, count + 1)  # one learner may have several tabs open
+            for poll, answers in votes.items():
+                self._votes.setdefault((code, poll), {}).update(answers)
 
-    def leave(self, code: str, learner: str) -> None:
+    def beat(self, code: str, conn: str, learner: str, name: str, *, staff: bool) -> bool:
         with self._guard:
-            here = self._present.get(code, {})
-            if learner in here:
-                name, count = here[learner]
-                if count <= 1:
-                    del here[learner]
-                else:
-                    here[learner] = (name, count - 1)
+            here = self._beats.setdefault(code, {})
+            new = conn not in here or here[conn][3] < time.monotonic()
+            here[conn] = (learner, name, staff, time.monotonic() + PRESENCE_SECONDS)
+            return new
+
+    def gone(self, code: str, conn: str) -> None:
+        with self._guard:
+            self._beats.get(code, {}).pop(conn, None)
+
+    def _alive(self, code: str) -> list[tuple[str, str, bool, float]]:
+        now = time.monotonic()
+        with self._guard:
+            return [entry for entry in self._beats.get(code, {}).values() if entry[3] >= now]
 
     def present(self, code: str) -> dict[str, str]:
+        return {learner: name for learner, name, staff, _ in self._alive(code) if not staff}
+
+    def presenter_here(self, code: str) -> bool:
+        return any(staff for _, _, staff, _ in self._alive(code))
+
+    def hold_player(self, code: str, owner: str) -> None:
         with self._guard:
-            return {learner: name for learner, (name, _) in self._present.get(code, {}).items()}
+            self._players[code] = (owner, time.monotonic() + PLAYER_SECONDS)
+
+    def release_player(self, code: str, owner: str) -> None:
+        with self._guard:
+            if self._players.get(code, ("", 0.0))[0] == owner:
+                del self._players[code]
+
+    def player_alive(self, code: str, owner: str) -> bool:
+        with self._guard:
+            held, until = self._players.get(code, ("", 0.0))
+        return held == owner and until >= time.monotonic()
 
     def delete(self, code: str) -> None:
         with self._guard:
             self._states.pop(code, None)
-            self._present.pop(code, None)
+            self._beats.pop(code, None)
+            self._players.pop(code, None)
             for key in [k for k in self._votes if k[0] == code]:
                 del self._votes[key]
 
-
-class RedisStore:
-    """Live sessions in Redis, shared by every server process."""
-
-    def __init__(self, url: str) -> None:
-        import redis
-
-        self.redis: Any = redis.Redis.from_url(url)  # bytes in, bytes out
-
-    def _key(self, code: str, *parts: str) -> str:
-        return ":".join(("unrolled", "live", code, *parts))
-
-    def save(
-        self, code: str, meta: dict[str, Any], view: dict[str, Any], lab: bytes | None
-    ) -> None:
-        mapping: dict[str, Any] = {"meta": json.dumps(meta), "view": json.dumps(view)}
-        if lab is not None:
-            mapping["lab"] = lab
-        pipe = self.redis.pipeline()
-        pipe.hset(self._key(code), mapping=mapping)
-        pipe.expire(self._key(code), TTL_SECONDS)
-        pipe.execute()
-
-    def load(self, code: str) -> tuple[dict[str, Any], dict[str, Any], bytes] | None:
-        found = self.redis.hmget(self._key(code), ["meta", "view", "lab"])
-        if found[0] is None:
-            return None
-        return json.loads(found[0]), json.loads(found[1]), found[2] or b""
-
-    def seq(self, code: str) -> int | None:
-        meta = self.redis.hget(self._key(code), "meta")
-        return None if meta is None else int(json.loads(meta)["seq"])
-
-    def lock(self, code: str) -> Any:
-        return self.redis.lock(self._key(code, "lock"), timeout=30, blocking_timeout=30)
-
-    def vote(self, code: str, poll: str, learner: str, answer: Any) -> bool:
-        key = self._key(code, "votes", poll)
-        new = self.redis.hset(key, learner, json.dumps(answer)) == 1
-        self.redis.expire(key, TTL_SECONDS)
-        return bool(new)
-
-    def votes(self, code: str, poll: str) -> dict[str, Any]:
-        raw = self.redis.hgetall(self._key(code, "votes", poll))
-        return {k.decode(): json.loads(v) for k, v in raw.items()}
-
-    def clear_votes(self, code: str, poll: str) -> None:
-        self.redis.delete(self._key(code, "votes", poll))
-
-    def arrive(self, code: str, learner: str, name: str) -> None:
-        pipe = self.redis.pipeline()
-        pipe.hset(self._key(code, "names"), learner, name)
-        pipe.hincrby(self._key(code, "tabs"), learner, 1)
-        pipe.expire(self._key(code, "names"), TTL_SECONDS)
-        pipe.expire(self._key(code, "tabs"), TTL_SECONDS)
-        pipe.execute()
-
-    def leave(self, code: str, learner: str) -> None:
-        if self.redis.hincrby(self._key(code, "tabs"), learner, -1) <= 0:
-            self.redis.hdel(self._key(code, "tabs"), learner)
-
-    def present(self, code: str) -> dict[str, str]:
-        tabs = self.redis.hgetall(self._key(code, "tabs"))
-        names = self.redis.hgetall(self._key(code, "names"))
-        return {
-            k.decode(): names.get(k, b"").decode() for k, count in tabs.items() if int(count) > 0
-        }
-
-    def delete(self, code: str) -> None:
-        keys = list(self.redis.scan_iter(self._key(code) + "*"))
-        if keys:
-            self.redis.delete(*keys)
+    def ping(self) -> None:
+        """Memory is always there."""
 
 
-def make_store(redis_url: str | None) -> LiveStore:
-    return RedisStore(redis_url) if redis_url else MemoryStore()
+def make_store(redis_url: str | None, database: Any | None = None) -> LiveStore:
+    """Redis (or memory), behind the database's durable record when ``database`` (a
+    SQLAlchemy ``sessionmaker``) is given."""
+    fast: FastStore
+    if redis_url:
+        from course.live.redisstore import RedisStore
+
+        fast = RedisStore(redis_url)
+    else:
+        fast = MemoryStore()
+    if database is None:
+        return fast
+    from course.live.durable import DurableStore
+
+    return DurableStore(fast, database)

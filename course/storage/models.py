@@ -1,6 +1,7 @@
-"""Tables for learners' progress and quiz attempts, for teaching (instructors, classes,
-enrollments, assignments and live-session records), and for labs kept between page
-loads: shared-link snapshots and each learner's resumable labs (SQLAlchemy 2 declarative).
+"""Tables for learners' progress and quiz attempts; for teaching (instructors, classes,
+enrollments, assignments and live-session records); for labs kept between page loads
+(shared-link snapshots and each learner's resumable labs); and the durable state of
+running live sessions (SQLAlchemy 2 declarative).
 
 Types are portable: the same schema runs on SQLite and PostgreSQL. Times are
 stored and returned in UTC. Schema changes go through ``course/migrations``; a
@@ -288,3 +289,36 @@ class LabResume(Base):
     size: Mapped[int] = mapped_column(Integer)
     saved_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
+
+
+# -- running live sessions: the durable record behind Redis (course/live/durable.py) ---
+
+
+class LiveSessionState(Base):
+    """A running live session as last acknowledged: the state without the lab
+    (``meta``, with ``seq``), the full view a late joiner receives, and the lab's
+    snapshot (engine/snapshot.py). A process or Redis restart rebuilds it from here."""
+
+    __tablename__ = "live_states"
+
+    code: Mapped[str] = mapped_column(String(6), primary_key=True)  # reused once stale
+    seq: Mapped[int] = mapped_column(Integer)
+    meta: Mapped[dict[str, Any]] = mapped_column(JSON)
+    view: Mapped[dict[str, Any]] = mapped_column(JSON)
+    lab: Mapped[bytes] = mapped_column(LargeBinary)
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
+
+
+class LiveVote(Base):
+    """A student's current answer to a poll of a running live session."""
+
+    __tablename__ = "live_votes"
+
+    code: Mapped[str] = mapped_column(
+        ForeignKey("live_states.code", ondelete="CASCADE"), primary_key=True
+    )
+    poll: Mapped[str] = mapped_column(String(64), primary_key=True)
+    learner: Mapped[str] = mapped_column(String(64), primary_key=True)
+    answer: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(default=utcnow)

@@ -1,10 +1,16 @@
 // A live classroom session on a lesson page. The server holds the one shared lab;
 // this page follows it (student, projector) or drives it (presenter). Every pushed
 // state carries `seq`: an old one is dropped, a gap means we missed one, so we ask
-// for the whole state again.
+// for the whole state again. Every few seconds the page beats: it counts as present
+// while it does, learns the session's seq (behind it: a push was lost, e.g. while the
+// server's Redis restarted, so it syncs) and whether the presenter is here. A beat or
+// change refused as "unavailable" shows "reconnecting" and beats again sooner, until
+// the server is back: no reload needed.
 import { connect, request } from "./connection.js";
 
 const NAME_KEY = "unrolled-live-name";
+const BEAT_MS = 5000; // the server counts a page as gone 15 s after its last beat
+const RETRY_MS = 1000; // while reconnecting
 
 export class LiveSession {
   constructor(article, lab, labSocket) {
@@ -24,6 +30,7 @@ export class LiveSession {
     this.classShape = "lesson"; // their JSON, to compare
     this.drawn = "lesson"; // the shape the lab shows (undefined: its own, after exploring)
     this.joined = false;
+    this.reconnecting = false;
   }
 
   $(selector) {
@@ -35,9 +42,11 @@ export class LiveSession {
     this.socket.on("presence", (p) => this.showPresence(p.present));
     this.socket.on("votes", (tally) => this.showVotes(tally));
     this.socket.on("reveal", (reveal) => this.showReveal(reveal));
+    this.socket.on("presenter", (p) => this.showPresenter(p.here));
     this.socket.on("connect", () => this.joined && this.join()); // a reconnect: in step again at once
     this.socket.on("disconnect", () => this.say("Connection lost — reconnecting…", true));
     this.bindPanel();
+    this.beatSoon(BEAT_MS);
     if (this.role === "presenter") {
       await this.lab.drive({
         // join() paints the state, new figures first; the lab must not embed them again
@@ -48,15 +57,21 @@ export class LiveSession {
           return state;
         },
         send: async (event, payload) => {
-          const ack = await request(this.socket, "present", { code: this.code, action: event, ...payload });
-          this.apply(ack.state);
+          try {
+            const ack = await request(this.socket, "present", { code: this.code, action: event, ...payload });
+            this.apply(ack.state);
+          } catch (error) {
+            this.trouble(error);
+            throw error;
+          }
           return null; // applied above, in seq order
         },
       });
     } else {
       await this.lab.drive({ passive: true });
-      if (this.role === "projector") await this.join();
-      else if (localStorage.getItem(NAME_KEY)) await this.join();
+      // A refused join is said on the page; the beats try again while reconnecting.
+      if (this.role === "projector") await this.join().catch(() => null);
+      else if (localStorage.getItem(NAME_KEY)) await this.join().catch(() => null);
       else this.askName();
     }
   }
@@ -72,7 +87,7 @@ export class LiveSession {
       if (!name) return;
       localStorage.setItem(NAME_KEY, name);
       form.hidden = true;
-      await this.join();
+      await this.join().catch(() => null);
     }, { once: true });
   }
 
@@ -90,11 +105,66 @@ export class LiveSession {
       if (ack.my_answer) this.markMine(ack.my_answer);
       this.say(this.role === "presenter" ? "You are presenting." : "Following the class.");
       this.article.dataset.liveJoined = "true";
+      if (ack.reconnecting) this.trouble();
+      else this.showPresenter(ack.presenter ?? true);
       return ack;
     } catch (error) {
+      if (this.trouble(error)) throw error;
       this.say(`Could not join: ${error.message}`, true);
       throw error;
     }
+  }
+
+  // -- heartbeat and reconnecting --------------------------------------------------------
+  beatSoon(ms) {
+    clearTimeout(this.beatTimer);
+    this.beatTimer = setTimeout(() => this.beat(), ms);
+  }
+
+  async beat() {
+    try {
+      if (!this.joined) {
+        if (this.reconnecting) await this.join(); // the first join was refused: again
+        return;
+      }
+      const ack = await request(this.socket, "beat", { code: this.code }, 10000);
+      if (this.reconnecting) {
+        this.reconnecting = false;
+        this.article.dataset.liveConnection = "ok";
+        this.say(this.role === "presenter" ? "Reconnected. You are presenting." : "Reconnected. Following the class.");
+      }
+      if (ack.presence) this.showPresence(ack.presence);
+      // Twice in a row: just after Redis restarted empty, the presenter's page may not
+      // have beaten yet (a "left" pushed on their disconnect is shown at once).
+      if (ack.presenter || this.absent) this.showPresenter(ack.presenter);
+      this.absent = ack.presenter === false;
+      if (ack.seq > this.seq && this.mode === "follow") await this.resync(); // missed a push
+    } catch (error) {
+      this.trouble(error);
+    } finally {
+      this.beatSoon(this.reconnecting ? RETRY_MS : BEAT_MS);
+    }
+  }
+
+  // The server cannot reach its store (or did not answer): say so, retry sooner.
+  // Whether ``error`` (if any) was that kind of trouble.
+  trouble(error) {
+    const code = error?.ack?.error?.code;
+    if (error && code !== "unavailable" && code !== "busy" && error.ack) return false;
+    if (!this.reconnecting) this.say("The class's server is reconnecting… your page will catch up by itself.", true);
+    this.reconnecting = true;
+    this.article.dataset.liveConnection = "reconnecting";
+    this.beatSoon(RETRY_MS);
+    return true;
+  }
+
+  showPresenter(here) {
+    const gone = here === false && this.role !== "presenter";
+    if (gone === (this.article.dataset.livePresenter === "gone")) return;
+    this.article.dataset.livePresenter = gone ? "gone" : "here";
+    if (this.panel.dataset.ended === "true") return;
+    if (gone) this.say("The presenter has left. The class will go on when they are back.", true);
+    else if (!this.reconnecting) this.say(this.role === "presenter" ? "You are presenting." : "Following the class.");
   }
 
   // -- the shared state ----------------------------------------------------------
@@ -272,7 +342,7 @@ export class LiveSession {
       if (ack.state) this.apply(ack.state);
       if (ack.summary) this.say(`Session ended: ${ack.summary.steps} changes, ${ack.summary.present.length} students.`);
     } catch (error) {
-      this.say(error.message, true);
+      if (!this.trouble(error)) this.say(error.message, true);
     }
   }
 

@@ -224,7 +224,8 @@ def test_students_see_the_network_the_presenter_reshapes(
 
         teacher.locator(RESHAPE).get_by_label(HIDDEN).select_option("8")
         for page in (teacher, ana, ben):
-            expect(page.locator("article.lesson")).to_have_attribute("data-live-seq", "1")
+            article = page.locator("article.lesson")  # a new shape compiles: slow when busy
+            expect(article).to_have_attribute("data-live-seq", "1", timeout=60000)
             expect(page.locator(RESHAPE).get_by_label(HIDDEN)).to_have_value("8")
             note = page.locator(f'{RESHAPE} [data-readout="config"]')
             expect(note).to_contain_text("Now 1 layer × 8 units.")  # what the change did
@@ -232,7 +233,8 @@ def test_students_see_the_network_the_presenter_reshapes(
 
         teacher.locator(RESHAPE).get_by_label(CELL).select_option("gru")
         for page in (teacher, ana, ben):
-            expect(page.locator("article.lesson")).to_have_attribute("data-live-seq", "2")
+            article = page.locator("article.lesson")  # a new shape compiles: slow when busy
+            expect(article).to_have_attribute("data-live-seq", "2", timeout=60000)
             expect(page.locator(RESHAPE).get_by_label(CELL)).to_have_value("gru")
             assert shape(page) == drawn("gru", 8)
 

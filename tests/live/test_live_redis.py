@@ -6,23 +6,18 @@ limits count the hits on both processes together."""
 from __future__ import annotations
 
 import re
-import threading
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 import requests
-import socketio
-from servers import ROOT, CourseServer, RedisServer, create_instructor, log_in
-from sqlalchemy import create_engine, text
+from clusterkit import Peer, signed_in, start
+from servers import ROOT, CourseServer, RedisServer
+from sqlalchemy.orm import sessionmaker
 
-from course.lessons.registry import LessonRegistry
-from course.live.state import start_session
-from course.live.store import RedisStore
+from course.live.store import make_store
+from course.storage.db import make_engine
 
 SECRET = "two-process-test-secret-of-32-characters-or-more"
-NS = "/live"
-EMAIL, PASSWORD = "teacher-7@example.org", "a long enough password"
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +30,7 @@ def redis_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[RedisServ
 @pytest.fixture(scope="module")
 def cluster(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory):
     """Processes A and B on one database and one Redis; sessions are started from this
-    process straight into Redis (as a third server would)."""
+    process straight into the shared store (as a third server would)."""
     tmp = tmp_path_factory.mktemp("cluster")
     env = {
         "REDIS_URL": redis_server.url,
@@ -48,69 +43,16 @@ def cluster(redis_server: RedisServer, tmp_path_factory: pytest.TempPathFactory)
     logs.mkdir(exist_ok=True)
     a = CourseServer(env, logs / "server-a.log")
     b = CourseServer(env, logs / "server-b.log")
-    yield RedisStore(redis_server.url), a, b, env
+    engine = make_engine(env["UNROLLED_DATABASE_URL"])  # migrated by the servers
+    yield make_store(redis_server.url, sessionmaker(engine)), a, b, env
+    engine.dispose()
     a.stop()
     b.stop()
 
 
-def start(store: RedisStore, presenter: str) -> str:
-    lesson = LessonRegistry.load(ROOT / "lessons").get("lstm-cell")
-    return start_session(store, lesson, "cell-walk", presenter).code
-
-
-def presenter(env: dict[str, str], url: str) -> tuple[str, str]:
-    """A real instructor (made once, as an administrator would) signed in on ``url``
-    through the form: their id, as a session's presenter, and the session cookie."""
-    database = env["UNROLLED_DATABASE_URL"]
-    engine = create_engine(database)
-    try:
-        with engine.connect() as connection:
-            query = text("SELECT id FROM instructors WHERE email = :email")
-            found = connection.execute(query, {"email": EMAIL}).scalar()
-        if found is None:
-            create_instructor(env, EMAIL, PASSWORD)
-            with engine.connect() as connection:
-                found = connection.execute(query, {"email": EMAIL}).scalar()
-    finally:
-        engine.dispose()
-    return str(found), log_in(url, EMAIL, PASSWORD).cookies["session"]
-
-
-class Peer:
-    """A browser on one process: its cookie and a Socket.IO client on /live."""
-
-    def __init__(self, url: str, cookie: str | None = None) -> None:
-        self.http = requests.Session()
-        if cookie is None:
-            self.http.get(f"{url}/lessons/lstm-cell").raise_for_status()  # the learner cookie
-            cookie = self.http.cookies["session"]
-        self.states: list[dict[str, Any]] = []
-        self.got = threading.Condition()
-        self.sio = socketio.Client(reconnection=False)
-        self.sio.on("state", self._state, namespace=NS)
-        self.sio.connect(url, headers={"Cookie": f"session={cookie}"}, namespaces=[NS],
-                         transports=["websocket"])  # fmt: skip
-
-    def _state(self, view: dict[str, Any]) -> None:
-        with self.got:
-            self.states.append(view)
-            self.got.notify_all()
-
-    def call(self, event: str, payload: dict[str, Any]) -> dict[str, Any]:
-        return self.sio.call(event, payload, namespace=NS, timeout=30)
-
-    def wait_for(self, seq: int, timeout: float = 10.0) -> list[dict[str, Any]]:
-        with self.got:
-            self.got.wait_for(lambda: self.states and self.states[-1]["seq"] >= seq, timeout)
-            return list(self.states)
-
-    def close(self) -> None:
-        self.sio.disconnect()
-
-
 def test_students_on_b_follow_a_presenter_on_a(cluster):
     store, a, b, env = cluster
-    instructor, cookie = presenter(env, a.url)
+    instructor, cookie = signed_in(env, a.url)
     code = start(store, instructor)
     teacher = Peer(a.url, cookie)
     students = [Peer(b.url) for _ in range(3)]
@@ -152,8 +94,7 @@ def test_students_on_b_follow_a_presenter_on_a(cluster):
         assert students[0].wait_for(step["seq"])[-1] == step
     finally:
         for peer in peers:
-            if peer.sio.connected:
-                peer.close()
+            peer.close()
 
 
 def test_a_rate_limit_holds_across_both_processes(cluster):

@@ -1,0 +1,109 @@
+"""Who is in a live session, by heartbeat: every page sends ``beat`` every few seconds
+and counts as present until ``PRESENCE_SECONDS`` after the last, so the pages of a
+crashed process drop out by themselves. A mixin of ``LiveNamespace``.
+
+``beat {code}`` answers what a page needs to notice trouble on its own: the session's
+``seq`` (a page behind it asks for the whole state: it missed a push, e.g. while
+Redis restarted), whether the presenter is here, and, for staff, who is. A beat that
+fails (``unavailable``) tells the page to show "reconnecting" and beat again sooner.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from course.live.state import CODE, LiveState
+from course.live.store import LiveStore
+from course.web.sockets import acked, sid
+from course.web.validation import Field, PayloadError
+
+SCHEMAS = {"beat": {"code": Field(str, required=True, max_length=6)}}
+handler = acked(SCHEMAS, area="live")
+
+
+def room(code: str, staff: bool = False) -> str:
+    return f"live:{code}:staff" if staff else f"live:{code}"
+
+
+class Presence:
+    socketio: Any
+    namespace: str
+    members: dict[str, tuple[str, str, bool]]  # sid → (code, learner, staff)
+    names: dict[str, str]  # sid → the name given at join
+    state: Callable[[str], LiveState]
+    _check_player: Callable[[str, LiveState], None]
+    _tally: Callable[[str, str], dict[str, Any]]
+
+    @property
+    def store(self) -> LiveStore:  # the namespace's: the app's store
+        raise NotImplementedError
+
+    def _arrive(self, code: str, learner: str, name: str, *, staff: bool) -> None:
+        """This connection is here (again): tell staff if it is news."""
+        if self.store.beat(code, sid(), learner, name, staff=staff):
+            if staff:
+                self._send_presenter(code, here=True)
+            else:
+                self._send_presence(code)
+
+    def _depart(self, code: str, conn: str, *, staff: bool) -> None:
+        self.store.gone(code, conn)
+        if staff:
+            if not self.store.presenter_here(code):
+                self._send_presenter(code, here=False)
+        else:
+            self._send_presence(code)
+
+    def _send_presence(self, code: str) -> None:
+        here = self.store.present(code)
+        payload = {"code": code, "present": sorted(here.values()), "count": len(here)}
+        self.socketio.emit("presence", payload, namespace=self.namespace, to=room(code, staff=True))
+
+    def _send_presenter(self, code: str, *, here: bool) -> None:
+        payload = {"code": code, "here": here}
+        self.socketio.emit("presenter", payload, namespace=self.namespace, to=room(code))
+
+    def _welcome(
+        self, code: str, state: LiveState, learner: str, *, staff: bool, watching: bool
+    ) -> dict[str, Any]:
+        """What a joining page learns besides the state: who is here (staff), whether
+        the presenter is (students), the poll's votes. While Redis is down the page
+        gets the last acknowledged state (from the database) and ``reconnecting``; its
+        beats bring the rest once Redis is back."""
+        reply: dict[str, Any] = {}
+        try:
+            self._check_player(code, state)
+            if staff:
+                self._arrive(code, learner, "", staff=True)
+                reply["presence"] = sorted(self.store.present(code).values())
+            elif not watching:
+                self._arrive(code, learner, self.names.get(sid(), ""), staff=False)
+                reply["presenter"] = self.store.presenter_here(code)
+            if state.poll is not None and staff:
+                reply["votes"] = self._tally(code, state.poll.quiz)
+            elif state.poll is not None and not watching:
+                reply["my_answer"] = self.store.votes(code, state.poll.quiz).get(learner)
+        except PayloadError as error:
+            if error.code != "unavailable":
+                raise
+            reply["reconnecting"] = True
+        return reply
+
+    @handler("beat")
+    def on_beat(self, data: dict[str, Any]) -> dict[str, Any]:
+        code = data["code"]
+        member = self.members.get(sid())
+        if not CODE.fullmatch(code) or member is None or member[0] != code:
+            raise PayloadError("not_joined", "join the session first", "code")
+        _, learner, staff = member
+        if staff or learner:  # a projector watches without counting
+            self._arrive(code, learner, self.names.get(sid(), ""), staff=staff)
+        state = self.state(code)
+        self._check_player(code, state)
+        reply: dict[str, Any] = {"seq": self.store.seq(code), "presenter": True}
+        if staff:
+            reply["presence"] = sorted(self.store.present(code).values())
+        else:
+            reply["presenter"] = self.store.presenter_here(code)
+        return reply
