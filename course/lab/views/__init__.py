@@ -22,7 +22,7 @@ from bokeh.models import ColumnDataSource
 
 from course.figures.base import empty_columns
 from course.lab.spec import VIEWS, LabSpec
-from course.lab.views import gates, gradients, overview, unrolled, weightmap
+from course.lab.views import gates, gradients, overview, tables, unrolled, weightmap
 from course.lab.views.arithmetic import arithmetic_data
 from course.lab.views.cell import box_data, diagram_figures
 from course.lab.views.cursor import Cursor
@@ -104,6 +104,7 @@ def _build_figures(spec: LabSpec, drawn: bool) -> dict[str, str]:
         _draw(built.values(), sources(Lab(config), 0, full=True, views=spec.views))
     for fig in built.values():
         empty_columns(fig)
+    tables.add_all(built)  # the numbers of each view as tables (screen readers)
     # "</" is escaped so the JSON can sit inside a <script type="application/json">.
     return {role: json.dumps(json_item(fig)).replace("</", "<\\/") for role, fig in built.items()}
 
