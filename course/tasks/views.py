@@ -23,7 +23,7 @@ from bokeh.transform import linear_cmap
 from course.figures.base import plain_figure
 from course.figures.ids import renamed as _renamed
 from course.figures.palette import BLUE, DIVERGING, GREY, INK, ORANGE, PURPLE, VERMILION
-from course.figures.tables import add_tables, columns_table, pivot_table
+from course.tasks import tables
 
 Columns = dict[str, list[Any]]
 
@@ -234,76 +234,10 @@ def figures(kind: str) -> dict[str, str]:
     return {role: json.dumps(_renamed(item, suffix)) for role, item in _items(kind)}
 
 
-def _grid_table(caption: str, name: str, rows: str, columns: str) -> dict[str, Any]:
-    """A heatmap's cells as a table: a row per ``row``, a column per ``col`` (by place)."""
-    rows_of = (("row", rows),)
-    return pivot_table(
-        caption, name, rows=rows_of, columns=("col", columns), value="value", row_key="y", column_key="x"
-    )  # fmt: skip
-
-
-# Each figure's numbers as tables (course/figures/tables.py), by role.
-TABLES: dict[str, tuple[Any, ...]] = {
-    "loss": (
-        "the loss",
-        columns_table("Loss per epoch", "tk_loss", [("epoch", "epoch"), ("loss", "loss")]),
-    ),
-    "probs": (
-        "the next character",
-        columns_table(
-            "Probability of each next character", "tk_probs", [("char", "character"), ("p", "p")]
-        ),
-    ),
-    "hidden": (
-        "the hidden state",
-        _grid_table("Hidden state after each word", "tk_hidden", "unit", "after"),
-    ),
-    "classes": (
-        "the classes",
-        columns_table("Class probabilities", "tk_classes", [("label", "class"), ("p", "p")]),
-    ),
-    "embedding": (
-        "the embedding",
-        columns_table(
-            "Words in the embedding",
-            "tk_embedding",
-            [("word", "word"), ("group", "group"), ("x", "component 1"), ("y", "component 2")],
-        ),
-    ),
-    "attention": (
-        "the attention",
-        _grid_table(
-            "Attention αₜ,ₛ of each output character on each source character",
-            "tk_attention",
-            "output",
-            "source",
-        ),
-    ),
-    "choice": (
-        "the decoder's choice",
-        columns_table(
-            "The decoder's choice at each step",
-            "tk_choice",
-            [("x", "step"), ("char", "character"), ("p", "p")],
-        ),
-    ),
-    "context": (
-        "the context",
-        _grid_table("Context vector per decoder step", "tk_context", "unit", "step"),
-    ),
-    "encoder": (
-        "the encoder states",
-        _grid_table("Encoder state after each source character", "tk_encoder", "unit", "after"),
-    ),
-}
-
-
 @functools.cache
 def _items(kind: str) -> tuple[tuple[str, Any], ...]:
     built = {role: BUILDERS[role]() for role in FIGURES[kind]}
-    for role, fig in built.items():
-        caption, *tables = TABLES[role]
-        add_tables(fig, caption, *tables)
+    tables.add_all(built)  # each figure's numbers as tables (screen readers)
     return tuple((role, json_item(fig)) for role, fig in built.items())
 
 
