@@ -13,8 +13,9 @@ export function formatCell(value) {
   return abs >= 1e-3 && abs < 1e5 ? String(Number(value.toPrecision(4))) : value.toPrecision(3);
 }
 
-// The toggle and its (empty) body, appended to `slot`; `read(name)` gives a source's
-// columns. Returns { refresh, open }.
+// The toggle and its (empty) body, placed after `slot` (outside Bokeh's box, so it
+// takes the page's colours); `read(name)` gives a source's columns. Returns
+// { box, refresh, open }.
 export function figureTables(slot, { caption, tables }, read) {
   const box = document.createElement("details");
   box.className = "figure-tables";
@@ -26,13 +27,13 @@ export function figureTables(slot, { caption, tables }, read) {
   body.setAttribute("role", "region");
   body.setAttribute("aria-label", `${caption}, as tables`);
   box.append(summary, body);
-  slot.append(box);
+  slot.after(box);
   const refresh = () => {
     if (!box.open) return;
     body.replaceChildren(...tables.flatMap((spec) => build(spec, read(spec.source))));
   };
   box.addEventListener("toggle", refresh);
-  return { refresh, get open() { return box.open; } };
+  return { box, refresh, get open() { return box.open; } };
 }
 
 function build(spec, data) {

@@ -1,6 +1,7 @@
 // Bokeh figures built on the server: embed them, then update named sources.
 import { yielded } from "./schedule.js";
 import { figureTables } from "./tables.js";
+import { themeFigure, unthemeFigure } from "./theme.js";
 import { moving, target, tweenTo } from "./tween.js";
 
 // Sources whose numbers glide to new values (the columns named), not jump: the
@@ -80,13 +81,17 @@ export class FigureSet {
     target.dataset.rootId = item.root_id; // which document drew here (each widget its own)
     // A figure that may be swapped out keeps its JSON, untouched by Bokeh, to come back.
     const json = media ? structuredClone(item) : item;
-    const { key, tables } = rootTags(item);
+    const { key, tables, card } = rootTags(item);
     this.expandRepeats(json);
     const views = await window.Bokeh.embed.embed_item(json, target.id);
     if (key) target.append(keyList(key));
-    if (tables) this.tables.set(role, figureTables(target, tables, (name) => this.columns(name)));
+    if (tables) {
+      this.tables.get(role)?.box.remove();
+      this.tables.set(role, figureTables(target, tables, (name) => this.columns(name)));
+    }
     const doc = window.Bokeh.documents.find((d) => d.get_model_by_id(item.root_id));
     if (doc) this.docs.push(doc);
+    themeFigure(doc, target, Boolean(card)); // the page's light or dark theme
     this.roles.set(role, { doc, views, slot, item: media ? item : null, media });
     for (const [name, columns] of this.latest) {
       const model = doc?.get_model_by_name(name);
@@ -101,10 +106,12 @@ export class FigureSet {
     if (!old) return;
     for (const view of old.views ?? []) view.remove?.();
     this.docs = this.docs.filter((d) => d !== old.doc);
+    unthemeFigure(old.doc);
     const index = window.Bokeh.documents.indexOf(old.doc);
     if (index >= 0) window.Bokeh.documents.splice(index, 1);
     section.querySelector(`[data-figure="${old.slot}"]`)?.replaceChildren();
     this.roles.delete(role);
+    this.tables.get(role)?.box.remove();
     this.tables.delete(role);
     this.byName.clear();
   }

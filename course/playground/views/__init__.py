@@ -14,6 +14,7 @@ from typing import Any
 
 from bokeh.embed import json_item
 
+from course.figures.base import on_card
 from course.figures.ids import renamed
 from course.figures.tables import add_tables, columns_table
 from course.playground.views.diagram import box_data, diagram_figure, ops_data, terms_data
@@ -40,6 +41,7 @@ def figures() -> dict[str, str]:
 @functools.cache
 def _items() -> tuple[tuple[str, Any], ...]:
     built = {"diagram": diagram_figure(), "series": series_figure()}  # ~0.3 s: Bokeh is slow
+    on_card(built["diagram"])  # white boxes with ink inside: light in the dark theme too
     # Each figure's numbers as tables (course/figures/tables.py).
     add_tables(
         built["diagram"],
