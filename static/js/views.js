@@ -138,7 +138,16 @@ export class FigureSet {
     window.matchMedia(media).addEventListener("change", () => this.swap(section));
   }
 
-  async swap(section) {
+  // One swap at a time: the wide and the narrow query change together, and a swap
+  // that began while another was still embedding would find no figure shown yet and
+  // embed a second one beside it.
+  swap(section) {
+    const run = () => this.swapNow(section); // after the last, even if that one failed
+    this.swapping = (this.swapping ?? Promise.resolve()).then(run, run);
+    return this.swapping;
+  }
+
+  async swapNow(section) {
     for (const [role, spare] of [...this.spare]) {
       if (!window.matchMedia(spare.media).matches) continue;
       this.spare.delete(role);

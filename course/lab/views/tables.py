@@ -36,7 +36,7 @@ TABLES: dict[str, tuple[Any, ...]] = {  # role → (its toggle's caption, *its t
             "cell_heatmap",
             rows=(("row", "quantity"),),
             columns=("unit", "unit"),
-            value="value",
+            value="text",  # as the hover says it: "not yet computed" where faded
         ),
     ),
     "weights": (
