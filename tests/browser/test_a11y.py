@@ -12,11 +12,13 @@ from course.lessons.registry import LessonRegistry
 LESSONS = sorted(LessonRegistry.load("lessons").lessons)
 PAGES = ["/", "/progress", "/live"] + [f"/lessons/{slug}" for slug in LESSONS]
 SCHEMES = ["light", "dark"]
-OPEN_TABLES = (
-    "() => document.querySelectorAll('details.figure-tables').forEach((d) => (d.open = true))"
-)
-TABLES_BUILT = """() => [...document.querySelectorAll('details.figure-tables')]
-  .every((d) => d.querySelector('table'))"""
+# Open every figure's tables (figures embedded late, far down a page, come closed:
+# polled, this opens those too) until each holds its tables.
+OPEN_TABLES = """() => {
+  const boxes = [...document.querySelectorAll('details.figure-tables')];
+  for (const box of boxes) box.open = true;
+  return boxes.every((box) => box.querySelector('table'));
+}"""
 
 
 def settle(page: Page) -> None:
@@ -35,8 +37,7 @@ def test_no_serious_accessibility_violations(page: Page, path: str, scheme: str)
     page.goto(path)
     settle(page)
     # Every figure's tables open, so their captions, headers and colours are scanned too.
-    page.evaluate(OPEN_TABLES)
-    page.wait_for_function(TABLES_BUILT)
+    page.wait_for_function(OPEN_TABLES)
     found = axe_violations(page)
     assert not found, axe_report(found)
 
