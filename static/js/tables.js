@@ -13,9 +13,10 @@ export function formatCell(value) {
   return abs >= 1e-3 && abs < 1e5 ? String(Number(value.toPrecision(4))) : value.toPrecision(3);
 }
 
-// The toggle and its (empty) body, placed after `slot` (outside Bokeh's box, so it
-// takes the page's colours); `read(name)` gives a source's columns. Returns
-// { box, refresh, open }.
+// The toggle and its (empty) body, placed under the figure drawn in `slot`: before its
+// <figure>'s caption (outside what lies over the figure, such as the overview's
+// buttons), else right after the slot; outside Bokeh's box either way, so it takes the
+// page's colours. `read(name)` gives a source's columns. Returns { box, refresh, open }.
 export function figureTables(slot, { caption, tables }, read) {
   const box = document.createElement("details");
   box.className = "figure-tables";
@@ -27,7 +28,9 @@ export function figureTables(slot, { caption, tables }, read) {
   body.setAttribute("role", "region");
   body.setAttribute("aria-label", `${caption}, as tables`);
   box.append(summary, body);
-  slot.after(box);
+  const under = slot.closest("figure")?.querySelector(":scope > figcaption");
+  if (under) under.before(box);
+  else slot.after(box);
   const refresh = () => {
     if (!box.open) return;
     body.replaceChildren(...tables.flatMap((spec) => build(spec, read(spec.source))));

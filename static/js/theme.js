@@ -1,9 +1,10 @@
 // Figures follow the page's light or dark theme (static/css/unrolled.css). Figures are
-// transparent; here their axes, grid, titles and legends, and every glyph colour the
-// server drew in ink (palette.INK), take the page's --ink, --muted and --line colours
-// (a white fog over what is not computed yet, the --card it sits on),
-// and take them again when the theme changes. A figure tagged `card` (a diagram of
-// white boxes with ink inside) keeps its colours on a light card instead (.bk-card).
+// transparent; in the dark theme their axes, grid, titles and legends, and every glyph
+// colour the server drew in ink (palette.INK), take the page's --ink, --muted and
+// --line colours (a white fog over what is not computed yet, the --card under it), and
+// the server's colours come back in the light theme: each time the theme changes. A
+// figure tagged `card` (a diagram of white boxes with ink inside, base.py `on_card`)
+// keeps its colours, on a light card (.bk-card).
 
 const INK = "#1f2933"; // course/figures/palette.py INK
 const WHITE = new Set(["#ffffff", "white"]); // a fog over what is not computed yet: the card under it
@@ -15,14 +16,14 @@ const CHROME = {
   minor_tick_line_color: "muted",
   grid_line_color: "line",
   label_text_color: "ink", // legends
-  text_color: "ink", // titles (a glyph's text_color is vectorised: see `inked`)
+  text_color: "ink", // titles (a Text glyph's text_color is a spec: see `targets`)
   outline_line_color: "line",
   background_fill_color: "card", // legends (a plot's own is null: transparent)
   border_line_color: "line", // legends
 };
 const dark = window.matchMedia?.("(prefers-color-scheme: dark)");
 const original = new WeakMap(); // model → { property: its value as the server drew it }
-const themed = new Set(); // [views] of figures to repaint when the theme changes
+const themed = new Set(); // the documents (one a figure) to repaint when the theme changes
 
 function colours() {
   const style = getComputedStyle(document.documentElement);
