@@ -23,6 +23,7 @@ import numpy as np
 from engine.cells import ACTIVATIONS
 
 SEQUENCES = ("fibonacci", "linear", "alternating", "exponential", "sine")
+BOUNDED = ("alternating", "sine")  # already in [−1, 1]: never scaled, whatever ``scaled`` says
 WEIGHT_RANGE = (-5.0, 5.0)  # for w_x, w_h, b and h_0: the sliders' range
 MIN_LENGTH, MAX_LENGTH = 2, 30
 SINE_STEP = math.pi / 6  # x_t = sin(t·π/6): one period every 12 steps
@@ -46,6 +47,7 @@ class InputSequence:
     scale: float  # the divisor, 1.0 when not scaled
     input_range: tuple[float, float]  # every x_t lies in this closed interval
     description: str  # one sentence for the learner
+    scalable: bool  # a growing sequence, which ``scaled`` divides; a bounded one never is
 
 
 def make_sequence(name: str, length: int, scaled: bool = True) -> InputSequence:
@@ -76,7 +78,7 @@ def make_sequence(name: str, length: int, scaled: bool = True) -> InputSequence:
     else:
         raise ValueError(f"sequence must be one of {SEQUENCES}, not {name!r}")
 
-    bounded = name in ("alternating", "sine")
+    bounded = name in BOUNDED
     low = -1.0 if bounded else 0.0
     if bounded:
         scale, how = 1.0, "not scaled: the values already lie in [−1, 1]"
@@ -95,6 +97,7 @@ def make_sequence(name: str, length: int, scaled: bool = True) -> InputSequence:
         scale=scale,
         input_range=(low, hi),
         description=f"{what} {how}.",
+        scalable=not bounded,
     )
 
 
@@ -142,6 +145,11 @@ class PlaygroundConfig:
         object.__setattr__(self, "length", int(self.length))
         if not isinstance(self.scaled, bool):
             raise ValueError(f"scaled must be true or false, not {self.scaled!r}")
+
+    @property
+    def scalable(self) -> bool:
+        """Whether ``scaled`` changes anything: only a growing sequence is divided."""
+        return self.sequence not in BOUNDED
 
 
 def _sigmoid(a: float) -> float:
@@ -263,4 +271,5 @@ class Playground:
             "scale": seq.scale,
             "input_range": list(seq.input_range),
             "description": seq.description,
+            "scalable": seq.scalable,
         }

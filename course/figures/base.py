@@ -35,6 +35,13 @@ def add_key(p: Any, items: list[tuple[str, str, str]]) -> None:
     p.tags = [*p.tags, {"key": key}]
 
 
+def on_card(root: Any) -> None:
+    """Draw figure (or layout) ``root`` on a light card in the dark theme too: a diagram
+    of white boxes with ink inside, whose colours do not follow the theme (the page's
+    static/js/theme.js repaints every other figure's ink, axes and grid)."""
+    root.tags = [*root.tags, {"card": True}]
+
+
 def empty_columns(root: Any) -> None:
     """Give every glyph's source the columns the glyph reads, empty where the source
     has none yet (the browser fills them), so Bokeh's validation has nothing to report.

@@ -44,6 +44,7 @@ from course.lab.explanations import explain
 from course.lab.kept import KeptLabs
 from course.lab.spec import (
     PLAY_INTERVAL,
+    RESET_MESSAGE,
     LabSpec,
     lab_info,
     options_of,
@@ -200,7 +201,10 @@ class LabNamespace(KeptLabs):
 
     @handler("reset")
     def on_reset(self, data: dict[str, Any]) -> dict[str, Any]:
-        return self._act("reset", data, full=True)
+        reply = self._act("reset", data, full=True)
+        session = self._session(data["lab"])  # the network note says what Reset did
+        info = lab_info(session.spec, session.lab.config)
+        return {"message": RESET_MESSAGE, "info": info} | reply
 
     @handler("select")
     def on_select(self, data: dict[str, Any]) -> dict[str, Any]:

@@ -188,6 +188,9 @@ def change_message(changed: list[str]) -> str:
     return f"Changing {what} resets training: a new network with fresh weights."
 
 
+RESET_MESSAGE = "Reset: fresh weights, training starts again."
+
+
 # Seconds between two frames when playing at 1× (the speed divides them): 2.5 compute
 # steps a second, so 8× by compute step brings the browser 20 updates a second.
 PLAY_INTERVAL = {"compute": 0.4, "timestep": 0.8, "epoch": 0.1}

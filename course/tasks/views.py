@@ -23,6 +23,7 @@ from bokeh.transform import linear_cmap
 from course.figures.base import plain_figure
 from course.figures.ids import renamed as _renamed
 from course.figures.palette import BLUE, DIVERGING, GREY, INK, ORANGE, PURPLE, VERMILION
+from course.tasks import tables
 
 Columns = dict[str, list[Any]]
 
@@ -235,7 +236,9 @@ def figures(kind: str) -> dict[str, str]:
 
 @functools.cache
 def _items(kind: str) -> tuple[tuple[str, Any], ...]:
-    return tuple((role, json_item(BUILDERS[role]())) for role in FIGURES[kind])
+    built = {role: BUILDERS[role]() for role in FIGURES[kind]}
+    tables.add_all(built)  # each figure's numbers as tables (screen readers)
+    return tuple((role, json_item(fig)) for role, fig in built.items())
 
 
 # -- data ------------------------------------------------------------------------------------

@@ -9,10 +9,11 @@ from flask import Flask
 
 
 def init_app(app: Flask) -> None:
-    from course.web import assets, csrf, identity, ratelimit, security
+    from course.web import assets, csrf, errors, identity, ratelimit, security
 
     identity.init_app(app)
     csrf.init_app(app)
     ratelimit.init_app(app)  # before the areas that add their own limits
     security.init_app(app)
     app.register_blueprint(assets.bp)
+    errors.init_app(app)  # error pages lead back to the course; JSON endpoints keep JSON

@@ -219,10 +219,7 @@ export class LabController {
       this.info = ack.info;
       syncSettings(this, ack.info);
       syncGif(this, ack.info);
-      // What the last change did (a live session's states carry it too).
-      const note = this.$('[data-readout="config"]');
-      const { layers, hidden } = ack.info;
-      if (note && ack.message) note.textContent = `${ack.message} Now ${layers} layer${layers > 1 ? "s" : ""} × ${hidden} units.`;
+      showConfigNote(this, ack.info, ack.message);
     }
     if ("playing" in ack) this.setPlaying(ack.playing);
     if (ack.sources && !drawn) this.figures.apply(ack.sources);
@@ -387,6 +384,16 @@ function startSettings(lab) {
       lab.configure({ [input.dataset.config]: settingValue(input) });
     });
   }
+}
+
+// The network note follows the lab as it is now: its size, and what the last change
+// (or Reset) did, else the template's standing sentence (after a link, a reload).
+function showConfigNote(lab, { layers, hidden }, message) {
+  const note = lab.$('[data-readout="config"]');
+  if (!note) return;
+  const size = `${layers} layer${layers === 1 ? "" : "s"} × ${hidden} units`;
+  const text = message ? `${message} Now ${size}.` : `${size}. ${note.dataset.standing ?? ""}`.trim();
+  if (note.textContent !== text) note.textContent = text; // a live region: say it once
 }
 
 function syncSettings(lab, info) {

@@ -299,7 +299,10 @@ export class PlaygroundController {
       this.section.dataset.done = String(ack.frame.done);
     }
     if (ack.equation !== undefined) this.readout("equation", ack.equation);
-    if (ack.describe) this.readout("describe", ack.describe.description);
+    if (ack.describe) {
+      this.readout("describe", ack.describe.description);
+      this.showScaling(ack.describe.scalable);
+    }
     if ((!this.running || ack.frame?.done) && !this.restoring) this.status("Ready");
   }
 
@@ -311,6 +314,17 @@ export class PlaygroundController {
       else control.value = String(config[name]);
       this.showOutput(name, config[name]);
     }
+  }
+
+  // The "scale inputs" switch shows what is fed: a bounded sequence (sine) is never
+  // scaled, so the switch is off and disabled there, whatever the learner's setting
+  // (kept in `config.scaled`, shown again on a growing sequence).
+  showScaling(scalable) {
+    const control = this.$('[data-control="scaled"]');
+    if (!control || scalable === undefined) return;
+    control.disabled = !scalable;
+    control.checked = scalable && Boolean(this.config?.scaled);
+    this.readout("scaled-note", scalable ? "" : "(this sequence already lies in [−1, 1]: not scaled)");
   }
 
   showOutput(name, value) {

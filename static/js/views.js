@@ -1,5 +1,7 @@
 // Bokeh figures built on the server: embed them, then update named sources.
 import { yielded } from "./schedule.js";
+import { figureTables } from "./tables.js";
+import { themeFigure, unthemeFigure } from "./theme.js";
 import { moving, target, tweenTo } from "./tween.js";
 
 // Sources whose numbers glide to new values (the columns named), not jump: the
@@ -17,6 +19,8 @@ export class FigureSet {
     this.watched = new Set(); // media queries listened to
     this.repeats = new Map(); // source name → its {first, last, shift} (see `repeated`)
     this.layouts = new Map(); // "name@key" → a layout's columns (see `apply`)
+    this.tables = new Map(); // role → its "Show as table" toggle (tables.js)
+    this.tablesDue = false; // a refresh of the open tables is waiting for a frame
   }
 
   // Embed the <script type="application/json" data-figure-json> figures of a section
@@ -77,12 +81,17 @@ export class FigureSet {
     target.dataset.rootId = item.root_id; // which document drew here (each widget its own)
     // A figure that may be swapped out keeps its JSON, untouched by Bokeh, to come back.
     const json = media ? structuredClone(item) : item;
-    const { key } = rootTags(item);
+    const { key, tables, card } = rootTags(item);
     this.expandRepeats(json);
     const views = await window.Bokeh.embed.embed_item(json, target.id);
     if (key) target.append(keyList(key));
+    if (tables) {
+      this.tables.get(role)?.box.remove();
+      this.tables.set(role, figureTables(target, tables, (name) => this.columns(name)));
+    }
     const doc = window.Bokeh.documents.find((d) => d.get_model_by_id(item.root_id));
     if (doc) this.docs.push(doc);
+    themeFigure(doc, target, Boolean(card)); // the page's light or dark theme
     this.roles.set(role, { doc, views, slot, item: media ? item : null, media });
     for (const [name, columns] of this.latest) {
       const model = doc?.get_model_by_name(name);
@@ -97,10 +106,13 @@ export class FigureSet {
     if (!old) return;
     for (const view of old.views ?? []) view.remove?.();
     this.docs = this.docs.filter((d) => d !== old.doc);
+    unthemeFigure(old.doc);
     const index = window.Bokeh.documents.indexOf(old.doc);
     if (index >= 0) window.Bokeh.documents.splice(index, 1);
     section.querySelector(`[data-figure="${old.slot}"]`)?.replaceChildren();
     this.roles.delete(role);
+    this.tables.get(role)?.box.remove();
+    this.tables.delete(role);
     this.byName.clear();
   }
 
@@ -126,7 +138,16 @@ export class FigureSet {
     window.matchMedia(media).addEventListener("change", () => this.swap(section));
   }
 
-  async swap(section) {
+  // One swap at a time: the wide and the narrow query change together, and a swap
+  // that began while another was still embedding would find no figure shown yet and
+  // embed a second one beside it.
+  swap(section) {
+    const run = () => this.swapNow(section); // after the last, even if that one failed
+    this.swapping = (this.swapping ?? Promise.resolve()).then(run, run);
+    return this.swapping;
+  }
+
+  async swapNow(section) {
     for (const [role, spare] of [...this.spare]) {
       if (!window.matchMedia(spare.media).matches) continue;
       this.spare.delete(role);
@@ -199,6 +220,23 @@ export class FigureSet {
       if (ANIMATED[name]) tweenTo(source, data, ANIMATED[name]);
       else source.data = data;
     }
+    this.refreshTables();
+  }
+
+  // The columns a source draws (where a glide is heading), for its tables.
+  columns(name) {
+    const source = this.source(name);
+    return source ? target(source) : undefined;
+  }
+
+  // Refill the open tables once the frame's sources are applied (at most once a frame).
+  refreshTables() {
+    if (this.tablesDue || ![...this.tables.values()].some((t) => t.open)) return;
+    this.tablesDue = true;
+    requestAnimationFrame(() => {
+      this.tablesDue = false;
+      for (const tables of this.tables.values()) tables.refresh();
+    });
   }
 
   // Keep the layouts ("name@key") among `sources`, for the sources that name them.

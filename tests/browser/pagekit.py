@@ -1,6 +1,6 @@
 """What the browser tests share besides fixtures (those are in conftest): where
 screenshots go, a watch on every page, a page in a browser of its own, the data of a
-widget's Bokeh sources, and waiting for a tour to settle."""
+widget's Bokeh sources, an axe-core scan, and waiting for a tour to settle."""
 
 from __future__ import annotations
 
@@ -81,3 +81,25 @@ def settle(page: Page) -> None:
         "() => !document.querySelector('.driver-active-element')?.getAnimations?.().length"
     )
     page.wait_for_timeout(450)  # driver.js's transition (400 ms) when animating
+
+
+AXE = "/vendor/npm/axe-core/axe.min.js"  # served by our own server (course/web/assets.py)
+
+
+def axe_violations(page: Page) -> list[dict[str, Any]]:
+    """Serious and critical axe violations on the page as it is now."""
+    page.add_script_tag(url=AXE)
+    found = page.evaluate(
+        """async () => {
+          const result = await axe.run(document, { resultTypes: ["violations"] });
+          return result.violations.map((v) => ({
+            id: v.id, impact: v.impact, help: v.help,
+            nodes: v.nodes.slice(0, 5).map((n) => [n.target.join(" "), n.failureSummary]),
+          }));
+        }"""
+    )
+    return [v for v in found if v["impact"] in ("serious", "critical")]
+
+
+def axe_report(found: list[dict[str, Any]]) -> str:
+    return "\n".join(f"{v['impact']} {v['id']}: {v['help']}\n    {v['nodes']}" for v in found)

@@ -292,3 +292,12 @@ invalid_changes = st.one_of(
 def test_any_invalid_config_raises_value_error(cfg, changes):
     with pytest.raises(ValueError):
         replace(cfg, **changes)
+
+
+@pytest.mark.parametrize("name", SEQUENCES)
+def test_only_a_growing_sequence_is_scalable(name):
+    """The playground's "scale inputs" switch is shown on only where it changes the
+    inputs: a bounded sequence (sine, alternating) is fed as it is either way."""
+    scaled, unscaled = make_sequence(name, 12, scaled=True), make_sequence(name, 12, scaled=False)
+    assert scaled.scalable == PlaygroundConfig(sequence=name).scalable
+    assert scaled.scalable == (scaled.x != unscaled.x)

@@ -20,9 +20,9 @@ import numpy as np
 from bokeh.embed import json_item
 from bokeh.models import ColumnDataSource
 
-from course.figures.base import empty_columns
+from course.figures.base import empty_columns, on_card
 from course.lab.spec import VIEWS, LabSpec
-from course.lab.views import gates, gradients, overview, unrolled, weightmap
+from course.lab.views import gates, gradients, overview, tables, unrolled, weightmap
 from course.lab.views.arithmetic import arithmetic_data
 from course.lab.views.cell import box_data, diagram_figures
 from course.lab.views.cursor import Cursor
@@ -32,6 +32,9 @@ from course.lab.views.neighbours import neighbour_data
 from course.lab.views.sequence import Progress, cursor_data, sequence_data, sequence_figure
 from engine import Lab
 from engine.frames import update_frame
+
+# Diagrams of white boxes with ink inside: on a light card in the dark theme too.
+CARDS = frozenset({"overview", "cell", "cell_narrow", "heatmap"})
 
 # What a browser already holds of a lab's weight-dependent views: view → (the trace
 # it was computed from, the detail shown). One per session that sends frames.
@@ -104,6 +107,9 @@ def _build_figures(spec: LabSpec, drawn: bool) -> dict[str, str]:
         _draw(built.values(), sources(Lab(config), 0, full=True, views=spec.views))
     for fig in built.values():
         empty_columns(fig)
+    tables.add_all(built)  # the numbers of each view as tables (screen readers)
+    for role in CARDS.intersection(built):
+        on_card(built[role])
     # "</" is escaped so the JSON can sit inside a <script type="application/json">.
     return {role: json.dumps(json_item(fig)).replace("</", "<\\/") for role, fig in built.items()}
 

@@ -14,7 +14,9 @@ from typing import Any
 
 from bokeh.embed import json_item
 
+from course.figures.base import on_card
 from course.figures.ids import renamed
+from course.figures.tables import add_tables, columns_table
 from course.playground.views.diagram import box_data, diagram_figure, ops_data, terms_data
 from course.playground.views.series import series_data, series_figure
 from course.playground.views.text import equation, number
@@ -39,6 +41,26 @@ def figures() -> dict[str, str]:
 @functools.cache
 def _items() -> tuple[tuple[str, Any], ...]:
     built = {"diagram": diagram_figure(), "series": series_figure()}  # ~0.3 s: Bokeh is slow
+    on_card(built["diagram"])  # white boxes with ink inside: light in the dark theme too
+    # Each figure's numbers as tables (course/figures/tables.py).
+    add_tables(
+        built["diagram"],
+        "the unit",
+        columns_table(
+            "The unit at this step", "pg_boxes", [("label", "quantity"), ("value", "value")]
+        ),
+        columns_table("The terms of the sum", "pg_terms", [("text", "term")]),
+    )
+    add_tables(
+        built["series"],
+        "the inputs and states",
+        columns_table(
+            "The input sequence (faded in the plot: still to come)",
+            "pg_inputs",
+            [("t", "t"), ("raw", "raw value"), ("x", "xₜ fed to the unit")],
+        ),
+        columns_table("The hidden state so far", "pg_h", [("t", "t"), ("y", "hₜ")]),
+    )
     return tuple((role, json_item(fig)) for role, fig in built.items())
 
 
