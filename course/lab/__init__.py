@@ -24,8 +24,10 @@ def init_app(app: Flask, lessons: Lessons, live_copy: LiveCopy | None = None) ->
     from course.lab import exports
     from course.lab.explanations import VIEW_NOTES
     from course.lab.namespace import LabNamespace
+    from course.lab.spec import LAB_HIDDEN_SIZES
 
     app.jinja_env.globals["view_notes"] = VIEW_NOTES
+    app.jinja_env.globals["lab_hidden_sizes"] = LAB_HIDDEN_SIZES  # the settings' choices
     # A weights file goes to the server in one socket message: the page refuses a
     # larger one before sending it (engine.io would drop the connection), with room
     # for the message's envelope.

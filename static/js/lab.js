@@ -367,6 +367,7 @@ export class LabController {
 const LOG = (input) => input.dataset.scale === "log";
 
 function settingValue(input) {
+  if (input.type === "checkbox") return input.checked;
   const raw = Number.parseFloat(input.value);
   if (LOG(input)) return Number((10 ** raw).toPrecision(2));
   if (input.dataset.config === "noise") return Number(raw.toFixed(2));
@@ -393,7 +394,12 @@ function syncSettings(lab, info) {
   const config = info.config ?? {};
   for (const input of lab.section.querySelectorAll("[data-config]")) {
     const value = config[input.dataset.config];
-    if (value === undefined || document.activeElement === input && input.type !== "range") continue;
+    const typing = document.activeElement === input && !["range", "checkbox"].includes(input.type);
+    if (value === undefined || typing) continue;
+    if (input.type === "checkbox") {
+      input.checked = Boolean(value);
+      continue;
+    }
     input.value = String(LOG(input) ? Math.log10(value).toFixed(1) : value);
     const out = lab.$(`[data-config-value="${input.dataset.config}"]`);
     if (out) out.textContent = String(value);
