@@ -45,7 +45,7 @@ ACTIONS: dict[str, dict[str, Field]] = {
     "step": {"granularity": Field(str, default="compute", choices=GRANULARITIES)},
     "play": {
         "granularity": Field(str, default="compute", choices=GRANULARITIES),
-        "speed": Field(float, default=1.0, minimum=0.25, maximum=8.0),
+        "speed": Field(float, default=1.0, minimum=0.25, maximum=32.0),
     },
     "pause": {},
     "jump": {

@@ -8,6 +8,7 @@ Client events (each answered through its ack, ``{"ok": true, ...}`` or
                                           puts the cursor at position
     step    {lab, granularity}            advance by compute | timestep | epoch
     play    {lab, granularity, speed}     advance repeatedly; frames pushed as "frame"
+                                          (by epoch, each epoch's phases: ``pacing``)
     pause   {lab}
     reset   {lab}                         fresh weights from the seed
     train   {lab, epochs}                 train whole epochs now
@@ -38,8 +39,8 @@ from typing import Any
 from course.lab import control, views
 from course.lab.control import LabControl
 from course.lab.explanations import explain
+from course.lab.pacing import Player
 from course.lab.spec import (
-    PLAY_INTERVAL,
     LabSpec,
     lab_info,
     options_of,
@@ -234,10 +235,8 @@ class LabNamespace(LearnerNamespace):
         session.stop.set()
         stop = threading.Event()
         session.stop = stop
-        interval = PLAY_INTERVAL[data["granularity"]] / data["speed"]
-        self.socketio.start_background_task(
-            self._play, sid(), session, stop, data["granularity"], interval
-        )
+        player = Player(data["granularity"], data["speed"], session.lab.config.train.window)
+        self.socketio.start_background_task(self._play, sid(), session, stop, player)
         return {"lab": session.spec.id, "playing": True}
 
     def _play(
@@ -245,19 +244,18 @@ class LabNamespace(LearnerNamespace):
         sid: str,
         session: LabSession,
         stop: threading.Event,
-        granularity: str,
-        interval: float,
+        player: Player,
     ) -> None:
         """Advance and push frames until paused, disconnected or diverged."""
         try:
-            for _ in ticks(interval, stop):
+            for _ in ticks(player.interval, stop):
                 with session.lock:
                     if stop.is_set():
                         break
-                    session.lab.advance(granularity)
+                    trained = player.advance(session.lab)
                     if session.lab.status == "diverged":
                         stop.set()
-                    payload = wire.clean(session.payload(full=granularity == "epoch"))
+                    payload = wire.clean(session.payload(full=trained))
                 self.emit("frame", payload, room=sid)
         except Exception:
             log.exception("playing lab %s failed", session.spec.id)

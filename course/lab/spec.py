@@ -199,11 +199,6 @@ def change_message(changed: list[str]) -> str:
     return f"Changing {what} resets training: a new network with fresh weights."
 
 
-# Seconds between two frames when playing at 1× (the speed divides them): 2.5 compute
-# steps a second, so 8× by compute step brings the browser 20 updates a second.
-PLAY_INTERVAL = {"compute": 0.4, "timestep": 0.8, "epoch": 0.1}
-
-
 def ticks(interval: float, stop: threading.Event, *, at_once: bool = True) -> Iterator[int]:
     """Tick numbers on a fixed cadence, every ``interval`` seconds from the start (the
     work between ticks does not stretch it), until ``stop`` is set. A tick that came

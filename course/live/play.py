@@ -12,7 +12,8 @@ from typing import Any
 
 from flask import current_app
 
-from course.lab.spec import PLAY_INTERVAL, ticks
+from course.lab.pacing import Player
+from course.lab.spec import ticks
 from course.live.state import LiveState
 
 log = logging.getLogger(__name__)
@@ -23,6 +24,7 @@ class Playing:
     guard: threading.Lock
     socketio: Any
     change: Callable[..., dict[str, Any]]
+    state: Callable[[str], LiveState]
 
     def _start_play(self, code: str, args: dict[str, Any]) -> None:
         self._stop_play(code)
@@ -30,9 +32,10 @@ class Playing:
         with self.guard:
             self.players[code] = stop
         granularity = args.get("granularity") or "compute"
-        interval = PLAY_INTERVAL[granularity] / float(args.get("speed") or 1.0)
+        window = self.state(code).lab.config.train.window
+        player = Player(granularity, float(args.get("speed") or 1.0), window)
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        self.socketio.start_background_task(self._play, app, code, stop, granularity, interval)
+        self.socketio.start_background_task(self._play, app, code, stop, player)
 
     def _stop_play(self, code: str) -> None:
         with self.guard:
@@ -40,20 +43,18 @@ class Playing:
         if stop is not None:
             stop.set()
 
-    def _play(
-        self, app: Any, code: str, stop: threading.Event, granularity: str, interval: float
-    ) -> None:
+    def _play(self, app: Any, code: str, stop: threading.Event, player: Player) -> None:
         with app.app_context():
             try:
-                for _ in ticks(interval, stop, at_once=False):
+                for _ in ticks(player.interval, stop, at_once=False):
 
                     def advance(s: LiveState) -> None:
-                        s.lab.advance(granularity)
+                        player.advance(s.lab)
                         if s.lab.status == "diverged":
                             s.playing = False
                             stop.set()
 
-                    self.change(code, advance, full=granularity == "epoch")
+                    self.change(code, advance, full=player.granularity == "epoch")
             except Exception:
                 log.exception("playing live session %s failed", code)
                 stop.set()
