@@ -3,6 +3,7 @@ import { request } from "./connection.js";
 import { CellArithmetic } from "./arithmetic.js";
 import { saveBlob, startGif, syncGif } from "./gif.js";
 import { setReadout, setStatus } from "./readout.js";
+import { Scrubber } from "./scrub.js";
 import { FigureSet } from "./views.js";
 
 export class LabController {
@@ -54,6 +55,7 @@ export class LabController {
     this.$('[data-control="unit"]')?.addEventListener("change", () => this.select());
     this.$('[data-control="weights-file"]')?.addEventListener("change", (event) => this.importWeights(event.target));
     this.showWeights();
+    this.scrubber = new Scrubber(this);
     startSettings(this);
     startGif(this);
     this.$('[data-control="phase"]').addEventListener("change", (event) => {
@@ -250,6 +252,7 @@ export class LabController {
     const phaseSelect = this.$('[data-control="phase"]');
     if (phaseSelect && document.activeElement !== phaseSelect) phaseSelect.value = frame.phase;
     set("t", frame.t === null ? "–" : `${frame.t + 1} of ${this.info?.window ?? "?"}`);
+    this.scrubber?.sync(frame, this.info?.window);
     // The step's words come from the server (lab_info's step_labels), as the diagram's do.
     set("step", frame.step === null ? "–" : this.info?.step_labels?.[frame.step] ?? frame.step);
     set("loss", frame.loss === null ? "–" : frame.loss.toPrecision(3));
