@@ -86,7 +86,8 @@ export class FigureSet {
     this.roles.set(role, { doc, views, slot, item: media ? item : null, media });
     for (const [name, columns] of this.latest) {
       const model = doc?.get_model_by_name(name);
-      if (model) model.data = { ...model.data, ...this.drawable(name, columns) };
+      if (isTicker(model)) model.ticks = columns.ticks;
+      else if (model) model.data = { ...model.data, ...this.drawable(name, columns) };
     }
   }
 
@@ -195,6 +196,10 @@ export class FigureSet {
       this.latest.set(name, { ...this.latest.get(name), ...columns });
       const source = this.source(name);
       if (!source) continue;
+      if (isTicker(source)) {
+        source.ticks = columns.ticks;
+        continue;
+      }
       const data = { ...target(source), ...this.drawable(name, columns) };
       if (ANIMATED[name]) tweenTo(source, data, ANIMATED[name]);
       else source.data = data;
@@ -225,6 +230,12 @@ export class FigureSet {
       data.entries = Object.entries(repeated(Object.fromEntries(data.entries), spec));
     }
   }
+}
+
+// A log axis's ticker, whose ticks the server chose for the data it sent
+// (course/lab/views/logaxis.py): named like a source, it takes a `ticks` column.
+function isTicker(model) {
+  return model?.constructor?.__name__ === "FixedTicker";
 }
 
 // A source tagged {repeat: {first, last, shift}} carries one copy of its rows (the

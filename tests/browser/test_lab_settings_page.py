@@ -118,3 +118,29 @@ def test_clipping_and_the_optimizer_have_controls_of_their_own(page: Page) -> No
     lab.get_by_label("Optimizer").select_option("adam")
     expect(note).to_contain_text("Changing the optimizer resets training", timeout=RESHAPE)
     expect(clip).not_to_be_checked()  # the new network keeps the other settings
+
+
+TICKS = """([selector, name]) => {
+  const section = document.querySelector(selector);
+  for (const doc of section.figures.docs) {
+    const model = doc.get_model_by_name(name);
+    if (model) return Array.from(model.ticks);
+  }
+  return null;
+}"""
+
+
+@pytest.mark.browser
+def test_the_loss_axis_is_ticked_for_the_losses_it_draws(page: Page) -> None:
+    lab = ready(page, "/lessons/lstm-cell", CELL_LAB)
+    epoch = lab.locator("[data-readout=epoch]")
+    for n in (1, 2, 3):
+        lab.get_by_role("button", name="Train 1 epoch").click()
+        expect(epoch).to_have_text(str(n), timeout=30_000)
+    losses = source(page, CELL_LAB, "loss")["loss"]
+    assert len(losses) == 3
+    ticks = page.evaluate(TICKS, [CELL_LAB, "loss_ticks"])
+    inside = [t for t in ticks if min(losses) <= t <= max(losses)]
+    assert len(inside) >= 2, (losses, ticks)
+    assert ticks[0] <= min(losses) and ticks[-1] >= max(losses)
+    lab.locator(".view-loss").screenshot(path=str(ARTIFACTS / "settings-loss-axis.png"))
