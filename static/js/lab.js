@@ -4,6 +4,7 @@ import { CellArithmetic } from "./arithmetic.js";
 import { saveBlob, startGif, syncGif } from "./gif.js";
 import { setReadout, setStatus } from "./readout.js";
 import { Scrubber } from "./scrub.js";
+import { UnitFilter } from "./unrolled.js";
 import { FigureSet } from "./views.js";
 
 export class LabController {
@@ -56,6 +57,7 @@ export class LabController {
     this.$('[data-control="weights-file"]')?.addEventListener("change", (event) => this.importWeights(event.target));
     this.showWeights();
     this.scrubber = new Scrubber(this);
+    this.unitFilter = new UnitFilter(this.section, this.figures);
     startSettings(this);
     startGif(this);
     this.$('[data-control="phase"]').addEventListener("change", (event) => {
@@ -221,6 +223,7 @@ export class LabController {
       this.info = ack.info;
       syncSettings(this, ack.info);
       syncGif(this, ack.info);
+      this.unitFilter?.shape(ack.info.layers, ack.info.hidden);
       // What the last change did (a live session's states carry it too).
       const note = this.$('[data-readout="config"]');
       const { layers, hidden } = ack.info;

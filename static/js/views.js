@@ -17,6 +17,7 @@ export class FigureSet {
     this.watched = new Set(); // media queries listened to
     this.repeats = new Map(); // source name → its {first, last, shift} (see `repeated`)
     this.layouts = new Map(); // "name@key" → a layout's columns (see `apply`)
+    this.filters = new Map(); // source name → keep(columns, row): the rows drawn (see `filter`)
   }
 
   // Embed the <script type="application/json" data-figure-json> figures of a section
@@ -213,10 +214,23 @@ export class FigureSet {
     }
   }
 
-  // Columns as the source draws them: image rows as arrays, repeated rows repeated.
+  // Draw only the rows of source `name` that `keep(columns, row)` accepts (null: every
+  // row), now and as new data comes: the unrolled view's one-unit filter (unrolled.js).
+  filter(name, keep) {
+    if (keep) this.filters.set(name, keep);
+    else this.filters.delete(name);
+    const source = this.source(name);
+    const columns = this.latest.get(name);
+    if (source && columns) source.data = { ...source.data, ...this.drawable(name, columns) };
+  }
+
+  // Columns as the source draws them: filtered rows only, image rows as arrays,
+  // repeated rows repeated.
   drawable(name, columns) {
+    const keep = this.filters.get(name);
+    const kept = keep ? rowsOf(columns, keep) : columns;
     const spec = this.repeats.get(name);
-    const drawn = spec ? repeated(columns, spec) : columns;
+    const drawn = spec ? repeated(kept, spec) : kept;
     return "image" in drawn ? withImages(drawn) : drawn;
   }
 
@@ -227,9 +241,19 @@ export class FigureSet {
       if (!spec) continue;
       this.repeats.set(source.attributes.name, spec);
       const data = source.attributes.data;
+      // The one copy of its rows, for `filter` to draw from until new ones come.
+      if (!this.latest.has(source.attributes.name)) this.latest.set(source.attributes.name, Object.fromEntries(data.entries));
       data.entries = Object.entries(repeated(Object.fromEntries(data.entries), spec));
     }
   }
+}
+
+// The rows of `columns` that `keep(columns, row)` accepts.
+function rowsOf(columns, keep) {
+  const n = Object.values(columns)[0]?.length ?? 0;
+  const rows = [];
+  for (let i = 0; i < n; i++) if (keep(columns, i)) rows.push(i);
+  return Object.fromEntries(Object.entries(columns).map(([k, values]) => [k, rows.map((i) => values[i])]));
 }
 
 // A log axis's ticker, whose ticks the server chose for the data it sent

@@ -144,3 +144,53 @@ def test_the_loss_axis_is_ticked_for_the_losses_it_draws(page: Page) -> None:
     assert len(inside) >= 2, (losses, ticks)
     assert ticks[0] <= min(losses) and ticks[-1] >= max(losses)
     lab.locator(".view-loss").screenshot(path=str(ARTIFACTS / "settings-loss-axis.png"))
+
+
+NODE = """([selector, layer, unit, t]) => {
+  const section = document.querySelector(selector);
+  const { view } = section.figures.plotView("unrolled");
+  const n = section.figures.source("unrolled_nodes").data;
+  const i = n.kind.findIndex(
+    (k, j) => k === `layer ${layer} h` && n.unit[j] === unit && n.t[j] === t);
+  const box = section.querySelector('[data-figure="unrolled"]').getBoundingClientRect();
+  const { x_scale, y_scale } = view.frame;
+  return [box.left + x_scale.compute(n.x[i]), box.top + y_scale.compute(n.y[i])];
+}"""
+
+
+def touching(drawn: dict[str, list[Any]], key: str) -> bool:
+    return all(key in (s, d) for s, d in zip(drawn["src"], drawn["dst"], strict=True))
+
+
+@pytest.mark.browser
+def test_the_unrolled_view_shows_one_units_connections(page: Page) -> None:
+    lab = ready(page, "/lessons/training", RNN_LAB)
+    every = len(source(page, RNN_LAB, "unrolled_edges")["x0"])
+    assert every == (8 + 8 * 8 + 8) * 15  # the hairball: every weight in every column
+
+    # Chosen in the menu: unit 3 of layer 2, fed by the 8 units below, feeding ŷ.
+    menu = lab.get_by_label("Show the connections of one unit")
+    menu.select_option(label="layer 2, unit 3")
+    expect(lab).to_have_attribute("data-unit-filter", "1:3")
+    edges = source(page, RNN_LAB, "unrolled_edges")
+    assert len(edges["x0"]) == (8 + 1) * 15 and touching(edges, "1:3")
+    loops = source(page, RNN_LAB, "unrolled_recurrent")
+    assert len(loops["x0"]) == (8 + 8 - 1) * 14 and touching(loops, "1:3")
+    lab.locator(".view-unrolled").screenshot(path=str(ARTIFACTS / "settings-unit-filter.png"))
+
+    # Hovered: a node of layer 1 takes over while the pointer is on it.
+    x, y = page.evaluate(NODE, [RNN_LAB, 1, 2, 5])
+    page.mouse.move(x, y)
+    expect(lab).to_have_attribute("data-unit-filter", "0:2")
+    edges = source(page, RNN_LAB, "unrolled_edges")
+    assert len(edges["x0"]) == (1 + 8) * 15 and touching(edges, "0:2")  # from x, to layer 2
+    page.mouse.move(1, 1)
+    expect(lab).to_have_attribute("data-unit-filter", "1:3")  # back to the chosen unit
+
+    # New weights keep the filter; "every unit" lifts it.
+    lab.get_by_role("button", name="Train 1 epoch").click()
+    expect(lab.locator("[data-readout=epoch]")).to_have_text("1", timeout=30_000)
+    assert touching(source(page, RNN_LAB, "unrolled_edges"), "1:3")
+    menu.select_option(label="every unit")
+    expect(lab).to_have_attribute("data-unit-filter", "")
+    assert len(source(page, RNN_LAB, "unrolled_edges")["x0"]) == every
