@@ -1,6 +1,7 @@
 """A learner's labs: a real network trained by the engine and stepped one compute
 step at a time. ``spec`` (what a lesson's lab block and a learner may set),
-``control`` (what may be done to a lab, for /lab and /live alike), ``namespace``
+``control`` (what may be done to a lab, for /lab and /live alike), ``pacing`` (how
+a lab plays: by epoch, each epoch's phases in turn), ``namespace``
 (the /lab socket), ``views`` (the Bokeh figures and their data), ``steps`` (the
 words for each compute step), ``explanations``, ``gif`` and ``exports`` (a forward
 pass as an animated GIF), ``weights`` (a lab's weights as a file, and back)."""

@@ -15,9 +15,9 @@ Client events (each answered through its ack, ``{"ok": true, ...}`` or
     select  {lab, unit, layer?}           which unit (and layer: null follows the stepper)
                                           the cell diagram shows
     jump    {lab, phase, t?}              to the start of a phase (and time step)
-    configure {lab, config}               change CONFIG_FIELDS; learning rate and noise
-                                          keep the weights, anything else builds a new
-                                          network (reply ``rebuilt``, ``figures``, ``info``)
+    configure {lab, config}               change CONFIG_FIELDS; learning rate, noise and
+                                          clipping keep the weights, anything else builds a
+                                          new network (reply ``rebuilt``, ``figures``, ``info``)
     export  {lab}                         the lab's weights file (``document``: see
                                           ``weights``), to download
     import  {lab, weights}                load a weights file into this lab: same cell,
