@@ -33,7 +33,7 @@ sys.path.insert(0, str(ROOT))  # the engine package, not bench/engine.py
 
 from servers import CourseServer  # noqa: E402
 
-from course.lab.spec import PLAY_INTERVAL  # noqa: E402
+from course.lab.pacing import PLAY_INTERVAL  # noqa: E402
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking"]

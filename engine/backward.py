@@ -27,7 +27,7 @@ import numpy as np
 
 from engine.cells import LSTMState
 from engine.model import ModelConfig, ModelParams, cell_step, initial_carry
-from engine.train import apply_update, make_transform
+from engine.train import apply_update, clip_norm, make_transform
 
 Array = jax.Array
 
@@ -135,10 +135,12 @@ def _update(
     grads: ModelParams,
     loss: Array,
     learning_rate: Array,
+    max_norm: Array,
     *,
     optimizer: str,
 ) -> tuple[ModelParams, Any, Array]:
-    return apply_update(params, opt_state, grads, loss, make_transform(optimizer), learning_rate)
+    transform = make_transform(optimizer)
+    return apply_update(params, opt_state, grads, loss, transform, learning_rate, max_norm)
 
 
 def weight_update(
@@ -147,11 +149,13 @@ def weight_update(
     grads: WindowGradients,
     learning_rate: float,
     optimizer: str,
+    clip: bool = True,
 ) -> tuple[ModelParams, Any, bool]:
-    """The optimiser's step on this window's gradient: (new params, new state, skipped)."""
+    """The optimiser's step on this window's gradient (clipped unless ``clip`` is
+    off, as an epoch's): (new params, new state, skipped)."""
     lr = jax.device_put(np.float32(learning_rate))
     loss = jax.device_put(np.float32(grads.loss))
     new_params, new_state, skipped = _update(
-        params, opt_state, grads.grads, loss, lr, optimizer=optimizer
+        params, opt_state, grads.grads, loss, lr, clip_norm(clip), optimizer=optimizer
     )
     return new_params, new_state, bool(skipped)

@@ -36,7 +36,7 @@ from engine.backward import weight_update as _weight_update
 from engine.checks import exact_int, finite_float, instance, normalise
 from engine.data import FUNCTIONS, positions
 from engine.model import ModelConfig, ModelParams, continue_sequence, init_params, run
-from engine.train import TrainSpec, init_opt_state, train_epoch
+from engine.train import TrainSpec, clip_norm, init_opt_state, train_epoch
 
 GRANULARITIES = ("compute", "timestep", "epoch")
 PHASES = ("forward", "validate", "backward", "update")
@@ -56,6 +56,7 @@ class LabConfig:
     continuation: int = 32  # points predicted after the window by feeding predictions back
     seed: int = 0
     start: float = 0.0  # where the displayed window starts on the x axis
+    clip: bool = True  # clip each update's gradient to global norm MAX_NORM (engine.train)
 
     def __post_init__(self) -> None:
         instance("model", self.model, ModelConfig)
@@ -67,6 +68,7 @@ class LabConfig:
         normalise(self, "continuation", exact_int("continuation", self.continuation, 1, 64))
         normalise(self, "seed", exact_int("seed", self.seed, 0, 2**31 - 1))
         normalise(self, "start", finite_float("start", self.start, -1e4, 1e4))
+        instance("clip", self.clip, bool)
 
 
 class WindowTrace(NamedTuple):
@@ -108,8 +110,9 @@ class Lab:
         self._refresh_trace()
 
     def configure(self, **changes: Any) -> None:
-        """Change hyperparameters that do not reset training (learning_rate, noise)."""
-        unknown = set(changes) - {"learning_rate", "noise"}
+        """Change hyperparameters that do not reset training (learning_rate, noise,
+        clip): the weights and the optimiser's state carry on."""
+        unknown = set(changes) - {"learning_rate", "noise", "clip"}
         if unknown:
             raise ValueError(f"cannot change {sorted(unknown)} without a reset")
         self.config = replace(self.config, **changes)
@@ -151,7 +154,7 @@ class Lab:
             cfg = self.config
             self._pending = _weight_update(
                 self.params, self.opt_state, self.gradients(), cfg.learning_rate,
-                cfg.train.optimizer,
+                cfg.train.optimizer, cfg.clip,
             )  # fmt: skip
         return self._pending
 
@@ -274,11 +277,13 @@ class Lab:
         cfg = self.config
         lr = jax.device_put(np.float32(cfg.learning_rate))
         noise = jax.device_put(np.float32(cfg.noise))
+        max_norm = clip_norm(cfg.clip)
         new_losses = []
         for _ in range(epochs):
             self.params, self.opt_state, self.key, metrics = train_epoch(
-                self.params, self.opt_state, self.key, lr, noise, config=cfg.model, spec=cfg.train
-            )
+                self.params, self.opt_state, self.key, lr, noise, max_norm,
+                config=cfg.model, spec=cfg.train,
+            )  # fmt: skip
             loss = float(metrics.loss)
             self.epoch += 1
             if not math.isfinite(loss) or int(metrics.skipped) == cfg.train.batches:

@@ -3,14 +3,14 @@
 Loss is the mean squared error of the next-point prediction over every step of
 every window, L = mean_{n,t} (ŷ_{n,t} − y_{n,t})². Each batch update is
 
-    g ← clip_by_global_norm(∇L, max_norm)
+    g ← clip_by_global_norm(∇L, max_norm)   (max_norm = ∞: clipping off)
     u ← transform(g)              (RMSprop: g / √(v + ε), Adam, or SGD: g)
     θ ← θ − η u
 
 and is skipped (θ and the optimiser state kept) when the loss or any gradient
 is not finite, so a diverging run leaves the last finite weights in place.
-The learning rate η and the noise are float32 arguments, not closure
-constants, so changing them never recompiles.
+The learning rate η, the noise and the clipping norm are float32 arguments, not
+closure constants, so changing them (or turning clipping off) never recompiles.
 """
 
 from __future__ import annotations
@@ -31,7 +31,13 @@ from engine.model import ModelConfig, ModelParams, run
 Array = jax.Array
 
 OPTIMIZERS = ("rmsprop", "adam", "sgd")
-MAX_NORM = 1.0
+MAX_NORM = 1.0  # the global gradient norm clipping brings a larger gradient down to
+
+
+def clip_norm(clip: bool) -> Array:
+    """The ``max_norm`` argument of an update: MAX_NORM with clipping, ∞ without (a
+    finite gradient is then never scaled). A float32 array, so both share one program."""
+    return jax.device_put(np.float32(MAX_NORM if clip else np.inf))
 
 
 @dataclass(frozen=True)
@@ -101,10 +107,11 @@ def apply_update(
     loss: Array,
     transform: optax.GradientTransformation,
     learning_rate: Array,
+    max_norm: Array | float = MAX_NORM,
 ) -> tuple[Any, Any, Array]:
     """One clipped, scaled update θ ← θ − η·transform(clip(g)), skipped when anything
     is non-finite. Returns (params, opt_state, skipped). Every task's epoch uses this."""
-    clip = optax.clip_by_global_norm(MAX_NORM)
+    clip = optax.clip_by_global_norm(max_norm)
     grads, _ = clip.update(grads, clip.init(params))
     updates, new_opt_state = transform.update(grads, opt_state, params)
     new_params = jax.tree_util.tree_map(lambda p, u: p - learning_rate * u, params, updates)
@@ -120,11 +127,13 @@ def train_epoch(
     key: Array,
     learning_rate: Array,
     noise: Array,
+    max_norm: Array | float = MAX_NORM,
     *,
     config: ModelConfig,
     spec: TrainSpec,
 ) -> tuple[ModelParams, Any, Array, EpochMetrics]:
-    """One epoch on freshly sampled windows; returns the next key too."""
+    """One epoch on freshly sampled windows; returns the next key too. ``max_norm``:
+    the clipping norm (``clip_norm``)."""
     key, k_data = jax.random.split(key)
     n = spec.batches * spec.batch_size
     xs, ys = sample_windows(FUNCTIONS[spec.dataset], n, spec.window, noise, key=k_data)
@@ -136,7 +145,7 @@ def train_epoch(
         params, opt_state = carry
         loss, grads = jax.value_and_grad(partial(batch_loss, config))(params, *batch)
         params, opt_state, skipped = apply_update(
-            params, opt_state, grads, loss, transform, learning_rate
+            params, opt_state, grads, loss, transform, learning_rate, max_norm
         )
         return (params, opt_state), (loss, skipped)
 

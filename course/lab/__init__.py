@@ -1,6 +1,7 @@
 """A learner's labs: a real network trained by the engine and stepped one compute
 step at a time. ``spec`` (what a lesson's lab block and a learner may set),
-``control`` (what may be done to a lab, for /lab and /live alike), ``namespace``
+``control`` (what may be done to a lab, for /lab and /live alike), ``pacing`` (how
+a lab plays: by epoch, each epoch's phases in turn), ``namespace``
 (the /lab socket), ``views`` (the Bokeh figures and their data), ``steps`` (the
 words for each compute step), ``explanations``, ``gif`` and ``exports`` (a forward
 pass as an animated GIF), ``weights`` (a lab's weights as a file, and back), ``links``
@@ -25,8 +26,10 @@ def init_app(app: Flask, lessons: Lessons, live_copy: LiveCopy | None = None) ->
     from course.lab import exports, links
     from course.lab.explanations import VIEW_NOTES
     from course.lab.namespace import LabNamespace
+    from course.lab.spec import LAB_HIDDEN_SIZES
 
     app.jinja_env.globals["view_notes"] = VIEW_NOTES
+    app.jinja_env.globals["lab_hidden_sizes"] = LAB_HIDDEN_SIZES  # the settings' choices
     # A weights file goes to the server in one socket message: the page refuses a
     # larger one before sending it (engine.io would drop the connection), with room
     # for the message's envelope.

@@ -11,9 +11,9 @@ validation and the same error in both, and a refused action changes nothing.
     reset     {}                         fresh weights from the seed
     select    {unit, layer?}             the unit (and layer: None follows the stepper)
                                          the cell view shows
-    configure {config}                   change CONFIG_FIELDS; the learning rate and
-                                         noise keep the weights, anything else builds
-                                         a new network
+    configure {config}                   change CONFIG_FIELDS; the learning rate,
+                                         noise and clipping keep the weights, anything
+                                         else builds a new network
 
 Beside the actions, a lab's weights go to a file and back (``export_weights``, then
 ``read_weights`` and ``take``; the file's format is in ``weights``).
@@ -45,7 +45,7 @@ ACTIONS: dict[str, dict[str, Field]] = {
     "step": {"granularity": Field(str, default="compute", choices=GRANULARITIES)},
     "play": {
         "granularity": Field(str, default="compute", choices=GRANULARITIES),
-        "speed": Field(float, default=1.0, minimum=0.25, maximum=8.0),
+        "speed": Field(float, default=1.0, minimum=0.25, maximum=32.0),
     },
     "pause": {},
     "jump": {
@@ -74,7 +74,8 @@ def checked(action: str, payload: Any) -> dict[str, Any]:
 @dataclass(frozen=True)
 class Reconfigured:
     """What a ``configure`` did: the fields that changed and whether the network was
-    rebuilt (anything but the learning rate and noise), with a sentence for the readout."""
+    rebuilt (anything but the learning rate, noise and clipping), with a sentence for
+    the readout."""
 
     changed: list[str]
     rebuilt: bool
@@ -131,8 +132,8 @@ class LabControl:
         return None
 
     def configure(self, changes: dict[str, Any]) -> Reconfigured:
-        """Apply ``changes`` to CONFIG_FIELDS: the learning rate and noise carry on
-        training from the current weights; anything else is a new network."""
+        """Apply ``changes`` to CONFIG_FIELDS: the learning rate, noise and clipping
+        carry on training from the current weights; anything else is a new network."""
         current = options_of(self.lab.config)
         wanted, config = self._wanted(changes)
         changed = sorted(k for k in wanted if wanted[k] != current[k])

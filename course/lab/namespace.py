@@ -11,15 +11,16 @@ Client events (each answered through its ack, ``{"ok": true, ...}`` or
     share   {lab}                         keep the lab as it is for a link (reply ``snapshot``)
     step    {lab, granularity}            advance by compute | timestep | epoch
     play    {lab, granularity, speed}     advance repeatedly; frames pushed as "frame"
+                                          (by epoch, each epoch's phases: ``pacing``)
     pause   {lab}
     reset   {lab}                         fresh weights from the seed
     train   {lab, epochs}                 train whole epochs now
     select  {lab, unit, layer?}           which unit (and layer: null follows the stepper)
                                           the cell diagram shows
     jump    {lab, phase, t?}              to the start of a phase (and time step)
-    configure {lab, config}               change CONFIG_FIELDS; learning rate and noise
-                                          keep the weights, anything else builds a new
-                                          network (reply ``rebuilt``, ``figures``, ``info``)
+    configure {lab, config}               change CONFIG_FIELDS; learning rate, noise and
+                                          clipping keep the weights, anything else builds a
+                                          new network (reply ``rebuilt``, ``figures``, ``info``)
     export  {lab}                         the lab's weights file (``document``: see
                                           ``weights``), to download
     import  {lab, weights}                load a weights file into this lab: same cell,
@@ -42,8 +43,8 @@ from course.lab import control, views
 from course.lab.control import LabControl
 from course.lab.explanations import explain
 from course.lab.kept import KeptLabs
+from course.lab.pacing import Player
 from course.lab.spec import (
-    PLAY_INTERVAL,
     RESET_MESSAGE,
     LabSpec,
     lab_info,
@@ -261,10 +262,8 @@ class LabNamespace(KeptLabs):
         session.stop.set()
         stop = threading.Event()
         session.stop = stop
-        interval = PLAY_INTERVAL[data["granularity"]] / data["speed"]
-        self.socketio.start_background_task(
-            self._play, sid(), session, stop, data["granularity"], interval
-        )
+        player = Player(data["granularity"], data["speed"], session.lab.config.train.window)
+        self.socketio.start_background_task(self._play, sid(), session, stop, player)
         return {"lab": session.spec.id, "playing": True}
 
     def _play(
@@ -272,19 +271,18 @@ class LabNamespace(KeptLabs):
         sid: str,
         session: LabSession,
         stop: threading.Event,
-        granularity: str,
-        interval: float,
+        player: Player,
     ) -> None:
         """Advance and push frames until paused, disconnected or diverged."""
         try:
-            for _ in ticks(interval, stop):
+            for _ in ticks(player.interval, stop):
                 with session.lock:
                     if stop.is_set():
                         break
-                    session.lab.advance(granularity)
+                    trained = player.advance(session.lab)
                     if session.lab.status == "diverged":
                         stop.set()
-                    payload = wire.clean(session.payload(full=granularity == "epoch"))
+                    payload = wire.clean(session.payload(full=trained))
                 self.emit("frame", payload, room=sid)
         except Exception:
             log.exception("playing lab %s failed", session.spec.id)

@@ -21,17 +21,23 @@ from engine.train import OPTIMIZERS
 VIEWS = ("overview", "cell", "weights", "unrolled", "sequence", "gates", "gradients", "loss")
 # Controls a lab block may offer beside play/step/reset (``controls: [...]``); each
 # sets the CONFIG_FIELDS entry of the same name ("model" also offers the activation).
-CONTROLS = ("learning_rate", "batch_size", "noise", "hidden", "layers", "dataset", "model")
+CONTROLS = (
+    "learning_rate", "batch_size", "noise", "hidden", "layers", "dataset", "model",
+    "optimizer", "clip",
+)  # fmt: skip
 # What a learner may change without losing the trained weights (engine ``Lab.configure``);
 # any other change builds a new network and restarts training.
-KEEP_TRAINING = frozenset({"learning_rate", "noise"})
+KEEP_TRAINING = frozenset({"learning_rate", "noise", "clip"})
+# The hidden sizes a lab may have: a few of the engine's buckets (each size compiles its
+# own programs, so a learner picks from these, never a free-form size).
+LAB_HIDDEN_SIZES = tuple(n for n in HIDDEN_SIZES if 2 <= n <= 16)
 
 # What a lab's network and data may be; limits are enforced here, at the edge.
 CONFIG_FIELDS: dict[str, Field] = {
     "model": Field(str, default="lstm", choices=CELL_KINDS),
     "activation": Field(str, default="tanh", choices=tuple(ACTIVATIONS)),
     "layers": Field(int, default=3, minimum=1, maximum=MAX_LAYERS),
-    "hidden": Field(int, default=16, choices=HIDDEN_SIZES),
+    "hidden": Field(int, default=16, choices=LAB_HIDDEN_SIZES),
     "dataset": Field(str, default="sine", choices=tuple(FUNCTIONS)),
     "window": Field(int, default=15, minimum=2, maximum=64),
     "continuation": Field(int, default=32, minimum=1, maximum=64),
@@ -39,6 +45,7 @@ CONFIG_FIELDS: dict[str, Field] = {
     "batch_size": Field(int, default=25, minimum=5, maximum=50),
     "noise": Field(float, default=0.0, minimum=0.0, maximum=0.4),
     "optimizer": Field(str, default="rmsprop", choices=OPTIMIZERS),
+    "clip": Field(bool, default=True),  # gradient clipping to global norm 1
     "seed": Field(int, default=0, minimum=0, maximum=2**31 - 1),
 }
 
@@ -122,6 +129,7 @@ def options_of(config: LabConfig) -> dict[str, Any]:
         "batch_size": train.batch_size,
         "noise": config.noise,
         "optimizer": train.optimizer,
+        "clip": config.clip,
         "seed": config.seed,
     }
 
@@ -145,6 +153,7 @@ def to_lab_config(options: dict[str, Any]) -> LabConfig:
             noise=options["noise"],
             continuation=options["continuation"],
             seed=options["seed"],
+            clip=options["clip"],
         )
     except ValueError as error:
         raise PayloadError("bad_config", str(error), "config") from None
@@ -169,6 +178,8 @@ NAMES = {
     "learning_rate": "the learning rate",
     "batch_size": "the batch size",
     "model": "the cell kind",
+    "hidden": "the hidden size",
+    "clip": "gradient clipping",
 }
 
 
@@ -189,11 +200,6 @@ def change_message(changed: list[str]) -> str:
 
 
 RESET_MESSAGE = "Reset: fresh weights, training starts again."
-
-
-# Seconds between two frames when playing at 1× (the speed divides them): 2.5 compute
-# steps a second, so 8× by compute step brings the browser 20 updates a second.
-PLAY_INTERVAL = {"compute": 0.4, "timestep": 0.8, "epoch": 0.1}
 
 
 def ticks(interval: float, stop: threading.Event, *, at_once: bool = True) -> Iterator[int]:

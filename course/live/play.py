@@ -20,7 +20,8 @@ from typing import Any
 
 from flask import current_app
 
-from course.lab.spec import PLAY_INTERVAL, ticks
+from course.lab.pacing import Player
+from course.lab.spec import ticks
 from course.live.state import LiveState
 from course.live.store import LiveStore
 from course.web.validation import PayloadError
@@ -38,6 +39,7 @@ class Playing:
     socketio: Any
     process: str  # this process's id, as the state's ``player``
     change: Callable[..., dict[str, Any] | None]
+    state: Callable[[str], LiveState]
 
     @property
     def store(self) -> LiveStore:  # the namespace's: the app's store
@@ -49,9 +51,10 @@ class Playing:
         with self.guard:
             self.players[code] = stop
         granularity = args.get("granularity") or "compute"
-        interval = PLAY_INTERVAL[granularity] / float(args.get("speed") or 1.0)
+        window = self.state(code).lab.config.train.window
+        player = Player(granularity, float(args.get("speed") or 1.0), window)
         app = current_app._get_current_object()  # type: ignore[attr-defined]
-        self.socketio.start_background_task(self._play, app, code, stop, granularity, interval)
+        self.socketio.start_background_task(self._play, app, code, stop, player)
 
     def _stop_play(self, code: str) -> None:
         with self.guard:
@@ -59,14 +62,12 @@ class Playing:
         if stop is not None:
             stop.set()
 
-    def _play(
-        self, app: Any, code: str, stop: threading.Event, granularity: str, interval: float
-    ) -> None:
+    def _play(self, app: Any, code: str, stop: threading.Event, player: Player) -> None:
         def advance(s: LiveState) -> bool:
             if not s.playing or s.player != self.process or s.ended:
                 stop.set()  # paused, or taken over, elsewhere
                 return False
-            s.lab.advance(granularity)
+            player.advance(s.lab)
             if s.lab.status == "diverged":
                 s.playing, s.player = False, ""
                 stop.set()
@@ -74,10 +75,10 @@ class Playing:
 
         with app.app_context():
             try:
-                for _ in ticks(interval, stop, at_once=False):
+                for _ in ticks(player.interval, stop, at_once=False):
                     try:
                         self.store.hold_player(code, self.process)
-                        self.change(code, advance, full=granularity == "epoch")
+                        self.change(code, advance, full=player.granularity == "epoch")
                     except PayloadError as error:
                         if error.code not in PASSING:
                             raise

@@ -3,7 +3,9 @@ import { request } from "./connection.js";
 import { CellArithmetic } from "./arithmetic.js";
 import { saveBlob, startGif, syncGif } from "./gif.js";
 import { setReadout, setStatus } from "./readout.js";
+import { Scrubber } from "./scrub.js";
 import { openLab } from "./share.js";
+import { UnitFilter } from "./unrolled.js";
 import { FigureSet } from "./views.js";
 
 export class LabController {
@@ -55,6 +57,8 @@ export class LabController {
     this.$('[data-control="unit"]')?.addEventListener("change", () => this.select());
     this.$('[data-control="weights-file"]')?.addEventListener("change", (event) => this.importWeights(event.target));
     this.showWeights();
+    this.scrubber = new Scrubber(this);
+    this.unitFilter = new UnitFilter(this.section, this.figures);
     startSettings(this);
     startGif(this);
     this.$('[data-control="phase"]').addEventListener("change", (event) => {
@@ -219,6 +223,7 @@ export class LabController {
       this.info = ack.info;
       syncSettings(this, ack.info);
       syncGif(this, ack.info);
+      this.unitFilter?.shape(ack.info.layers, ack.info.hidden);
       showConfigNote(this, ack.info, ack.message);
     }
     if ("playing" in ack) this.setPlaying(ack.playing);
@@ -247,6 +252,7 @@ export class LabController {
     const phaseSelect = this.$('[data-control="phase"]');
     if (phaseSelect && document.activeElement !== phaseSelect) phaseSelect.value = frame.phase;
     set("t", frame.t === null ? "–" : `${frame.t + 1} of ${this.info?.window ?? "?"}`);
+    this.scrubber?.sync(frame, this.info?.window);
     // The step's words come from the server (lab_info's step_labels), as the diagram's do.
     set("step", frame.step === null ? "–" : this.info?.step_labels?.[frame.step] ?? frame.step);
     set("loss", frame.loss === null ? "–" : frame.loss.toPrecision(3));
@@ -364,6 +370,7 @@ export class LabController {
 const LOG = (input) => input.dataset.scale === "log";
 
 function settingValue(input) {
+  if (input.type === "checkbox") return input.checked;
   const raw = Number.parseFloat(input.value);
   if (LOG(input)) return Number((10 ** raw).toPrecision(2));
   if (input.dataset.config === "noise") return Number(raw.toFixed(2));
@@ -400,7 +407,12 @@ function syncSettings(lab, info) {
   const config = info.config ?? {};
   for (const input of lab.section.querySelectorAll("[data-config]")) {
     const value = config[input.dataset.config];
-    if (value === undefined || document.activeElement === input && input.type !== "range") continue;
+    const typing = document.activeElement === input && !["range", "checkbox"].includes(input.type);
+    if (value === undefined || typing) continue;
+    if (input.type === "checkbox") {
+      input.checked = Boolean(value);
+      continue;
+    }
     input.value = String(LOG(input) ? Math.log10(value).toFixed(1) : value);
     const out = lab.$(`[data-config-value="${input.dataset.config}"]`);
     if (out) out.textContent = String(value);

@@ -21,6 +21,7 @@ export class FigureSet {
     this.layouts = new Map(); // "name@key" → a layout's columns (see `apply`)
     this.tables = new Map(); // role → its "Show as table" toggle (tables.js)
     this.tablesDue = false; // a refresh of the open tables is waiting for a frame
+    this.filters = new Map(); // source name → keep(columns, row): the rows drawn (see `filter`)
   }
 
   // Embed the <script type="application/json" data-figure-json> figures of a section
@@ -95,7 +96,8 @@ export class FigureSet {
     this.roles.set(role, { doc, views, slot, item: media ? item : null, media });
     for (const [name, columns] of this.latest) {
       const model = doc?.get_model_by_name(name);
-      if (model) model.data = { ...model.data, ...this.drawable(name, columns) };
+      if (isTicker(model)) model.ticks = columns.ticks;
+      else if (model) model.data = { ...model.data, ...this.drawable(name, columns) };
     }
   }
 
@@ -216,6 +218,10 @@ export class FigureSet {
       this.latest.set(name, { ...this.latest.get(name), ...columns });
       const source = this.source(name);
       if (!source) continue;
+      if (isTicker(source)) {
+        source.ticks = columns.ticks;
+        continue;
+      }
       const data = { ...target(source), ...this.drawable(name, columns) };
       if (ANIMATED[name]) tweenTo(source, data, ANIMATED[name]);
       else source.data = data;
@@ -246,10 +252,23 @@ export class FigureSet {
     }
   }
 
-  // Columns as the source draws them: image rows as arrays, repeated rows repeated.
+  // Draw only the rows of source `name` that `keep(columns, row)` accepts (null: every
+  // row), now and as new data comes: the unrolled view's one-unit filter (unrolled.js).
+  filter(name, keep) {
+    if (keep) this.filters.set(name, keep);
+    else this.filters.delete(name);
+    const source = this.source(name);
+    const columns = this.latest.get(name);
+    if (source && columns) source.data = { ...source.data, ...this.drawable(name, columns) };
+  }
+
+  // Columns as the source draws them: filtered rows only, image rows as arrays,
+  // repeated rows repeated.
   drawable(name, columns) {
+    const keep = this.filters.get(name);
+    const kept = keep ? rowsOf(columns, keep) : columns;
     const spec = this.repeats.get(name);
-    const drawn = spec ? repeated(columns, spec) : columns;
+    const drawn = spec ? repeated(kept, spec) : kept;
     return "image" in drawn ? withImages(drawn) : drawn;
   }
 
@@ -260,9 +279,25 @@ export class FigureSet {
       if (!spec) continue;
       this.repeats.set(source.attributes.name, spec);
       const data = source.attributes.data;
+      // The one copy of its rows, for `filter` to draw from until new ones come.
+      if (!this.latest.has(source.attributes.name)) this.latest.set(source.attributes.name, Object.fromEntries(data.entries));
       data.entries = Object.entries(repeated(Object.fromEntries(data.entries), spec));
     }
   }
+}
+
+// The rows of `columns` that `keep(columns, row)` accepts.
+function rowsOf(columns, keep) {
+  const n = Object.values(columns)[0]?.length ?? 0;
+  const rows = [];
+  for (let i = 0; i < n; i++) if (keep(columns, i)) rows.push(i);
+  return Object.fromEntries(Object.entries(columns).map(([k, values]) => [k, rows.map((i) => values[i])]));
+}
+
+// A log axis's ticker, whose ticks the server chose for the data it sent
+// (course/lab/views/logaxis.py): named like a source, it takes a `ticks` column.
+function isTicker(model) {
+  return model?.constructor?.__name__ === "FixedTicker";
 }
 
 // A source tagged {repeat: {first, last, shift}} carries one copy of its rows (the

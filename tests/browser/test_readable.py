@@ -141,8 +141,8 @@ def test_the_network_note_follows_reset_and_a_link(
         shared = other.locator(FEED)
         expect(shared.locator("[data-readout=status]")).to_have_text("Ready", timeout=60_000)
         expect(shared.locator("[data-readout=config]")).to_have_text(
-            "2 layers × 16 units. Learning rate and noise change as training goes on; "
-            "any other change starts a new network."
+            "2 layers × 16 units. The learning rate, noise and gradient clipping change as "
+            "training goes on; any other change starts a new network."
         )
 
 

@@ -17,7 +17,8 @@ from socketkit import ok
 
 
 def _page_sources(client, slug: str, lab: str) -> dict[str, dict[str, Any]]:
-    """Every named source's data as the lesson page's figure JSON holds it."""
+    """Every named source's data as the lesson page's figure JSON holds it (and each
+    named ticker's ticks)."""
     html = client.get(f"/lessons/{slug}").get_data(as_text=True)
     section = html[html.index(f'data-lab="{lab}"') :]
     section = section[: section.find('data-lab="', 1)]  # up to the next lab, if any
@@ -32,6 +33,8 @@ def _page_sources(client, slug: str, lab: str) -> dict[str, dict[str, Any]]:
                 attributes = node.get("attributes", {})
                 if node.get("name") == "ColumnDataSource" and attributes.get("name"):
                     found[attributes["name"]] = dict(attributes["data"]["entries"])
+                if node.get("name") == "FixedTicker" and attributes.get("name"):  # a log axis's
+                    found[attributes["name"]] = {"ticks": attributes["ticks"]}
                 for value in node.values():
                     walk(value)
 

@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 from bokeh.embed import json_item
-from bokeh.models import ColumnDataSource
+from bokeh.models import ColumnDataSource, FixedTicker
 
 from course.figures.base import empty_columns, on_card
 from course.lab.spec import VIEWS, LabSpec
@@ -27,7 +27,7 @@ from course.lab.views.arithmetic import arithmetic_data
 from course.lab.views.cell import box_data, diagram_figures
 from course.lab.views.cursor import Cursor
 from course.lab.views.heatmap import heatmap_data, heatmap_figure
-from course.lab.views.loss import hint_data, loss_data, loss_figure
+from course.lab.views.loss import hint_data, loss_data, loss_figure, ticks_data
 from course.lab.views.neighbours import neighbour_data
 from course.lab.views.sequence import Progress, cursor_data, sequence_data, sequence_figure
 from engine import Lab
@@ -64,8 +64,12 @@ _figures_lock = threading.Lock()
 
 
 def _draw(built: Iterable[Any], data: dict[str, dict[str, list[Any]]]) -> None:
-    """Put source data into built figures (image rows become arrays, None → NaN)."""
+    """Put source data into built figures (image rows become arrays, None → NaN), and
+    the ticks of log axes into their named tickers."""
     for fig in built:
+        for ticker in fig.select({"type": FixedTicker}):
+            if ticker.name in data:
+                ticker.ticks = data[ticker.name]["ticks"]
         for source in fig.select({"type": ColumnDataSource}):
             columns = data.get(source.name)
             if columns is None:
@@ -149,6 +153,7 @@ def sources(
     if "loss" in shown and full:
         out["loss"] = loss_data(lab.losses)
         out["loss_hint"] = hint_data(lab.losses)
+        out["loss_ticks"] = ticks_data(lab.losses)
     cursor = Cursor.of(frame)
     if "unrolled" in shown:
         out |= _unrolled(lab, cursor, sent)
@@ -302,5 +307,6 @@ def _gradients(lab: Lab, cursor: Cursor, sent: Held) -> dict[str, Any]:
             out["grad_last"] = gradients.line_data(gradients.last_error_dh(lab))
         else:
             out["grad_total"] = out["grad_last"] = gradients.empty_lines(config)
+        out["grad_ticks"] = gradients.ticks_of(out["grad_total"], out["grad_last"])
         out["grad_hint"] = gradients.hint_data(shown, config.train.window)
     return out

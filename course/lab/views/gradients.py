@@ -16,11 +16,12 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from bokeh.models import ColumnDataSource, DataRange1d, FixedTicker, LogTicker, Range1d
+from bokeh.models import ColumnDataSource, DataRange1d, FixedTicker, Range1d
 
 from course.figures.base import add_key, plain_figure
 from course.figures.palette import GREY, LAYERS, ORANGE
 from course.lab.views.cursor import Cursor, positive
+from course.lab.views.logaxis import log_axis, tick_data
 from course.lab.views.unrolled import FOG, FOG_ALPHA
 from engine import Lab, LabConfig
 from engine.backward import window_gradients
@@ -42,7 +43,7 @@ def gradient_figure(config: LabConfig) -> Any:
         y_axis_label="‖∂L/∂hₜ‖",
     )
     p.xaxis.ticker = FixedTicker(ticks=list(range(1, T + 1)))
-    p.yaxis.ticker = LogTicker(mantissas=[1])  # powers of ten only
+    log_axis(p, "grad_ticks")  # powers of ten while the range spans two decades or more
     columns: dict[str, list[Any]] = {"t": [], **{f"h{layer + 1}": [] for layer in range(L)}}
     total = ColumnDataSource(name="grad_total", data=dict(columns))
     last = ColumnDataSource(name="grad_last", data=dict(columns))
@@ -97,6 +98,12 @@ def line_data(dh: np.ndarray) -> dict[str, list[Any]]:
     for layer, row in enumerate(norms):
         out[f"h{layer + 1}"] = positive(row)
     return out
+
+
+def ticks_of(*lines: dict[str, list[Any]]) -> dict[str, list[float]]:
+    """The y ticks for the lines drawn (powers of ten wherever two fit in their range)."""
+    values = [v for line in lines for name, col in line.items() if name != "t" for v in col]
+    return tick_data(values, least=2)
 
 
 def empty_lines(config: LabConfig) -> dict[str, list[Any]]:

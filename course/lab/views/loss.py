@@ -8,6 +8,7 @@ from bokeh.models import AdaptiveTicker, ColumnDataSource
 from bokeh.plotting import figure
 
 from course.figures.palette import BLUE, GREY
+from course.lab.views.logaxis import log_axis, tick_data
 
 
 def loss_figure() -> Any:
@@ -22,6 +23,7 @@ def loss_figure() -> Any:
         y_axis_label="loss (MSE)",
     )
     p.xaxis.ticker = AdaptiveTicker(min_interval=1)  # whole epochs only
+    log_axis(p, "loss_ticks")
     source = ColumnDataSource(name="loss", data={"epoch": [], "loss": []})
     p.line("epoch", "loss", source=source, line_color=BLUE, line_width=2)
     p.scatter("epoch", "loss", source=source, size=4, fill_color=BLUE, line_color=BLUE)
@@ -43,6 +45,11 @@ def loss_figure() -> Any:
 
 def loss_data(losses: list[float]) -> dict[str, list[Any]]:
     return {"epoch": list(range(1, len(losses) + 1)), "loss": list(losses)}
+
+
+def ticks_data(losses: list[float]) -> dict[str, list[float]]:
+    """The y ticks for the losses drawn (or for the hint, at 1)."""
+    return tick_data(losses)
 
 
 def hint_data(losses: list[float]) -> dict[str, list[Any]]:

@@ -11,6 +11,9 @@ units a layer, one aggregated edge joins each pair of cells.
 
 Cells the forward pass has not computed yet lie under a translucent "fog", so
 stepping fills the picture in; the current cell is outlined.
+
+Every edge names the nodes it joins (``src``, ``dst``: ``node_key``), so the page
+can draw one unit's connections alone, on hover or on choice (static/js/unrolled.js).
 """
 
 from __future__ import annotations
@@ -121,6 +124,12 @@ class Layout:
         return out
 
 
+def node_key(layer: int | str, unit: int | str) -> str:
+    """An edge end: ``"l:u"`` for unit u of layer l (0-based), ``"l:*"`` for a whole
+    layer's cell (an aggregated edge), ``"x"`` the input, ``"y"`` the readout."""
+    return f"{layer}:{unit}"
+
+
 def unrolled_figure(config: LabConfig) -> Any:
     layout = Layout.of(config)
     lo, hi = layout.y_range
@@ -141,7 +150,7 @@ def unrolled_figure(config: LabConfig) -> Any:
     p.yaxis.major_tick_line_color = None
 
     empty_edges: dict[str, list[Any]] = {
-        k: [] for k in ("x0", "y0", "x1", "y1", "color", "width", "alpha")
+        k: [] for k in ("x0", "y0", "x1", "y1", "color", "width", "alpha", "src", "dst")
     }
     edges = ColumnDataSource(name="unrolled_edges", data=dict(empty_edges))
     recurrent = ColumnDataSource(name="unrolled_recurrent", data=dict(empty_edges))
@@ -224,30 +233,45 @@ def edge_data(
     """One column's edges (input → layer 1 → … → readout) and its recurrent edges
     (from the previous column), x relative to the column centre."""
     H, L = layout.H, layout.L
-    pairs: list[tuple[tuple[float, Any], tuple[float, Any], np.ndarray]] = []
-    recurrent: list[tuple[tuple[float, Any], tuple[float, Any], np.ndarray]] = []
+    pairs: list[tuple[End, End, np.ndarray]] = []
+    recurrent: list[tuple[End, End, np.ndarray]] = []
     units = np.arange(H)
     for layer in range(L):
         p = params.layers[layer]
         x_to = layout.offset(layer)
         W_x, W_h = _block(cell, p.W_x, H), _block(cell, p.W_h, H)  # (H, D), (H, H)
+        into = (x_to, layout.y(layer, units), layer)
         if layer == 0:
-            pairs.append((layout.input_xy, (x_to, layout.y(0, units)), W_x))
+            pairs.append(((*layout.input_xy, "x"), into, W_x))
         else:
-            source = (layout.offset(layer - 1), layout.y(layer - 1, units))
-            pairs.append((source, (x_to, layout.y(layer, units)), W_x))
-        recurrent.append(((x_to - 1, layout.y(layer, units)), (x_to, layout.y(layer, units)), W_h))
-    top = (layout.offset(L - 1), layout.y(L - 1, units))
-    pairs.append((top, layout.output_xy, np.asarray(params.W_y, np.float64)))
+            pairs.append(
+                ((layout.offset(layer - 1), layout.y(layer - 1, units), layer - 1), into, W_x)
+            )
+        recurrent.append(((x_to - 1, layout.y(layer, units), layer), into, W_h))
+    top = (layout.offset(L - 1), layout.y(L - 1, units), L - 1)
+    pairs.append((top, (*layout.output_xy, "y"), np.asarray(params.W_y, np.float64)))
     edges = [_segments(layout, *pair) for pair in pairs]
     loops = [_segments(layout, *pair) for pair in recurrent]
     strongest = max(e["strength"].max(initial=0.0) for e in edges + loops) or 1.0
     return _columns(edges, strongest, layout.dense), _columns(loops, strongest, layout.dense)
 
 
-def _segments(
-    layout: Layout, start: tuple[float, Any], end: tuple[float, Any], W: np.ndarray
-) -> dict[str, np.ndarray]:
+# An edge end: x, the y of each node there, and the layer they are in ("x": the input,
+# "y": the readout, each a single node).
+End = tuple[float, Any, int | str]
+
+
+def _keys(end: End, count: int, dense: bool) -> np.ndarray:
+    """The ``node_key`` of each of ``count`` nodes at ``end``."""
+    layer = end[2]
+    if isinstance(layer, str):
+        return np.full(count, layer, dtype=object)
+    if not dense:
+        return np.full(count, node_key(layer, "*"), dtype=object)
+    return np.array([node_key(layer, u) for u in range(count)], dtype=object)
+
+
+def _segments(layout: Layout, start: End, end: End, W: np.ndarray) -> dict[str, np.ndarray]:
     """Edges from the ``start`` nodes (columns of W) to the ``end`` nodes (rows of W)."""
     rows, cols = W.shape
     if not layout.dense:  # one edge between the two cells' centres
@@ -260,6 +284,8 @@ def _segments(
             "y1": np.array([ys[1]]),
             "sign": np.array([np.sign(W.sum())]),
             "strength": np.array([rms]),
+            "src": _keys(start, 1, False),
+            "dst": _keys(end, 1, False),
         }
     y_from = np.broadcast_to(np.asarray(start[1], np.float64), (cols,))
     y_to = np.broadcast_to(np.asarray(end[1], np.float64), (rows,))
@@ -271,6 +297,8 @@ def _segments(
         "y1": y_to[i].ravel(),
         "sign": np.sign(W).ravel(),
         "strength": np.abs(W).ravel(),
+        "src": _keys(start, cols, True)[j].ravel(),
+        "dst": _keys(end, rows, True)[i].ravel(),
     }
 
 
@@ -287,6 +315,8 @@ def _columns(parts: list[dict[str, np.ndarray]], strongest: float, dense: bool) 
         "color": [ORANGE if s > 0 else BLUE for s in joined["sign"]],
         "width": finite(width, 2),
         "alpha": finite(alpha, 2),
+        "src": [str(k) for k in joined["src"]],
+        "dst": [str(k) for k in joined["dst"]],
     }
 
 
