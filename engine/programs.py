@@ -80,6 +80,13 @@ class Programs:
         with self._lock:
             return [k for k in dict.fromkeys(keys) if k not in self._seen]
 
+    def touch(self, keys: Iterable[ProgramKey]) -> None:
+        """Mark the programs of ``keys`` that are in memory as just used."""
+        with self._lock:
+            for key in keys:
+                if key in self._jits:
+                    self._jits.move_to_end(key)
+
     def resize(self, limit: int) -> None:
         if limit < 1:
             raise ValueError("the program cache must hold at least one program")

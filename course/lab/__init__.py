@@ -21,10 +21,11 @@ def init_app(app: Flask, lessons: Lessons, live_copy: LiveCopy | None = None) ->
     """The /lab namespace and the GIF exports of ``lessons``' labs; ``live_copy`` lets
     a student explore a private copy of a live session's lab."""
     from course.extensions import socketio
-    from course.lab import exports
+    from course.lab import budget, exports
     from course.lab.explanations import VIEW_NOTES
     from course.lab.namespace import LabNamespace
 
+    budget.init_app(app)  # the compile budget and the bound on compiled programs
     app.jinja_env.globals["view_notes"] = VIEW_NOTES
     # A weights file goes to the server in one socket message: the page refuses a
     # larger one before sending it (engine.io would drop the connection), with room

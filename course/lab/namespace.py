@@ -35,7 +35,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from course.lab import control, views
+from course.lab import budget, control, views
 from course.lab.control import LabControl
 from course.lab.explanations import explain
 from course.lab.spec import (
@@ -82,7 +82,7 @@ class LabSession(LabControl):
     """One learner's lab and what they are looking at; all access under ``lock``."""
 
     def __init__(self, spec: LabSpec, lab: Lab, lesson_id: str, learner: str | None) -> None:
-        super().__init__(spec, lab)
+        super().__init__(spec, lab, owner=learner or f"connection:{sid()}")
         self.lesson_id = lesson_id
         self.learner = learner  # pseudonymous learner id from the signed cookie, if any
         self.touched = False  # recorded in the learner's progress on the first action
@@ -143,6 +143,7 @@ class LabNamespace(LearnerNamespace):
         else:
             config = with_overrides(spec, data["config"])
             lab = None
+            budget.admit(config, self.learner() or f"connection:{sid()}")  # before any change
         self._make_room(spec.id)
         opened = lab or Lab(config)
         _replay(opened, data)
