@@ -29,7 +29,7 @@ from flask import Flask
 from course.web.ratelimit import parse_spec
 from course.web.validation import PayloadError
 from engine import LabConfig
-from engine.programs import MAX_PROGRAMS, PROGRAMS
+from engine.programs import MAX_PROGRAMS, PROGRAMS, ProgramKey
 from engine.stepper import window_programs
 
 DEFAULTS: dict[str, Any] = {
@@ -108,13 +108,21 @@ class CompileBudget:
 
 
 BUDGET = CompileBudget((12, 60.0), (40, 60.0))  # init_app sets it from the app's settings
+# Programs charged to someone but maybe not compiled yet (a lab compiles its backward
+# pass and epoch when first used): paid for once, whoever compiles them.
+_granted: set[ProgramKey] = set()
+_granted_lock = threading.Lock()
 
 
 def admit(config: LabConfig, who: Hashable, *, dry: bool = False) -> None:
     """Charge the programs a lab of ``config`` would compile anew to ``who``;
-    PayloadError (nothing charged, nothing changed) over budget."""
-    new = PROGRAMS.missing(window_programs(config))
-    BUDGET.charge(who, len(new), dry=dry)
+    PayloadError (nothing charged, nothing changed) over budget. A lesson's own lab
+    settings are not charged: callers skip them (the warm-up compiles them)."""
+    with _granted_lock:
+        new = [k for k in PROGRAMS.missing(window_programs(config)) if k not in _granted]
+        BUDGET.charge(who, len(new), dry=dry)
+        if not dry:
+            _granted.update(new)
 
 
 def init_app(app: Flask) -> None:

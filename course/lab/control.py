@@ -111,7 +111,7 @@ class LabControl:
             self._check_select(args["unit"], args["layer"])
         elif action == "configure":
             wanted, config = self._wanted(args["config"])
-            if self._rebuilds(wanted):
+            if self._rebuilds(wanted) and config != self.spec.config:
                 budget.admit(config, self.owner, dry=True)
 
     def apply(self, action: str, args: dict[str, Any]) -> Reconfigured | None:
@@ -143,7 +143,8 @@ class LabControl:
         changed = self._changed(wanted)
         rebuilt = self._rebuilds(wanted)
         if rebuilt:
-            budget.admit(config, self.owner)  # over budget: refused, nothing changed
+            if config != self.spec.config:  # the lesson's own settings cost nothing
+                budget.admit(config, self.owner)  # over budget: refused, nothing changed
             self.lab = Lab(config)
             self.unit = min(self.unit, config.model.hidden - 1)
             self.layer = None
@@ -166,9 +167,12 @@ class LabControl:
     def read_weights(self, document: Any) -> weights.Loaded:
         """A weights file read into a new lab shaped like this one; changes nothing
         (PayloadError if the file does not fit). ``take`` puts that lab in use."""
-        return weights.read(
-            document, self.lab, admit=lambda config: budget.admit(config, self.owner)
-        )
+
+        def admit(config: LabConfig) -> None:
+            if config != self.spec.config:
+                budget.admit(config, self.owner)
+
+        return weights.read(document, self.lab, admit=admit)
 
     def take(self, loaded: weights.Loaded) -> None:
         """Use the lab ``read_weights`` built; PayloadError (nothing changed) if this

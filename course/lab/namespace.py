@@ -143,7 +143,8 @@ class LabNamespace(LearnerNamespace):
         else:
             config = with_overrides(spec, data["config"])
             lab = None
-            budget.admit(config, self.learner() or f"connection:{sid()}")  # before any change
+            if config != spec.config:  # a shared link's settings: charged before any change
+                budget.admit(config, self.learner() or f"connection:{sid()}")
         self._make_room(spec.id)
         opened = lab or Lab(config)
         _replay(opened, data)
