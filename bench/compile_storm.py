@@ -5,13 +5,14 @@
 
 Starts ``unrolled serve`` from ``--root`` (default: this checkout; another worktree
 measures that one: "before" against "after") with an empty compilation cache and
-no warm-up. The stormer's streams (``--connections`` × 4 labs, one cookie) each pick
-random settings (cell and activation, layers, hidden size, window, continuation,
-batch size, optimiser) and ask ``configure``, then ``train`` one epoch, then ``jump``
-to the update (which compiles the backward pass and the update). The bystander
-steps the lesson-3 RNN lab by compute step throughout. Prints the server's RSS
-before and after, the XLA compilations the server logged (JAX_LOG_COMPILES), the
-stormer's answers by kind, and the bystander's step round trip (median, p99).
+no warm-up. The stormer's streams (``--connections`` × 2 labs, one cookie, or one
+per connection with ``--fresh-cookies``) each pick random settings (cell and
+activation, layers, hidden size, window, continuation, batch size, optimiser) and
+ask ``configure``, then ``train`` one epoch, then ``jump`` to the update (which
+compiles the backward pass and the update). The bystander steps the lesson-3 RNN
+lab by compute step throughout. Prints the server's RSS before and after, the XLA
+compilations the server logged (JAX_LOG_COMPILES), the stormer's answers by kind,
+and the bystander's step round trip (median, p99).
 """
 
 from __future__ import annotations
@@ -156,7 +157,7 @@ async def run(url: str, pid: int, log: Path, args: argparse.Namespace) -> None:
 
     clients, streams = [], []
     for c in range(args.connections):
-        sio = await connect(url, "stormer")
+        sio = await connect(url, f"stormer-{c}" if args.fresh_cookies else "stormer")
         clients.append(sio)
         for lab in ("rnn-window", "lstm-window"):
             ack = await call(sio, "open", {"lesson": "training", "lab": lab})
@@ -204,6 +205,9 @@ def main() -> None:
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to serve")
     parser.add_argument("--seconds", type=float, default=15.0)
     parser.add_argument("--connections", type=int, default=2, help="2 labs each")
+    parser.add_argument(
+        "--fresh-cookies", action="store_true", help="a cookie per connection (server budget)"
+    )
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="unrolled-bench-storm-"))
     proc, url, log = start_server(args.root.resolve(), tmp)

@@ -18,6 +18,8 @@ CPU, megabytes of memory that ``jax.jit`` keeps for the life of the function). S
 
 from __future__ import annotations
 
+import ctypes
+import ctypes.util
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
@@ -27,7 +29,7 @@ import jax
 
 WINDOW_BUCKETS = (8, 16, 32, 64)  # a window of T points runs as the first bucket ≥ T
 CONTINUATION_BUCKETS = (8, 16, 32, 64)
-MAX_PROGRAMS = 64  # compiled programs kept in memory (about 5–15 MB each)
+MAX_PROGRAMS = 48  # compiled programs kept in memory (5–20 MB each, measured)
 
 ProgramKey = tuple[str, tuple[tuple[str, Hashable], ...]]
 
@@ -108,10 +110,33 @@ class Programs:
             self._seen.clear()
 
     def _evict(self) -> None:
+        evicted = 0
         while len(self._jits) > self.limit:
             _, old = self._jits.popitem(last=False)
             old.clear_cache()  # frees the executable; a caller still holding it recompiles
-            self.evicted += 1
+            evicted += 1
+        if evicted:
+            self.evicted += evicted
+            _trim()
+
+
+def _trim() -> None:
+    """Give freed memory back to the system (glibc keeps it in each thread's arena, and
+    compiling happens on many socket threads): measured 730 → 600 MB after 24 programs."""
+    if _LIBC is not None:
+        _LIBC.malloc_trim(0)
+
+
+def _libc() -> ctypes.CDLL | None:
+    name = ctypes.util.find_library("c")
+    try:
+        libc = ctypes.CDLL(name) if name else None
+    except OSError:
+        return None
+    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
+
+
+_LIBC = _libc()
 
 
 def _bound(fn: Callable[..., Any], static: dict[str, Hashable]) -> Callable[..., Any]:
