@@ -13,7 +13,7 @@ import reference as ref
 
 from engine import Lab, LabConfig, ModelConfig, TrainSpec
 from engine.data import FUNCTIONS
-from engine.programs import WINDOW_BUCKETS, Programs, bucket, program_key
+from engine.programs import MAX_PROGRAMS, PROGRAMS, WINDOW_BUCKETS, Programs, bucket, program_key
 from engine.stepper import window_programs
 from engine.train import DATASETS, _epoch, init_opt_state, train_epoch
 
@@ -128,3 +128,25 @@ def test_the_program_cache_never_holds_more_than_its_bound_and_frees_what_it_evi
     assert len(programs) == 1
     with pytest.raises(ValueError):
         programs.resize(0)
+
+
+def test_labs_stay_within_the_bound_and_an_evicted_program_computes_the_same() -> None:
+    tiny = LabConfig(
+        model=ModelConfig(cell="rnn", layers=1, hidden=2),
+        train=TrainSpec(window=3, sequences=10, batch_size=5),
+        continuation=2,
+    )
+    first = Lab(tiny)
+    sizes = []
+    try:
+        PROGRAMS.resize(2)
+        for window in (3, 9, 17):  # three window buckets: three window programs
+            lab = Lab(replace(tiny, train=replace(tiny.train, window=window)))
+            lab.gradients()
+            sizes.append(len(PROGRAMS))
+        again = Lab(tiny)  # its window program was evicted: compiled again
+    finally:
+        PROGRAMS.resize(MAX_PROGRAMS)
+    assert max(sizes) <= 2
+    np.testing.assert_array_equal(again.trace.ys, first.trace.ys)
+    np.testing.assert_array_equal(again.trace.continuation, first.trace.continuation)
