@@ -1,32 +1,81 @@
-"""Compile every lesson lab's programs in the background at start-up, so the
-first learner does not wait for JAX."""
+"""Compile what the lessons offer in the background at start-up, so no learner waits
+for JAX and no lesson setting costs a learner's compile budget (course/lab/budget.py).
+
+For each lesson lab: its own settings, and each setting its controls offer, one
+control at a time (the layers slider's 1…7, every batch size, every cell...). Each
+is trained an epoch and stepped to the update, which compiles all four of its
+programs (engine.programs); programs compiled once cost no budget later, and the
+persistent compilation cache keeps them across restarts. The lesson defaults are
+touched last, so the program cache's bound evicts the variants first.
+"""
 
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from typing import Any
 
 from flask import Flask
 
+from course.lab.spec import LAB_BATCH_SIZES, LAB_HIDDEN_SIZES, LabSpec, merge_options, to_lab_config
 from course.lessons.registry import lessons
-from engine import Lab
+from engine import Lab, LabConfig
+from engine.cells import ACTIVATIONS
+from engine.model import CELL_KINDS, MAX_LAYERS
+from engine.programs import PROGRAMS
+from engine.stepper import window_programs
 
 log = logging.getLogger(__name__)
 
+# What each control can reach that compiles something new (the learning rate, noise
+# and data are run-time arguments of the same programs).
+REACH: dict[str, list[dict[str, Any]]] = {
+    "layers": [{"layers": n} for n in range(1, MAX_LAYERS + 1)],
+    "hidden": [{"hidden": n} for n in LAB_HIDDEN_SIZES],
+    "batch_size": [{"batch_size": n} for n in LAB_BATCH_SIZES],
+    "model": [
+        {"model": c, "activation": a}
+        for c in CELL_KINDS
+        for a in ACTIVATIONS
+        if c == "rnn" or a == "tanh"
+    ],  # fmt: skip
+}
+
+
+def offered(spec: LabSpec) -> Iterator[LabConfig]:
+    """The configs a lab's controls reach, one control at a time, then its own."""
+    for control in spec.controls:
+        for change in REACH.get(control, []):
+            yield to_lab_config(merge_options(spec.options, change))
+    yield spec.config
+
+
+def warm(config: LabConfig) -> None:
+    """Compile every program a lab of ``config`` uses (those not compiled yet)."""
+    keys = window_programs(config)
+    if not PROGRAMS.missing(keys):
+        PROGRAMS.touch(keys)  # compiled before: now the most recently used
+        return
+    lab = Lab(config)
+    lab.train(1)
+    lab.jump("update")  # compiles the backward pass and the update too
+
 
 def warm_up(app: Flask) -> None:
-    seen = set()
-    for lesson in lessons(app).lessons.values():
-        for spec in lesson.labs.values():
-            config = spec.config
-            if config in seen:
-                continue
-            seen.add(config)
+    specs = [(lesson, spec) for lesson in lessons(app).lessons.values()
+             for spec in lesson.labs.values()]  # fmt: skip
+    for lesson, spec in specs:
+        for config in offered(spec):
             try:
-                lab = Lab(config)
-                lab.train(1)
-                lab.jump("update")  # compiles the backward pass and the update too
+                warm(config)
             except Exception:  # a warm-up failure must never stop the server
                 log.exception("warm-up of %s/%s failed", lesson.slug, spec.id)
+    for _, spec in specs:  # the defaults last: the most recently used programs
+        try:
+            warm(spec.config)
+        except Exception:
+            log.exception("warm-up of %s failed", spec.id)
+    log.info("warm-up: %d programs compiled, %d in memory", PROGRAMS.compiled, len(PROGRAMS))
     from course.tasks.namespace import warm_up_tasks
 
     warm_up_tasks(lessons(app).lessons.values())

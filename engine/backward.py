@@ -18,7 +18,7 @@ Vanilla, h_t = act(a):
 
 from __future__ import annotations
 
-from functools import partial
+from dataclasses import replace
 from typing import Any, NamedTuple
 
 import jax
@@ -27,6 +27,7 @@ import numpy as np
 
 from engine.cells import LSTMState
 from engine.model import ModelConfig, ModelParams, cell_step, initial_carry
+from engine.programs import PROGRAMS, WINDOW_BUCKETS, ProgramKey, bucket, program_key
 from engine.train import apply_update, clip_norm, make_transform
 
 Array = jax.Array
@@ -49,12 +50,19 @@ class WindowGradients(NamedTuple):
 
 
 def _tapped_run(
-    config: ModelConfig, params: ModelParams, xs: Array, taps_h: Array, taps_c: Array
+    config: ModelConfig,
+    params: ModelParams,
+    xs: Array,
+    taps_h: Array,
+    taps_c: Array,
+    mask: Array,
 ) -> Array:
-    """``run`` with h_t ← h_t + e_h[t] and c_t ← c_t + e_c[t] after every cell: (T, O)."""
+    """``run`` with h_t ← h_t + e_h[t] and c_t ← c_t + e_c[t] after every cell: (T, O).
+    Where ``mask`` is False (a window's padding) the state stays as it was, so nothing
+    there can overflow and send 0·∞ into the gradients of the real steps."""
 
-    def step(carries: tuple[Any, ...], inputs: tuple[Array, Array, Array]) -> tuple[Any, Array]:
-        x, eh, ec = inputs  # eh, ec: (L, H)
+    def step(carries: tuple[Any, ...], inputs: tuple[Array, ...]) -> tuple[Any, Array]:
+        x, eh, ec, m = inputs  # eh, ec: (L, H)
         new, inp = [], x
         for layer, (layer_params, carry) in enumerate(zip(params.layers, carries, strict=True)):
             carry, _ = cell_step(config, layer_params, carry, inp)
@@ -65,37 +73,68 @@ def _tapped_run(
                 carry = carry + eh[layer]
                 inp = carry
             new.append(carry)
-        return tuple(new), params.W_y @ inp + params.b_y
+        kept = jax.tree_util.tree_map(lambda a, b: jnp.where(m, a, b), tuple(new), carries)
+        return kept, params.W_y @ inp + params.b_y
 
-    _, ys = jax.lax.scan(step, initial_carry(config), (xs, taps_h, taps_c))
+    _, ys = jax.lax.scan(step, initial_carry(config), (xs, taps_h, taps_c, mask))
     return ys
 
 
-@partial(jax.jit, static_argnames=("config",))
 def _gradients(
-    params: ModelParams, xs: Array, targets: Array, *, config: ModelConfig
+    params: ModelParams, xs: Array, targets: Array, length: Array, *, config: ModelConfig
 ) -> tuple[Array, ModelParams, Array, Array]:
+    """The window's loss over its first ``length`` steps (xs, targets padded to a bucket)
+    and its gradients: for the weights, and for the taps on every h_t and c_t."""
     T = xs.shape[0]
+    mask = jnp.arange(T) < length
     zeros = jnp.zeros((T, config.layers, config.hidden), jnp.float32)
 
     def loss_fn(params: ModelParams, eh: Array, ec: Array) -> Array:
-        ys = _tapped_run(config, params, xs, eh, ec)
-        return jnp.mean((ys[:, 0] - targets) ** 2)
+        ys = _tapped_run(config, params, xs, eh, ec, mask)
+        return jnp.sum(jnp.where(mask, ys[:, 0] - targets, 0.0) ** 2) / length
 
     loss, (gp, geh, gec) = jax.value_and_grad(loss_fn, argnums=(0, 1, 2))(params, zeros, zeros)
     return loss, gp, jnp.swapaxes(geh, 0, 1), jnp.swapaxes(gec, 0, 1)
+
+
+def gradients_key(config: ModelConfig, window: int) -> ProgramKey:
+    """The backward pass's program for a window bucket."""
+    return program_key(_windowed_gradients, config=config, window=window)
 
 
 def window_gradients(
     config: ModelConfig, params: ModelParams, xs: np.ndarray, targets: np.ndarray
 ) -> WindowGradients:
     """One backward pass over the window ``xs`` (T, 1) against ``targets`` (T,)."""
+    T = len(xs)
+    window = bucket(T, WINDOW_BUCKETS)
+    padded_xs = np.zeros((window, 1), np.float32)
+    padded_xs[:T] = xs
+    padded_targets = np.zeros(window, np.float32)
+    padded_targets[:T] = targets
     loss, grads, dh, dc = jax.device_get(
-        _gradients(params, jax.device_put(xs), jax.device_put(targets), config=config)
-    )
+        PROGRAMS.call(
+            _windowed_gradients, params, jax.device_put(padded_xs),
+            jax.device_put(padded_targets), np.float32(T), config=config, window=window,
+        )
+    )  # fmt: skip
+    dh, dc = np.asarray(dh)[:, :T], np.asarray(dc)[:, :T]
     if config.cell != "lstm":
         dc = np.zeros_like(dc)
-    return WindowGradients(float(loss), grads, np.asarray(dh), np.asarray(dc))
+    return WindowGradients(float(loss), grads, dh, dc)
+
+
+def _windowed_gradients(
+    params: ModelParams,
+    xs: Array,
+    targets: Array,
+    length: Array,
+    *,
+    config: ModelConfig,
+    window: int,
+) -> tuple[Array, ModelParams, Array, Array]:
+    del window  # part of the program's key: xs is (window, 1)
+    return _gradients(params, xs, targets, length, config=config)
 
 
 def gate_gradients(
@@ -128,7 +167,6 @@ def gate_gradients(
     return {"dh": dh, "da": dh * slope[config.activation]}
 
 
-@partial(jax.jit, static_argnames=("optimizer",))
 def _update(
     params: ModelParams,
     opt_state: Any,
@@ -138,9 +176,21 @@ def _update(
     max_norm: Array,
     *,
     optimizer: str,
+    shape: ModelConfig,
 ) -> tuple[ModelParams, Any, Array]:
+    del shape  # part of the program's key: the weights' shapes
     transform = make_transform(optimizer)
     return apply_update(params, opt_state, grads, loss, transform, learning_rate, max_norm)
+
+
+def update_key(config: ModelConfig, optimizer: str) -> ProgramKey:
+    """The weight update's program: one per optimiser and shape of the weights."""
+    return program_key(_update, optimizer=optimizer, shape=_shape(config))
+
+
+def _shape(config: ModelConfig) -> ModelConfig:
+    """The config with what does not change the weights' shapes (the activation) fixed."""
+    return replace(config, activation="tanh")
 
 
 def weight_update(
@@ -149,13 +199,15 @@ def weight_update(
     grads: WindowGradients,
     learning_rate: float,
     optimizer: str,
+    config: ModelConfig,
     clip: bool = True,
 ) -> tuple[ModelParams, Any, bool]:
     """The optimiser's step on this window's gradient (clipped unless ``clip`` is
     off, as an epoch's): (new params, new state, skipped)."""
     lr = jax.device_put(np.float32(learning_rate))
     loss = jax.device_put(np.float32(grads.loss))
-    new_params, new_state, skipped = _update(
-        params, opt_state, grads.grads, loss, lr, clip_norm(clip), optimizer=optimizer
-    )
+    new_params, new_state, skipped = PROGRAMS.call(
+        _update, params, opt_state, grads.grads, loss, lr, clip_norm(clip),
+        optimizer=optimizer, shape=_shape(config),
+    )  # fmt: skip
     return new_params, new_state, bool(skipped)

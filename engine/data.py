@@ -61,14 +61,43 @@ def positions(data: FunctionData, start: float, n: int) -> np.ndarray:
     )
 
 
+NOISE_COLUMNS = 64  # noise is drawn for this many steps whatever the window, so a
+# window padded to its bucket (engine.programs) reads the same noise as the window itself
+
+
 def sample_windows(
     data: FunctionData, n: int, window: int, noise: Array, *, key: Array
 ) -> tuple[Array, Array]:
     """``n`` random windows: inputs (n, T, 1) with uniform noise in [−noise, noise], and
     clean next-point targets (n, T, 1), where target_t = f(x_{t+1})."""
+    return _sample(data.fn, data.period, data.dx, n, window, noise, key)
+
+
+def sample_any_windows(
+    index: Array, n: int, window: int, noise: Array, *, key: Array
+) -> tuple[Array, Array]:
+    """``sample_windows`` of the ``index``-th function of FUNCTIONS, chosen at run time:
+    one compiled program serves every function."""
+    table = list(FUNCTIONS.values())
+    period = jnp.asarray([d.period for d in table], jnp.float32)[index]
+    dx = jnp.asarray([d.dx for d in table], jnp.float32)[index]
+    branches = [d.fn for d in table]
+
+    def fn(x: Array) -> Array:
+        return jax.lax.switch(index, branches, x)
+
+    return _sample(fn, period, dx, n, window, noise, key)
+
+
+def _sample(
+    fn: Callable[..., Any], period: Any, dx: Any, n: int, window: int, noise: Array, key: Array
+) -> tuple[Array, Array]:
+    if window > NOISE_COLUMNS:
+        raise ValueError(f"window must be at most {NOISE_COLUMNS}")
     k_start, k_noise = jax.random.split(key)
-    starts = jax.random.uniform(k_start, (n, 1), maxval=data.period)
-    xs = starts + data.dx * jnp.arange(window + 1, dtype=jnp.float32)  # (n, T+1)
-    values = data.fn(xs)
-    inputs = values[:, :-1] + noise * jax.random.uniform(k_noise, (n, window), minval=-1, maxval=1)
+    starts = jax.random.uniform(k_start, (n, 1), maxval=period)
+    xs = starts + dx * jnp.arange(window + 1, dtype=jnp.float32)  # (n, T+1)
+    values = fn(xs)
+    draws = jax.random.uniform(k_noise, (n, NOISE_COLUMNS), minval=-1, maxval=1)[:, :window]
+    inputs = values[:, :-1] + noise * draws
     return inputs[..., None], values[:, 1:, None]

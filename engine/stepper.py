@@ -24,19 +24,33 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, replace
-from functools import partial
 from typing import Any, NamedTuple
 
 import jax
+import jax.numpy as jnp
 import numpy as np
 
 from engine import frames
-from engine.backward import BACKWARD_STEPS, WindowGradients, window_gradients
+from engine.backward import (
+    BACKWARD_STEPS,
+    WindowGradients,
+    gradients_key,
+    update_key,
+    window_gradients,
+)
 from engine.backward import weight_update as _weight_update
 from engine.checks import exact_int, finite_float, instance, normalise
 from engine.data import FUNCTIONS, positions
-from engine.model import ModelConfig, ModelParams, continue_sequence, init_params, run
-from engine.train import TrainSpec, clip_norm, init_opt_state, train_epoch
+from engine.model import ModelConfig, ModelParams, continue_sequence, init_params, masked_run
+from engine.programs import (
+    CONTINUATION_BUCKETS,
+    PROGRAMS,
+    WINDOW_BUCKETS,
+    ProgramKey,
+    bucket,
+    program_key,
+)
+from engine.train import TrainSpec, clip_norm, epoch_key, init_opt_state, train_epoch
 
 GRANULARITIES = ("compute", "timestep", "epoch")
 PHASES = ("forward", "validate", "backward", "update")
@@ -80,12 +94,34 @@ class WindowTrace(NamedTuple):
     continuation: np.ndarray  # (C, 1)
 
 
-@partial(jax.jit, static_argnames=("config", "n_continue"))
 def _run_window(
-    params: ModelParams, xs: jax.Array, *, config: ModelConfig, n_continue: int
+    params: ModelParams,
+    xs: jax.Array,
+    length: jax.Array,
+    *,
+    config: ModelConfig,
+    n_continue: int,
+    window: int,
 ) -> tuple[jax.Array, tuple[Any, ...], jax.Array]:
-    ys, traces, carries = run(config, params, xs)
+    """The window ``xs`` (padded to its bucket) run for its first ``length`` steps, then
+    continued ``n_continue`` steps. Past ``length`` the state is frozen, so the last
+    prediction is that of step ``length`` − 1 and the continuation starts from there."""
+    mask = jnp.arange(window) < length  # xs: (window, 1)
+    ys, traces, carries = masked_run(config, params, xs, mask)
     return ys, traces, continue_sequence(config, params, carries, ys[-1], n_continue)
+
+
+def window_programs(config: LabConfig) -> list[ProgramKey]:
+    """The compiled programs a lab of ``config`` uses: its window run, its backward pass
+    and weight update, and its training epoch (see ``engine.programs``)."""
+    model, T = config.model, bucket(config.train.window, WINDOW_BUCKETS)
+    C = bucket(config.continuation, CONTINUATION_BUCKETS)
+    return [
+        program_key(_run_window, config=model, n_continue=C, window=T),
+        gradients_key(model, T),
+        update_key(model, config.train.optimizer),
+        epoch_key(model, config.train),
+    ]
 
 
 class Lab:
@@ -125,12 +161,18 @@ class Lab:
         clean = data.fn(positions(data, cfg.start, T), np).astype(np.float32)
         rng = np.random.default_rng(cfg.seed)
         xs = (clean + cfg.noise * rng.uniform(-1, 1, T).astype(np.float32))[:, None]
+        padded = np.zeros((bucket(T, WINDOW_BUCKETS), 1), np.float32)
+        padded[:T] = xs
         ys, traces, cont = jax.device_get(
-            _run_window(
-                self.params, jax.device_put(xs), config=cfg.model, n_continue=cfg.continuation
+            PROGRAMS.call(
+                _run_window, self.params, jax.device_put(padded), np.int32(T),
+                config=cfg.model, n_continue=bucket(cfg.continuation, CONTINUATION_BUCKETS),
+                window=len(padded),
             )
-        )
-        self.trace = WindowTrace(xs=xs, ys=ys, traces=traces, continuation=cont)
+        )  # fmt: skip
+        traces = jax.tree_util.tree_map(lambda a: a[:T], traces)  # the real steps only
+        cont = cont[: cfg.continuation]
+        self.trace = WindowTrace(xs=xs, ys=ys[:T], traces=traces, continuation=cont)
         n = T + cfg.continuation
         self._targets = data.fn(positions(data, cfg.start + data.dx, n), np).astype(np.float32)
         self._sequence = frames.sequence(cfg, self.trace, self._targets)
@@ -154,7 +196,7 @@ class Lab:
             cfg = self.config
             self._pending = _weight_update(
                 self.params, self.opt_state, self.gradients(), cfg.learning_rate,
-                cfg.train.optimizer, cfg.clip,
+                cfg.train.optimizer, cfg.model, cfg.clip,
             )  # fmt: skip
         return self._pending
 

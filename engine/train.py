@@ -15,7 +15,7 @@ closure constants, so changing them (or turning clipping off) never recompiles.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from functools import partial
 from typing import Any, NamedTuple
 
@@ -25,12 +25,14 @@ import numpy as np
 import optax
 
 from engine.checks import choice, exact_int, normalise
-from engine.data import FUNCTIONS, sample_windows
-from engine.model import ModelConfig, ModelParams, run
+from engine.data import FUNCTIONS, sample_any_windows
+from engine.model import ModelConfig, ModelParams, masked_run, run
+from engine.programs import PROGRAMS, WINDOW_BUCKETS, ProgramKey, bucket, program_key
 
 Array = jax.Array
 
 OPTIMIZERS = ("rmsprop", "adam", "sgd")
+DATASETS = tuple(FUNCTIONS)
 MAX_NORM = 1.0  # the global gradient norm clipping brings a larger gradient down to
 
 
@@ -89,10 +91,17 @@ def init_opt_state(spec: TrainSpec, params: ModelParams) -> Any:
     return jax.tree_util.tree_map(lambda s: jax.device_put(np.zeros(s.shape, s.dtype)), shapes)
 
 
-def batch_loss(config: ModelConfig, params: ModelParams, xs: Array, ys: Array) -> Array:
-    """Mean squared next-point error over a batch: xs, ys (B, T, 1)."""
-    preds, _, _ = jax.vmap(lambda seq: run(config, params, seq))(xs)
-    return jnp.mean((preds - ys) ** 2)
+def batch_loss(
+    config: ModelConfig, params: ModelParams, xs: Array, ys: Array, mask: Array | None = None
+) -> Array:
+    """Mean squared next-point error over a batch: xs, ys (B, T, 1). With ``mask`` (T,),
+    the windows are padded: only the steps where it is True run and count."""
+    if mask is None:
+        preds, _, _ = jax.vmap(lambda seq: run(config, params, seq))(xs)
+        return jnp.mean((preds - ys) ** 2)
+    preds, _, _ = jax.vmap(lambda seq: masked_run(config, params, seq, mask))(xs)
+    err = jnp.where(mask[None, :, None], preds - ys, 0.0)
+    return jnp.sum(err**2) / (xs.shape[0] * jnp.sum(mask))
 
 
 def _all_finite(tree: Any) -> Array:
@@ -120,7 +129,6 @@ def apply_update(
     return keep(new_params, params), keep(new_opt_state, opt_state), ~ok
 
 
-@partial(jax.jit, static_argnames=("config", "spec"))
 def train_epoch(
     params: ModelParams,
     opt_state: Any,
@@ -132,18 +140,54 @@ def train_epoch(
     config: ModelConfig,
     spec: TrainSpec,
 ) -> tuple[ModelParams, Any, Array, EpochMetrics]:
-    """One epoch on freshly sampled windows; returns the next key too. ``max_norm``:
-    the clipping norm (``clip_norm``)."""
+    """One epoch on freshly sampled windows; returns the next key too. Runs the program
+    of the window's bucket (``engine.programs``), the dataset chosen at run time;
+    ``max_norm``: the clipping norm (``clip_norm``)."""
+    return PROGRAMS.call(  # type: ignore[no-any-return]
+        _epoch, params, opt_state, key, learning_rate, noise, jnp.float32(max_norm),
+        np.int32(spec.window), np.int32(DATASETS.index(spec.dataset)),
+        config=config, spec=_program_spec(spec),
+    )  # fmt: skip
+
+
+def epoch_key(config: ModelConfig, spec: TrainSpec) -> ProgramKey:
+    """The training epoch's program for ``spec``."""
+    return program_key(_epoch, config=config, spec=_program_spec(spec))
+
+
+def _program_spec(spec: TrainSpec) -> TrainSpec:
+    """What of ``spec`` the compiled epoch depends on: the window's bucket, not the
+    window, and not the dataset (both are run-time arguments)."""
+    return replace(spec, window=bucket(spec.window, WINDOW_BUCKETS), dataset=DATASETS[0])
+
+
+def _epoch(
+    params: ModelParams,
+    opt_state: Any,
+    key: Array,
+    learning_rate: Array,
+    noise: Array,
+    max_norm: Array,
+    length: Array,
+    dataset: Array,
+    *,
+    config: ModelConfig,
+    spec: TrainSpec,
+) -> tuple[ModelParams, Any, Array, EpochMetrics]:
+    """The epoch on windows of ``length`` points (``spec.window`` is their bucket) of the
+    ``dataset``-th function."""
     key, k_data = jax.random.split(key)
     n = spec.batches * spec.batch_size
-    xs, ys = sample_windows(FUNCTIONS[spec.dataset], n, spec.window, noise, key=k_data)
+    xs, ys = sample_any_windows(dataset, n, spec.window, noise, key=k_data)
     xs = xs.reshape(spec.batches, spec.batch_size, spec.window, 1)  # (N, B, T, 1)
     ys = ys.reshape(spec.batches, spec.batch_size, spec.window, 1)
+    mask = jnp.arange(spec.window) < length
     transform = make_transform(spec.optimizer)
 
     def update(carry: tuple[ModelParams, Any], batch: tuple[Array, Array]) -> tuple[Any, Any]:
         params, opt_state = carry
-        loss, grads = jax.value_and_grad(partial(batch_loss, config))(params, *batch)
+        loss_fn = partial(batch_loss, config, mask=mask)
+        loss, grads = jax.value_and_grad(loss_fn)(params, *batch)
         params, opt_state, skipped = apply_update(
             params, opt_state, grads, loss, transform, learning_rate, max_norm
         )

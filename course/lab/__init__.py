@@ -23,11 +23,12 @@ def init_app(app: Flask, lessons: Lessons, live_copy: LiveCopy | None = None) ->
     """The /lab namespace and the GIF exports of ``lessons``' labs; ``live_copy`` lets
     a student explore a private copy of a live session's lab."""
     from course.extensions import socketio
-    from course.lab import exports, links
+    from course.lab import budget, exports, links
     from course.lab.explanations import VIEW_NOTES
     from course.lab.namespace import LabNamespace
     from course.lab.spec import LAB_HIDDEN_SIZES
 
+    budget.init_app(app)  # the compile budget and the bound on compiled programs
     app.jinja_env.globals["view_notes"] = VIEW_NOTES
     app.jinja_env.globals["lab_hidden_sizes"] = LAB_HIDDEN_SIZES  # the settings' choices
     # A weights file goes to the server in one socket message: the page refuses a

@@ -24,13 +24,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from course.lab import views, weights
+from course.lab import budget, views, weights
 from course.lab.spec import (
     KEEP_TRAINING,
     LabSpec,
     change_message,
     merge_options,
     options_of,
+    snap_note,
     to_lab_config,
 )
 from course.web.validation import Field, PayloadError, validate
@@ -90,6 +91,8 @@ class LabControl:
 
     ``held`` is what the browser(s) showing this lab already hold (see ``views.sources``):
     it belongs to whoever sends the frames, so it lives here rather than in a global.
+    ``owner`` is who is charged for the new programs a change of shape compiles
+    (``budget``): the learner, or the live session's presenter.
     """
 
     spec: LabSpec
@@ -97,6 +100,7 @@ class LabControl:
     unit: int = 0
     layer: int | None = None  # the layer zoomed into; None follows the stepper
     held: views.Held = field(default_factory=dict, repr=False)
+    owner: str | None = None
 
     def check(self, action: str, args: dict[str, Any]) -> None:
         """Raise PayloadError if ``action`` with ``args`` (already ``checked``) does not
@@ -107,7 +111,9 @@ class LabControl:
         elif action == "select":
             self._check_select(args["unit"], args["layer"])
         elif action == "configure":
-            self._wanted(args["config"])
+            wanted, config = self._wanted(args["config"])
+            if self._rebuilds(wanted) and config != self.spec.config:
+                budget.admit(config, self.owner, dry=True)
 
     def apply(self, action: str, args: dict[str, Any]) -> Reconfigured | None:
         """Do ``action`` with ``args`` (already ``checked``). The checks that depend on
@@ -134,17 +140,26 @@ class LabControl:
     def configure(self, changes: dict[str, Any]) -> Reconfigured:
         """Apply ``changes`` to CONFIG_FIELDS: the learning rate, noise and clipping
         carry on training from the current weights; anything else is a new network."""
-        current = options_of(self.lab.config)
         wanted, config = self._wanted(changes)
-        changed = sorted(k for k in wanted if wanted[k] != current[k])
-        rebuilt = not set(changed) <= KEEP_TRAINING
+        changed = self._changed(wanted)
+        rebuilt = self._rebuilds(wanted)
         if rebuilt:
+            if config != self.spec.config:  # the lesson's own settings cost nothing
+                budget.admit(config, self.owner)  # over budget: refused, nothing changed
             self.lab = Lab(config)
             self.unit = min(self.unit, config.model.hidden - 1)
             self.layer = None
         elif changed:
             self.lab.configure(**{k: wanted[k] for k in changed})
-        return Reconfigured(changed, rebuilt, change_message(changed), wanted)
+        message = " ".join(filter(None, [snap_note(changes), change_message(changed)]))
+        return Reconfigured(changed, rebuilt, message, wanted)
+
+    def _changed(self, wanted: dict[str, Any]) -> list[str]:
+        current = options_of(self.lab.config)
+        return sorted(k for k in wanted if wanted[k] != current[k])
+
+    def _rebuilds(self, wanted: dict[str, Any]) -> bool:
+        return not set(self._changed(wanted)) <= KEEP_TRAINING
 
     def export_weights(self, lesson: str) -> dict[str, Any]:
         """The file of the lab's weights, settings and training so far."""
@@ -153,7 +168,12 @@ class LabControl:
     def read_weights(self, document: Any) -> weights.Loaded:
         """A weights file read into a new lab shaped like this one; changes nothing
         (PayloadError if the file does not fit). ``take`` puts that lab in use."""
-        return weights.read(document, self.lab)
+
+        def admit(config: LabConfig) -> None:
+            if config != self.spec.config:
+                budget.admit(config, self.owner)
+
+        return weights.read(document, self.lab, admit=admit)
 
     def take(self, loaded: weights.Loaded) -> None:
         """Use the lab ``read_weights`` built; PayloadError (nothing changed) if this

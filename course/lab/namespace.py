@@ -39,7 +39,7 @@ from collections.abc import Callable
 from dataclasses import replace
 from typing import Any
 
-from course.lab import control, views
+from course.lab import budget, control, views
 from course.lab.control import LabControl
 from course.lab.explanations import explain
 from course.lab.kept import KeptLabs
@@ -92,7 +92,7 @@ class LabSession(LabControl):
     """One learner's lab and what they are looking at; all access under ``lock``."""
 
     def __init__(self, spec: LabSpec, lab: Lab, lesson_id: str, learner: str | None) -> None:
-        super().__init__(spec, lab)
+        super().__init__(spec, lab, owner=learner or f"connection:{sid()}")
         self.lesson_id = lesson_id
         self.learner = learner  # pseudonymous learner id from the signed cookie, if any
         self.touched = False  # recorded in the learner's progress on the first action
@@ -158,6 +158,8 @@ class LabNamespace(KeptLabs):
         else:
             config = with_overrides(spec, data["config"])
             lab = None
+            if config != spec.config:  # a shared link's settings: charged before any change
+                budget.admit(config, self.learner() or f"connection:{sid()}")
         self._make_room(spec.id)
         opening = self.kept_lab(lesson.id, spec, data)
         if opening.restored is not None:

@@ -14,7 +14,7 @@ from course.web.validation import Field, PayloadError, validate
 from engine import LabConfig, ModelConfig, TrainSpec
 from engine.cells import ACTIVATIONS
 from engine.data import FUNCTIONS
-from engine.model import CELL_KINDS, HIDDEN_SIZES, MAX_LAYERS
+from engine.model import CELL_KINDS, MAX_LAYERS
 from engine.stepper import GRANULARITIES
 from engine.train import OPTIMIZERS
 
@@ -28,9 +28,12 @@ CONTROLS = (
 # What a learner may change without losing the trained weights (engine ``Lab.configure``);
 # any other change builds a new network and restarts training.
 KEEP_TRAINING = frozenset({"learning_rate", "noise", "clip"})
-# The hidden sizes a lab may have: a few of the engine's buckets (each size compiles its
-# own programs, so a learner picks from these, never a free-form size).
-LAB_HIDDEN_SIZES = tuple(n for n in HIDDEN_SIZES if 2 <= n <= 16)
+# The compile budget's buckets (see course/lab/budget.py, engine/programs.py): every
+# hidden size and batch size is a compiled program of its own, so a lab offers a few.
+# Windows and continuations need no list: the engine pads them to its buckets and
+# masks the padding, so any length gives the numbers of that length.
+LAB_HIDDEN_SIZES = (2, 4, 8, 16)  # units per layer a lab may have (refused otherwise)
+LAB_BATCH_SIZES = (5, 10, 25, 50)  # a learner's other batch size snaps to the nearest
 
 # What a lab's network and data may be; limits are enforced here, at the edge.
 CONFIG_FIELDS: dict[str, Field] = {
@@ -85,6 +88,10 @@ def parse_block(lab_id: str, options: dict[str, Any]) -> LabSpec:
         raise PayloadError(
             "bad_choice", f"controls must be a list drawn from {CONTROLS}", "controls"
         )
+    if checked["batch_size"] not in LAB_BATCH_SIZES:
+        raise PayloadError(
+            "bad_choice", f"batch_size must be one of {LAB_BATCH_SIZES}", "batch_size"
+        )
     title = checked.pop("title")
     granularity = checked.pop("granularity")
     to_lab_config(checked)  # the engine's own checks, at load time
@@ -111,7 +118,29 @@ def merge_options(options: dict[str, Any], overrides: Any) -> dict[str, Any]:
         checked = validate(partial, {k: CONFIG_FIELDS[k] for k in partial})
     except PayloadError as error:
         raise PayloadError(error.code, error.message, f"config.{error.field}") from None
-    return options | checked
+    return options | checked | {k: got for k, (_, got) in snaps(checked).items()}
+
+
+def snaps(checked: dict[str, Any]) -> dict[str, tuple[Any, Any]]:
+    """The checked settings that snap to a bucket: name → (asked, got)."""
+    asked = checked.get("batch_size")
+    if asked is None or asked in LAB_BATCH_SIZES:
+        return {}
+    got = min(LAB_BATCH_SIZES, key=lambda size: (abs(size - asked), -size))
+    return {"batch_size": (asked, got)}
+
+
+def snap_note(overrides: Any) -> str:
+    """A sentence for the readout when a learner's setting snapped to a bucket:
+    "Batch size 15 → 10: batch sizes come in 5, 10, 25 and 50." ("" otherwise)."""
+    if not isinstance(overrides, dict) or not isinstance(overrides.get("batch_size"), int):
+        return ""
+    found = snaps({"batch_size": overrides["batch_size"]})
+    if not found:
+        return ""
+    asked, got = found["batch_size"]
+    sizes = ", ".join(map(str, LAB_BATCH_SIZES[:-1])) + f" and {LAB_BATCH_SIZES[-1]}"
+    return f"Batch size {asked} → {got}: batch sizes come in {sizes}."
 
 
 def options_of(config: LabConfig) -> dict[str, Any]:

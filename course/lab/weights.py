@@ -19,6 +19,7 @@ exact copy of a lab).
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -31,7 +32,7 @@ from course.lab.spec import (
     to_lab_config,
 )
 from course.web.validation import Field, PayloadError, validate
-from engine import Lab
+from engine import Lab, LabConfig
 from engine.snapshot import Trained, WeightsError, load_weights, weight_count, weights_to_json
 
 FORMAT = "unrolled-weights"
@@ -104,10 +105,11 @@ def to_document(lab: Lab, lesson: str, lab_id: str) -> dict[str, Any]:
     }
 
 
-def read(document: Any, current: Lab) -> Loaded:
+def read(document: Any, current: Lab, admit: Callable[[LabConfig], None] | None = None) -> Loaded:
     """A new lab holding ``document``'s weights and settings, for a lab shaped like
     ``current``. Every check comes first; PayloadError (field under ``weights``) if
-    anything does not fit. ``current`` is not changed."""
+    anything does not fit. ``current`` is not changed. ``admit`` may refuse the
+    file's settings (PayloadError) before the lab is built: the compile budget."""
     checked = _within("", validate, document, DOCUMENT)
     if checked["format"] != FORMAT:
         raise PayloadError(
@@ -149,6 +151,8 @@ def read(document: Any, current: Lab) -> Loaded:
         )
     training = _within("training", validate, checked["training"], TRAINING)
     config = _within("config", lambda: to_lab_config(wanted))
+    if admit is not None:
+        admit(config)
     lab = Lab(config)
     trained = Trained(training["epoch"], training["updates"], tuple(training["losses"]))
     try:

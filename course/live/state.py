@@ -113,6 +113,7 @@ class LiveState(LabControl):
             lesson=lesson.slug,
             lesson_id=lesson.id,
             presenter=presenter,
+            owner=presenter,  # charged for the new programs the presenter's changes compile
         )
 
     # -- actions -----------------------------------------------------------------

@@ -10,7 +10,7 @@ import pytest
 from labkit import GRU, LAB, open_lab, step
 from socketkit import ask, ok
 
-from course.lab.spec import CONFIG_FIELDS
+from course.lab.spec import CONFIG_FIELDS, LAB_HIDDEN_SIZES
 
 
 def configure(client, **config: Any) -> dict[str, Any]:
@@ -135,7 +135,7 @@ def test_limits_match_the_controls_the_page_offers():
     assert CONFIG_FIELDS["learning_rate"].maximum == 1.0
     assert (CONFIG_FIELDS["batch_size"].minimum, CONFIG_FIELDS["batch_size"].maximum) == (5, 50)
     assert CONFIG_FIELDS["noise"].maximum == 0.4
-    assert CONFIG_FIELDS["hidden"].choices == (2, 4, 8, 16)  # a fixed set, never free-form
+    assert CONFIG_FIELDS["hidden"].choices == LAB_HIDDEN_SIZES == (2, 4, 8, 16)  # compile budget
     assert (CONFIG_FIELDS["layers"].minimum, CONFIG_FIELDS["layers"].maximum) == (1, 7)
 
 
