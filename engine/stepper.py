@@ -57,6 +57,10 @@ PHASES = ("forward", "validate", "backward", "update")
 
 
 STATUSES = ("ok", "diverged")  # a diverged lab keeps its last finite metrics
+# A loss above this has blown up: the targets lie within ±1.6, so an untrained network's
+# loss is about 1 and a working one's far less. Training past it only overflows.
+DIVERGED_LOSS = 1e6
+RECURRENT_SCALES = (0.25, 4.0)  # the range of LabConfig.recurrent_scale
 
 
 @dataclass(frozen=True)
@@ -71,6 +75,9 @@ class LabConfig:
     seed: int = 0
     start: float = 0.0  # where the displayed window starts on the x axis
     clip: bool = True  # clip each update's gradient to global norm MAX_NORM (engine.train)
+    # The first recurrent weights W_h are drawn, then multiplied by this: above 1 the
+    # gradient grows as it goes back through time (module 3's exploding gradient).
+    recurrent_scale: float = 1.0
 
     def __post_init__(self) -> None:
         instance("model", self.model, ModelConfig)
@@ -83,6 +90,19 @@ class LabConfig:
         normalise(self, "seed", exact_int("seed", self.seed, 0, 2**31 - 1))
         normalise(self, "start", finite_float("start", self.start, -1e4, 1e4))
         instance("clip", self.clip, bool)
+        normalise(
+            self,
+            "recurrent_scale",
+            finite_float("recurrent_scale", self.recurrent_scale, *RECURRENT_SCALES),
+        )
+
+
+def scale_recurrent(params: ModelParams, scale: float) -> ModelParams:
+    """``params`` with every layer's recurrent weights W_h multiplied by ``scale``."""
+    if scale == 1.0:
+        return params
+    layers = tuple(layer._replace(W_h=layer.W_h * np.float32(scale)) for layer in params.layers)
+    return params._replace(layers=layers)
 
 
 class WindowTrace(NamedTuple):
@@ -135,7 +155,7 @@ class Lab:
     def reset(self) -> None:
         """Fresh weights from the seed, epoch 0, cursor at the first compute step."""
         cfg = self.config
-        self.params = init_params(cfg.model, key=cfg.seed)
+        self.params = scale_recurrent(init_params(cfg.model, key=cfg.seed), cfg.recurrent_scale)
         self.opt_state = init_opt_state(cfg.train, self.params)
         self.key = jax.random.key(cfg.seed)
         self.epoch = 0
@@ -328,7 +348,8 @@ class Lab:
             )  # fmt: skip
             loss = float(metrics.loss)
             self.epoch += 1
-            if not math.isfinite(loss) or int(metrics.skipped) == cfg.train.batches:
+            blown = not math.isfinite(loss) or loss > DIVERGED_LOSS
+            if blown or int(metrics.skipped) == cfg.train.batches:
                 self.status = "diverged"
             else:
                 self.losses.append(loss)

@@ -23,7 +23,7 @@ VIEWS = ("overview", "cell", "weights", "unrolled", "sequence", "gates", "gradie
 # sets the CONFIG_FIELDS entry of the same name ("model" also offers the activation).
 CONTROLS = (
     "learning_rate", "batch_size", "noise", "hidden", "layers", "dataset", "model",
-    "optimizer", "clip",
+    "optimizer", "clip", "recurrent_scale",
 )  # fmt: skip
 # What a learner may change without losing the trained weights (engine ``Lab.configure``);
 # any other change builds a new network and restarts training.
@@ -49,6 +49,9 @@ CONFIG_FIELDS: dict[str, Field] = {
     "noise": Field(float, default=0.0, minimum=0.0, maximum=0.4),
     "optimizer": Field(str, default="rmsprop", choices=OPTIMIZERS),
     "clip": Field(bool, default=True),  # gradient clipping to global norm 1
+    # W_h's first values × this (module 3's exploding gradient); a new value: new weights
+    "recurrent_scale": Field(float, default=1.0, minimum=0.25, maximum=4.0),
+
     "seed": Field(int, default=0, minimum=0, maximum=2**31 - 1),
 }
 
@@ -159,6 +162,7 @@ def options_of(config: LabConfig) -> dict[str, Any]:
         "noise": config.noise,
         "optimizer": train.optimizer,
         "clip": config.clip,
+        "recurrent_scale": config.recurrent_scale,
         "seed": config.seed,
     }
 
@@ -183,6 +187,7 @@ def to_lab_config(options: dict[str, Any]) -> LabConfig:
             continuation=options["continuation"],
             seed=options["seed"],
             clip=options["clip"],
+            recurrent_scale=options["recurrent_scale"],
         )
     except ValueError as error:
         raise PayloadError("bad_config", str(error), "config") from None
@@ -209,6 +214,7 @@ NAMES = {
     "model": "the cell kind",
     "hidden": "the hidden size",
     "clip": "gradient clipping",
+    "recurrent_scale": "the scale of the first recurrent weights",
 }
 
 

@@ -264,7 +264,7 @@ export class LabController {
     }
     this.section.dataset.step = frame.step ?? "";
     this.section.dataset.position = String(frame.position);
-    if (frame.status === "diverged") this.status("Diverged: the loss is no longer finite. Reset, or lower the learning rate.", true);
+    if (frame.status === "diverged") this.status("Diverged: the loss blew up (past a million, or no longer a number). Reset, then lower the learning rate or turn on gradient clipping.", true);
     else this.status(this.driver?.passive ? "Following the class" : this.playing ? "Playing" : "Ready");
   }
 
