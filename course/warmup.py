@@ -24,6 +24,7 @@ from engine.cells import ACTIVATIONS
 from engine.model import CELL_KINDS, MAX_LAYERS
 from engine.programs import PROGRAMS
 from engine.stepper import window_programs
+from engine.train import OPTIMIZERS
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ REACH: dict[str, list[dict[str, Any]]] = {
         for a in ACTIVATIONS
         if c == "rnn" or a == "tanh"
     ],  # fmt: skip
+    "optimizer": [{"optimizer": name} for name in OPTIMIZERS],
 }
 
 
