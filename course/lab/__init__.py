@@ -24,13 +24,17 @@ def init_app(app: Flask, lessons: Lessons, live_copy: LiveCopy | None = None) ->
     from course.lab import exports
     from course.lab.explanations import VIEW_NOTES
     from course.lab.namespace import LabNamespace
+    from course.lab.scheduler import Scheduler
 
     app.jinja_env.globals["view_notes"] = VIEW_NOTES
     # A weights file goes to the server in one socket message: the page refuses a
     # larger one before sending it (engine.io would drop the connection), with room
     # for the message's envelope.
     app.jinja_env.globals["weights_max_bytes"] = socketio.server.eio.max_http_buffer_size - 4096
-    labs = LabNamespace("/lab", lessons, live_copy)
+    # Training slots (default: every core but one) and one `train` request's seconds.
+    slots = int(app.config.get("TRAINING_SLOTS", 0)) or None
+    budget = float(app.config.get("MAX_TRAIN_SECONDS", 20.0))
+    labs = LabNamespace("/lab", lessons, live_copy, Scheduler(slots), budget)
     app.extensions["labs"] = labs
     exports.init_app(app, lessons, labs.learner_lab)  # a learner's GIF: their own lab
     socketio.on_namespace(labs)

@@ -10,7 +10,10 @@ Client events (each answered through its ack, ``{"ok": true, ...}`` or
     play    {lab, granularity, speed}     advance repeatedly; frames pushed as "frame"
     pause   {lab}
     reset   {lab}                         fresh weights from the seed
-    train   {lab, epochs}                 train whole epochs now
+    train   {lab, epochs}                 train whole epochs now, an epoch a slice
+                                          (``scheduler``): within a budget of seconds,
+                                          stopped when the learner leaves; the reply says
+                                          ``trained`` (epochs) and ``stopped`` (why, or null)
     select  {lab, unit, layer?}           which unit (and layer: null follows the stepper)
                                           the cell diagram shows
     jump    {lab, phase, t?}              to the start of a phase (and time step)
@@ -32,12 +35,14 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager
 from dataclasses import replace
 from typing import Any
 
 from course.lab import control, views
 from course.lab.control import LabControl
 from course.lab.explanations import explain
+from course.lab.scheduler import Scheduler
 from course.lab.spec import (
     PLAY_INTERVAL,
     LabSpec,
@@ -89,6 +94,7 @@ class LabSession(LabControl):
         self.lock = threading.RLock()
         self.stop = threading.Event()
         self.stop.set()  # not playing
+        self.gone = threading.Event()  # its connection closed, or it was opened afresh
 
     def payload(self, *, full: bool) -> dict[str, Any]:
         return {
@@ -112,12 +118,22 @@ class LabNamespace(LearnerNamespace):
     widget, plural = "lab", "labs"
     limits = Limits(("MAX_LABS_PER_CONNECTION", 4), ("MAX_LABS", 200))
 
-    def __init__(self, namespace: str, lessons: Lessons, live_copy: LiveCopy | None = None) -> None:
+    def __init__(
+        self,
+        namespace: str,
+        lessons: Lessons,
+        live_copy: LiveCopy | None = None,
+        scheduler: Scheduler | None = None,
+        train_budget: float | None = None,
+    ) -> None:
         super().__init__(namespace, lessons)
         self.live_copy = live_copy  # given by the app when it runs live sessions
+        self.scheduler = scheduler or Scheduler()  # the cores: clicks first, training fair
+        self.train_budget = train_budget  # seconds of training one `train` may use
 
     def closed(self, session: LabSession) -> None:
         session.stop.set()  # a play loop ends with its connection, or when opened afresh
+        session.gone.set()  # and a training at its next epoch
 
     def learner_lab(self, learner: str, lesson_id: str, lab_id: str) -> LabSession | None:
         """The learner's open lab (in any of their tabs), for questions about its numbers."""
@@ -145,7 +161,7 @@ class LabNamespace(LearnerNamespace):
             lab = None
         self._make_room(spec.id)
         opened = lab or Lab(config)
-        _replay(opened, data)
+        _replay(opened, data, self._trainer(self.learner() or sid()))
         session = LabSession(spec, opened, lesson.id, self.learner())
         self._register(spec.id, session)
         reply = {"info": lab_info(spec, config)}
@@ -154,14 +170,29 @@ class LabNamespace(LearnerNamespace):
         return reply | session.payload(full=True)
 
     def _act(self, action: str, data: dict[str, Any], *, full: bool) -> dict[str, Any]:
-        """Stop playing, then do ``action`` (see ``control``) and answer the new frame."""
+        """Stop playing, then do ``action`` (see ``control``) and answer the new frame:
+        a click before others' training, a step by epoch as a slice of training."""
         session = self._session(data["lab"])
         args = {k: v for k, v in data.items() if k != "lab"}
         session.check(action, args)  # before the play loop stops: a refusal changes nothing
         session.stop.set()
-        with session.lock:
+        trains = action == "step" and args["granularity"] == "epoch"
+        with self._turn(session.learner or sid(), trains), session.lock:
             session.apply(action, args)
             return session.payload(full=full)
+
+    def _turn(self, learner: str, trains: bool) -> AbstractContextManager[None]:
+        """Wait for ``learner``'s turn: a training slice, or an interactive event."""
+        return self.scheduler.slice(learner) if trains else self.scheduler.interactive()
+
+    def _trainer(self, learner: str) -> Callable[[Lab, int], None]:
+        """Train a lab not yet shared with anyone (a link being replayed), sliced."""
+
+        def train(lab: Lab, epochs: int) -> None:
+            self.scheduler.train(learner, epochs, lambda: lab.train(1), budget=None,
+                                 gone=threading.Event())  # fmt: skip
+
+        return train
 
     @handler("step")
     def on_step(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -173,7 +204,23 @@ class LabNamespace(LearnerNamespace):
 
     @handler("train")
     def on_train(self, data: dict[str, Any]) -> dict[str, Any]:
-        return self._act("train", data, full=True)
+        session = self._session(data["lab"])
+        session.stop.set()
+
+        def one() -> None:  # the lab is free between epochs: a step goes in between
+            with session.lock:
+                session.lab.train(1)
+
+        done = self.scheduler.train(session.learner or sid(), data["epochs"], one,
+                                    budget=self.train_budget, gone=session.gone)  # fmt: skip
+        reply: dict[str, Any] = {"trained": done.epochs, "stopped": done.stopped}
+        if done.stopped == "budget":
+            reply["message"] = (
+                f"Trained {done.epochs} of {data['epochs']} epochs: one request may use "
+                f"{self.train_budget:g} s of the server's time. Train again to go on."
+            )
+        with session.lock:
+            return reply | session.payload(full=True)
 
     @handler("reset")
     def on_reset(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -191,7 +238,7 @@ class LabNamespace(LearnerNamespace):
         session = self._session(data["lab"])
         session.check("configure", {"config": data["config"]})  # before the loop stops
         session.stop.set()
-        with session.lock:
+        with self.scheduler.interactive(), session.lock:
             done = session.configure(data["config"])
             reply = {"changed": done.changed, "rebuilt": done.rebuilt, "message": done.message}
             reply |= {"info": lab_info(session.spec, session.lab.config), "config": done.options}
@@ -251,7 +298,7 @@ class LabNamespace(LearnerNamespace):
         """Advance and push frames until paused, disconnected or diverged."""
         try:
             for _ in ticks(interval, stop):
-                with session.lock:
+                with self._turn(session.learner or sid, granularity == "epoch"), session.lock:
                     if stop.is_set():
                         break
                     session.lab.advance(granularity)
@@ -264,16 +311,17 @@ class LabNamespace(LearnerNamespace):
             stop.set()
 
 
-def _replay(lab: Lab, data: dict[str, Any]) -> None:
-    """Bring a fresh lab to a shared link's state: epochs, then window updates, then
-    the cursor. Exact for a learner who trained before stepping through updates."""
+def _replay(lab: Lab, data: dict[str, Any], train: Callable[[Lab, int], None]) -> None:
+    """Bring a fresh lab to a shared link's state: epochs (by ``train``), then window
+    updates, then the cursor. Exact for a learner who trained before stepping through
+    updates."""
     shared = [data[k] for k in ("epochs", "updates", "position") if data[k] is not None]
     if shared and data["live"] is not None:
         raise PayloadError("bad_value", "a live session's lab cannot be replayed", "live")
     if data["position"] is not None and data["position"] >= lab.total_positions:
         raise PayloadError("out_of_range", "position must be inside the lab's cycle", "position")
     if data["epochs"]:
-        lab.train(data["epochs"])
+        train(lab, data["epochs"])
     for _ in range(data["updates"] or 0):
         lab.position = lab.total_positions - 1
         lab.advance("compute")  # stepping past `update` applies the window's weight change

@@ -242,7 +242,8 @@ def _weights(lab: Lab, frame: dict[str, Any], layer: int | None, sent: Held) -> 
         return {"_layout": [key]}
 
     if _changed(sent, "weights", lab.params, (key, shown)):
-        values = weightmap.value_data(cell, hidden, weightmap.matrices(params), shape)
+        host = lab.host_params.layers[shown]  # NumPy: no copy from the device per frame
+        values = weightmap.value_data(cell, hidden, weightmap.matrices(host), shape)
         values["weights"] |= placed("weights", False)
         out |= values
     computed = frame["phase"] == "update" and frame["layer"] >= shown
@@ -268,7 +269,7 @@ def _unrolled(lab: Lab, cursor: Cursor, sent: Held) -> dict[str, Any]:
     }
     if _changed(sent, "unrolled", lab.trace):
         out["unrolled_nodes"] = unrolled.node_data(layout, lab.trace)
-        edges, recurrent = unrolled.edge_data(layout, lab.config.model.cell, lab.params)
+        edges, recurrent = unrolled.edge_data(layout, lab.config.model.cell, lab.host_params)
         out["unrolled_edges"], out["unrolled_recurrent"] = edges, recurrent
     return out
 
