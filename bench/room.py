@@ -20,8 +20,10 @@ them, so the figures measure the server. They share the cores with it.
 
 ``--against REF`` also serves REF (another checkout of this layout, e.g. a worktree of
 main) and runs the same scenario on both, alternating, ``--rounds`` times each, so both
-sides share the machine's drift. ``--url`` runs against a server already up (e.g. nginx
-in front of production processes; CPU and RSS are then not read).
+sides share the machine's drift. ``--url`` runs against a server already up (CPU and RSS are
+then not read); ``--nginx N`` also runs this checkout as N production processes
+(``unrolled serve --production``) behind Debian's nginx, sticky by client address
+(each learner connects from their own 127.x address), sharing rooms through Redis.
 """
 
 from __future__ import annotations
@@ -38,6 +40,7 @@ import time
 import urllib.request
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import aiohttp
 import numpy as np
@@ -70,7 +73,12 @@ class Learner:
         self.waiting: dict[int, asyncio.Future[str]] = {}
         self.frames = 0
 
-    async def connect(self, url: str, http: aiohttp.ClientSession) -> None:
+    async def connect(self, url: str) -> None:
+        # Each learner on their own machine (source address), as a proxy sticky by
+        # client address sees a room.
+        local = (f"127.0.{1 + self.k // 250}.{2 + self.k % 250}", 0)
+        self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=local))
+        http = self.http
         cookie = signed({"learner": f"bench-room-{self.k}"})
         ws_url = url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
         self.ws = await http.ws_connect(ws_url, headers={"Cookie": f"session={cookie}"},
@@ -106,6 +114,7 @@ class Learner:
     async def close(self) -> None:
         self.reader.cancel()
         await self.ws.close()
+        await self.http.close()
 
 
 @dataclass
@@ -126,34 +135,33 @@ def proc_tree(pid: int) -> list[int]:
     return found
 
 
-def cpu_seconds(pid: int) -> float:
+def cpu_seconds(pids: list[int]) -> float:
     total = 0.0
-    for p in proc_tree(pid):
+    for p in (p for pid in pids for p in proc_tree(pid)):
         fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
 
 
-def rss_mb(pid: int) -> float:
+def rss_mb(pids: list[int]) -> float:
     total = 0.0
-    for p in proc_tree(pid):
+    for p in (p for pid in pids for p in proc_tree(pid)):
         for line in Path(f"/proc/{p}/status").read_text().splitlines():
             if line.startswith("VmRSS:"):
                 total += int(line.split()[1]) / 1024
     return total
 
 
-async def room(url: str, pid: int | None, players: int, trainers: int, seconds: float,
+async def room(url: str, pids: list[int], players: int, trainers: int, seconds: float,
                epochs: int) -> Figures:  # fmt: skip
     """Open every learner's lab, start the players and trainers, then measure."""
-    http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))
     learners = [Learner(k) for k in range(players + trainers + 1)]
     probe, playing, training = learners[0], learners[1 : players + 1], learners[players + 1 :]
     gate = asyncio.Semaphore(4)
 
     async def open_lab(learner: Learner) -> None:
         async with gate:
-            await learner.connect(url, http)
+            await learner.connect(url)
             await learner.call("open", {"lesson": LESSON})
 
     await asyncio.gather(*(open_lab(learner) for learner in learners))
@@ -171,7 +179,7 @@ async def room(url: str, pid: int | None, players: int, trainers: int, seconds: 
     await asyncio.sleep(3)  # every loop running
     figures = Figures()
     frames = [p.frames for p in playing]
-    done, cpu, start = list(trained), cpu_seconds(pid) if pid else 0.0, time.perf_counter()
+    done, cpu, start = list(trained), cpu_seconds(pids), time.perf_counter()
     while time.perf_counter() - start < seconds:
         clicked = time.perf_counter()
         await probe.call("step", {"granularity": "compute"})
@@ -180,16 +188,15 @@ async def room(url: str, pid: int | None, players: int, trainers: int, seconds: 
     elapsed = time.perf_counter() - start
     figures.fps = [(p.frames - f) / elapsed for p, f in zip(playing, frames, strict=True)]
     figures.epochs = (sum(trained) - sum(done)) / elapsed
-    if pid:
-        figures.cpu = (cpu_seconds(pid) - cpu) / elapsed
-        figures.rss = rss_mb(pid)
+    if pids:
+        figures.cpu = (cpu_seconds(pids) - cpu) / elapsed
+        figures.rss = rss_mb(pids)
     figures.load = os.getloadavg()
     stop.set()
     await asyncio.gather(*trainer_tasks)
     for learner in playing:
         await learner.call("pause", {})
     await asyncio.gather(*(learner.close() for learner in learners))
-    await http.close()
     return figures
 
 
@@ -211,16 +218,22 @@ def show(name: str, f: Figures, players: int) -> None:
 class Server:
     """``unrolled serve`` of the checkout at ``root`` (warm-up on), its own database."""
 
-    def __init__(self, root: Path, tmp: Path, cache: Path) -> None:
+    def __init__(self, root: Path, tmp: Path, cache: Path, *, production: bool = False,
+                 extra_env: dict[str, str] | None = None) -> None:  # fmt: skip
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
-        env = os.environ | {
-            "UNROLLED_SECRET_KEY": SECRET,
-            "UNROLLED_DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
-            "UNROLLED_COMPILATION_CACHE_DIR": str(cache),
-            "PYTHONUNBUFFERED": "1",
-        }
+        env = (
+            os.environ
+            | {
+                "UNROLLED_SECRET_KEY": SECRET,
+                "UNROLLED_DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
+                "UNROLLED_COMPILATION_CACHE_DIR": str(cache),
+                "PYTHONUNBUFFERED": "1",
+            }
+            | (extra_env or {})
+        )
         command = [sys.executable, "-m", "course.cli", "serve", "--port", str(self.port)]
+        command += ["--production"] if production else []
         self.log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed in stop()
         self.proc = subprocess.Popen(command, cwd=root, env=env, stdout=self.log,
                                      stderr=subprocess.STDOUT)  # fmt: skip
@@ -237,9 +250,9 @@ class Server:
                 time.sleep(0.5)
         # The warm-up compiles in the background: measure once the server is idle.
         while time.monotonic() < deadline:
-            before = cpu_seconds(self.proc.pid)
+            before = cpu_seconds([self.proc.pid])
             time.sleep(2)
-            if cpu_seconds(self.proc.pid) - before < 0.1:
+            if cpu_seconds([self.proc.pid]) - before < 0.1:
                 break
 
     def stop(self) -> None:
@@ -257,6 +270,9 @@ def main() -> None:
     parser.add_argument("--against", type=Path, help="a reference checkout, run alternately")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--url", help="a server already running (no CPU/RSS figures)")
+    parser.add_argument("--nginx", type=int, metavar="N", default=0,
+                        help="also: this checkout as N production processes behind nginx "
+                             "(Redis, SQLite), as docs/deployment.md runs them")  # fmt: skip
     args = parser.parse_args()
     players = 0 if args.pair else round(args.learners * 2 / 3)
     trainers = 1 if args.pair else args.learners - players
@@ -265,24 +281,40 @@ def main() -> None:
           f"({args.epochs} epoch(s) a request), a probe stepping; {args.seconds:g} s",
           flush=True)  # fmt: skip
 
-    def run(url: str, pid: int | None) -> Figures:
-        return asyncio.run(room(url, pid, players, trainers, args.seconds, args.epochs))
+    def run(url: str, pids: list[int]) -> Figures:
+        return asyncio.run(room(url, pids, players, trainers, args.seconds, args.epochs))
 
     if args.url:
-        show(args.url, run(args.url, None), players)
+        show(args.url, run(args.url, []), players)
         return
     tmp = Path(tempfile.mkdtemp(prefix="unrolled-bench-room-"))
     sides = {"this": ROOT} | ({"reference": args.against.resolve()} if args.against else {})
     servers: dict[str, Server] = {}
+    behind: list[Server] = []
+    stoppable: list[Any] = []
     try:
         for name, root in sides.items():
             (tmp / name).mkdir()
             servers[name] = Server(root, tmp / name, tmp / "jax-cache")
+        urls = {name: (s.url, [s.proc.pid]) for name, s in servers.items()}
+        if args.nginx:
+            from servers import NginxServer, RedisServer
+
+            redis = RedisServer(tmp)
+            stoppable.append(redis)
+            for k in range(args.nginx):
+                (tmp / f"nginx-{k}").mkdir()
+                behind.append(Server(ROOT, tmp / f"nginx-{k}", tmp / "jax-cache", production=True,
+                                     extra_env={"REDIS_URL": redis.url}))  # fmt: skip
+            proxy = NginxServer(tmp, [f"127.0.0.1:{s.port}" for s in behind])
+            stoppable.insert(0, proxy)
+            sides = sides | {f"nginx+{args.nginx}": ROOT}
+            urls[f"nginx+{args.nginx}"] = (proxy.url, [s.proc.pid for s in behind])
         results: dict[str, list[Figures]] = {name: [] for name in sides}
         for r in range(args.rounds):
             order = list(sides) if r % 2 else list(reversed(sides))
             for name in order:
-                figures = run(servers[name].url, servers[name].proc.pid)
+                figures = run(*urls[name])
                 results[name].append(figures)
                 show(f"{name} ({sides[name]}), round {r + 1}", figures, players)
         if args.against:
@@ -292,7 +324,7 @@ def main() -> None:
                 print(f"probe step {label}: this {a * 1000:.1f} ms, reference "
                       f"{b * 1000:.1f} ms, ratio {a / b:.2f}")  # fmt: skip
     finally:
-        for server in servers.values():
+        for server in [*servers.values(), *behind, *stoppable]:
             server.stop()
 
 

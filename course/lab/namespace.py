@@ -35,7 +35,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
-from contextlib import AbstractContextManager
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from typing import Any
 
@@ -296,9 +296,12 @@ class LabNamespace(LearnerNamespace):
         interval: float,
     ) -> None:
         """Advance and push frames until paused, disconnected or diverged."""
+        trains = granularity == "epoch"
         try:
             for _ in ticks(interval, stop):
-                with self._turn(session.learner or sid, granularity == "epoch"), session.lock:
+                # A frame by epoch trains (a slice); others are no click: no priority.
+                turn = self.scheduler.slice(session.learner or sid) if trains else nullcontext()
+                with turn, session.lock:
                     if stop.is_set():
                         break
                     session.lab.advance(granularity)

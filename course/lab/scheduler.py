@@ -68,7 +68,7 @@ class Scheduler:
         finally:
             with self._cond:
                 self._interactive -= 1
-                if not self._interactive:
+                if not self._interactive and self._waiting:
                     self._cond.notify_all()
 
     @contextmanager
