@@ -304,8 +304,9 @@ def main() -> None:
             stoppable.append(redis)
             for k in range(args.nginx):
                 (tmp / f"nginx-{k}").mkdir()
+                shared = {"REDIS_URL": redis.url, "UNROLLED_TRAINING_SLOTS_DIR": str(tmp / "slots")}
                 behind.append(Server(ROOT, tmp / f"nginx-{k}", tmp / "jax-cache", production=True,
-                                     extra_env={"REDIS_URL": redis.url}))  # fmt: skip
+                                     extra_env=shared))  # fmt: skip
             proxy = NginxServer(tmp, [f"127.0.0.1:{s.port}" for s in behind])
             stoppable.insert(0, proxy)
             sides = sides | {f"nginx+{args.nginx}": ROOT}

@@ -25,6 +25,7 @@ import os
 import signal
 import subprocess
 import sys
+import tempfile
 import threading
 from types import FrameType
 from typing import Any
@@ -115,11 +116,15 @@ def serve_many(argv: list[str], host: str, port: int, processes: int) -> int:
         print("--processes above 1 needs REDIS_URL: the processes share rooms through it",
               file=sys.stderr)  # fmt: skip
         return 2
+    # The training slots are the machine's, not each process's (course/lab/scheduler.py).
+    env = dict(os.environ)
+    if not env.get("UNROLLED_TRAINING_SLOTS_DIR"):
+        env["UNROLLED_TRAINING_SLOTS_DIR"] = tempfile.mkdtemp(prefix="unrolled-slots-")
     children = []
     for k in range(processes):
         command = [sys.executable, "-m", "course.cli", *argv, "--processes", "1"]
         command += ["--host", host, "--port", str(port + k)]
-        children.append(subprocess.Popen(command))
+        children.append(subprocess.Popen(command, env=env))
 
     def forward(sig: int, frame: FrameType | None) -> None:
         for child in children:

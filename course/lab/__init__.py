@@ -7,6 +7,7 @@ pass as an animated GIF), ``weights`` (a lab's weights as a file, and back)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
@@ -32,9 +33,12 @@ def init_app(app: Flask, lessons: Lessons, live_copy: LiveCopy | None = None) ->
     # for the message's envelope.
     app.jinja_env.globals["weights_max_bytes"] = socketio.server.eio.max_http_buffer_size - 4096
     # Training slots (default: every core but one) and one `train` request's seconds.
+    # TRAINING_SLOTS_DIR: lock files shared by every process on the machine.
     slots = int(app.config.get("TRAINING_SLOTS", 0)) or None
+    shared = app.config.get("TRAINING_SLOTS_DIR") or None
     budget = float(app.config.get("MAX_TRAIN_SECONDS", 20.0))
-    labs = LabNamespace("/lab", lessons, live_copy, Scheduler(slots), budget)
+    scheduler = Scheduler(slots, shared=Path(shared) if shared else None)
+    labs = LabNamespace("/lab", lessons, live_copy, scheduler, budget)
     app.extensions["labs"] = labs
     exports.init_app(app, lessons, labs.learner_lab)  # a learner's GIF: their own lab
     socketio.on_namespace(labs)

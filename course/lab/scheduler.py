@@ -17,11 +17,16 @@ learners' steps and frames waited behind ten XLA programs fighting for two cores
 - a ``train`` request has a **budget** of seconds of slices (``train``), after which
   it stops and says so, and stops at its next slice when its learner has gone.
 
+With several server processes on one machine (docs/deployment.md), each process's
+slots would add up to more than the cores: given a ``shared`` directory, a slice also
+holds one of ``slots`` lock files there (``flock``), so the slots are the machine's.
+
 The engine knows none of this: a slice is one call of ``Lab.train(1)``.
 """
 
 from __future__ import annotations
 
+import fcntl
 import itertools
 import os
 import threading
@@ -29,6 +34,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from pathlib import Path
 
 
 def default_slots() -> int:
@@ -47,8 +53,13 @@ class Trained:
 class Scheduler:
     """The slots for training slices, handed out fairly, interactive events first."""
 
-    def __init__(self, slots: int | None = None, *, patience: float = 0.05) -> None:
+    def __init__(
+        self, slots: int | None = None, *, patience: float = 0.05, shared: Path | None = None
+    ) -> None:
         self.slots = slots or default_slots()
+        self.shared = shared  # lock files that make the slots the machine's (see above)
+        if shared is not None:
+            shared.mkdir(parents=True, exist_ok=True)
         self.patience = patience  # how long a slice gives way to interactive events
         self._cond = threading.Condition()
         self._interactive = 0  # interactive events being handled
@@ -87,10 +98,13 @@ class Scheduler:
                 self._cond.wait(self._wait_for(arrived))
             del self._waiting[ticket]
             self._running += 1
+        held = self._machine_slot() if self.shared is not None else None
         started = time.monotonic()
         try:
             yield
         finally:
+            if held is not None:
+                os.close(held)  # releases the lock
             with self._cond:
                 self._running -= 1
                 self._used[learner] += time.monotonic() - started
@@ -100,6 +114,22 @@ class Scheduler:
                     if not self._active:  # nobody training: nobody owes anybody
                         self._used.clear()
                 self._cond.notify_all()
+
+    def _machine_slot(self) -> int:
+        """One of the machine's slots (an open, locked file), waiting for one if every
+        slot is taken by this or another process."""
+        assert self.shared is not None
+        paths = [self.shared / f"training-slot-{k}.lock" for k in range(self.slots)]
+        for path in paths:
+            fd = os.open(path, os.O_CREAT | os.O_RDWR, 0o600)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                return fd
+            except BlockingIOError:
+                os.close(fd)
+        fd = os.open(paths[os.getpid() % len(paths)], os.O_CREAT | os.O_RDWR, 0o600)
+        fcntl.flock(fd, fcntl.LOCK_EX)  # blocks without the GIL
+        return fd
 
     def _may_start(self, ticket: int, arrived: float) -> bool:
         if self._running >= self.slots:

@@ -103,3 +103,24 @@ def test_a_training_stops_when_its_learner_has_gone():
     assert scheduler.train("b", 3, lambda: None, budget=None, gone=threading.Event()) == Trained(
         3, None
     )
+
+
+def test_with_a_shared_directory_a_slot_is_the_machines(tmp_path):
+    """Two processes' schedulers (here two in one process: flock locks are per open
+    file) share the slots: while one trains, the slot's file is locked for the other."""
+    import fcntl
+    import os
+
+    one, other = Scheduler(1, shared=tmp_path), Scheduler(1, shared=tmp_path)
+    with one.slice("a"):
+        fd = os.open(tmp_path / "training-slot-0.lock", os.O_RDWR)
+        try:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                raise AssertionError("the slot was free while a slice held it")
+            except BlockingIOError:
+                pass
+        finally:
+            os.close(fd)
+    with other.slice("b"):  # free again once the slice is done
+        pass
