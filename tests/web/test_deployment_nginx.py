@@ -117,12 +117,16 @@ def deployment(postgres_server, tmp_path_factory) -> Iterator[Deployment]:
     }
     processes = [CourseServer(env, tmp / f"process-{k}.log", production=True) for k in (1, 2)]
     proxy = NginxServer(tmp, [f"127.0.0.1:{p.port}" for p in processes])
-    yield proxy, processes
-    proxy.stop()
-    for process in processes:
-        if process.proc.poll() is None:
-            process.stop()
-    redis.stop()
+    try:
+        yield proxy, processes
+    finally:  # every server stops, even when one of them fails to
+        try:
+            proxy.stop()
+            for process in processes:
+                if process.proc.poll() is None:
+                    process.stop()
+        finally:
+            redis.stop()
 
 
 def test_learners_through_the_proxy_work_on_both_processes(deployment):
