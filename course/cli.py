@@ -10,6 +10,17 @@ from pathlib import Path
 
 
 def serve(args: argparse.Namespace) -> int:
+    if args.production:
+        from course import production
+
+        if args.processes > 1:
+            argv = ["serve", "--production", "--threads", str(args.threads),
+                    "--graceful-timeout", str(args.graceful_timeout)]  # fmt: skip
+            argv += ["--no-warmup"] if args.no_warmup else []
+            return production.serve_many(argv, args.host, args.port, args.processes)
+        return production.serve(args.host, args.port, threads=args.threads,
+                                graceful_timeout=args.graceful_timeout,
+                                warmup=not args.no_warmup)  # fmt: skip
     from course import create_app
     from course.extensions import socketio
     from course.warmup import warm_up
@@ -92,6 +103,17 @@ def create_instructor(args: argparse.Namespace) -> int:
     return 0
 
 
+def _positive(text: str) -> int:
+    """A whole number of at least 1 (argparse answers a clear error otherwise)."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"must be at least 1, not {value}")
+    return value
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="unrolled", description=__doc__)
     commands = parser.add_subparsers(dest="command", required=True)
@@ -99,6 +121,24 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--port", type=int, default=5000)
     p.add_argument("--no-warmup", action="store_true", help="skip compiling lesson labs at start")
+    p.add_argument("--production", action="store_true",
+                   help="run on Gunicorn (one gthread worker a process), not the development "
+                        "server; SIGTERM drains (docs/deployment.md)")  # fmt: skip
+    p.add_argument("--processes", type=_positive, default=1,
+                   help="with --production: processes on consecutive ports from --port "
+                        "(needs REDIS_URL; put a proxy with sticky sessions in front)")  # fmt: skip
+    p.add_argument(
+        "--threads",
+        type=_positive,
+        default=200,
+        help="with --production: threads a process (each open socket holds one)",
+    )
+    p.add_argument(
+        "--graceful-timeout",
+        type=_positive,
+        default=30,
+        help="with --production: seconds a SIGTERM lets requests in flight finish",
+    )
     p.set_defaults(run=serve)
     p = commands.add_parser("check-lessons", help="validate every lesson")
     p.add_argument("directory", nargs="?", default=str(Path(__file__).parent.parent / "lessons"))

@@ -2,5 +2,7 @@
 
 from flask_socketio import SocketIO
 
+from course.web.wire import PlainPacket
+
 # Threading, never eventlet/gevent: JAX work on their event loop froze every socket.
-socketio = SocketIO(async_mode="threading")
+socketio = SocketIO(async_mode="threading", serializer=PlainPacket)

@@ -119,7 +119,7 @@ def cell_terms(lab: Lab, t: int, layer: int, upto: int, unit: int) -> dict[str, 
     values = {name: getattr(here, name)[t] for name in here._fields}
     cell = lab.config.model.cell
     terms = arithmetic.forward_terms(
-        cell, lab.params.layers[layer], _inputs(lab, t, layer), values, names, unit
+        cell, lab.host_params.layers[layer], _inputs(lab, t, layer), values, names, unit
     )
     return {name: _finite_terms(v) for name, v in terms.items()}
 
@@ -129,7 +129,7 @@ def backward_terms(lab: Lab, t: int, layer: int, step: int, unit: int) -> dict[s
     steps 0…step (``engine.arithmetic.backward_terms``)."""
     model = lab.config.model
     grads = lab.gradients()
-    layer_params, trace = lab.params.layers[layer], lab.trace.traces[layer]
+    layer_params, trace = lab.host_params.layers[layer], lab.trace.traces[layer]
     vectors = gate_gradients(model, layer_params, trace, grads, layer, t)
     terms = arithmetic.backward_terms(
         model.cell,
@@ -162,7 +162,7 @@ def backward_frame(lab: Lab, t: int, layer: int, step: int) -> dict[str, Any]:
     grads = lab.gradients()
     names = lab.backward_steps[: step + 1]
     values = gate_gradients(
-        lab.config.model, lab.params.layers[layer], lab.trace.traces[layer], grads, layer, t
+        lab.config.model, lab.host_params.layers[layer], lab.trace.traces[layer], grads, layer, t
     )
     return {
         "step": lab.backward_steps[step],
@@ -178,12 +178,12 @@ def update_frame(lab: Lab, layer: int) -> dict[str, Any]:
     weights (layer L: the readout W_y, b_y), with ‖ΔW‖ per matrix."""
     new_params, _, skipped = lab.pending_update()
     if layer < lab.config.model.layers:
-        old, new = lab.params.layers[layer], new_params.layers[layer]
+        old, new = lab.host_params.layers[layer], new_params.layers[layer]
         pairs = [(name, getattr(old, name), getattr(new, name)) for name in old._fields]
     else:
         pairs = [
-            ("W_y", lab.params.W_y, new_params.W_y),
-            ("b_y", lab.params.b_y, new_params.b_y),
+            ("W_y", lab.host_params.W_y, new_params.W_y),
+            ("b_y", lab.host_params.b_y, new_params.b_y),
         ]
     deltas = {name: np.asarray(b) - np.asarray(a) for name, a, b in pairs}
     return {

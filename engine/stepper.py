@@ -193,6 +193,9 @@ class Lab:
         traces = jax.tree_util.tree_map(lambda a: a[:T], traces)  # the real steps only
         cont = cont[: cfg.continuation]
         self.trace = WindowTrace(xs=xs, ys=ys[:T], traces=traces, continuation=cont)
+        # The weights on the host, copied once per set of weights: frames read single
+        # rows of them many times a second, and each read of a device array copies it.
+        self.host_params: ModelParams = jax.device_get(self.params)
         n = T + cfg.continuation
         self._targets = data.fn(positions(data, cfg.start + data.dx, n), np).astype(np.float32)
         self._sequence = frames.sequence(cfg, self.trace, self._targets)

@@ -69,3 +69,10 @@ if [ "${1:-}" = "--browser" ] && [ ! -x /usr/bin/redis-server ]; then
   say "installing Debian's redis-server for the live-session tests"
   apt_install redis-server
 fi
+
+# The deployment recipe (docs/deployment.md) is tested through Debian's nginx in front
+# of two production processes (tests/web/test_deployment_nginx.py, tests/servers.py).
+if [ "${1:-}" = "--browser" ] && [ ! -x /usr/sbin/nginx ]; then
+  say "installing Debian's nginx for the deployment test"
+  apt_install nginx
+fi

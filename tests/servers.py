@@ -74,13 +74,17 @@ class RedisServer:
 class CourseServer:
     """`python -m course.cli serve` on a free port with the given environment."""
 
-    def __init__(self, env: dict[str, str], log: Path, *, warmup: bool = False) -> None:
+    def __init__(
+        self, env: dict[str, str], log: Path, *, warmup: bool = False, production: bool = False
+    ) -> None:
         self.port = free_port()
         self.url = f"http://127.0.0.1:{self.port}"
         self.log = open(log, "w")  # noqa: SIM115 - closed in stop()
         command = [sys.executable, "-m", "course.cli", "serve", "--port", str(self.port)]
         if not warmup:
             command.append("--no-warmup")
+        if production:  # Gunicorn, as docs/deployment.md runs it
+            command += ["--production", "--threads", "64", "--graceful-timeout", "20"]
         self.proc = subprocess.Popen(
             command, cwd=ROOT, stdout=self.log, stderr=subprocess.STDOUT,
             env=os.environ | {"PYTHONUNBUFFERED": "1"} | env,
@@ -98,13 +102,85 @@ class CourseServer:
     def stop(self) -> None:
         if self.proc.poll() is None:
             self.proc.terminate()
-            self.proc.wait(timeout=10)
+            self.proc.wait(timeout=60)  # a production process drains first
         self.log.close()
 
     def kill(self) -> None:
         """``kill -9``: no clean-up of any kind, as when a machine or a container dies."""
         self.proc.kill()
         self.proc.wait(timeout=10)
+
+
+class NginxServer:
+    """Debian's nginx in front of ``backends`` (host:port), configured as
+    docs/deployment.md says: sticky by client address, websockets upgraded."""
+
+    def __init__(self, directory: Path, backends: list[str]) -> None:
+        binary = shutil.which("nginx") or "/usr/sbin/nginx"
+        if not Path(binary).exists():
+            raise RuntimeError("nginx not found: run scripts/setup.sh --browser")
+        self.port = free_port()
+        self.url = f"http://127.0.0.1:{self.port}"
+        upstream = "\n".join(f"        server {b} max_fails=1 fail_timeout=30s;" for b in backends)
+        (directory / "nginx.conf").write_text(NGINX_CONF.format(
+            port=self.port, upstream=upstream, dir=directory))  # fmt: skip
+        self.proc = subprocess.Popen(
+            [binary, "-p", str(directory), "-c", str(directory / "nginx.conf")],
+            stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT,
+        )  # fmt: skip
+
+        def ready() -> bool:
+            try:
+                urllib.request.urlopen(self.url + "/healthz", timeout=1).read()
+                return True
+            except OSError:
+                return False
+
+        wait_until(ready, self.proc, f"nginx (see {directory}/error.log)")
+
+    def stop(self) -> None:
+        self.proc.terminate()
+        self.proc.wait(timeout=10)
+
+
+# The recipe's proxy (docs/deployment.md), with its paths in a private directory.
+NGINX_CONF = """
+daemon off;
+master_process off;
+pid {dir}/nginx.pid;
+error_log {dir}/error.log warn;
+events {{ worker_connections 1024; }}
+http {{
+    access_log off;
+    client_body_temp_path {dir}/body;
+    proxy_temp_path {dir}/proxy;
+    fastcgi_temp_path {dir}/fastcgi;
+    uwsgi_temp_path {dir}/uwsgi;
+    scgi_temp_path {dir}/scgi;
+    map $http_upgrade $connection_upgrade {{
+        default upgrade;
+        ''      close;
+    }}
+    upstream unrolled {{
+        hash $remote_addr consistent;
+{upstream}
+    }}
+    server {{
+        listen 127.0.0.1:{port};
+        location / {{
+            proxy_pass http://unrolled;
+            proxy_http_version 1.1;
+            proxy_set_header Upgrade $http_upgrade;
+            proxy_set_header Connection $connection_upgrade;
+            proxy_set_header Host $host;
+            proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;
+            proxy_set_header X-Forwarded-Proto $scheme;
+            proxy_read_timeout 120s;
+            proxy_next_upstream error timeout http_502 http_503;
+        }}
+    }}
+}}
+"""
 
 
 TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)">')

@@ -9,6 +9,7 @@ and ``kept`` (labs kept for shared links and reloads)."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from flask import Flask, current_app
@@ -26,6 +27,7 @@ def init_app(app: Flask, lessons: Lessons, live_copy: LiveCopy | None = None) ->
     from course.lab import budget, exports, links
     from course.lab.explanations import VIEW_NOTES
     from course.lab.namespace import LabNamespace
+    from course.lab.scheduler import Scheduler
     from course.lab.spec import LAB_HIDDEN_SIZES
 
     budget.init_app(app)  # the compile budget and the bound on compiled programs
@@ -36,7 +38,13 @@ def init_app(app: Flask, lessons: Lessons, live_copy: LiveCopy | None = None) ->
     # for the message's envelope.
     app.jinja_env.globals["weights_max_bytes"] = socketio.server.eio.max_http_buffer_size - 4096
     links.init_app(app)  # the limits on kept labs
-    labs = LabNamespace("/lab", lessons, live_copy)
+    # Training slots (default: every core but one) and one `train` request's seconds.
+    # TRAINING_SLOTS_DIR: lock files shared by every process on the machine.
+    slots = int(app.config.get("TRAINING_SLOTS", 0)) or None
+    shared = app.config.get("TRAINING_SLOTS_DIR") or None
+    train_seconds = float(app.config.get("MAX_TRAIN_SECONDS", 20.0))
+    scheduler = Scheduler(slots, shared=Path(shared) if shared else None)
+    labs = LabNamespace("/lab", lessons, live_copy, scheduler, train_seconds)
     app.extensions["labs"] = labs
     exports.init_app(app, lessons, labs.learner_lab)  # a learner's GIF: their own lab
     socketio.on_namespace(labs)

@@ -14,7 +14,10 @@ Client events (each answered through its ack, ``{"ok": true, ...}`` or
                                           (by epoch, each epoch's phases: ``pacing``)
     pause   {lab}
     reset   {lab}                         fresh weights from the seed
-    train   {lab, epochs}                 train whole epochs now
+    train   {lab, epochs}                 train whole epochs now, an epoch a slice
+                                          (``scheduler``): within a budget of seconds,
+                                          stopped when the learner leaves; the reply says
+                                          ``trained`` (epochs) and ``stopped`` (why, or null)
     select  {lab, unit, layer?}           which unit (and layer: null follows the stepper)
                                           the cell diagram shows
     jump    {lab, phase, t?}              to the start of a phase (and time step)
@@ -36,6 +39,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from typing import Any
 
@@ -44,6 +48,7 @@ from course.lab.control import LabControl
 from course.lab.explanations import explain
 from course.lab.kept import KeptLabs
 from course.lab.pacing import Player
+from course.lab.scheduler import Scheduler
 from course.lab.spec import (
     RESET_MESSAGE,
     LabSpec,
@@ -102,6 +107,7 @@ class LabSession(LabControl):
         self.tab: str | None = None  # the browser tab it is kept under for a reload (kept)
         self.origin: str | None = None  # the link it was opened from or shared as
         self.dirty = False  # changed since opened: keep it when its connection goes
+        self.gone = threading.Event()  # its connection closed, or it was opened afresh
 
     def snapshot(self) -> bytes:
         """The lab as bytes (``engine.snapshot``); the caller holds ``lock``."""
@@ -130,12 +136,22 @@ class LabNamespace(KeptLabs):
     widget, plural = "lab", "labs"
     limits = Limits(("MAX_LABS_PER_CONNECTION", 4), ("MAX_LABS", 200))
 
-    def __init__(self, namespace: str, lessons: Lessons, live_copy: LiveCopy | None = None) -> None:
+    def __init__(
+        self,
+        namespace: str,
+        lessons: Lessons,
+        live_copy: LiveCopy | None = None,
+        scheduler: Scheduler | None = None,
+        train_budget: float | None = None,
+    ) -> None:
         super().__init__(namespace, lessons)
         self.live_copy = live_copy  # given by the app when it runs live sessions
+        self.scheduler = scheduler or Scheduler()  # the cores: clicks first, training fair
+        self.train_budget = train_budget  # seconds of training one `train` may use
 
     def closed(self, session: LabSession) -> None:
         session.stop.set()  # a play loop ends with its connection, or when opened afresh
+        session.gone.set()  # and a training at its next epoch
         self.keep(session)  # for a reload
 
     def learner_lab(self, learner: str, lesson_id: str, lab_id: str) -> LabSession | None:
@@ -166,7 +182,7 @@ class LabNamespace(KeptLabs):
             opened = opening.restored.lab
         else:
             opened = lab or Lab(config)
-            _replay(opened, data)
+            _replay(opened, data, self._trainer(self.learner() or sid()))
         session = LabSession(spec, opened, lesson.id, self.learner())
         self.track(session, data, opening)
         self._register(spec.id, session)
@@ -179,14 +195,29 @@ class LabNamespace(KeptLabs):
         return reply
 
     def _act(self, action: str, data: dict[str, Any], *, full: bool) -> dict[str, Any]:
-        """Stop playing, then do ``action`` (see ``control``) and answer the new frame."""
+        """Stop playing, then do ``action`` (see ``control``) and answer the new frame:
+        a click before others' training, a step by epoch as a slice of training."""
         session = self._session(data["lab"])
         args = {k: v for k, v in data.items() if k != "lab"}
         session.check(action, args)  # before the play loop stops: a refusal changes nothing
         session.stop.set()
-        with session.lock:
+        trains = action == "step" and args["granularity"] == "epoch"
+        with self._turn(session.learner or sid(), trains), session.lock:
             session.apply(action, args)
             return session.payload(full=full)
+
+    def _turn(self, learner: str, trains: bool) -> AbstractContextManager[None]:
+        """Wait for ``learner``'s turn: a training slice, or an interactive event."""
+        return self.scheduler.slice(learner) if trains else self.scheduler.interactive()
+
+    def _trainer(self, learner: str) -> Callable[[Lab, int], None]:
+        """Train a lab not yet shared with anyone (a link being replayed), sliced."""
+
+        def train(lab: Lab, epochs: int) -> None:
+            self.scheduler.train(learner, epochs, lambda: lab.train(1), budget=None,
+                                 gone=threading.Event())  # fmt: skip
+
+        return train
 
     @handler("step")
     def on_step(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -200,7 +231,28 @@ class LabNamespace(KeptLabs):
     def on_train(self, data: dict[str, Any]) -> dict[str, Any]:
         # One training per learner, a few per address, MAX_TRAINING on the server.
         with self.training(TRAIN_QUEUE_SECONDS, "the server is training other labs; try again"):
-            return self._act("train", data, full=True)
+            return self._train(data)
+
+    def _train(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Train in slices of one epoch (the scheduler's): clicks go in between, the
+        request stops at its time budget or when its page goes."""
+        session = self._session(data["lab"])
+        session.stop.set()
+
+        def one() -> None:  # the lab is free between epochs: a step goes in between
+            with session.lock:
+                session.lab.train(1)
+
+        done = self.scheduler.train(session.learner or sid(), data["epochs"], one,
+                                    budget=self.train_budget, gone=session.gone)  # fmt: skip
+        reply: dict[str, Any] = {"trained": done.epochs, "stopped": done.stopped}
+        if done.stopped == "budget":
+            reply["message"] = (
+                f"Trained {done.epochs} of {data['epochs']} epochs: one request may use "
+                f"{self.train_budget:g} s of the server's time. Train again to go on."
+            )
+        with session.lock:
+            return reply | session.payload(full=True)
 
     @handler("reset")
     def on_reset(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -221,7 +273,7 @@ class LabNamespace(KeptLabs):
         session = self._session(data["lab"])
         session.check("configure", {"config": data["config"]})  # before the loop stops
         session.stop.set()
-        with session.lock:
+        with self.scheduler.interactive(), session.lock:
             done = session.configure(data["config"])
             reply = {"changed": done.changed, "rebuilt": done.rebuilt, "message": done.message}
             reply |= {"info": lab_info(session.spec, session.lab.config), "config": done.options}
@@ -276,9 +328,12 @@ class LabNamespace(KeptLabs):
         player: Player,
     ) -> None:
         """Advance and push frames until paused, disconnected or diverged."""
+        trains = player.granularity == "epoch"
         try:
             for _ in ticks(player.interval, stop):
-                with session.lock:
+                # A frame by epoch trains (a slice); others are no click: no priority.
+                turn = self.scheduler.slice(session.learner or sid) if trains else nullcontext()
+                with turn, session.lock:
                     if stop.is_set():
                         break
                     trained = player.advance(session.lab)
@@ -291,16 +346,17 @@ class LabNamespace(KeptLabs):
             stop.set()
 
 
-def _replay(lab: Lab, data: dict[str, Any]) -> None:
-    """Bring a fresh lab to a shared link's state: epochs, then window updates, then
-    the cursor. Exact for a learner who trained before stepping through updates."""
+def _replay(lab: Lab, data: dict[str, Any], train: Callable[[Lab, int], None]) -> None:
+    """Bring a fresh lab to a shared link's state: epochs (by ``train``), then window
+    updates, then the cursor. Exact for a learner who trained before stepping through
+    updates."""
     shared = [data[k] for k in ("epochs", "updates", "position") if data[k] is not None]
     if shared and data["live"] is not None:
         raise PayloadError("bad_value", "a live session's lab cannot be replayed", "live")
     if data["position"] is not None and data["position"] >= lab.total_positions:
         raise PayloadError("out_of_range", "position must be inside the lab's cycle", "position")
     if data["epochs"]:
-        lab.train(data["epochs"])
+        train(lab, data["epochs"])
     for _ in range(data["updates"] or 0):
         lab.position = lab.total_positions - 1
         lab.advance("compute")  # stepping past `update` applies the window's weight change

@@ -51,7 +51,6 @@ CONFIG_FIELDS: dict[str, Field] = {
     "clip": Field(bool, default=True),  # gradient clipping to global norm 1
     # W_h's first values × this (module 3's exploding gradient); a new value: new weights
     "recurrent_scale": Field(float, default=1.0, minimum=0.25, maximum=4.0),
-
     "seed": Field(int, default=0, minimum=0, maximum=2**31 - 1),
 }
 

@@ -81,7 +81,12 @@ export class LabController {
     });
     // A reconnection opens the lab again (the first connection carries the open sent above).
     this.socket.on("connect", () => this.opened && !this.driver?.passive && this.open());
-    this.socket.on("disconnect", () => this.status("Disconnected — reconnecting…"));
+    // A server process stopping says so first (course/production.py), then closes the socket.
+    this.socket.on("restarting", (told) => (this.restarting = told?.message));
+    this.socket.on("disconnect", () => {
+      this.status(this.restarting || "Disconnected — reconnecting…");
+      this.restarting = null;
+    });
     if (opening) await this.open(opening);
     else this.opened = true;
     performance.mark(`unrolled:ready:${this.id}`);

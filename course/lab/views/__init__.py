@@ -26,7 +26,7 @@ from course.lab.views import gates, gradients, overview, tables, unrolled, weigh
 from course.lab.views.arithmetic import arithmetic_data
 from course.lab.views.cell import box_data, diagram_figures
 from course.lab.views.cursor import Cursor
-from course.lab.views.heatmap import heatmap_data, heatmap_figure
+from course.lab.views.heatmap import HEATMAP_FIXED, heatmap_data, heatmap_figure
 from course.lab.views.loss import hint_data, loss_data, loss_figure, ticks_data
 from course.lab.views.neighbours import neighbour_data
 from course.lab.views.sequence import Progress, cursor_data, sequence_data, sequence_figure
@@ -141,7 +141,7 @@ def sources(
     if "overview" in shown:
         out |= overview.overview_data(lab, frame, layer)
     if "cell" in shown:
-        out |= _cell(lab, _zoomed(lab, frame, layer), unit)
+        out |= _cell(lab, _zoomed(lab, frame, layer), unit, sent)
     if "weights" in shown:
         out |= _weights(lab, frame, layer, sent)
     if "sequence" in shown:
@@ -188,7 +188,9 @@ def _zoomed(lab: Lab, frame: dict[str, Any], layer: int | None) -> dict[str, Any
     return frame | {"layer": layer, "values": carried, "step": None, "step_index": 0}
 
 
-def _cell(lab: Lab, frame: dict[str, Any], unit: int) -> dict[str, dict[str, list[Any]]]:
+def _cell(
+    lab: Lab, frame: dict[str, Any], unit: int, sent: Held
+) -> dict[str, dict[str, list[Any]]]:
     model = lab.config.model
     cell, hidden = model.cell, model.hidden
     values, current = frame.get("values", {}), frame.get("step")
@@ -196,9 +198,13 @@ def _cell(lab: Lab, frame: dict[str, Any], unit: int) -> dict[str, dict[str, lis
     if gradient:  # "df" is ∂L/∂f: show it on the f box
         values = {name[1:]: v for name, v in values.items()}
         current = current[1:] if current else None
+    heatmap = heatmap_data(cell, hidden, values, unit, gradient=gradient)
+    if not _changed(sent, "cell_heatmap", None, (cell, hidden, unit)):
+        for fixed in HEATMAP_FIXED:  # the page keeps them: half the heatmap's numbers
+            del heatmap[fixed]
     return {
         "cell_boxes": box_data(cell, values, current, unit, gradient=gradient),
-        "cell_heatmap": heatmap_data(cell, hidden, values, unit, gradient=gradient),
+        "cell_heatmap": heatmap,
         "cell_neighbours": neighbour_data(
             cell, frame["t"], frame["layer"], window=lab.config.train.window, layers=model.layers
         ),
@@ -253,7 +259,7 @@ def _weights(lab: Lab, frame: dict[str, Any], layer: int | None, sent: Held) -> 
         return {"_layout": [key]}
 
     if _changed(sent, "weights", lab.params, (key, shown)):
-        values = weightmap.value_data(cell, hidden, weightmap.matrices(params), shape)
+        values = _layer_values(lab, shown, shape, sent)
         values["weights"] |= placed("weights", False)
         out |= values
     computed = frame["phase"] == "update" and frame["layer"] >= shown
@@ -271,6 +277,24 @@ def _weights(lab: Lab, frame: dict[str, Any], layer: int | None, sent: Held) -> 
     return out
 
 
+def _layer_values(
+    lab: Lab, layer: int, shape: dict[str, tuple[int, int]], sent: Held
+) -> dict[str, dict[str, list[Any]]]:
+    """``weightmap.value_data`` of ``layer``'s weights, built once per set of weights
+    and layer (kept in ``sent``): stepping through a window passes from layer to layer
+    and back dozens of times, and each build is a few milliseconds."""
+    kept = sent.get("weights_values")
+    if kept is None or kept[0] is not lab.params:
+        kept = sent["weights_values"] = (lab.params, {})
+    built = kept[1].get(layer)
+    if built is None:
+        host = lab.host_params.layers[layer]  # NumPy: no copy from the device
+        model = lab.config.model
+        built = weightmap.value_data(model.cell, model.hidden, weightmap.matrices(host), shape)
+        kept[1][layer] = built
+    return {name: dict(columns) for name, columns in built.items()}  # callers add to them
+
+
 def _unrolled(lab: Lab, cursor: Cursor, sent: Held) -> dict[str, Any]:
     layout = unrolled.Layout.of(lab.config)
     out = {
@@ -279,7 +303,7 @@ def _unrolled(lab: Lab, cursor: Cursor, sent: Held) -> dict[str, Any]:
     }
     if _changed(sent, "unrolled", lab.trace):
         out["unrolled_nodes"] = unrolled.node_data(layout, lab.trace)
-        edges, recurrent = unrolled.edge_data(layout, lab.config.model.cell, lab.params)
+        edges, recurrent = unrolled.edge_data(layout, lab.config.model.cell, lab.host_params)
         out["unrolled_edges"], out["unrolled_recurrent"] = edges, recurrent
     return out
 

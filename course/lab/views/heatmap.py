@@ -54,6 +54,11 @@ def heatmap_figure(cell: str, hidden: int) -> Any:
     return p
 
 
+# Columns that change only with the cell, its size and the unit chosen: sent with the
+# first frame and when those change (the page merges a source's columns).
+HEATMAP_FIXED = ("row", "unit", "outline")
+
+
 def heatmap_data(
     cell: str,
     hidden: int,

@@ -11,6 +11,7 @@ gate: the arithmetic panel's W_x·xₜ is that row of W_x times xₜ.
 from __future__ import annotations
 
 import functools
+import math
 from typing import Any
 
 import numpy as np
@@ -185,4 +186,8 @@ def layout_key(cell: str, hidden: int, shape: dict[str, tuple[int, int]]) -> str
 
 
 def shape_of(layer_params: Any) -> dict[str, tuple[int, int]]:
-    return {name: (a.shape[0], a.shape[1]) for name, a in matrices(layer_params).items()}
+    """Each matrix's (rows, columns) as ``matrices`` lays it out, without copying it."""
+    return {
+        name: (a.shape[0], math.prod(a.shape[1:]) if a.ndim > 1 else 1)
+        for name, a in layer_params._asdict().items()
+    }
