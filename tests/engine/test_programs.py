@@ -15,7 +15,7 @@ from engine import Lab, LabConfig, ModelConfig, TrainSpec
 from engine.data import FUNCTIONS
 from engine.programs import MAX_PROGRAMS, PROGRAMS, WINDOW_BUCKETS, Programs, bucket, program_key
 from engine.stepper import window_programs
-from engine.train import DATASETS, _epoch, init_opt_state, train_epoch
+from engine.train import DATASETS, MAX_NORM, _epoch, init_opt_state, train_epoch
 
 # Window 11 runs as 16 steps and the continuation of 5 as 8: both are padded.
 OFF_BUCKET = LabConfig(
@@ -80,7 +80,8 @@ def test_a_padded_training_epoch_is_the_epoch_of_its_own_length():
     )
     padded = train_epoch(*args, config=OFF_BUCKET.model, spec=spec)
     exact = jax.jit(_epoch, static_argnames=("config", "spec"))(
-        *args, jnp.int32(spec.window), jnp.int32(DATASETS.index(spec.dataset)),
+        *args, jnp.float32(MAX_NORM), jnp.int32(spec.window),
+        jnp.int32(DATASETS.index(spec.dataset)),
         config=OFF_BUCKET.model, spec=spec,
     )  # fmt: skip
     np.testing.assert_allclose(padded[3].loss, exact[3].loss, rtol=1e-5)
