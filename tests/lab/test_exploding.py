@@ -51,11 +51,12 @@ def test_lesson_3_the_gradient_grows_back_through_time(explode):
 
 
 def test_lesson_3_without_clipping_the_loss_blows_up_and_with_it_the_network_learns(explode):
-    # "The loss goes 1.113, 11.441, 51.229 … At the fourth epoch the loss passes a million
-    # and the lab stops with Diverged." / "0.596, 0.301, 0.162, … down to 0.019"
+    # "The loss goes 1.113, 11.36, 35.05, then about 18,000 … At the fifth epoch the loss
+    # passes a million and the lab stops with Diverged." / "0.596, 0.301, 0.162, … 0.019"
     wild = Lab(explode)
-    assert [f"{loss:.3f}" for loss in wild.train(3)] == ["1.113", "11.441", "51.229"]
-    assert wild.status == "ok"
+    first, second, third, fourth = wild.train(4)
+    assert (f"{first:.3f}", f"{second:.2f}", f"{third:.2f}") == ("1.113", "11.36", "35.05")
+    assert 15_000 < fourth < 21_000 and wild.status == "ok"
     assert wild.train(1) == [] and wild.status == "diverged"
     tame = Lab(replace(explode, clip=True))
     losses = tame.train(10)
