@@ -131,7 +131,7 @@ def test_course_home_lists_the_modules_and_leads_to_the_lesson(page: Page) -> No
 
 
 CELL_FIGURES = """lab => {
-  const names = Bokeh.documents.flatMap((doc) =>
+  const names = document.querySelector(lab).figures.docs.flatMap((doc) =>
     ["fig_cell", "fig_cell_narrow"].filter((name) => doc.get_model_by_name(name)));
   const boxes = document.querySelector(lab).figures.source("cell_boxes"); // none mid-swap
   return { names, values: boxes ? Array.from(boxes.data.value) : null };

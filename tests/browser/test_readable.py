@@ -135,6 +135,7 @@ def test_the_network_note_follows_reset_and_a_link(
     )
 
     lab.locator(".share-button").click()
+    expect(lab.locator("[data-readout=status]")).to_have_text("Link copied", timeout=60_000)
     url = lab.locator(".share-link").input_value()
     with browsing(browser, server) as other:
         other.goto(url)

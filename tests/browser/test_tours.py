@@ -35,7 +35,9 @@ def test_first_visit_starts_the_tour_and_the_keys_drive_it(newcomer: Page) -> No
 
     # A later visit does not start it, but offers it.
     page.reload()
-    expect(page.locator("section.lab [data-readout=status]")).to_have_text("Ready", timeout=30_000)
+    expect(page.locator("section.lab[data-lab=cell-walk] [data-readout=status]")).to_have_text(
+        "Ready", timeout=30_000
+    )
     page.wait_for_timeout(500)
     expect(popover).to_have_count(0)
     page.get_by_role("button", name="Take the tour").click()

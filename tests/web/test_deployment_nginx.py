@@ -11,6 +11,7 @@ import itertools
 import json
 import signal
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -20,8 +21,15 @@ import requests
 from flask import Flask
 from servers import CourseServer, NginxServer, RedisServer
 
-SECRET = "deployment-test-secret"
+SECRET = "deployment-test-secret-of-32-characters-or-more"
 ADDRESSES = [f"127.0.0.{k}" for k in range(2, 10)]  # learners' machines
+
+
+def run(coroutine: Any) -> Any:
+    """``asyncio.run`` on a thread of its own: the browser tests' Playwright may have left
+    an event loop running on this one."""
+    with ThreadPoolExecutor(1) as thread:
+        return thread.submit(asyncio.run, coroutine).result()
 
 
 def cookie(learner: str) -> str:
@@ -139,7 +147,7 @@ def test_learners_through_the_proxy_work_on_both_processes(deployment):
         await asyncio.gather(*(page.close() for page in pages))
         return held
 
-    held = asyncio.run(room())
+    held = run(room())
     assert all(n > 0 for n in held), f"sockets per process: {held}"
 
 
@@ -164,4 +172,4 @@ def test_a_sigterm_tells_the_learners_and_they_go_on_on_the_other_process(deploy
         for page in told:
             await page.http.close()
 
-    asyncio.run(drain())
+    run(drain())

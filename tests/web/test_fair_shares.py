@@ -14,7 +14,9 @@ from flask import Flask
 from flask.testing import FlaskClient
 from socketkit import Socket, ok, refused
 
+from course.extensions import socketio
 from course.lab import namespace as lab_namespace
+from course.lab.scheduler import Scheduler
 from course.lessons.registry import LessonRegistry
 
 SMALL_LABS = """---
@@ -150,6 +152,10 @@ def test_a_learner_trains_one_lab_at_a_time(app, fair, monkeypatch):
         return real_train(self, epochs)
 
     monkeypatch.setattr(lab_namespace.Lab, "train", slow_train)
+    # Two training slots, so the bystander's epoch runs beside the held one (with the
+    # default on two cores, one slot, it would rightly wait for the held epoch).
+    labs = socketio.server.namespace_handlers["/lab"]
+    monkeypatch.setattr(labs, "scheduler", Scheduler(2))
     learner = browser(app, "trainer")
     first, second = connect(app, fair, learner), connect(app, fair, learner)
     assert open_lab(first)["ok"] and open_lab(second)["ok"]

@@ -89,7 +89,7 @@ def test_session_codes_cannot_be_guessed_from_one_address(
 
 
 def test_an_instructor_socket_from_another_origin_is_refused(app, people, monkeypatch):
-    teacher = livekit.Person(app, instructor="teacher-1")
+    teacher = livekit.Person(app, instructor=livekit.instructor(app, "teacher-1"))
     people.append(teacher)
     monkeypatch.setitem(app.config, "SOCKET_ORIGINS", "*")  # even when any page may connect
     for origin in ("http://evil.example", "null", "http://localhost:8081"):
