@@ -32,32 +32,14 @@ from pathlib import Path
 
 import numpy as np
 import socketio
-from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
-SECRET = "bench-storm-secret"
+sys.path.insert(0, str(ROOT / "tests"))
+
+from servers import free_port, rss_mb, signed_cookie  # noqa: E402
+
+SECRET = "bench-storm-secret-of-32-characters-or-more"
 CELLS = [("rnn", "tanh"), ("rnn", "relu"), ("rnn", "sigmoid"), ("lstm", "tanh"), ("gru", "tanh")]
-
-
-def signed(data: dict[str, str]) -> str:
-    app = Flask(__name__)
-    app.secret_key = SECRET
-    return app.session_interface.get_signing_serializer(app).dumps(data)  # type: ignore[attr-defined]
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
-
-
-def free_port() -> int:
-    import socket
-
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def start_server(root: Path, tmp: Path) -> tuple[subprocess.Popen[bytes], str, Path]:
@@ -89,7 +71,7 @@ def start_server(root: Path, tmp: Path) -> tuple[subprocess.Popen[bytes], str, P
 
 async def connect(url: str, learner: str) -> socketio.AsyncClient:
     sio = socketio.AsyncClient(reconnection=False)
-    cookie = signed({"learner": learner})
+    cookie = signed_cookie(SECRET, {"learner": learner})
     await sio.connect(url, headers={"Cookie": f"session={cookie}"}, namespaces=["/lab"],
                       transports=["websocket"])  # fmt: skip
     return sio

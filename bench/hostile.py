@@ -43,29 +43,15 @@ from typing import Any
 
 import numpy as np
 import websocket
-from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from servers import free_port  # noqa: E402
+from servers import free_port, rss_mb, signed_cookie  # noqa: E402
 
 SECRET = "bench-hostile-secret-of-32-characters-or-more"
 LAB = {"lesson": "lstm-cell", "lab": "cell-walk"}
 STEP = {"lab": "cell-walk", "granularity": "compute"}
-
-
-def signed(data: dict[str, str]) -> str:
-    app = Flask(__name__)
-    app.secret_key = SECRET
-    return app.session_interface.get_signing_serializer(app).dumps(data)  # type: ignore[attr-defined]
-
-
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
 
 
 class Server:
@@ -112,7 +98,7 @@ class Client:
     def __init__(self, url: str, learner: str, namespace: str = "/lab") -> None:
         self.namespace = namespace
         self.ids = itertools.count(1)
-        cookie = signed({"learner": learner})
+        cookie = signed_cookie(SECRET, {"learner": learner})
         self.ws = websocket.create_connection(
             url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket",
             header=[f"Cookie: session={cookie}"],

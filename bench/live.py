@@ -36,22 +36,23 @@ from typing import Any
 import aiohttp
 import numpy as np
 import socketio
-from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from livecrash import kill_freeze, redis_recovery  # noqa: E402
-from servers import CourseServer, RedisServer, create_instructor, log_in, start_live  # noqa: E402
+from servers import (  # noqa: E402
+    CourseServer,
+    RedisServer,
+    create_instructor,
+    log_in,
+    rss_mb,
+    signed_cookie,
+    start_live,
+)
 
 SECRET = "bench-live-secret-of-32-characters-or-more"
 EMAIL, PASSWORD = "bench@example.org", "correct horse battery staple"
-
-
-def signed(data: dict[str, str]) -> str:
-    app = Flask(__name__)
-    app.secret_key = SECRET
-    return app.session_interface.get_signing_serializer(app).dumps(data)  # type: ignore[attr-defined]
 
 
 def report(name: str, seconds: list[float], target: str = "") -> None:
@@ -73,7 +74,7 @@ class RawFollower:
         self.arrived: dict[int, float] = {}
 
     async def join(self, url: str, code: str, http: aiohttp.ClientSession) -> None:
-        cookie = signed({"learner": f"bench-learner-{self.k}"})
+        cookie = signed_cookie(SECRET, {"learner": f"bench-learner-{self.k}"})
         ws_url = url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
         self.ws = await http.ws_connect(ws_url, headers={"Cookie": f"session={cookie}"})
         assert (await self.ws.receive_str()).startswith("0")  # Engine.IO open
@@ -137,20 +138,13 @@ async def step_latency(presenter_url: str, cookie: str, code: str, urls: list[st
     return latencies
 
 
-def rss_mb(pid: int) -> float:
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS:"):
-            return int(line.split()[1]) / 1024
-    raise RuntimeError("no VmRSS")
-
-
 async def open_labs(url: str, count: int) -> list[socketio.AsyncClient]:
     labs = [("training", "rnn-window"), ("training", "lstm-window"), ("lstm-cell", "cell-walk")]
     clients = []
     opened = 0
     while opened < count:
         sio = socketio.AsyncClient(reconnection=False)
-        cookie = signed({"learner": f"lab-learner-{opened}"})
+        cookie = signed_cookie(SECRET, {"learner": f"lab-learner-{opened}"})
         await sio.connect(url, headers={"Cookie": f"session={cookie}"}, namespaces=["/lab"],
                           transports=["websocket"])  # fmt: skip
         clients.append(sio)

@@ -44,24 +44,17 @@ from typing import Any
 
 import aiohttp
 import numpy as np
-from flask import Flask
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from servers import free_port  # noqa: E402
+from servers import free_port, signed_cookie  # noqa: E402
 
 SECRET = "bench-room-secret"
 LESSON, LAB = "lstm-cell", "cell-walk"
 SPEED, PLAY_INTERVAL = 8.0, 0.4  # compute steps: 0.4 s each at 1× (course.lab.spec)
 PROMISED = SPEED / PLAY_INTERVAL
 PROBE_EVERY = 0.1  # the probe clicks Step ten times a second
-
-
-def signed(data: dict[str, str]) -> str:
-    app = Flask(__name__)
-    app.secret_key = SECRET
-    return app.session_interface.get_signing_serializer(app).dumps(data)  # type: ignore[attr-defined]
 
 
 class Learner:
@@ -79,7 +72,7 @@ class Learner:
         local = (f"127.0.{1 + self.k // 250}.{2 + self.k % 250}", 0)
         self.http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(local_addr=local))
         http = self.http
-        cookie = signed({"learner": f"bench-room-{self.k}"})
+        cookie = signed_cookie(SECRET, {"learner": f"bench-room-{self.k}"})
         ws_url = url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
         self.ws = await http.ws_connect(ws_url, headers={"Cookie": f"session={cookie}"},
                                         max_msg_size=0)  # fmt: skip

@@ -27,6 +27,24 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
+def signed_cookie(secret: str, data: dict[str, str]) -> str:
+    """The session cookie a server with ``secret`` would set holding ``data`` (a learner
+    id for the bench's bare clients, which load no page)."""
+    from flask import Flask
+
+    app = Flask(__name__)
+    app.secret_key = secret
+    return app.session_interface.get_signing_serializer(app).dumps(data)  # type: ignore[attr-defined,no-any-return]
+
+
+def rss_mb(pid: int) -> float:
+    """A process's resident memory, in MB (Linux)."""
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    raise RuntimeError(f"no VmRSS for process {pid}")
+
+
 def wait_until(ready, proc: subprocess.Popen, what: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not ready():

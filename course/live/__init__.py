@@ -26,8 +26,8 @@ def init_app(app: Flask) -> None:
     """The /live namespace (on Redis when ``REDIS_URL`` is set) and the session pages."""
     from course.extensions import socketio
     from course.live import pages
+    from course.live.durable import make_store
     from course.live.namespace import LiveNamespace
-    from course.live.store import make_store
     from course.storage import db
 
     # Redis (or memory) for speed, the database for what must survive a restart.

@@ -25,7 +25,16 @@ from sqlalchemy import delete, select, update
 from sqlalchemy.exc import IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
 
-from course.live.store import TTL_SECONDS, FastStore, Stored, conflict, unavailable
+from course.live.redisstore import RedisStore
+from course.live.store import (
+    TTL_SECONDS,
+    FastStore,
+    LiveStore,
+    MemoryStore,
+    Stored,
+    conflict,
+    unavailable,
+)
 from course.storage.db import transaction
 from course.storage.models import LiveSessionState, LiveVote, utcnow
 from course.web.validation import PayloadError
@@ -212,3 +221,10 @@ class DurableStore:
 
     def ping(self) -> None:
         self.fast.ping()
+
+
+def make_store(redis_url: str | None, database: Any | None = None) -> LiveStore:
+    """Redis (or memory), behind the database's durable record when ``database`` (a
+    SQLAlchemy ``sessionmaker``) is given."""
+    fast: FastStore = RedisStore(redis_url) if redis_url else MemoryStore()
+    return fast if database is None else DurableStore(fast, database)

@@ -1,6 +1,6 @@
 """Where live sessions are kept so that every server process sees the same one.
 
-Two layers (``make_store``):
+Two layers (``durable.make_store`` builds them):
 
 - the fast path: ``MemoryStore`` for one process (the embedded default), or
   ``redisstore.RedisStore`` for several behind a proxy with sticky sessions. It holds
@@ -172,20 +172,3 @@ class MemoryStore:
 
     def ping(self) -> None:
         """Memory is always there."""
-
-
-def make_store(redis_url: str | None, database: Any | None = None) -> LiveStore:
-    """Redis (or memory), behind the database's durable record when ``database`` (a
-    SQLAlchemy ``sessionmaker``) is given."""
-    fast: FastStore
-    if redis_url:
-        from course.live.redisstore import RedisStore
-
-        fast = RedisStore(redis_url)
-    else:
-        fast = MemoryStore()
-    if database is None:
-        return fast
-    from course.live.durable import DurableStore
-
-    return DurableStore(fast, database)

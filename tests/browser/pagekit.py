@@ -103,3 +103,21 @@ def axe_violations(page: Page) -> list[dict[str, Any]]:
 
 def axe_report(found: list[dict[str, Any]]) -> str:
     return "\n".join(f"{v['impact']} {v['id']}: {v['help']}\n    {v['nodes']}" for v in found)
+
+
+# Every named source of a lab's Bokeh documents (section.figures, from lab.js).
+LAB_SOURCES = """selector => {
+  const section = document.querySelector(selector);
+  const out = {};
+  for (const doc of section.figures.docs) {
+    for (const model of doc.all_models) {
+      if (!model.name || !model.data) continue;
+      const columns = {};
+      for (const [key, value] of Object.entries(model.data)) {
+        columns[key] = Array.from(value, (v) => (ArrayBuffer.isView(v) ? Array.from(v) : v));
+      }
+      out[model.name] = columns;
+    }
+  }
+  return out;
+}"""

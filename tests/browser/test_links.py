@@ -9,25 +9,9 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from pagekit import PageWatch
+from pagekit import LAB_SOURCES, PageWatch
 from playwright.sync_api import Browser, Locator, Page, expect
 
-# Every named source of a lab's Bokeh documents (section.figures, from lab.js).
-LAB_SOURCES = """selector => {
-  const section = document.querySelector(selector);
-  const out = {};
-  for (const doc of section.figures.docs) {
-    for (const model of doc.all_models) {
-      if (!model.name || !model.data) continue;
-      const columns = {};
-      for (const [key, value] of Object.entries(model.data)) {
-        columns[key] = Array.from(value, (v) => (ArrayBuffer.isView(v) ? Array.from(v) : v));
-      }
-      out[model.name] = columns;
-    }
-  }
-  return out;
-}"""
 FEED = "section.lab[data-lab='feed']"  # lesson 2's lab: it offers the learning rate
 WALK = "section.lab[data-lab='cell-walk']"  # lesson 4's: the cell of a chosen unit
 SLOW = 60_000

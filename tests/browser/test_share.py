@@ -12,7 +12,7 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
-from pagekit import PageWatch
+from pagekit import LAB_SOURCES, PageWatch
 from playwright.sync_api import Browser, Page, expect
 
 from course.lessons.registry import LessonRegistry
@@ -20,23 +20,6 @@ from engine import Lab
 
 LESSON = "/lessons/lstm-cell"
 LAB = "section.lab[data-lab='cell-walk']"
-
-# Every named source of the lab's Bokeh documents (section.figures, from lab.js).
-LAB_SOURCES = """selector => {
-  const section = document.querySelector(selector);
-  const out = {};
-  for (const doc of section.figures.docs) {
-    for (const model of doc.all_models) {
-      if (!model.name || !model.data) continue;
-      const columns = {};
-      for (const [key, value] of Object.entries(model.data)) {
-        columns[key] = Array.from(value, (v) => (ArrayBuffer.isView(v) ? Array.from(v) : v));
-      }
-      out[model.name] = columns;
-    }
-  }
-  return out;
-}"""
 
 
 def lab_sources(page: Page, selector: str) -> dict[str, dict[str, list]]:

@@ -27,9 +27,10 @@ from databases import PostgresServer
 from servers import ROOT, CourseServer, RedisServer
 from sqlalchemy.orm import sessionmaker
 
+from course.live.durable import make_store
 from course.live.play import ORPHANED
 from course.live.redisstore import LOCK_SECONDS, RedisStore
-from course.live.store import PLAYER_SECONDS, PRESENCE_SECONDS, make_store
+from course.live.store import PLAYER_SECONDS, PRESENCE_SECONDS
 from course.storage.db import make_engine
 
 SECRET = "crash-test-secret-of-32-characters-or-more"

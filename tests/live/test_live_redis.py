@@ -14,7 +14,7 @@ from clusterkit import Peer, signed_in, start
 from servers import ROOT, CourseServer, RedisServer
 from sqlalchemy.orm import sessionmaker
 
-from course.live.store import make_store
+from course.live.durable import make_store
 from course.storage.db import make_engine
 
 SECRET = "two-process-test-secret-of-32-characters-or-more"
