@@ -50,7 +50,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from servers import free_port, signed_cookie  # noqa: E402
 
-SECRET = "bench-room-secret"
+SECRET = "bench-room-secret-of-32-characters-or-more"
 LESSON, LAB = "lstm-cell", "cell-walk"
 SPEED, PLAY_INTERVAL = 8.0, 0.4  # compute steps: 0.4 s each at 1× (course.lab.spec)
 PROMISED = SPEED / PLAY_INTERVAL
