@@ -5,7 +5,7 @@
 
 One course server (embedded defaults, no warm-up thread; ``--root`` serves another checkout,
 e.g. a worktree of main, for a before/after pair). A bystander opens the LSTM-cell lab
-and presses Step (compute) over and over; meanwhile each storm runs in turn:
+and presses Step (compute) 20 times a second; meanwhile each storm runs in turn:
 
 - ``quiet``: nothing else (the baseline);
 - ``flood``: 4 connections send socket events as fast as they can, without waiting
@@ -49,6 +49,7 @@ sys.path.insert(0, str(ROOT / "tests"))
 
 from servers import free_port, rss_mb, signed_cookie  # noqa: E402
 
+BYSTANDER_RATE = 20  # steps a second
 SECRET = "bench-hostile-secret-of-32-characters-or-more"
 LAB = {"lesson": "lstm-cell", "lab": "cell-walk"}
 STEP = {"lab": "cell-walk", "granularity": "compute"}
@@ -253,11 +254,15 @@ def bystander_steps(url: str, seconds: float, name: str) -> tuple[list[float], s
         return [], f"bystander's open refused: {opened['error']['code']}"
     times: list[float] = []
     end = time.monotonic() + seconds
+    tick = time.monotonic()
     while time.monotonic() < end:
         start = time.perf_counter()
         ack = client.ask("step", STEP)
         times.append(time.perf_counter() - start)
         assert ack["ok"], ack
+        # A fast clicker, under the per-connection event rate (60 a second).
+        tick += 1 / BYSTANDER_RATE
+        time.sleep(max(0.0, tick - time.monotonic()))
     client.close()
     return times, "bystander opened its lab"
 
