@@ -37,7 +37,7 @@ from course.live.polls import CODE_FIELD, Polling
 from course.live.presence import Presence, room
 from course.live.state import CODE, REBUILDS, LiveState, start_session, weights_version
 from course.live.store import LiveStore
-from course.web.flood import throttle_codes
+from course.web.flood import code_attempt
 from course.web.identity import current_learner_id
 from course.web.origins import refuse_unwelcome
 from course.web.sockets import acked, sid
@@ -124,10 +124,10 @@ class LiveNamespace(Playing, Presence, Polling, Namespace):
     def explore_copy(self, code: str, lesson: str, lab_id: str) -> Lab:
         """A private copy of session ``code``'s shared lab, for a student who breaks away
         (if the presenter allows exploring and the page shows that lab)."""
-        throttle_codes("live")
-        if not CODE.fullmatch(code):
-            raise PayloadError("not_found", "no live session with that code", "live")
-        state = self.state(code)
+        with code_attempt("live"):
+            if not CODE.fullmatch(code):
+                raise PayloadError("not_found", "no live session with that code", "live")
+            state = self.state(code)
         if state.lesson != lesson or state.spec.id != lab_id:
             raise PayloadError("bad_value", "that live session shows another lab", "live")
         if not state.explore:
@@ -205,8 +205,8 @@ class LiveNamespace(Playing, Presence, Polling, Namespace):
     @handler("join")
     def on_join(self, data: dict[str, Any]) -> dict[str, Any]:
         code = data["code"]
-        throttle_codes()
-        state = self.state(code)
+        with code_attempt():
+            state = self.state(code)
         staff = instructor_id() == state.presenter
         learner = current_learner_id(create=False)
         watching = data["watch"] and not staff

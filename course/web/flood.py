@@ -1,5 +1,5 @@
 """A per-connection budget of socket events, so one flooding client cannot crowd the
-server's threads; and a limit on live-session codes tried (``throttle_codes``), so
+server's threads; and a limit on live-session codes tried (``code_attempt``), so
 codes cannot be guessed.
 
 python-socketio starts a thread for every event, so a check inside the handler
@@ -21,7 +21,8 @@ from __future__ import annotations
 import math
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from flask import Flask, request
@@ -114,19 +115,29 @@ def install(server: Any) -> None:
     server._handle_event = handle_event
 
 
-def throttle_codes(field: str = "code") -> None:
-    """Count a live-session code tried on this connection and from this address;
-    PayloadError ``too_many_codes`` past ``LIVE_CODE_RATE_LIMIT`` or
-    ``LIVE_CODE_ADDRESS_RATE_LIMIT`` (before the code is looked up)."""
-    connection = f"{request.namespace}:{request.sid}"  # type: ignore[attr-defined]
-    for bucket, key, where in (
-        ("live_code", connection, "on this connection"),
-        ("live_code_address", client_address(), "from your network address"),
-    ):
-        wait = ratelimit.hit(bucket, key)
+@contextmanager
+def code_attempt(field: str = "code") -> Iterator[None]:
+    """Around looking up a live-session code: PayloadError ``too_many_codes`` past
+    ``LIVE_CODE_RATE_LIMIT`` tries on this connection, or once this address has tried
+    ``LIVE_CODE_ADDRESS_RATE_LIMIT`` codes that do not exist. Only misses count against
+    the address (a classroom behind one NAT address joins freely), but an address over
+    its limit is refused before the lookup, so a guesser learns nothing more."""
+    address = client_address()
+    checks = (
+        ("live_code", f"{request.namespace}:{request.sid}", True, "on this connection"),  # type: ignore[attr-defined]
+        ("live_code_address", address, False, "from your network address"),
+    )
+    for bucket, key, count, where in checks:
+        wait = ratelimit.hit(bucket, key, count=count)
         if wait is not None:
             raise PayloadError(
                 "too_many_codes",
                 f"too many session codes tried {where}; try again in {math.ceil(wait)} s",
                 field,
             )
+    try:
+        yield
+    except PayloadError as error:
+        if error.code == "not_found":
+            ratelimit.hit("live_code_address", address)
+        raise

@@ -19,7 +19,8 @@ from flask import Flask, current_app
 
 DEFAULTS = {
     "QUIZ_RATE_LIMIT": "10/60",
-    # live-session codes tried (joins, explore copies): per connection and per address
+    # live-session codes tried (joins, explore copies): every try per connection; the
+    # unknown ones per address (a class behind one NAT address joins freely)
     "LIVE_CODE_RATE_LIMIT": "10/60",
     "LIVE_CODE_ADDRESS_RATE_LIMIT": "120/60",
 }
@@ -43,9 +44,10 @@ class RateLimiter:
         """From ``"N/S"``: N hits per S seconds."""
         return cls(*parse_spec(spec))
 
-    def hit(self, key: Hashable) -> float | None:
+    def hit(self, key: Hashable, *, count: bool = True) -> float | None:
         """Count a hit for ``key``: None if allowed, else seconds until one would be.
-        Refused hits are not counted, so waiting always helps."""
+        Refused hits are not counted, so waiting always helps; ``count=False`` only
+        asks whether one would be allowed."""
         with self._lock:
             now = self.clock()
             if now >= self._next_sweep:
@@ -55,7 +57,8 @@ class RateLimiter:
                 hits.popleft()
             if len(hits) >= self.limit:
                 return hits[0] + self.window - now
-            hits.append(now)
+            if count:
+                hits.append(now)
             return None
 
     def _sweep(self, now: float) -> None:
@@ -77,8 +80,8 @@ def parse_spec(spec: str) -> tuple[int, float]:
 
 
 # Atomically: forget hits older than the window, refuse if `limit` remain (answering
-# the seconds until the oldest leaves), else record this one. Redis's own clock, so
-# processes on different machines agree.
+# the seconds until the oldest leaves), else record this one (unless ARGV[4] is "0").
+# Redis's own clock, so processes on different machines agree.
 SLIDING_WINDOW = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) + tonumber(t[2]) / 1e6
@@ -88,6 +91,7 @@ if redis.call('ZCARD', KEYS[1]) >= limit then
   local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   return tostring(tonumber(oldest[2]) + window - now)
 end
+if ARGV[4] == '0' then return false end
 redis.call('ZADD', KEYS[1], now, ARGV[3])
 redis.call('PEXPIRE', KEYS[1], math.ceil(window * 1000))
 return false
@@ -104,10 +108,12 @@ class RedisRateLimiter:
         self.limit, self.window, self.bucket = limit, window, bucket
         self._script = client.register_script(SLIDING_WINDOW)
 
-    def hit(self, key: Hashable) -> float | None:
-        """Count a hit for ``key``: None if allowed, else seconds until one would be."""
+    def hit(self, key: Hashable, *, count: bool = True) -> float | None:
+        """Count a hit for ``key``: None if allowed, else seconds until one would be
+        (``count=False``: only ask)."""
         name = f"unrolled:ratelimit:{self.bucket}:{key}"
-        wait = self._script(keys=[name], args=[self.window, self.limit, uuid.uuid4().hex])
+        args = [self.window, self.limit, uuid.uuid4().hex, "1" if count else "0"]
+        wait = self._script(keys=[name], args=args)
         return None if wait is None else max(float(wait), 0.001)
 
 
@@ -138,8 +144,9 @@ def init_app(app: Flask) -> None:
     add(app, "live_code_address", app.config["LIVE_CODE_ADDRESS_RATE_LIMIT"])
 
 
-def hit(bucket: str, learner_id: str) -> float | None:
+def hit(bucket: str, learner_id: str, *, count: bool = True) -> float | None:
     """Count one ``bucket`` action by the learner: None if allowed, else the
-    seconds to wait (for a ``Retry-After`` header or an error ack)."""
+    seconds to wait (for a ``Retry-After`` header or an error ack); ``count=False``
+    only asks."""
     limiter: RateLimiter | RedisRateLimiter = current_app.extensions["ratelimit"][bucket]
-    return limiter.hit(learner_id)
+    return limiter.hit(learner_id, count=count)

@@ -46,6 +46,15 @@ def test_refused_hits_are_not_counted_and_the_window_slides(redis_url: str) -> N
     assert b.hit("ada") is None  # the old hits have left; the refusals never counted
 
 
+@pytest.mark.parametrize("where", ["redis", "memory"])
+def test_asking_does_not_count(redis_url: str, where: str) -> None:
+    limiter = process(redis_url, "ask", "2/60") if where == "redis" else RateLimiter(2, 60)
+    for _ in range(5):
+        assert limiter.hit("address", count=False) is None
+    assert limiter.hit("address") is None and limiter.hit("address") is None
+    assert limiter.hit("address", count=False) is not None  # full: asking says so
+
+
 def test_the_keys_expire_with_their_window(redis_url: str) -> None:
     process(redis_url, "expiry", "5/2").hit("ada")
     ttl = redis.Redis.from_url(redis_url).pttl("unrolled:ratelimit:expiry:ada")

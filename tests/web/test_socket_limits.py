@@ -88,6 +88,20 @@ def test_session_codes_cannot_be_guessed_from_one_address(
     assert ask(from_address("198.51.100.7"), "join", {"code": session_code})["ok"] is True
 
 
+def test_a_class_behind_one_address_joins_however_many_students(
+    app, people, session_code, closing, monkeypatch
+):
+    """Only unknown codes count against an address: a school's NAT is not a guesser."""
+    monkeypatch.setitem(app.config, "PROXIES", 1)
+    monkeypatch.setitem(app.extensions["ratelimit"], "live_code_address", RateLimiter(3, 600))
+    for _ in range(6):
+        client = app.test_client()
+        client.get(f"/lessons/{livekit.LESSON}")
+        sock = socketkit.connect(app, "/live", client, {"X-Forwarded-For": "203.0.113.9"})
+        closing.append(sock)
+        assert ask(sock, "join", {"code": session_code})["ok"] is True
+
+
 def test_an_instructor_socket_from_another_origin_is_refused(app, people, monkeypatch):
     teacher = livekit.Person(app, instructor=livekit.instructor(app, "teacher-1"))
     people.append(teacher)
