@@ -8,7 +8,6 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
-
 # How long a thread holding the GIL runs before one waiting for it may take it (Python's
 # default is 5 ms). The server's socket threads wait on I/O and then need the GIL for a
 # moment; behind a thread tracing and compiling a program, or building frames for a
