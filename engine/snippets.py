@@ -133,8 +133,8 @@ _LOAD = {
     "rnn": "x, h_prev, a, h = saved[t, l]",
 }
 # ∂L/∂h_t: the readout's error (top layer) or the layer above, plus h_{t+1}.
-DH_TOP = ("dh = W_y[0] * dy[t] + from_next[l]  # from the readout and from t + 1", ("dh",))
-DH_BELOW = ("dh = from_above + from_next[l]  # from the layer above and from t + 1", ("dh",))
+DH_TOP = ("dh = W_y[0] * dy[t] + from_next[l]", ("dh",))
+DH_BELOW = ("dh = from_above + from_next[l]", ("dh",))
 # The derivative of the vanilla cell's activation, from its output h (or a).
 ACT_SLOPE = {"tanh": "(1 - h ** 2)", "relu": "(a > 0)", "sigmoid": "h * (1 - h)"}
 

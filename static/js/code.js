@@ -1,0 +1,106 @@
+// The cell view's code panel: the lines of JAX or NumPy that compute the current step
+// (the server's `cell_code`, course/lab/views/code.py), highlighted as the server
+// tokenised them, the current step's lines marked, the chosen unit's values after #.
+
+const KEY = "unrolled.code-flavour";
+
+function stored() {
+  try {
+    return localStorage.getItem(KEY) === "numpy" ? "numpy" : "jax";
+  } catch {
+    return "jax";
+  }
+}
+
+export class CellCode {
+  constructor(section) {
+    this.panel = section.querySelector("[data-code]");
+    this.data = null; // the last `cell_code` received
+    this.setup = null; // its set-up lines (sent when the cell kind changes)
+    if (!this.panel) return;
+    this.flavour = stored();
+    this.lines = this.panel.querySelector("[data-code-lines]");
+    for (const button of this.panel.querySelectorAll("[data-code-flavour]")) {
+      button.addEventListener("click", () => this.choose(button.dataset.codeFlavour));
+    }
+    this.mark();
+  }
+
+  update(sources) {
+    if (!this.panel || !sources.cell_code) return;
+    this.data = sources.cell_code;
+    if (this.data.setup) this.setup = this.data.setup;
+    this.render();
+  }
+
+  choose(flavour) {
+    this.flavour = flavour;
+    try {
+      localStorage.setItem(KEY, flavour);
+    } catch {
+      // private mode: the choice lasts the page
+    }
+    this.mark();
+    this.render();
+  }
+
+  mark() {
+    for (const button of this.panel.querySelectorAll("[data-code-flavour]")) {
+      button.setAttribute("aria-pressed", String(button.dataset.codeFlavour === this.flavour));
+    }
+    this.panel.dataset.flavour = this.flavour;
+  }
+
+  render() {
+    if (!this.data) return;
+    this.panel.querySelector("[data-code-heading]").textContent = this.data.heading;
+    const lines = this.data.lines[this.flavour] ?? [];
+    this.lines.querySelector("code").replaceChildren(...lines.map(line));
+    this.lines.hidden = lines.length === 0;
+    if (this.setup) {
+      this.panel.querySelector("[data-code-setup] code").replaceChildren(...(this.setup[this.flavour] ?? []).map(line));
+    }
+    this.reveal();
+  }
+
+  // Scroll the box (never the page) so the current lines are in view.
+  reveal() {
+    const current = [...this.lines.querySelectorAll(".code-line.current")];
+    if (!current.length) return;
+    const box = this.lines; // positioned: a line's offsetTop is within the box
+    const top = current[0].offsetTop;
+    const bottom = current.at(-1).offsetTop + current.at(-1).offsetHeight;
+    let scroll = box.scrollTop;
+    if (bottom > scroll + box.clientHeight) scroll = bottom - box.clientHeight + 8;
+    if (top < scroll) scroll = top - 8;
+    box.scrollTop = Math.max(0, scroll);
+  }
+}
+
+// One line of code: its tokens as text in spans by kind, then the values it gives.
+function line(row) {
+  const span = document.createElement("span");
+  span.className = "code-line";
+  if (row.current) {
+    span.classList.add("current");
+    span.dataset.current = "true";
+  }
+  for (const [text, kind] of row.tokens) {
+    if (!kind) {
+      span.append(text);
+    } else {
+      const token = document.createElement("span");
+      token.className = `tok-${kind}`;
+      token.textContent = text;
+      span.append(token);
+    }
+  }
+  if (row.note) {
+    const note = document.createElement("span");
+    note.className = "code-note";
+    note.textContent = `  ${row.note}`;
+    span.append(note);
+  }
+  span.append("\n");
+  return span;
+}
