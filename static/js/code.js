@@ -96,11 +96,14 @@ function line(row) {
     }
   }
   if (row.note) {
+    // On a phone the note goes under its line, as far in as the code (unrolled.css).
+    span.style.setProperty("--indent", `${row.code.length - row.code.trimStart().length}ch`);
     const note = document.createElement("span");
     note.className = "code-note";
     note.textContent = `  ${row.note}`;
     span.append(note);
   }
-  span.append("\n");
+  // The lines are blocks; the newline is for a reader who copies them.
+  span.append(Object.assign(document.createElement("span"), { className: "code-eol", textContent: "\n" }));
   return span;
 }
