@@ -15,8 +15,8 @@ function stored() {
 export class CellCode {
   constructor(section) {
     this.panel = section.querySelector("[data-code]");
-    this.data = null; // the last `cell_code` received
-    this.setup = null; // its set-up lines (sent when the cell kind changes)
+    this.data = null; // the last `cell_code` received: lines as ids into the table
+    this.table = null; // `cell_code_table`: each line's tokens per flavour (sent when the cell kind changes)
     if (!this.panel) return;
     this.flavour = stored();
     this.lines = this.panel.querySelector("[data-code-lines]");
@@ -27,10 +27,13 @@ export class CellCode {
   }
 
   update(sources) {
-    if (!this.panel || !sources.cell_code) return;
-    this.data = sources.cell_code;
-    if (this.data.setup) this.setup = this.data.setup;
-    this.render();
+    if (!this.panel) return;
+    if (sources.cell_code_table) {
+      this.table = sources.cell_code_table;
+      this.renderSetup();
+    }
+    if (sources.cell_code) this.data = sources.cell_code;
+    if (sources.cell_code_table || sources.cell_code) this.render();
   }
 
   choose(flavour) {
@@ -41,6 +44,7 @@ export class CellCode {
       // private mode: the choice lasts the page
     }
     this.mark();
+    this.renderSetup();
     this.render();
   }
 
@@ -52,15 +56,20 @@ export class CellCode {
   }
 
   render() {
-    if (!this.data) return;
+    if (!this.data || !this.table) return;
+    const tokens = this.table.tokens[this.flavour];
     this.panel.querySelector("[data-code-heading]").textContent = this.data.heading;
-    const lines = this.data.lines[this.flavour] ?? [];
-    this.lines.querySelector("code").replaceChildren(...lines.map(line));
+    const lines = this.data.lines;
+    this.lines.querySelector("code").replaceChildren(...lines.map((row) => line(row, tokens[row.id])));
     this.lines.hidden = lines.length === 0;
-    if (this.setup) {
-      this.panel.querySelector("[data-code-setup] code").replaceChildren(...(this.setup[this.flavour] ?? []).map(line));
-    }
     this.reveal();
+  }
+
+  renderSetup() {
+    if (!this.table) return;
+    const tokens = this.table.tokens[this.flavour];
+    const rows = this.table.setup.map((id) => line({ id, depth: 0, note: "", current: false }, tokens[id]));
+    this.panel.querySelector("[data-code-setup] code").replaceChildren(...rows);
   }
 
   // Scroll the box (never the page) so the current lines are in view.
@@ -77,15 +86,17 @@ export class CellCode {
   }
 }
 
-// One line of code: its tokens as text in spans by kind, then the values it gives.
-function line(row) {
+// One line of code: indented to its depth in the loops, its tokens as text in spans
+// by kind, then the values it gives.
+function line(row, tokens) {
   const span = document.createElement("span");
   span.className = "code-line";
   if (row.current) {
     span.classList.add("current");
     span.dataset.current = "true";
   }
-  for (const [text, kind] of row.tokens) {
+  span.append("    ".repeat(row.depth));
+  for (const [text, kind] of tokens) {
     if (!kind) {
       span.append(text);
     } else {
@@ -97,7 +108,7 @@ function line(row) {
   }
   if (row.note) {
     // On a phone the note goes under its line, as far in as the code (unrolled.css).
-    span.style.setProperty("--indent", `${row.code.length - row.code.trimStart().length}ch`);
+    span.style.setProperty("--indent", `${4 * row.depth}ch`);
     const note = document.createElement("span");
     note.className = "code-note";
     note.textContent = `  ${row.note}`;

@@ -25,7 +25,7 @@ from course.lab.spec import VIEWS, LabSpec
 from course.lab.views import gates, gradients, overview, tables, unrolled, weightmap
 from course.lab.views.arithmetic import arithmetic_data
 from course.lab.views.cell import box_data, diagram_figures
-from course.lab.views.code import code_data
+from course.lab.views.code import code_data, table_data
 from course.lab.views.cursor import Cursor
 from course.lab.views.heatmap import HEATMAP_FIXED, heatmap_data, heatmap_figure
 from course.lab.views.loss import hint_data, loss_data, loss_figure, ticks_data
@@ -204,18 +204,19 @@ def _cell(
     if not _changed(sent, "cell_heatmap", None, (cell, hidden, unit)):
         for fixed in HEATMAP_FIXED:  # the page keeps them: half the heatmap's numbers
             del heatmap[fixed]
-    return {
+    out = {
         "cell_boxes": box_data(cell, values, current, unit, gradient=gradient),
         "cell_heatmap": heatmap,
         "cell_neighbours": neighbour_data(
             cell, frame["t"], frame["layer"], window=lab.config.train.window, layers=model.layers
         ),
         "cell_arithmetic": _arithmetic(lab, frame, unit, terms),
-        "cell_code": code_data(
-            cell, model.activation, frame, terms, unit=unit, layers=model.layers,
-            window=lab.config.train.window, setup=_changed(sent, "cell_code", None, cell),
-        ),
+        "cell_code": code_data(cell, model.activation, frame, terms, unit=unit,
+                               layers=model.layers, window=lab.config.train.window),
     }  # fmt: skip
+    if _changed(sent, "cell_code_table", None, (cell, model.activation)):
+        out["cell_code_table"] = table_data(cell, model.activation)
+    return out
 
 
 def _terms(lab: Lab, frame: dict[str, Any], unit: int) -> dict[str, dict[str, float | None]]:

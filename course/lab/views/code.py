@@ -12,8 +12,10 @@ Every value is the engine's own number (the arithmetic panel's terms, the frame'
 prediction and loss), rounded as that panel rounds it; tests/engine/test_snippets.py
 runs the lines and finds the same numbers. Highlighting is done here with the standard
 library's tokenizer: the browser gets [text, kind] pairs and writes them as text (no
-HTML from the server, no script from a CDN). Its data travels as the pseudo-source
-``cell_code`` beside ``cell_arithmetic``.
+HTML from the server, no script from a CDN). Its data travels as two pseudo-sources
+beside ``cell_arithmetic``: ``cell_code_table``, every line a lab of this cell kind can
+show, tokenised, in both flavours (sent when the cell kind changes, as the weights'
+layouts are), and ``cell_code``, the current lines as ids into it with their notes.
 """
 
 from __future__ import annotations
@@ -26,7 +28,9 @@ from typing import Any
 
 from course.lab.views.arithmetic import number
 from engine.snippets import (
+    BACKWARD,
     BACKWARD_LOOP,
+    FORWARD,
     FLAVOURS,
     FORWARD_LOOP,
     SCALARS,
@@ -41,7 +45,6 @@ from engine.snippets import (
 Terms = dict[str, dict[str, float | None]]
 BUILTINS = frozenset({"range", "len", "reversed"})
 LIBRARIES = frozenset({"np", "jnp", "jax"})
-INDENT = "    "
 
 
 @cache
@@ -74,25 +77,29 @@ def _kind(tok: tokenize.TokenInfo) -> str:
     return {tokenize.NUMBER: "num", tokenize.OP: "op", tokenize.COMMENT: "com"}.get(tok.type, "")
 
 
-def _line(
-    code: str,
-    flavour: str,
-    activation: str,
-    *,
-    depth: int,
-    current: bool = False,
-    values: list[dict[str, Any]] | None = None,
-    context: str = "",
-) -> dict[str, Any]:
-    spelt = spell(code, flavour, activation)
-    note = ", ".join(f"{v['expr']} = {v['text']}" for v in values or ()) or context
-    return {
-        "code": INDENT * depth + spelt,
-        "tokens": [[INDENT * depth, ""], *tokens(spelt)] if depth else list(tokens(spelt)),
-        "note": f"# {note}" if note else "",
-        "values": values or [],
-        "current": current,
-    }
+@cache
+def _table(cell: str, activation: str) -> tuple[dict[str, int], dict[str, Any]]:
+    """Every line a lab of ``cell`` can show, numbered: (code → id, the
+    ``cell_code_table`` pseudo-source: each line's tokens per flavour, and the set-up's
+    ids). The page keeps it; a frame sends ids, so a step costs a few hundred bytes."""
+    codes: list[str] = [*SETUP[cell], *FORWARD_LOOP, *BACKWARD_LOOP]
+    for step in FORWARD[cell]:
+        codes += [line.code for top in (False, True) for line in forward_lines(cell, step, top=top)]
+    codes += [line.code for line in VALIDATE]
+    for step in ("dh", *BACKWARD[cell]):
+        codes += [line.code for top in (False, True) for line in backward_lines(cell, step, top=top)]
+    ids = {code: k for k, code in enumerate(dict.fromkeys(codes))}
+    table = {
+        "tokens": {f: [list(map(list, tokens(spell(code, f, activation)))) for code in ids]
+                   for f in FLAVOURS},
+        "setup": [ids[code] for code in SETUP[cell]],
+    }  # fmt: skip
+    return ids, table
+
+
+def table_data(cell: str, activation: str) -> dict[str, Any]:
+    """The ``cell_code_table`` pseudo-source of a lab of ``cell`` (sent when it changes)."""
+    return _table(cell, activation)[1]
 
 
 def _value(
@@ -131,64 +138,50 @@ def code_data(
     unit: int,
     layers: int,
     window: int,
-    setup: bool,
 ) -> dict[str, Any]:
-    """The ``cell_code`` pseudo-source: a heading, and per flavour the lines of the
-    current cell so far (forward or backward) or of the validate phase, each with its
-    tokens, its note (values beside it) and whether it is the current step's. With
-    ``setup``, the lines before the loops too (sent when the cell kind changes)."""
+    """The ``cell_code`` pseudo-source: a heading, and the lines of the current cell so
+    far (forward or backward, in their loops) or of the validate phase, each as its id
+    in ``table_data``, its depth in the loops, its note (the values beside it: expr,
+    the engine's number, its text) and whether it is the current step's."""
+    ids = _table(cell, activation)[0]
     phase, t, layer = frame["phase"], frame.get("t"), frame.get("layer")
-    out: dict[str, Any] = {"heading": "", "lines": {}}
-    if setup:
-        out["setup"] = {f: [_line(c, f, activation, depth=0) for c in SETUP[cell]]
-                        for f in FLAVOURS}  # fmt: skip
     upto, current = frame.get("step_index"), frame.get("step")
+    lines: list[dict[str, Any]] = []
+
+    def add(code: str, depth: int, *, now: bool = False, values: list[Any] | None = None,
+            context: str = "") -> None:  # fmt: skip
+        note = ", ".join(f"{v['expr']} = {v['text']}" for v in values or ()) or context
+        lines.append({"id": ids[code], "depth": depth, "note": f"# {note}" if note else "",
+                      "values": values or [], "current": now})  # fmt: skip
+
+    def shown(line: Line, backward: bool) -> list[dict[str, Any]]:
+        values = (_value(name, backward=backward, terms=terms, frame=frame, unit=unit)
+                  for name in line.shows)  # fmt: skip
+        return [v for v in values if v is not None]
+
     if phase in ("forward", "backward") and upto is not None and t is not None:
         backward = phase == "backward"
-        names = frame["steps"][: upto + 1]
         top = layer == layers - 1
-        loops = BACKWARD_LOOP if backward else FORWARD_LOOP
-        where = (f"t = {t}: time step {t + 1} of {window}", f"l = {layer}: layer {layer + 1} of {layers}")
+        where = (f"t = {t}: time step {t + 1} of {window}",
+                 f"l = {layer}: layer {layer + 1} of {layers}")  # fmt: skip
+        for depth, loop in enumerate(BACKWARD_LOOP if backward else FORWARD_LOOP):
+            add(loop, depth, context=where[depth])
+        for name in frame["steps"][: upto + 1]:
+            steps = backward_lines(cell, name, top=top) if backward else (
+                forward_lines(cell, name, top=top))  # fmt: skip
+            for line in steps:
+                add(line.code, 2, now=name == current, values=shown(line, backward))
         quantity = "gradient" if backward else "quantity"
-        out["heading"] = (
-            f"Layer {layer + 1} at t = {t + 1}, unit {unit}: the code of each {quantity} "
-            "computed so far in this cell; the current step's lines are marked."
-        )
-        for flavour in FLAVOURS:
-            lines = [_line(loop, flavour, activation, depth=d, context=where[d])
-                     for d, loop in enumerate(loops)]  # fmt: skip
-            for name in names:
-                steps = backward_lines(cell, name, top=top) if backward else (
-                    forward_lines(cell, name, top=top))  # fmt: skip
-                lines += [_code_line(line, flavour, activation, name == current, backward,
-                                     terms, frame, unit) for line in steps]  # fmt: skip
-            out["lines"][flavour] = lines
+        heading = (f"Layer {layer + 1} at t = {t + 1}, unit {unit}: the code of each "
+                   f"{quantity} computed so far in this cell; the current step's lines are "
+                   "marked.")  # fmt: skip
     elif phase == "validate":
-        out["heading"] = f"The window's loss over its T = {window} points, and its gradient."
-        for flavour in FLAVOURS:
-            out["lines"][flavour] = [_code_line(line, flavour, activation, True, False, {},
-                                                frame, unit, depth=0) for line in VALIDATE]  # fmt: skip
+        for line in VALIDATE:
+            add(line.code, 0, now=True, values=shown(line, False))
+        heading = f"The window's loss over its T = {window} points, and its gradient."
     else:
-        out["heading"] = (
+        heading = (
             "No cell code in the update phase: the optimiser turns the summed dW_x, dW_h "
             "and db into the change ΔW (the weights view shows it)."
         )
-        out["lines"] = {flavour: [] for flavour in FLAVOURS}
-    return out
-
-
-def _code_line(
-    line: Line,
-    flavour: str,
-    activation: str,
-    current: bool,
-    backward: bool,
-    terms: Terms,
-    frame: dict[str, Any],
-    unit: int,
-    depth: int = len(FORWARD_LOOP),
-) -> dict[str, Any]:
-    values = [_value(name, backward=backward, terms=terms, frame=frame, unit=unit)
-              for name in line.shows]  # fmt: skip
-    return _line(line.code, flavour, activation, depth=depth, current=current,
-                 values=[v for v in values if v is not None])  # fmt: skip
+    return {"heading": heading, "lines": lines}

@@ -31,9 +31,10 @@ def lab_of(cell: str, seed: int) -> Lab:
     return lab
 
 
-def shown_code(line: dict[str, Any]) -> str:
-    """The line as the page writes it, without the note (its # value) and the indent."""
-    return "".join(text for text, _ in line["tokens"]).strip()
+def shown_code(table: dict[str, Any], flavour: str, line: dict[str, Any]) -> str:
+    """The line as the page writes it (its tokens in the table the page keeps), without
+    the note (its # value) and the indent."""
+    return "".join(text for text, _ in table["tokens"][flavour][line["id"]]).strip()
 
 
 def namespace(lab: Lab, flavour: str) -> dict[str, Any]:
@@ -47,9 +48,9 @@ def namespace(lab: Lab, flavour: str) -> dict[str, Any]:
     }  # fmt: skip
 
 
-def run(scope: dict[str, Any], line: dict[str, Any], flavour: str, where: str) -> int:
+def run(scope: dict[str, Any], code: str, line: dict[str, Any], flavour: str, where: str) -> int:
     backward = where.startswith("backward")
-    exec(shown_code(line), scope)  # noqa: S102
+    exec(code, scope)  # noqa: S102
     for value in line["values"]:
         got = float(np.asarray(eval(value["expr"], scope)))  # noqa: S307
         assert got == pytest.approx(value["value"], rel=1e-4, abs=1e-6), (flavour, where, value)
@@ -63,21 +64,21 @@ def run(scope: dict[str, Any], line: dict[str, Any], flavour: str, where: str) -
 def test_the_current_lines_run_and_give_the_values_beside_them(cell: str, seed: int) -> None:
     lab = lab_of(cell, seed)
     held: dict = {}
-    first = sources(lab, UNIT, full=True, views=("cell",), held=held)["cell_code"]
+    first = sources(lab, UNIT, full=True, views=("cell",), held=held)
+    table, code = first["cell_code_table"], first["cell_code"]
     scopes = {flavour: namespace(lab, flavour) for flavour in ("jax", "numpy")}
     for flavour, scope in scopes.items():
-        for line in first["setup"][flavour]:
-            exec(shown_code(line), scope)  # noqa: S102
+        for k in table["setup"]:
+            exec(shown_code(table, flavour, {"id": k}), scope)  # noqa: S102
     checked = {"forward": 0, "validate": 0, "backward": 0}
-    code = first
     while True:
         frame = lab.frame()
         if frame["phase"] == "update":
-            assert all(code["lines"][f] == [] for f in scopes)
+            assert code["lines"] == []
             break
         where = f"{frame['phase']} t={frame['t']} layer={frame['layer']} {frame['step']}"
+        lines = code["lines"]
         for flavour, scope in scopes.items():
-            lines = code["lines"][flavour]
             if frame["phase"] != "validate":
                 scope |= {"t": frame["t"], "l": frame["layer"]}
                 assert f"t = {frame['t']}:" in lines[0]["note"]  # the loops say where
@@ -85,10 +86,12 @@ def test_the_current_lines_run_and_give_the_values_beside_them(cell: str, seed: 
             current = [line for line in lines if line["current"]]
             assert current, where
             for line in current:
-                checked[frame["phase"]] += run(scope, line, flavour, where)
+                shown = shown_code(table, flavour, line)
+                checked[frame["phase"]] += run(scope, shown, line, flavour, where)
         lab.advance("compute")
-        code = sources(lab, UNIT, full=False, views=("cell",), held=held)["cell_code"]
-        assert "setup" not in code  # sent once per cell kind
+        new = sources(lab, UNIT, full=False, views=("cell",), held=held)
+        assert "cell_code_table" not in new  # sent once per cell kind
+        code = new["cell_code"]
     per_cell = len(lab.steps) - 1 + len(lab.backward_steps)  # every quantity, x's as well
     assert checked["forward"] >= 2 * T * L * (len(lab.steps) - 1)
     assert checked["validate"] == 2
@@ -99,25 +102,25 @@ def test_the_current_lines_run_and_give_the_values_beside_them(cell: str, seed: 
 def test_the_panel_follows_a_jump_and_a_zoom_into_another_layer() -> None:
     lab = lab_of("lstm", 1)
     held: dict = {}
-    sources(lab, UNIT, full=True, views=("cell",), held=held)
+    table = sources(lab, UNIT, full=True, views=("cell",), held=held)["cell_code_table"]
     lab.jump("forward", 2)
     for _ in range(2):  # from x to f, i of layer 1 at t = 2
         lab.advance("compute")
     assert lab.frame()["step"] == "i"
     code = sources(lab, UNIT, full=False, views=("cell",), held=held)["cell_code"]
     assert "Layer 1 at t = 3" in code["heading"]
-    current = [shown_code(line) for line in code["lines"]["numpy"] if line["current"]]
+    current = [shown_code(table, "numpy", line) for line in code["lines"] if line["current"]]
     assert current == ["pre_i = W_x[:H] @ x + W_h[:H] @ h_prev + b[:H]",
                        "i = 1 / (1 + np.exp(-pre_i))"]  # fmt: skip
-    jax_current = [shown_code(line) for line in code["lines"]["jax"] if line["current"]]
+    jax_current = [shown_code(table, "jax", line) for line in code["lines"] if line["current"]]
     assert jax_current[1] == "i = jax.nn.sigmoid(pre_i)"
     # The values are the arithmetic panel's numbers for the same unit.
     terms = sources(lab, UNIT, full=False, views=("cell",), held=held)["cell_arithmetic"]
     i_row = next(row for row in terms["rows"] if row["name"] == "i")
-    values = {v["expr"]: v["value"] for line in code["lines"]["jax"] for v in line["values"]}
+    values = {v["expr"]: v["value"] for line in code["lines"] for v in line["values"]}
     assert values[f"i[{UNIT}]"] == i_row["terms"]["value"]
     assert values[f"pre_i[{UNIT}]"] == i_row["terms"]["pre"]
     # Zoomed into layer 2, which has read nothing at t = 2 yet: its loops, no lines marked.
     zoomed = sources(lab, UNIT, full=False, views=("cell",), held=held, layer=1)["cell_code"]
     assert "Layer 2 at t = 3" in zoomed["heading"]
-    assert not [line for line in zoomed["lines"]["jax"] if line["current"]]
+    assert not [line for line in zoomed["lines"] if line["current"]]
