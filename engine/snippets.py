@@ -96,8 +96,10 @@ FORWARD: dict[str, dict[str, tuple[Line, ...]]] = {
         "r": _gru_gate("r", ":H"),
         "z": _gru_gate("z", "H:2*H"),
         "n": _lines(
-            ("pre_n = W_x[2*H:] @ x + b_x[2*H:] + r * (W_h[2*H:] @ h_prev + b_h[2*H:])",
-             ("pre_n",)),
+            (
+                "pre_n = W_x[2*H:] @ x + b_x[2*H:] + r * (W_h[2*H:] @ h_prev + b_h[2*H:])",
+                ("pre_n",),
+            ),
             ("n = np.tanh(pre_n)", ("n",)),
         ),  # fmt: skip
         "h": _lines(
@@ -176,6 +178,7 @@ BACKWARD: dict[str, dict[str, tuple[Line, ...]]] = {
     },
 }
 
+
 def _setup(cell: str) -> tuple[str, ...]:
     grads = ", ".join(f"d{w}" for w in WEIGHTS[cell])
     zeros = ", ".join(f"[np.zeros_like(p.{w}) for p in layers]" for w in WEIGHTS[cell])
@@ -229,5 +232,7 @@ def forward_lines(cell: str, step: str, *, top: bool) -> tuple[Line, ...]:
 def backward_lines(cell: str, step: str, *, top: bool) -> tuple[Line, ...]:
     """The lines of backward step ``step``: dh loads what the forward pass kept."""
     if step == "dh":
-        return _lines(_LOAD[cell], f"{', '.join(WEIGHTS[cell])} = layers[l]", DH_TOP if top else DH_BELOW)
+        return _lines(
+            _LOAD[cell], f"{', '.join(WEIGHTS[cell])} = layers[l]", DH_TOP if top else DH_BELOW
+        )
     return BACKWARD[cell][step]

@@ -130,6 +130,11 @@ def test_the_panel_follows_the_scrubber_and_a_jump_to_backward(page: Page) -> No
     box = panel.locator("[data-code-lines]")
     box.focus()
     expect(box).to_be_focused()
-    expect(box).to_have_attribute("aria-label", "Code: the marked lines compute the current step; after each #, the chosen unit's value")
+    expect(box).to_have_attribute(
+        "aria-label",
+        "Code: the marked lines compute the current step; after each #, the chosen unit's value",
+    )
     panel.get_by_text("Before the loops", exact=True).click()
-    expect(panel.locator("[data-code-setup]")).to_contain_text("hs = [jnp.zeros(H) for _ in range(L)]")
+    expect(panel.locator("[data-code-setup]")).to_contain_text(
+        "hs = [jnp.zeros(H) for _ in range(L)]"
+    )

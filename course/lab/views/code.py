@@ -30,8 +30,8 @@ from course.lab.views.arithmetic import number
 from engine.snippets import (
     BACKWARD,
     BACKWARD_LOOP,
-    FORWARD,
     FLAVOURS,
+    FORWARD,
     FORWARD_LOOP,
     SCALARS,
     SETUP,
@@ -87,7 +87,9 @@ def _table(cell: str, activation: str) -> tuple[dict[str, int], dict[str, Any]]:
         codes += [line.code for top in (False, True) for line in forward_lines(cell, step, top=top)]
     codes += [line.code for line in VALIDATE]
     for step in ("dh", *BACKWARD[cell]):
-        codes += [line.code for top in (False, True) for line in backward_lines(cell, step, top=top)]
+        codes += [
+            line.code for top in (False, True) for line in backward_lines(cell, step, top=top)
+        ]
     ids = {code: k for k, code in enumerate(dict.fromkeys(codes))}
     table = {
         "tokens": {f: [list(map(list, tokens(spell(code, f, activation)))) for code in ids]
@@ -159,7 +161,8 @@ def code_data(
                   for name in line.shows)  # fmt: skip
         return [v for v in values if v is not None]
 
-    if phase in ("forward", "backward") and upto is not None and t is not None:
+    if phase in ("forward", "backward") and upto is not None:
+        assert t is not None and layer is not None  # a forward or backward frame has them
         backward = phase == "backward"
         top = layer == layers - 1
         where = (f"t = {t}: time step {t + 1} of {window}",
