@@ -25,10 +25,7 @@ T, L, H, UNIT = 3, 2, 4, 2
 def lab_of(cell: str, seed: int) -> Lab:
     model = ModelConfig(cell=cell, layers=L, hidden=H)
     train = TrainSpec(window=T, sequences=10, batch_size=5)
-    lab = Lab(LabConfig(model=model, train=train, continuation=8, seed=seed, noise=0.1))
-    lab.train(1)
-    lab.jump("forward")  # training leaves the cursor where it was
-    return lab
+    return Lab(LabConfig(model=model, train=train, continuation=8, seed=seed, noise=0.1))
 
 
 def shown_code(table: dict[str, Any], flavour: str, line: dict[str, Any]) -> str:
