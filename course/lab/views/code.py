@@ -26,6 +26,7 @@ import tokenize
 from functools import cache
 from typing import Any
 
+from course.lab.steps import STEP_LABELS
 from course.lab.views.arithmetic import number
 from engine.snippets import (
     BACKWARD,
@@ -175,16 +176,17 @@ def code_data(
             for line in steps:
                 add(line.code, 2, now=name == current, values=shown(line, backward))
         quantity = "gradient" if backward else "quantity"
+        marked = f"the marked lines compute {STEP_LABELS[current]}." if current else (
+            "no step of this cell is current.")  # fmt: skip
         heading = (f"Layer {layer + 1} at t = {t + 1}, unit {unit}: the code of each "
-                   f"{quantity} computed so far in this cell; the current step's lines are "
-                   "marked.")  # fmt: skip
+                   f"{quantity} computed so far in this cell; {marked}")  # fmt: skip
     elif phase == "validate":
         for line in VALIDATE:
             add(line.code, 0, now=True, values=shown(line, False))
         heading = f"The window's loss over its T = {window} points, and its gradient."
     else:
         heading = (
-            "No cell code in the update phase: the optimiser turns the summed dW_x, dW_h "
-            "and db into the change ΔW (the weights view shows it)."
+            "No cell code in the update phase: the optimiser turns the gradients the "
+            "backward pass summed (dW_x, dW_h, …) into the weights' change ΔW."
         )
     return {"heading": heading, "lines": lines}
