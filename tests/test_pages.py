@@ -210,6 +210,7 @@ def test_every_view_has_an_information_icon_with_its_explanation(client):
         page = client.get(f"/lessons/{slug}").get_data(as_text=True)
         figures = page.count('<figure class="view ')
         panels = page.count('<section class="cell-arithmetic"')  # an HTML view, with its own
+        panels += page.count('<section class="cell-code"')  # the code of the step, too
         icons = page.count('<details class="info">')
         assert figures and icons == figures + panels, (slug, figures, panels, icons)
     page = client.get("/lessons/lstm-cell").get_data(as_text=True)

@@ -132,6 +132,18 @@ VIEW_NOTES = {
         "miss the shown sum by a unit in the last place. In the backward phase the lines "
         r"show how each gradient \(\partial L/\partial\) is made from the ones before it."
     ),
+    "code": (
+        "The same step as a program: the lines of JAX (or, switched, NumPy) that compute "
+        "what the cell has computed so far, inside the loops over time steps and layers, "
+        "with the names of the diagram (x, h_prev, each gate by its letter, W_x, W_h, b). "
+        "The marked lines are the current step's; after each #, the value it gives for the "
+        "chosen unit, the engine's own number. Each gate takes its block of rows of the "
+        "stacked weights (an LSTM's in the order i, f, g, o). The backward lines are "
+        "backpropagation through time written out: they sum into dW_x, dW_h and db the "
+        "gradient the update phase uses. A test runs every line, in both languages, and "
+        "checks it gives the engine's numbers, so the code cannot drift from what the lab "
+        "computes. Under the lines, the set-up before the loops."
+    ),
     "weights": (
         r"The weights the cell computes with. Row \(k\) of a gate's block in \(W_x\) is "
         r"multiplied by \(x_t\), the same row of \(W_h\) by \(h_{t-1}\), and the bias "

@@ -1,6 +1,7 @@
 // One lab on a lesson page: controls, readout and views, driven over /lab.
 import { request } from "./connection.js";
 import { CellArithmetic } from "./arithmetic.js";
+import { CellCode } from "./code.js";
 import { saveBlob, startGif, syncGif } from "./gif.js";
 import { setReadout, setStatus } from "./readout.js";
 import { showConfigNote, startSettings, syncSettings } from "./settings.js";
@@ -21,6 +22,7 @@ export class LabController {
     this.figures = new FigureSet();
     section.figures = this.figures; // this lab's sources, for tests and the console
     this.arithmetic = new CellArithmetic(section, this.figures);
+    this.codePanel = new CellCode(section);
     this.playing = false;
     this.pending = null; // newest pushed frame, painted on the next animation frame
     this.info = null;
@@ -236,6 +238,7 @@ export class LabController {
     if (ack.sources && !drawn) this.figures.apply(ack.sources);
     else if (ack.sources) this.figures.keepLayouts(ack.sources); // drawn, but named later
     if (ack.sources) this.arithmetic.update(ack.sources);
+    if (ack.sources) this.codePanel.update(ack.sources);
     if (ack.sources?.overview_layers) this.overlay(ack.sources);
     if (ack.frame) this.readout(ack.frame, ack.explain);
   }

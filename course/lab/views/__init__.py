@@ -25,6 +25,7 @@ from course.lab.spec import VIEWS, LabSpec
 from course.lab.views import gates, gradients, overview, tables, unrolled, weightmap
 from course.lab.views.arithmetic import arithmetic_data
 from course.lab.views.cell import box_data, diagram_figures
+from course.lab.views.code import code_data, table_data
 from course.lab.views.cursor import Cursor
 from course.lab.views.heatmap import HEATMAP_FIXED, heatmap_data, heatmap_figure
 from course.lab.views.loss import hint_data, loss_data, loss_figure, ticks_data
@@ -198,23 +199,41 @@ def _cell(
     if gradient:  # "df" is ∂L/∂f: show it on the f box
         values = {name[1:]: v for name, v in values.items()}
         current = current[1:] if current else None
+    terms = _terms(lab, frame, unit)
     heatmap = heatmap_data(cell, hidden, values, unit, gradient=gradient)
     if not _changed(sent, "cell_heatmap", None, (cell, hidden, unit)):
         for fixed in HEATMAP_FIXED:  # the page keeps them: half the heatmap's numbers
             del heatmap[fixed]
-    return {
+    out = {
         "cell_boxes": box_data(cell, values, current, unit, gradient=gradient),
         "cell_heatmap": heatmap,
         "cell_neighbours": neighbour_data(
             cell, frame["t"], frame["layer"], window=lab.config.train.window, layers=model.layers
         ),
-        "cell_arithmetic": _arithmetic(lab, frame, unit),
-    }
+        "cell_arithmetic": _arithmetic(lab, frame, unit, terms),
+        "cell_code": code_data(cell, model.activation, frame, terms, unit=unit,
+                               layers=model.layers, window=lab.config.train.window),
+    }  # fmt: skip
+    if _changed(sent, "cell_code_table", None, (cell, model.activation)):
+        out["cell_code_table"] = table_data(cell, model.activation)
+    return out
 
 
-def _arithmetic(lab: Lab, frame: dict[str, Any], unit: int) -> dict[str, Any]:
-    """The chosen unit's arithmetic in the cell shown: what the engine has computed
-    there so far (forward or backward), nothing in the other phases."""
+def _terms(lab: Lab, frame: dict[str, Any], unit: int) -> dict[str, dict[str, float | None]]:
+    """The chosen unit's arithmetic in the cell shown (``engine.arithmetic``): what the
+    engine has computed there so far, forward or backward; nothing in other phases."""
+    phase, t, layer, upto = frame["phase"], frame["t"], frame["layer"], frame.get("step_index")
+    if phase not in ("forward", "backward") or upto is None:
+        return {}
+    if phase == "backward":
+        return lab.backward_terms(t, layer, upto, unit)
+    return lab.cell_terms(t, layer, upto, unit)
+
+
+def _arithmetic(
+    lab: Lab, frame: dict[str, Any], unit: int, terms: dict[str, dict[str, float | None]]
+) -> dict[str, Any]:
+    """The arithmetic panel of the cell shown: its ``terms``, under a heading."""
     model = lab.config.model
     phase, t, layer, upto = frame["phase"], frame["t"], frame["layer"], frame.get("step_index")
     if phase not in ("forward", "backward") or upto is None:
@@ -224,10 +243,8 @@ def _arithmetic(lab: Lab, frame: dict[str, Any], unit: int) -> dict[str, Any]:
     backward = phase == "backward"
     where = f"Unit {unit} of layer {layer + 1} at t = {t + 1}"
     if backward:
-        terms = lab.backward_terms(t, layer, upto, unit)
         heading = f"{where}, backward pass: the gradients computed so far."
     else:
-        terms = lab.cell_terms(t, layer, upto, unit)
         heading = f"{where}: each quantity computed so far, with its numbers."
         if not terms:
             heading = f"{where}: the cell has read its inputs; the gates come next."
