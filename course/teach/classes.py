@@ -68,7 +68,9 @@ def create() -> ResponseReturnValue:
     for _ in range(3):  # a code taken between our check and the insert: try another
         try:
             with db.transaction() as session:
-                classroom = Classroom(name=name, instructor_id=me().id, join_code="", time_zone=zone)
+                classroom = Classroom(
+                    name=name, instructor_id=me().id, join_code="", time_zone=zone
+                )
                 set_new_code(session, classroom)
                 session.add(classroom)
             break

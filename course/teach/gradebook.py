@@ -101,8 +101,7 @@ def number(value: float) -> str:
 def percent(part: float, whole: float) -> Cell:
     if not whole:
         return Cell("")
-    share = 100 * part / whole
-    return Cell(f"{round(share)}%", share)
+    return Cell(statistics.whole_percent(part, whole), 100 * part / whole)
 
 
 def students_of(session: Session, class_id: int) -> list[Enrollment]:
@@ -133,7 +132,9 @@ def _build(
     zone = classroom.time_zone
     students = students_of(session, classroom.id)
     assigned = [a for a in of_class(session, classroom.id) if a.lesson is not None]
-    done = activity.read(session, classroom.id, students, [lesson.id for lesson in _lessons(assigned)])
+    done = activity.read(
+        session, classroom.id, students, [lesson.id for lesson in _lessons(assigned)]
+    )
     asked = {(v.record, v.quiz_id) for v in done.votes}
 
     columns = [Column("", "Student"), Column("", "Last activity")]

@@ -11,6 +11,7 @@ Choices are lettered A, B, C… in the lesson's order, the order the teacher wro
 from __future__ import annotations
 
 import html
+import math
 import re
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -37,6 +38,11 @@ def title(prompt_html: str, limit: int = TITLE_LENGTH) -> str:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
     return cut + "…"
+
+
+def whole_percent(part: float, whole: float) -> str:
+    """``part`` of ``whole`` as a whole percent, halves rounded up (12.5 → 13%)."""
+    return f"{math.floor(100 * part / whole + 0.5)}%"
 
 
 def letter(index: int) -> str:
@@ -67,7 +73,7 @@ class QuestionStats:
         """The share correct as shown: ``67% (2 of 3)``; "" when not graded."""
         if self.correct is None or not self.answered:
             return ""
-        return f"{round(100 * self.correct / self.answered)}% ({self.correct} of {self.answered})"
+        return f"{whole_percent(self.correct, self.answered)} ({self.correct} of {self.answered})"
 
     @property
     def most(self) -> int:
@@ -105,14 +111,18 @@ def build(
 def _quiz(
     lesson: Lesson, quiz: Quiz, learners: list[str], done: Activity, secret: str
 ) -> QuestionStats:
-    latest = [tried[-1] for who in learners if (tried := done.attempts.get((who, lesson.id, quiz.id)))]
+    latest = [
+        tried[-1] for who in learners if (tried := done.attempts.get((who, lesson.id, quiz.id)))
+    ]
     ids = item_ids(quiz, key=quiz_key(lesson.id, quiz.id), secret=secret)
     bars = _distribution(quiz, [a.answer for a in latest], ids.index(), ids.target_index())
     right = sum(a.correct for a in latest)
     return QuestionStats(lesson.title, "quiz", title(quiz.prompt), "", len(latest), right, bars)
 
 
-def _predict(lesson: Lesson, predict: Predict, learners: list[str], done: Activity) -> QuestionStats:
+def _predict(
+    lesson: Lesson, predict: Predict, learners: list[str], done: Activity
+) -> QuestionStats:
     guesses = [
         marks[predict.id][1]
         for who in learners
@@ -151,7 +161,9 @@ def _poll(
             except AnswerError:
                 continue
     where = f"live session of {when(first.started_at)}"
-    return QuestionStats(lesson.title, "live poll", title(quiz.prompt), where, len(votes), right, bars)
+    return QuestionStats(
+        lesson.title, "live poll", title(quiz.prompt), where, len(votes), right, bars
+    )
 
 
 def _distribution(
