@@ -302,6 +302,11 @@ def test_parsing_and_showing_times_in_a_zone():
 # -- per-question statistics ---------------------------------------------------------------
 
 
+def share(right: int, answered: int) -> str:
+    """The "Correct" cell: a whole percent, halves up, then the count."""
+    return f"{math.floor(100 * right / answered + 0.5)}% ({right} of {answered})"
+
+
 def answers_cell(labels: list[str], counts: Counter[str], right: set[str] = frozenset()) -> str:
     """The statistics' "Answers" cell as the page reads: letter · text [✓] count."""
     parts = []
@@ -365,7 +370,7 @@ def test_per_question_statistics_equal_a_count_of_the_answers(app: Flask, teache
     right = latest["plain option bravo"]
     answered = sum(latest.values())
     got = row("Pick the canary.", "quiz")
-    assert got[2:] == [str(answered), f"{math.floor(100 * right / answered + 0.5)}% ({right} of {answered})",
+    assert got[2:] == [str(answered), share(right, answered),
                        answers_cell(SINGLE, latest, {"plain option bravo"})]  # fmt: skip
 
     picked: Counter[str] = Counter()
@@ -376,7 +381,7 @@ def test_per_question_statistics_equal_a_count_of_the_answers(app: Flask, teache
     got = row("Pick both.", "quiz")
     labels = ["first right one", "a wrong one", "second right one"]
     both = {"first right one", "second right one"}
-    assert got[2:] == [str(len(multiple)), f"{math.floor(100 * exact / 3 + 0.5)}% ({exact} of 3)",
+    assert got[2:] == [str(len(multiple)), share(exact, 3),
                        answers_cell(labels, picked, both)]  # fmt: skip
 
     chosen = Counter({"a": "it rises", "b": "it falls"}[g] for g in guesses.values())
@@ -391,7 +396,7 @@ def test_per_question_statistics_equal_a_count_of_the_answers(app: Flask, teache
     [poll] = polled
     assert poll[0] == "Pick the canary.Canary lesson" and poll[1].startswith("live poll")
     n, ok_votes = sum(cast.values()), cast["plain option bravo"]
-    assert poll[2:] == [str(n), f"{math.floor(100 * ok_votes / n + 0.5)}% ({ok_votes} of {n})",
+    assert poll[2:] == [str(n), share(ok_votes, n),
                         answers_cell(SINGLE, cast, {"plain option bravo"})]  # fmt: skip
     # the gradebook counts each student's live polls
     column = "Live polls answered (of 1)"
