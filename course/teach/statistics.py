@@ -27,6 +27,7 @@ from course.teach.livevotes import PollVote
 
 TAG = re.compile(r"<[^>]+>")
 MATHS = re.compile(r"\\[()\[\]]")
+BEFORE_PUNCTUATION = re.compile(r"\s+([,.;:!?])")
 TITLE_LENGTH = 60
 TOP = 6  # distinct answers listed for numbers and texts; the rest are "other"
 
@@ -34,6 +35,7 @@ TOP = 6  # distinct answers listed for numbers and texts; the rest are "other"
 def title(prompt_html: str, limit: int = TITLE_LENGTH) -> str:
     """A question's title: its prompt as plain text, cut at a word near ``limit``."""
     text = " ".join(html.unescape(MATHS.sub("", TAG.sub(" ", prompt_html))).split())
+    text = BEFORE_PUNCTUATION.sub(r"\1", text)  # "<kbd>Reset</kbd>," reads "Reset,"
     if len(text) <= limit:
         return text
     cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
