@@ -20,7 +20,7 @@ from __future__ import annotations
 import csv
 import io
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -72,7 +72,6 @@ class Gradebook:
     columns: list[Column]
     rows: list[list[Cell]]  # one per student, a cell per column
     polls: int = 0  # live polls asked in the class's sessions
-    notes: list[str] = field(default_factory=list)
 
     @property
     def header(self) -> list[str]:
