@@ -22,12 +22,15 @@ def utc(moment: datetime | None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from course.teach import accounts, assignments, classes, gradebook, live, students
+    from course.teach import accounts, assignments, classes, gradebook, live, students, zones
 
     accounts.init_app(app)  # instructors: /login, /logout
     # after ratelimit.init_app
     ratelimit.add(app, "join", app.config.setdefault("JOIN_RATE_LIMIT", "60/60"))
     app.add_template_filter(utc, "utc")
+    app.add_template_filter(zones.shown, "in_zone")  # {{ when | in_zone(class.time_zone) }}
+    app.add_template_filter(zones.iso, "iso")
+    app.add_template_global(zones.names, "time_zones")
     for blueprint in (classes.bp, assignments.bp, gradebook.bp, live.bp, students.bp):
         app.register_blueprint(blueprint)
     when_ended(app, live.ended)

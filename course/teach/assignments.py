@@ -1,4 +1,7 @@
-"""Assignments: lessons due by a date (in UTC), and later dates for single students.
+"""Assignments: lessons due by a date, and later dates for single students. Dates are
+stored in UTC and read from forms and shown in the class's time zone (``zones``); a
+class's zone can be changed here (nothing stored moves: the same instants show in
+the new zone).
 
 An assignment is one lesson (by lesson id). Assigning a module assigns each of its
 lessons, with the same due date; lessons already assigned keep theirs.
@@ -7,7 +10,7 @@ lessons, with the same due date; lessons already assigned keep theirs.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
@@ -16,14 +19,14 @@ from sqlalchemy.orm import Session
 
 from course.lessons.registry import Lesson
 from course.storage import db
-from course.storage.models import Assignment, Enrollment, Extension
-from course.teach import utc
+from course.storage.models import Assignment, Classroom, Enrollment, Extension
+from course.teach import zones
 from course.teach.accounts import login_required
 from course.teach.common import class_or_404, lesson_by_id, lessons_in_order
 
 bp = Blueprint("assignments", __name__, url_prefix="/teach/classes/<int:class_id>/assignments")
 
-EARLIEST, LATEST = datetime(2000, 1, 1, tzinfo=UTC), datetime(2200, 1, 1, tzinfo=UTC)
+EARLIEST, LATEST = zones.EARLIEST, zones.LATEST
 
 
 @dataclass(frozen=True)
@@ -35,18 +38,11 @@ class Assigned:
     extensions: list[Extension]
 
 
-def parse_due(text: str) -> datetime:
-    """A due date from a form: ``2026-12-01T17:00`` is UTC; an explicit offset is
-    converted. ValueError if it is not a date and time (or its offset takes it past
-    the calendar's ends)."""
-    moment = datetime.fromisoformat(text.strip())
-    try:
-        moment = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-    except OverflowError:
-        raise ValueError("out of range") from None
-    if not EARLIEST <= moment < LATEST:
-        raise ValueError("out of range")
-    return moment
+def parse_due(text: str, zone: str = zones.DEFAULT) -> datetime:
+    """A due date from a form: ``2026-12-01T17:00`` is in ``zone`` (the class's); an
+    explicit offset is converted. ValueError if it is not a date and time (or its
+    offset takes it past the calendar's ends)."""
+    return zones.parse(text, zone)
 
 
 def of_class(session: Session, class_id: int) -> list[Assigned]:
@@ -67,12 +63,26 @@ def back(class_id: int) -> ResponseReturnValue:
     return redirect(url_for("teach.page", class_id=class_id) + "#assignments")
 
 
-def due_from_form() -> datetime | None:
+def due_from_form(classroom: Classroom) -> datetime | None:
     try:
-        return parse_due(request.form.get("due", ""))
+        return parse_due(request.form.get("due", ""), classroom.time_zone)
     except ValueError:
-        flash("Pick a due date and time (UTC).", "error")
+        flash(f"Pick a due date and time ({classroom.time_zone}).", "error")
         return None
+
+
+@bp.post("/time-zone")
+@login_required
+def set_zone(class_id: int) -> ResponseReturnValue:
+    """The class's time zone: the teaching pages' times and the due-date forms use it."""
+    zone = zones.valid(request.form.get("time_zone", ""))
+    if zone is None:
+        flash("Pick a time zone from the list.", "error")
+        return back(class_id)
+    with db.transaction() as session:
+        class_or_404(class_id, session).time_zone = zone
+    flash(f"Times on this class's pages are now in {zone}.")
+    return back(class_id)
 
 
 @bp.post("")
@@ -87,7 +97,8 @@ def create(class_id: int) -> ResponseReturnValue:
     if not chosen:
         flash("Pick a lesson or a module to assign.", "error")
         return back(class_id)
-    due = due_from_form()
+    classroom = class_or_404(class_id)
+    zone, due = classroom.time_zone, due_from_form(classroom)
     if due is None:
         return back(class_id)
     with db.transaction() as session:
@@ -104,12 +115,12 @@ def create(class_id: int) -> ResponseReturnValue:
             )
             assert stored is not None
             stored.due_at = due
-            flash(f"“{chosen[0].title}” is now due {utc(due)}.")
+            flash(f"“{chosen[0].title}” is now due {zones.shown(due, zone)}.")
             return back(class_id)
         for lesson in new:
             session.add(Assignment(class_id=class_id, lesson_id=lesson.id, due_at=due))
     titles = ", ".join(f"“{lesson.title}”" for lesson in new) or "nothing new"
-    flash(f"Assigned {titles}, due {utc(due)}.")
+    flash(f"Assigned {titles}, due {zones.shown(due, zone)}.")
     return back(class_id)
 
 
@@ -133,7 +144,8 @@ def assignment_or_404(session: Session, class_id: int, assignment_id: int) -> As
 @bp.post("/<int:assignment_id>/extensions")
 @login_required
 def extend(class_id: int, assignment_id: int) -> ResponseReturnValue:
-    due = due_from_form()
+    classroom = class_or_404(class_id)
+    zone, due = classroom.time_zone, due_from_form(classroom)
     if due is None:
         return back(class_id)
     learner_id = request.form.get("learner", "")
@@ -145,7 +157,9 @@ def extend(class_id: int, assignment_id: int) -> ResponseReturnValue:
             return back(class_id)
         if due <= assignment.due_at:
             flash(
-                f"An extension must be later than the due date ({utc(assignment.due_at)}).", "error"
+                f"An extension must be later than the due date "
+                f"({zones.shown(assignment.due_at, zone)}).",
+                "error",
             )
             return back(class_id)
         extension = session.get(Extension, (assignment_id, learner_id))
@@ -153,7 +167,7 @@ def extend(class_id: int, assignment_id: int) -> ResponseReturnValue:
             session.add(Extension(assignment_id=assignment_id, learner_id=learner_id, due_at=due))
         else:
             extension.due_at = due
-    flash(f"{student.display_name} now has until {utc(due)}.")
+    flash(f"{student.display_name} now has until {zones.shown(due, zone)}.")
     return back(class_id)
 
 

@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 from course.lessons.modules import MODULES
 from course.storage import db
 from course.storage.models import Assignment, Classroom, Enrollment, Extension, LiveSessionRecord
-from course.teach import assignments, gradebook
+from course.teach import assignments, gradebook, zones
 from course.teach.accounts import login_required
 from course.teach.common import class_or_404, lesson_by_id, lessons_in_order, me
 
@@ -61,10 +61,16 @@ def create() -> ResponseReturnValue:
     if not 1 <= len(name) <= MAX_CLASS_NAME:
         flash(f"A class name is 1–{MAX_CLASS_NAME} characters.", "error")
         return redirect(url_for("teach.dashboard"))
+    zone = zones.valid(request.form.get("time_zone", zones.DEFAULT))
+    if zone is None:
+        flash("Pick a time zone from the list.", "error")
+        return redirect(url_for("teach.dashboard"))
     for _ in range(3):  # a code taken between our check and the insert: try another
         try:
             with db.transaction() as session:
-                classroom = Classroom(name=name, instructor_id=me().id, join_code="")
+                classroom = Classroom(
+                    name=name, instructor_id=me().id, join_code="", time_zone=zone
+                )
                 set_new_code(session, classroom)
                 session.add(classroom)
             break

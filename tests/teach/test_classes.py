@@ -1,12 +1,10 @@
 """Classes as instructors and students use them: join codes, roster, assignments with
-extensions, the gradebook and its CSV, and live-session records. Every write goes
+extensions, and live-session records (the gradebook: test_gradebook.py). Every write goes
 through the real routes; the learners' progress through the real HTTP API and the
 /lab socket. On SQLite and PostgreSQL (the ``database_url`` fixture)."""
 
 from __future__ import annotations
 
-import csv
-import io
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -20,7 +18,6 @@ from teaching import Person, Tables, add_instructor, build_app, join_code
 
 from course.storage import db
 from course.storage.models import Assignment, Classroom, Enrollment, LiveSessionRecord
-from course.teach.gradebook import csv_cell
 
 LESSON = "/lessons/canary"
 
@@ -210,7 +207,7 @@ def test_assignments_with_due_dates_and_an_extension_for_one_student(app: Flask,
     assert due(ana) == "2030-01-05 06:00 UTC"
 
 
-# -- gradebook --------------------------------------------------------------------------
+# -- a student working the lesson -------------------------------------------------------
 
 
 class Learner(Person):
@@ -239,91 +236,6 @@ class Learner(Person):
         with connect(self.app, "/lab", self.client) as sock:
             ok(sock, "open", {"lesson": "canary", "lab": lab})
             ok(sock, "step", {"lab": lab})
-
-
-def test_the_gradebook_page_and_its_csv_agree_cell_by_cell(app: Flask, teacher: Person):
-    class_id = teacher.create_class("RNNs")
-    code = join_code(class_page(teacher, class_id))
-    teacher.post(f"/teach/classes/{class_id}/assignments",
-                 {"what": "lesson:canary", "due": "2030-01-01T12:00"})  # fmt: skip
-    ana, mallory = Learner(app), Learner(app)
-    for person, name in ((ana, "Ana"), (mallory, '=HYPERLINK("http://x")')):
-        person.open_lesson()
-        assert person.join(code, name).status_code == 302
-    ana.read_section("first-section")
-    ana.step_lab("tiny")
-    [right] = ana.ids("single", "plain option bravo")
-    ana.answer("single", {"choice": right})
-    [one] = ana.ids("multiple", "first right one")
-    ana.answer("multiple", {"choices": [one]})  # 0.5
-    mallory.read_section("first-section")
-    mallory.read_section("questions")
-    [wrong] = mallory.ids("single", "plain option alpha")
-    mallory.answer("single", {"choice": wrong})
-    mallory.answer("single", {"choice": right})  # the best of the two counts
-    mallory.answer("numeric", {"value": 0.2})  # wrong: 0
-    [this] = mallory.ids("poll", "this")
-    mallory.answer("poll", {"choice": this})  # a poll has no column
-
-    table = Tables(class_page(teacher, class_id)).tables["gradebook"]
-    groups, header, rows = table[0], table[1], table[2:]
-    exported = teacher.get(f"/teach/classes/{class_id}/gradebook.csv")
-    assert exported.status_code == 200 and exported.mimetype == "text/csv"
-    assert "attachment" in exported.headers["Content-Disposition"]
-    cells = list(csv.reader(io.StringIO(exported.get_data().decode("utf-8-sig"))))
-    assert cells == [[csv_cell(cell) for cell in row] for row in [header, *rows]]
-
-    assert groups == ["", "Canary lesson", ""]
-    quizzes = ["single", "multiple", "numeric", "text", "pattern", "ordering", "matching", "live"]
-    assert header == ["Student", "Joined"] + [
-        f"Canary lesson · {label}" for label in ["sections read", "labs worked", *quizzes]
-    ] + ["Quiz total (of 8)"]
-    by_name = {row[0]: row for row in rows}
-    assert [row[0] for row in rows] == sorted(by_name)
-    ana_row = by_name["Ana"]
-    assert ana_row[2:] == ["1/2", "1/1", "1", "0.5", "", "", "", "", "", "", "1.5"]
-    mallory_row = by_name['=HYPERLINK("http://x")']
-    assert mallory_row[2:] == ["2/2", "0/1", "1", "", "0", "", "", "", "", "", "1"]
-    # CSV injection: the name is text in a spreadsheet, shown as typed on the page
-    [exported_row] = [row for row in cells if row[0].startswith("'")]
-    assert exported_row[0] == '\'=HYPERLINK("http://x")'
-
-
-def test_the_gradebook_shows_an_answer_the_student_revealed(app: Flask, teacher: Person):
-    """Issue 17: the reveal is recorded against the student and shown by the score it
-    follows; the attempt they try after it is refused, so it never scores."""
-    class_id = teacher.create_class("RNNs")
-    code = join_code(class_page(teacher, class_id))
-    teacher.post(f"/teach/classes/{class_id}/assignments",
-                 {"what": "lesson:canary", "due": "2030-01-01T12:00"})  # fmt: skip
-    ana = Learner(app)
-    ana.open_lesson()
-    assert ana.join(code, "Ana").status_code == 302
-    [wrong, right] = ana.ids("single", "plain option alpha", "plain option bravo")
-    ana.answer("single", {"choice": wrong})
-    reveal = "/api/lessons/canary/quizzes/single/reveal"
-    assert ana.client.post(reveal, headers=ana.headers()).get_json()["revealed"] is True
-    body = {"submission_id": uuid.uuid4().hex, "answer": {"choice": right}}
-    later = ana.client.post(
-        "/api/lessons/canary/quizzes/single/attempts", json=body, headers=ana.headers()
-    )
-    assert later.status_code == 409 and later.get_json()["error"]["code"] == "revealed"
-
-    table = Tables(class_page(teacher, class_id)).tables["gradebook"]
-    [row] = table[2:]
-    assert row[0] == "Ana" and row[4] == "0 (answer shown)" and row[-1] == "0"
-    exported = teacher.get(f"/teach/classes/{class_id}/gradebook.csv").get_data().decode()
-    assert "0 (answer shown)" in exported
-    assert "answer shown" in class_page(teacher, class_id).split('id="gradebook"')[1]
-
-
-@pytest.mark.parametrize(
-    ("cell", "safe"),
-    [("=1+1", "'=1+1"), ("+1", "'+1"), ("-1", "'-1"), ("@SUM(A1)", "'@SUM(A1)"),
-     ("\tx", "'\tx"), ("Ana", "Ana"), ("0.5", "0.5"), ("", "")],
-)  # fmt: skip
-def test_csv_cells_never_start_a_formula(cell: str, safe: str):
-    assert csv_cell(cell) == safe
 
 
 # -- live sessions ----------------------------------------------------------------------
