@@ -326,9 +326,13 @@ def _generate(
     *,
     model: ModelConfig,
     steps: int,
-) -> tuple[Array, Array]:
-    """Read the left-padded prefix, then choose ``steps`` characters, feeding each back."""
-    ys, _, carries = masked_run(model, params.model, encode(params, ids, model), mask)
+) -> tuple[tuple[Array, Array], tuple[Array, Array, Array, tuple[Any, ...]]]:
+    """Read the left-padded prefix, then choose ``steps`` characters, feeding each back.
+
+    Returns (chosen ids, their distributions) and what reading the prefix computed: its
+    inputs x_t, masked scores ŷ_t, distributions p_t and traces (``read_prefix``)."""
+    xs = encode(params, ids, model)
+    ys, traces, carries = masked_run(model, params.model, xs, mask)
 
     def step(state: tuple[Any, Array], k: Array) -> tuple[Any, tuple[Array, Array]]:
         carries, z = state
@@ -338,7 +342,8 @@ def _generate(
         return (carries, z_next), (c, p)
 
     _, (chars, probs) = jax.lax.scan(step, (carries, ys[-1]), jax.random.split(key, steps))
-    return chars, probs
+    _, read_probs = next_distribution(ys, n_vocab, temperature)
+    return (chars, probs), (xs, mask_logits(ys, n_vocab), read_probs, traces)
 
 
 class Generated(NamedTuple):
@@ -384,9 +389,9 @@ def generate(
     data, ids, mask = _prefix(config, prefix)
     k = jax.random.key(key) if isinstance(key, int) else key
     steps = next(b for b in GENERATE_BUCKETS if b >= n)
-    chars, probs = jax.device_get(
-        _generate(params, ids, mask, data.n_vocab, t, k, model=config.model, steps=steps)
-    )
+    generated, _ = _generate(params, ids, mask, data.n_vocab, t, k, model=config.model,
+                             steps=steps)  # fmt: skip
+    chars, probs = jax.device_get(generated)
     V = len(data.vocab)
     return Generated(text=data.vocab.decode(chars[:n]), probs=np.asarray(probs[:n, :V]))
 
@@ -411,33 +416,18 @@ class PrefixRead(NamedTuple):
     probs: np.ndarray  # (n, V) p_t = softmax(ŷ_t / τ)
 
 
-@partial(jax.jit, static_argnames=("model",))
-def _read(
-    params: TextParams,
-    ids: Array,
-    mask: Array,
-    n_vocab: Array,
-    temperature: Array,
-    *,
-    model: ModelConfig,
-) -> tuple[Array, Array, Array, tuple[Any, ...]]:
-    xs = encode(params, ids, model)
-    ys, traces, _ = masked_run(model, params.model, xs, mask)
-    _, p = next_distribution(ys, n_vocab, temperature)
-    return xs, mask_logits(ys, n_vocab), p, traces
-
-
 def read_prefix(
     params: TextParams, config: TextConfig, prefix: str, temperature: float = 1.0
 ) -> PrefixRead:
     """The forward pass over ``prefix`` (its last ``window`` characters, from a zero
-    state) with every intermediate: the same program shape, padding and functions as
-    ``generate``, so ``probs[-1]`` is ``predict_distribution(…, prefix, temperature)``."""
+    state) with every intermediate: the very program ``predict_distribution`` runs (one
+    character generated), so ``probs[-1]`` is its distribution."""
     t = _check_temperature(temperature)
     data, ids, mask = _prefix(config, prefix)
-    xs, scores, probs, traces = jax.device_get(
-        _read(params, ids, mask, data.n_vocab, t, model=config.model)
-    )
+    steps = GENERATE_BUCKETS[0]
+    _, read = _generate(params, ids, mask, data.n_vocab, t, jax.random.key(0),
+                        model=config.model, steps=steps)  # fmt: skip
+    xs, scores, probs, traces = jax.device_get(read)
     n, V = int(np.sum(np.asarray(mask))), len(data.vocab)
     real = slice(config.window - n, None)  # left padding: the real steps are the last n
     return PrefixRead(

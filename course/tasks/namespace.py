@@ -264,5 +264,7 @@ def warm_up_tasks(lessons: Iterable[Any]) -> None:
                 if isinstance(session.run, TextRun):
                     session.run.generate(session.asked["prefix"], 200, 1.0, 0)
                 views_task.figures(spec.kind)
+                if session.walks:
+                    letter.figures(spec.options["cell"])
             except Exception:  # a warm-up failure must never stop the server
                 log.exception("warm-up of task %s/%s failed", lesson.slug, spec.id)
