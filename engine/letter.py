@@ -40,7 +40,7 @@ class LetterWalk:
     def __init__(
         self, params: TextParams, config: TextConfig, prefix: str, temperature: float = 1.0
     ) -> None:
-        if not MIN_TEMPERATURE <= temperature:
+        if not temperature >= MIN_TEMPERATURE:  # NaN too
             raise ValueError("the walk shows a softmax: the temperature must be above 0")
         self.config = config
         self.temperature = float(temperature)

@@ -185,8 +185,9 @@ VIEW_NOTES |= {
     ),
     "tk-probs": (
         r"The readout turns the last state into one score per character, and the softmax "
-        r"\(p_k = e^{\hat y_k/\tau} / \sum_j e^{\hat y_j/\tau}\) into probabilities. The temperature "
-        r"\(\tau\) sharpens (below 1) or flattens (above 1) them before a character is drawn."
+        r"\(p_k = e^{\hat y_k/\tau} / \sum_j e^{\hat y_j/\tau}\) into probabilities. The "
+        r"temperature \(\tau\) sharpens (below 1) or flattens (above 1) them before a "
+        "character is drawn."
     ),
     "lw-chars": (
         "The start is read one character per time step, from an empty state. After each, "

@@ -23,9 +23,9 @@ from bokeh.models import DataRange1d, FixedTicker, HoverTool, Range1d
 from course.figures.base import empty_columns, on_card
 from course.figures.ids import renamed
 from course.figures.palette import BLUE, GREY, INK, LIGHT, ORANGE, VERMILION
-from course.lab.views.arithmetic import arithmetic_data, tokens
 from course.lab.steps import STEP_LABELS
 from course.lab.views import tables as lab_tables
+from course.lab.views.arithmetic import arithmetic_data, tokens
 from course.lab.views.cell import box_data, diagram_figures
 from course.lab.views.neighbours import neighbour_data
 from course.tasks import tables, views
@@ -247,15 +247,15 @@ def _arithmetic(walk: LetterWalk, frame: dict[str, Any], unit: int) -> dict[str,
     rows = []
     for char in asked:
         why = "the most likely" if char == best else "the one that comes next"
-        for name, terms in walk.readout_terms(char).items():
+        for name, numbers in walk.readout_terms(char).items():
             label, equation, template = READOUT_ROWS[name]
             rows.append({
                 "name": name,
                 "box": f"{name}:{char}",
                 "label": f"{label} of ‘{shown(char)}’ ({why})",
                 "equation": equation.replace("ŷ", f"ŷ[{shown(char)}]", 1),
-                "numbers": tokens(template, terms, backward=False),
-                "terms": terms,
+                "numbers": tokens(template, numbers, backward=False),
+                "terms": numbers,
                 "explain": READOUT_EXPLAIN[name],
                 "current": name == frame["step"],
             })  # fmt: skip

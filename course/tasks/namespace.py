@@ -216,7 +216,7 @@ class TaskNamespace(LearnerNamespace):
     def on_walk(self, data: dict[str, Any]) -> dict[str, Any]:
         session = self._task(data["task"], "walk")
         if not session.walks:
-            raise PayloadError("no_walk", "this task shows no letter walking through a cell", "task")
+            raise PayloadError("no_walk", "this task has no letter walk", "task")
         hidden = session.spec.options["hidden"]
         if data["unit"] is not None and data["unit"] >= hidden:
             raise PayloadError("out_of_range", f"unit must be at most {hidden - 1}", "unit")

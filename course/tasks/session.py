@@ -81,7 +81,8 @@ class TaskSession:
         begins at its first character."""
         run = self.run
         assert isinstance(run, TextRun)
-        snapshot, prefix, temperature = run.snapshot, self.asked["prefix"], self.asked["temperature"]
+        snapshot, prefix = run.snapshot, self.asked["prefix"]
+        temperature = self.asked["temperature"]
         old, of = self.walk, self.walk_of
         if old is None or of is None or of[0] is not snapshot or of[1:] != (prefix, temperature):
             walk = LetterWalk(snapshot.params, run.config, prefix, temperature)

@@ -35,9 +35,7 @@ TABLES: dict[str, tuple[Any, ...]] = {
     ),
     "lw_chars": (
         "the characters read",
-        columns_table(
-            "The network's guess after each character", "lw_guess", [("tip", "guess")]
-        ),
+        columns_table("The network's guess after each character", "lw_guess", [("tip", "guess")]),
     ),
     "lw_input": (
         "the input vector",
@@ -45,13 +43,15 @@ TABLES: dict[str, tuple[Any, ...]] = {
     ),
     "lw_scores": (
         "the scores",
-        columns_table("The score of each character", "lw_scores", [("char", "character"),
-                                                                    ("y", "score ŷ")]),
+        columns_table(
+            "The score of each character", "lw_scores", [("char", "character"), ("y", "score ŷ")]
+        ),
     ),  # fmt: skip
     "lw_probs": (
         "the softmax",
-        columns_table("The softmax over the characters", "lw_probs", [("char", "character"),
-                                                                       ("p", "p")]),
+        columns_table(
+            "The softmax over the characters", "lw_probs", [("char", "character"), ("p", "p")]
+        ),
     ),  # fmt: skip
     "hidden": (
         "the hidden state",
