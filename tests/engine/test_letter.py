@@ -28,14 +28,7 @@ def reference(walk: LetterWalk) -> tuple[np.ndarray, np.ndarray, list[dict[str, 
     cfg = walk.config
     params = text.init_params(cfg, key=3)
     ids = np.array([walk.vocab.index(c) for c in PREFIX])
-    if params.embedding is None:
-        xs = np.eye(cfg.vocab_size)[ids]
-    else:
-        xs = np.asarray(params.embedding, np.float64)[ids]
-    m = params.model
-    layers = [ref.f64(p) for p in m.layers]
-    W_y, b_y = np.asarray(m.W_y, np.float64), np.asarray(m.b_y, np.float64)
-    ys, traces = ref.run_stack(cfg.model.cell, layers, W_y, b_y, xs)
+    xs, ys, traces = ref.text_run(cfg.model.cell, params, ids, cfg.vocab_size)
     return xs, ys[:, : len(walk.vocab)], traces
 
 
