@@ -101,6 +101,7 @@ def scores_figure() -> Any:
            text_baseline="baseline", text_font_size="13px", text_color=INK)  # fmt: skip
     p.add_tools(HoverTool(renderers=[bars], tooltips="ŷ['@char'] = @y{+0.000}"))
     p.xaxis.visible = False
+    _hint(p, "lw_scores_hint")
     return p
 
 
@@ -111,7 +112,15 @@ def probs_figure() -> Any:
     nxt = _source("lw_next", "x", "y")
     p.scatter(x="x", y="y", source=nxt, marker="triangle", size=11, fill_color=INK,
               line_color=None)  # fmt: skip
+    _hint(p, "lw_probs_hint")
     return p
+
+
+def _hint(p: Any, name: str) -> None:
+    """Words where a view's numbers will be, until the walk computes them."""
+    p.text(x="x", y="y", text="text", source=_source(name, "x", "y", "text"),
+           text_align="center", text_baseline="middle", text_font_size="13px",
+           text_color=GREY, text_font_style="italic")  # fmt: skip
 
 
 def figures(cell: str) -> dict[str, str]:
@@ -160,6 +169,9 @@ def walk_data(walk: LetterWalk, unit: int) -> dict[str, Any]:
     sources |= _chars(walk, frame)
     probs = frame["probs"]
     vocab = frame["vocab"]
+    middle = (len(vocab) - 1) / 2
+    sources["lw_scores_hint"] = _hint_data(frame["scores"] is None, middle, 0.0)
+    sources["lw_probs_hint"] = _hint_data(probs is None, middle, 0.5)
     sources["lw_probs"] = {
         "x": list(range(len(vocab))),
         "p": probs if probs is not None else [0.0] * len(vocab),
@@ -172,6 +184,12 @@ def walk_data(walk: LetterWalk, unit: int) -> dict[str, Any]:
                                      "position", "positions", "choice", "chars")}  # fmt: skip
     summary["label"] = _step_label(walk, frame)
     return {"sources": sources, "walk": summary}
+
+
+def _hint_data(shown: bool, x: float, y: float) -> Columns:
+    if not shown:
+        return {"x": [], "y": [], "text": []}
+    return {"x": [x], "y": [y], "text": ["not computed yet at this step"]}
 
 
 def _step_label(walk: LetterWalk, frame: dict[str, Any]) -> str:

@@ -8,6 +8,7 @@ import { setReadout, setStatus } from "./readout.js";
 import { inTurn, painted } from "./schedule.js";
 import { FigureSet } from "./views.js";
 
+const OPEN_ATTEMPTS = 4; // of 30 s each: a busy server compiling every lesson's networks at start
 const TRAIN_TIMEOUT_MS = 120000; // 20 epochs of translation take ~10 s; a queue may add more
 
 export function startTasks(root = document) {
@@ -124,12 +125,12 @@ export class TaskController {
       let ack;
       let refused = null;
       try {
-        ack = await request(this.socket, "open", { ...fresh, ...initial }, initial ? TRAIN_TIMEOUT_MS : undefined);
+        ack = await this.askOpen({ ...fresh, ...initial }, initial ? TRAIN_TIMEOUT_MS : undefined);
       } catch (error) {
         if (!initial) return this.status(`Could not open the task: ${error.message}`, true);
         refused = error.message; // a bad link: say why, and open the lesson's own network
         try {
-          ack = await request(this.socket, "open", fresh);
+          ack = await this.askOpen(fresh);
         } catch (error) {
           return this.status(`Could not open the task: ${error.message}`, true);
         }
@@ -153,6 +154,20 @@ export class TaskController {
     });
     opening.finally(() => this.markReady());
     return opening;
+  }
+
+  // Open, asking again while no answer comes: a busy server's first open compiles the
+  // network, which may outlast one request's wait (what it compiled stays compiled, so a
+  // later open answers sooner). A refusal is final.
+  async askOpen(payload, timeoutMs = undefined) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await request(this.socket, "open", payload, timeoutMs);
+      } catch (error) {
+        if (error.ack || attempt === OPEN_ATTEMPTS || !this.socket.connected) throw error;
+        this.status("The server is busy; still opening…");
+      }
+    }
   }
 
   fillInputs(ack) {

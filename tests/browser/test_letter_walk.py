@@ -50,11 +50,19 @@ def test_a_letter_goes_through_the_cell_and_out_as_a_softmax(page: Page) -> None
     assert all(0.4 < p < 0.6 for p in probs["p"])  # untrained: a coin toss
     expect(walk.locator("[data-readout=walk-choice]")).to_have_text("‘b’")
     assert source(abab, "lw_next")["x"] == [1]  # ▲ under "b", which comes next
-    expect(walk.locator("[data-arith-rows] li[data-name=p]")).to_have_count(2)
+    rows = walk.locator("[data-arith-rows] li[data-name=p]")
+    expect(rows).to_have_count(1)  # the most likely character is the one that comes next
+    press(walk, "next_char")
+    at(walk, 1, "p")  # after "ab" it still says "b", but "a" comes next: both are written out
+    expect(rows).to_have_count(2)
+    expect(rows.nth(1)).to_contain_text("probability of ‘a’ (the one that comes next)")
+    expect(rows.nth(1).locator("[data-term=value]")).to_have_text(
+        f"{source(abab, 'lw_probs')['p'][0]:.3f}"
+    )
 
     train_task(abab, "5")
-    at(walk, 0, "p")  # training keeps the walk where it was
-    for t in (1, 2, 3):
+    at(walk, 1, "p")  # training keeps the walk where it was
+    for t in (2, 3):
         press(walk, "next_char")
         at(walk, t, "p")
     walk.scroll_into_view_if_needed()
