@@ -17,6 +17,7 @@ import uuid
 from typing import Any
 
 import numpy as np
+from bokeh.core.properties import field
 from bokeh.embed import json_item
 from bokeh.models import DataRange1d, FixedTicker, HoverTool, Range1d
 
@@ -98,7 +99,7 @@ def scores_figure() -> Any:
     src = _source("lw_scores", "x", "y", "char", "color", "baseline")
     bars = p.vbar(x="x", top="y", width=0.8, source=src, fill_color="color", line_color=None)
     p.text(x="x", y="y", text="char", source=src, text_align="center",
-           text_baseline="baseline", text_font_size="13px", text_color=INK)  # fmt: skip
+           text_baseline=field("baseline"), text_font_size="13px", text_color=INK)  # fmt: skip
     p.add_tools(HoverTool(renderers=[bars], tooltips="ŷ['@char'] = @y{+0.000}"))
     p.xaxis.visible = False
     _hint(p, "lw_scores_hint")

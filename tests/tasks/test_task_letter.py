@@ -66,6 +66,25 @@ def test_stepping_goes_through_every_compute_step_in_order(tk):
     assert walk(tk, "next")["walk"]["position"] == 27  # the end holds
 
 
+def softmaxes(sock: Socket) -> list[tuple[str | None, list[float]]]:
+    """(the next character, the softmax) after each character of the start."""
+    walk(sock, "start")
+    out = []
+    for _ in range(4):
+        ack = walk(sock, "next_char")
+        out.append((ack["walk"]["next"], ack["sources"]["lw_probs"]["p"]))
+    return out
+
+
+def test_the_lesson_s_claims(tk):
+    """Untrained, every bar near one half; trained five epochs, almost everything on the
+    character that comes next (lesson 5, "Now look inside")."""
+    assert all(0.4 < p < 0.6 for _, probs in softmaxes(tk) for p in probs)
+    socketkit.ok(tk, "train", {"task": "abab", "epochs": 5})
+    for nxt, probs in softmaxes(tk)[:-1]:
+        assert probs["ab".index(nxt)] > 0.99
+
+
 def test_the_last_softmax_is_the_bars_and_the_arithmetic_adds_up(tk):
     socketkit.ok(tk, "train", {"task": "abab", "epochs": 5})
     ack = walk(tk, "end")
