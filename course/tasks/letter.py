@@ -86,8 +86,9 @@ def chars_figure() -> Any:
 def input_figure() -> Any:
     """x_t, the vector the character becomes: its embedding row E[c_t] (or one-hot)."""
     p = _figure("fig_lw_input", 170, x_axis_label="component of xₜ", y_range=DataRange1d())
-    src = _source("lw_input", "x", "value", "color")
-    bars = p.vbar(x="x", top="value", width=0.8, source=src, fill_color="color", line_color=None)
+    src = _source("lw_input", "x", "value", "color", "line")
+    bars = p.vbar(x="x", top="value", width=0.8, source=src, fill_color="color",
+                  line_color="line", line_width=2.5)  # fmt: skip
     p.add_tools(HoverTool(renderers=[bars], tooltips="xₜ[@x] = @value{+0.000}"))
     return p
 
@@ -157,13 +158,17 @@ def walk_data(walk: LetterWalk, unit: int) -> dict[str, Any]:
     model = walk.config.model
     cell, t, layer = model.cell, frame["t"], frame["layer"]
     current = frame["step"] if layer is not None else None
+    values = dict(frame["values"])
+    if frame["cell_layer"] == 0:  # the character's vector: the chosen unit's component, if any
+        x = values["x"]
+        values["x"] = [x[unit] if unit < len(x) else None]
     sources: dict[str, Any] = {
-        "cell_boxes": box_data(cell, frame["values"], current, unit),
+        "cell_boxes": box_data(cell, values, current, unit),
         "cell_neighbours": neighbour_data(
             cell, t, frame["cell_layer"], window=frame["n"], layers=model.layers
         ),
         "cell_arithmetic": _arithmetic(walk, frame, unit),
-        "lw_input": _input(walk, frame),
+        "lw_input": _input(walk, frame, unit),
         "lw_scores": _scores(frame),
         "lw_next": {"x": [], "y": []},
     }
@@ -223,12 +228,14 @@ def _chars(walk: LetterWalk, frame: dict[str, Any]) -> dict[str, Columns]:
     }  # fmt: skip
 
 
-def _input(walk: LetterWalk, frame: dict[str, Any]) -> Columns:
+def _input(walk: LetterWalk, frame: dict[str, Any], unit: int) -> Columns:
+    """x_t's components; the one the cell's xₜ box shows (the chosen unit's) outlined."""
     x = np.asarray(walk.trace.xs[frame["t"]], np.float64)
     return {
         "x": list(range(len(x))),
         "value": [float(v) for v in x],
         "color": [ORANGE if v >= 0 else BLUE for v in x],
+        "line": [INK if k == unit else None for k in range(len(x))],
     }
 
 
