@@ -144,7 +144,7 @@ def _items(cell: str) -> tuple[tuple[str, Any], ...]:
         empty_columns(fig)
     lab_tables.add_all({role: built[role] for role in ("cell", "cell_narrow")})
     tables.add_all({role: fig for role, fig in built.items() if role.startswith("lw_")})
-    for role in ("cell", "cell_narrow"):
+    for role in ("cell", "cell_narrow", "lw_chars"):  # white boxes, ink inside: dark theme too
         on_card(built[role])
     return tuple((role, json_item(fig)) for role, fig in built.items())
 

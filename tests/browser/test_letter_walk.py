@@ -6,7 +6,7 @@ walk's last softmax is the task's bars. Screenshots on a desktop and a 390 px ph
 from __future__ import annotations
 
 import pytest
-from pagekit import ARTIFACTS, task_widget, train_task
+from pagekit import ARTIFACTS, axe_report, axe_violations, task_widget, train_task
 from pagekit import widget_source as source
 from playwright.sync_api import Locator, Page, expect
 
@@ -71,6 +71,13 @@ def test_a_letter_goes_through_the_cell_and_out_as_a_softmax(page: Page) -> None
     expect(walk.locator("[data-readout=walk-choice]")).to_have_text("‘a’")
     assert source(abab, "lw_guess")["char"] == ["b", "a", "b", "a"]
     walk.screenshot(path=str(ARTIFACTS / "task-letter-walk-light.png"))
+    page.emulate_media(color_scheme="dark")
+    walk.screenshot(path=str(ARTIFACTS / "task-letter-walk-dark.png"))
+    for box in walk.locator("details.figure-tables").all():  # scanned with their tables
+        box.evaluate("box => { box.open = true; }")
+    found = axe_violations(page)
+    assert not found, axe_report(found)
+    page.emulate_media(color_scheme="light")
     press(walk, "back")
     at(walk, 3, "y")
     assert source(abab, "lw_probs")["p"] == [0, 0]  # the softmax is not computed yet
