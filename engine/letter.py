@@ -155,9 +155,9 @@ class LetterWalk:
 
         (subtracting m changes nothing and keeps every exponential at most 1). Nothing
         before step "y"; "p" from step "p"."""
-        t, layer, step, _ = self.locate(self.position)
-        if layer is None and char not in self.vocab:
+        if char not in self.vocab:
             raise ValueError(f"{char!r} is not one of this text's characters")
+        t, layer, step, _ = self.locate(self.position)
         if layer is not None:
             return {}
         k = self.vocab.index(char)
