@@ -15,7 +15,7 @@ plain float, and a non-finite one as None (never NaN on the wire).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 import numpy as np
 
@@ -26,7 +26,38 @@ from engine.data import FUNCTIONS, positions
 Terms = dict[str, float | None]  # a quantity's terms; a non-finite one is None
 
 if TYPE_CHECKING:
+    from engine.model import ModelConfig, ModelParams
     from engine.stepper import Lab, LabConfig, WindowTrace
+
+
+class _Trace(Protocol):
+    @property
+    def xs(self) -> Any: ...  # (T, D) the data x_t fed to layer 1
+
+    @property
+    def traces(self) -> tuple[Any, ...]: ...  # per layer, each field (T, H)
+
+
+class _Configured(Protocol):
+    @property
+    def model(self) -> ModelConfig: ...
+
+
+class Traced(Protocol):
+    """What a cell's values and arithmetic are read from: a function lab
+    (``engine.stepper.Lab``) or a letter walk (``engine.letter.LetterWalk``) alike."""
+
+    @property
+    def steps(self) -> tuple[str, ...]: ...
+
+    @property
+    def trace(self) -> _Trace: ...
+
+    @property
+    def config(self) -> _Configured: ...
+
+    @property
+    def host_params(self) -> ModelParams: ...
 
 
 def finite_list(values: Any) -> list[float | None]:
@@ -79,7 +110,7 @@ def frame(lab: Lab) -> dict[str, Any]:
     return base | update_frame(lab, layer)
 
 
-def cell_values(lab: Lab, t: int, layer: int, upto: int) -> dict[str, list[float | None]]:
+def cell_values(lab: Traced, t: int, layer: int, upto: int) -> dict[str, list[float | None]]:
     """The quantities of cell (t, layer) revealed by compute steps 0…upto.
 
     Step "x" reveals the layer input x_t (the data for layer 0, h_t of the layer
@@ -97,7 +128,7 @@ def cell_values(lab: Lab, t: int, layer: int, upto: int) -> dict[str, list[float
     return values
 
 
-def _inputs(lab: Lab, t: int, layer: int) -> dict[str, np.ndarray]:
+def _inputs(lab: Traced, t: int, layer: int) -> dict[str, np.ndarray]:
     """x_t, h_{t−1} (and c_{t−1}) of cell (t, layer), as the trace holds them."""
     here = lab.trace.traces[layer]
     H = lab.config.model.hidden
@@ -111,7 +142,7 @@ def _inputs(lab: Lab, t: int, layer: int) -> dict[str, np.ndarray]:
     return inputs
 
 
-def cell_terms(lab: Lab, t: int, layer: int, upto: int, unit: int) -> dict[str, Terms]:
+def cell_terms(lab: Traced, t: int, layer: int, upto: int, unit: int) -> dict[str, Terms]:
     """The arithmetic of ``unit`` in cell (t, layer) for the quantities compute steps
     1…upto revealed (``engine.arithmetic.forward_terms``); nothing for one not computed."""
     names = lab.steps[1 : upto + 1]

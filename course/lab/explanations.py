@@ -197,8 +197,33 @@ VIEW_NOTES |= {
     ),
     "tk-probs": (
         r"The readout turns the last state into one score per character, and the softmax "
-        r"\(p_k = e^{z_k/\tau} / \sum_j e^{z_j/\tau}\) into probabilities. The temperature "
-        r"\(\tau\) sharpens (below 1) or flattens (above 1) them before a character is drawn."
+        r"\(p_k = e^{\hat y_k/\tau} / \sum_j e^{\hat y_j/\tau}\) into probabilities. The "
+        r"temperature \(\tau\) sharpens (below 1) or flattens (above 1) them before a "
+        "character is drawn."
+    ),
+    "lw-chars": (
+        "The start is read one character per time step, from an empty state. After each, "
+        "the network gives every character a probability of coming next; its guess is "
+        "the most probable one. Generating would draw from those probabilities instead."
+    ),
+    "lw-input": (
+        r"A character enters the network as a vector \(x_t\): its row of an embedding "
+        r"matrix \(E\) (one row per character) that training adjusts like any weight. "
+        "Characters that play alike in the text end up with alike rows."
+    ),
+    "lw-cell": (
+        "The same cell, the same equations and the same arithmetic as in the function "
+        r"labs; only \(x_t\) is now a character's embedding and the readout gives one "
+        "score per character instead of one number."
+    ),
+    "lw-scores": (
+        r"The readout: \(\hat y = W_y h_t + b_y\), one row of \(W_y\) per character. "
+        "Scores can be any real number; only their differences matter to the softmax."
+    ),
+    "lw-probs": (
+        r"\(p_k = e^{\hat y_k/\tau} / \sum_j e^{\hat y_j/\tau}\): positive, adding up "
+        "to 1, in the order of the scores. The training loss after this character is "
+        r"\(-\log p\) of the character that really comes next (the ▲)."
     ),
     "tk-loss": (
         "The mean cross-entropy of the right answer, −log p(right answer), per epoch: 0 "

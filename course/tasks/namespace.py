@@ -18,6 +18,9 @@ Client events (each answered through its ack, ``{"ok": true, ...}`` or
     predict   {task, prefix ≤ 200, temperature?}      softmax over the next character
     generate  {task, prefix, length ≤ 200, temperature 0.05–2, seed?}
     set_text  {task, source: abab|lorem|user, text?}  train on another text (from scratch)
+    walk      {task, move?, unit?}                    tasks with ``walk``: step the letter walk
+                                                      (next, back, next_char, back_char, start,
+                                                      end, stay) and choose the unit shown
   sentiment:
     analyse   {task, sentence ≤ 200 chars}            per-word hidden states, class
                                                       probabilities, embedding scatter
@@ -42,6 +45,7 @@ from collections.abc import Iterable
 from dataclasses import replace
 from typing import Any
 
+from course.tasks import letter
 from course.tasks import views as views_task
 from course.tasks.runs import TextRun, TranslationRun, examples
 from course.tasks.schemas import (
@@ -107,7 +111,10 @@ class TaskNamespace(LearnerNamespace):
             extra["text"] = self._text_info(session.run)
         if isinstance(session.run, TranslationRun):
             extra["examples"] = examples()
-        return session.payload() | extra | {"figures": views_task.figures(spec.kind)}
+        figures = views_task.figures(spec.kind)
+        if session.walks:
+            figures |= letter.figures(spec.options["cell"])
+        return session.payload() | extra | {"figures": figures}
 
     @staticmethod
     def _text_info(run: TextRun) -> dict[str, Any]:
@@ -205,6 +212,17 @@ class TaskNamespace(LearnerNamespace):
             session.lock.release()
         return session.payload() | {"text": self._text_info(run)}
 
+    @handler("walk")
+    def on_walk(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._task(data["task"], "walk")
+        if not session.walks:
+            raise PayloadError("no_walk", "this task has no letter walk", "task")
+        hidden = session.spec.options["hidden"]
+        if data["unit"] is not None and data["unit"] >= hidden:
+            raise PayloadError("out_of_range", f"unit must be at most {hidden - 1}", "unit")
+        session.move_walk(data["move"], data["unit"])
+        return session.payload()
+
     @handler("analyse")
     def on_analyse(self, data: dict[str, Any]) -> dict[str, Any]:
         session = self._task(data["task"], "analyse")
@@ -246,5 +264,7 @@ def warm_up_tasks(lessons: Iterable[Any]) -> None:
                 if isinstance(session.run, TextRun):
                     session.run.generate(session.asked["prefix"], 200, 1.0, 0)
                 views_task.figures(spec.kind)
+                if session.walks:
+                    letter.figures(spec.options["cell"])
             except Exception:  # a warm-up failure must never stop the server
                 log.exception("warm-up of task %s/%s failed", lesson.slug, spec.id)

@@ -25,6 +25,9 @@ GENERATION = {
     "length": Field(int, default=100, minimum=1, maximum=200),
     "temperature": TEMPERATURE,
 }
+# The letter walk's moves: a compute step or a character (to its softmax), either way; the
+# ends; or none (the unit changes).
+WALK_MOVES = ("next", "back", "next_char", "back_char", "start", "end", "stay")
 # A shared link's nested parts, checked like the events they replay (what
 # ``TaskSession.link`` writes).
 LINK_CONFIG = {"source": replace(SOURCE, required=True), "text": USER_TEXT}
@@ -51,11 +54,16 @@ SCHEMAS: dict[str, dict[str, Field]] = {
     "predict": {"task": TASK, "prefix": PREFIX, "temperature": TEMPERATURE},
     "generate": {"task": TASK, "seed": Field(int, minimum=0, maximum=MAX_SEED)} | GENERATION,
     "set_text": {"task": TASK, "source": SOURCE, "text": USER_TEXT},
+    "walk": {
+        "task": TASK,
+        "move": Field(str, default="stay", choices=WALK_MOVES),
+        "unit": Field(int, minimum=0, maximum=63),  # below the model's hidden size
+    },
     "analyse": {"task": TASK, "sentence": SENTENCE},
     "translate": {"task": TASK, "text": TRANSLATE_TEXT},
 }
 # The events only one kind of task answers (the others are for every kind).
-KINDS = {"predict": "text", "generate": "text", "set_text": "text"}
+KINDS = {"predict": "text", "generate": "text", "set_text": "text", "walk": "text"}
 KINDS |= {"analyse": "sentiment", "translate": "translation"}
 
 

@@ -25,6 +25,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
+from course.tasks import letter
 from course.tasks import views as views_task
 from course.tasks.runs import Run, SentimentRun, TextRun, TranslationRun, examples, make_run
 from course.tasks.schemas import (
@@ -38,6 +39,7 @@ from course.tasks.schemas import (
 )
 from course.tasks.spec import TaskSpec
 from course.web.validation import PayloadError
+from engine.letter import LetterWalk
 
 FIRST_PREFIX = {"abab": "abab", "lorem": "lorem ipsum dolo"}  # the learner's text: its start
 FIRST_SENTENCE = "the movie was not very good"
@@ -61,6 +63,47 @@ class TaskSession:
         self.draws = 0  # generate's default seeds: each click samples anew
         self.generated: dict[str, Any] | None = None  # the last generation, for the link
         self.generated_at: tuple[int, int] = (-1, -1)  # its (run generation, epoch)
+        # The letter walk (text tasks with ``walk``): through the question last asked, on
+        # the weights it was built from (held by identity), with the unit it shows.
+        self.walk: LetterWalk | None = None
+        self.walk_of: tuple[Any, str, float] | None = None
+        self.walk_unit = 0
+        self.walk_lock = threading.Lock()
+
+    @property
+    def walks(self) -> bool:
+        """Whether this task shows a letter walking through the cell."""
+        return self.spec.kind == "text" and bool(self.spec.options.get("walk"))
+
+    def letter_walk(self) -> LetterWalk:
+        """The walk through the start last asked, on the current weights (call it under
+        ``walk_lock``). New weights or a new temperature keep its cursor; a new start
+        begins at its first character."""
+        run = self.run
+        assert isinstance(run, TextRun)
+        snapshot, prefix = run.snapshot, self.asked["prefix"]
+        temperature = self.asked["temperature"]
+        old, of = self.walk, self.walk_of
+        if old is None or of is None or of[0] is not snapshot or of[1:] != (prefix, temperature):
+            walk = LetterWalk(snapshot.params, run.config, prefix, temperature)
+            if old is not None and of is not None and of[1] == prefix:
+                walk.seek(old.position)
+            self.walk, self.walk_of = walk, (snapshot, prefix, temperature)
+        assert self.walk is not None
+        return self.walk
+
+    def move_walk(self, move: str, unit: int | None) -> None:
+        """Move the walk's cursor (``schemas.WALK_MOVES``) and choose the unit shown."""
+        with self.walk_lock:
+            walk = self.letter_walk()
+            if move in ("next", "back"):
+                walk.move("compute", back=move == "back")
+            elif move in ("next_char", "back_char"):
+                walk.move("character", back=move == "back_char")
+            elif move in ("start", "end"):
+                walk.seek(0 if move == "start" else walk.total - 1)
+            if unit is not None:
+                self.walk_unit = unit
 
     def first_question(self) -> dict[str, Any]:
         """The question a fresh network (or a new text) starts with."""
@@ -77,10 +120,16 @@ class TaskSession:
         run, asked = self.run, self.asked
         if isinstance(run, TextRun):
             p = run.predict(asked["prefix"], asked["temperature"])
-            return {
+            out = {
                 "prediction": _prediction(run, asked, p),
                 "sources": views_task.probs_data(run.chars, p),
             }
+            if self.walks:
+                with self.walk_lock:
+                    walked = letter.walk_data(self.letter_walk(), self.walk_unit)
+                out["sources"] |= walked["sources"]
+                out["walk"] = walked["walk"]
+            return out
         if isinstance(run, SentimentRun):
             analysis = run.analyse(asked["sentence"])
             return {

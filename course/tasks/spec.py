@@ -3,8 +3,8 @@
 ``kind`` picks the task and its settings::
 
     /// task | lorem
-        kind: text            # next-character prediction: text (abab | lorem), cell, hidden, layers
-        text: lorem
+        kind: text            # next-character prediction: text (abab | lorem), cell, hidden,
+        text: lorem           # layers, walk (true: step a letter through the cell)
     ///
 
     /// task | feelings
@@ -45,6 +45,7 @@ SETTINGS: dict[str, dict[str, Field]] = {
         "text": Field(str, default="lorem", choices=("abab", "lorem")),
         "hidden": Field(int, default=32, choices=(8, 16, 32, 64)),
         "layers": Field(int, default=1, minimum=1, maximum=min(3, MAX_LAYERS)),
+        "walk": Field(bool, default=False),  # show "a letter through the cell" (tasks.letter)
     },
     "sentiment": {
         "hidden": Field(int, default=16, choices=(8, 16, 32)),

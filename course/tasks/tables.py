@@ -33,6 +33,26 @@ TABLES: dict[str, tuple[Any, ...]] = {
             "Probability of each next character", "tk_probs", [("char", "character"), ("p", "p")]
         ),
     ),
+    "lw_chars": (
+        "the characters read",
+        columns_table("The network's guess after each character", "lw_guess", [("tip", "guess")]),
+    ),
+    "lw_input": (
+        "the input vector",
+        columns_table("The input xₜ", "lw_input", [("x", "component"), ("value", "value")]),
+    ),
+    "lw_scores": (
+        "the scores",
+        columns_table(
+            "The score of each character", "lw_scores", [("char", "character"), ("y", "score ŷ")]
+        ),
+    ),  # fmt: skip
+    "lw_probs": (
+        "the softmax",
+        columns_table(
+            "The softmax over the characters", "lw_probs", [("char", "character"), ("p", "p")]
+        ),
+    ),  # fmt: skip
     "hidden": (
         "the hidden state",
         _grid_table("Hidden state after each word", "tk_hidden", "unit", "after"),

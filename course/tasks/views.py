@@ -82,15 +82,16 @@ def loss_figure() -> Any:
     return p
 
 
-def probs_figure() -> Any:
+def probs_figure(name: str = "tk_probs") -> Any:
+    """The softmax as bars over the characters, the most probable orange (source ``name``)."""
     p = _figure(
-        "fig_tk_probs",
+        f"fig_{name}",
         240,
         x_range=DataRange1d(min_interval=12),  # two characters do not make two walls of colour
         y_range=Range1d(start=-0.12, end=1.1),
         y_axis_label="p(next)",
     )
-    src = _source("tk_probs", "x", "p", "char", "color")
+    src = _source(name, "x", "p", "char", "color")
     bars = p.vbar(x="x", top="p", width=0.8, source=src, fill_color="color", line_color=None)
     p.text(
         x="x",

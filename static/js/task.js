@@ -1,12 +1,14 @@
 // Module 5's tasks (next character, sentiment, translation), driven over /task. The
 // server trains and computes everything and builds the figures; this file embeds
 // them, sends what the learner asks and paints the named sources each ack carries.
+import { CellArithmetic } from "./arithmetic.js";
 import { connect, request } from "./connection.js";
 import { addShareButton, readSharedTask, taskShareUrl } from "./share.js";
 import { setReadout, setStatus } from "./readout.js";
 import { inTurn, painted } from "./schedule.js";
 import { FigureSet } from "./views.js";
 
+const OPEN_ATTEMPTS = 4; // of 30 s each: a busy server compiling every lesson's networks at start
 const TRAIN_TIMEOUT_MS = 120000; // 20 epochs of translation take ~10 s; a queue may add more
 
 export function startTasks(root = document) {
@@ -46,6 +48,9 @@ export class TaskController {
     this.opened = false;
     this.initial = null; // a shared link's {seed, epochs, config, ask, generate} (share.js)
     this.link = null; // the server's account of this task's state, for the Share button
+    // A letter through the cell (text tasks with `walk`): the labs' "Check it by hand" panel
+    const walk = section.querySelector("[data-walk]");
+    this.arithmetic = walk ? new CellArithmetic(walk, this.figures) : null;
   }
 
   $(selector) {
@@ -78,6 +83,7 @@ export class TaskController {
         if (name === "temperature") this.ask("predict"); // the bars follow the slider
       });
     }
+    this.control("walk-unit")?.addEventListener("change", () => this.walk("stay"));
     this.control("source")?.addEventListener("change", (event) => {
       if (event.target.value !== "user") this.act("set_text");
       else this.control("own")?.focus();
@@ -119,12 +125,12 @@ export class TaskController {
       let ack;
       let refused = null;
       try {
-        ack = await request(this.socket, "open", { ...fresh, ...initial }, initial ? TRAIN_TIMEOUT_MS : undefined);
+        ack = await this.askOpen({ ...fresh, ...initial }, initial ? TRAIN_TIMEOUT_MS : undefined);
       } catch (error) {
         if (!initial) return this.status(`Could not open the task: ${error.message}`, true);
         refused = error.message; // a bad link: say why, and open the lesson's own network
         try {
-          ack = await request(this.socket, "open", fresh);
+          ack = await this.askOpen(fresh);
         } catch (error) {
           return this.status(`Could not open the task: ${error.message}`, true);
         }
@@ -150,6 +156,20 @@ export class TaskController {
     return opening;
   }
 
+  // Open, asking again while no answer comes: a busy server's first open compiles the
+  // network, which may outlast one request's wait (what it compiled stays compiled, so a
+  // later open answers sooner). A refusal is final.
+  async askOpen(payload, timeoutMs = undefined) {
+    for (let attempt = 1; ; attempt++) {
+      try {
+        return await request(this.socket, "open", payload, timeoutMs);
+      } catch (error) {
+        if (error.ack || attempt === OPEN_ATTEMPTS || !this.socket.connected) throw error;
+        this.status("The server is busy; still opening…");
+      }
+    }
+  }
+
   fillInputs(ack) {
     if (ack.prediction) this.control("prefix").value = ack.prediction.prefix;
     if (ack.analysis) this.control("sentence").value = ack.analysis.sentence;
@@ -170,6 +190,7 @@ export class TaskController {
 
   act(action) {
     if (action === "train") return this.train();
+    if (action.startsWith("walk:")) return this.walk(action.slice(5));
     if (action === "reset") return this.enqueue(() => this.send("reset"));
     if (action === "set_text") {
       if (this.training) return this.status("Wait until the training has finished", true);
@@ -201,6 +222,17 @@ export class TaskController {
       if (action === "predict") this.pendingPredict = null;
       const ack = await this.send(action, sent);
       if (ack) this.status(this.training ? this.trainingText ?? "Training…" : "Ready");
+      return ack;
+    });
+  }
+
+  // Step the letter walk (next, back, next_char, back_char, start, end, or stay to
+  // change the unit shown); out-of-range units are the server's to refuse.
+  walk(move) {
+    const unit = Number(this.control("walk-unit")?.value ?? 0);
+    return this.enqueue(async () => {
+      const ack = await this.send("walk", { move, unit });
+      if (ack && !this.training) this.status("Ready");
       return ack;
     });
   }
@@ -267,6 +299,7 @@ export class TaskController {
       this.readout("asked", p.prefix);
       this.readout("next", `“${p.next === " " ? "space" : p.next}” with p = ${p.p.toFixed(3)}`);
     }
+    if (ack.walk) this.showWalk(ack.walk, ack.sources);
     if (ack.generated !== undefined) {
       this.readout("prefix", ack.link?.generate?.prefix ?? ack.prediction.prefix);
       this.readout("generated", ack.generated);
@@ -281,6 +314,19 @@ export class TaskController {
       this.section.dataset.translation = ack.translation.translation;
     }
     if (!this.training) this.status("Ready");
+  }
+
+  showWalk(walk, sources) {
+    this.arithmetic?.update(sources ?? {});
+    const shown = (c) => (c === " " ? "␣" : c);
+    this.readout("walk-step", walk.label);
+    this.readout("walk-position", `${walk.position + 1} of ${walk.positions}`);
+    this.readout("walk-chars", walk.chars);
+    this.readout("walk-char", shown(walk.char));
+    this.readout("walk-dims", String(sources?.lw_input?.x?.length ?? "…"));
+    this.readout("walk-choice", walk.choice === null ? "not computed yet" : `‘${shown(walk.choice)}’`);
+    const section = this.$("[data-walk]");
+    Object.assign(section.dataset, { step: walk.step, t: String(walk.t), position: String(walk.position) });
   }
 
   showState(state) {

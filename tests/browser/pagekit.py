@@ -9,7 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from playwright.sync_api import Browser, Locator, Page
+from playwright.sync_api import Browser, Locator, Page, expect
 
 ROOT = Path(__file__).resolve().parents[2]
 ARTIFACTS = ROOT / "test-artifacts"
@@ -73,6 +73,27 @@ def widget_source(widget: Locator, name: str) -> dict[str, list[Any]]:
         if found is not None:
             return found
     raise AssertionError(f"no source {name!r}")
+
+
+TRAIN_MS = 90_000  # a first task train compiles the network (seconds; more on a busy machine)
+
+
+def task_widget(page: Page, name: str) -> Locator:
+    """Module 5's task ``name`` on the page, once it is open and ready."""
+    widget = page.locator(f"section.task[data-task='{name}']")
+    expect(widget.locator("[data-readout=status]")).to_have_text("Ready", timeout=60_000)
+    widget.scroll_into_view_if_needed()
+    return widget
+
+
+def train_task(widget: Locator, epochs: str) -> None:
+    """Train a task widget ``epochs`` epochs, as a learner does, and wait until it has."""
+    before = int(widget.get_attribute("data-epoch") or 0)
+    widget.locator("select[data-control=epochs]").select_option(epochs)
+    widget.locator("[data-action=train]").click()
+    expect(widget).to_have_attribute("data-epoch", str(before + int(epochs)), timeout=TRAIN_MS)
+    expect(widget.locator("[data-action=train]")).to_be_enabled(timeout=TRAIN_MS)
+    expect(widget.locator("[data-readout=status]")).to_contain_text("Trained", timeout=TRAIN_MS)
 
 
 def settle(page: Page) -> None:

@@ -10,11 +10,12 @@ from typing import Any
 
 import pytest
 from pagekit import ARTIFACTS
+from pagekit import task_widget as task
+from pagekit import train_task as train
 from pagekit import widget_source as source
 from playwright.sync_api import Locator, Page, expect
 
 LESSON = "/lessons/tasks"
-TRAIN_MS = 90_000  # a first train compiles the network (a few seconds; more on a busy machine)
 
 
 def wait_for(
@@ -26,22 +27,6 @@ def wait_for(
         assert time.monotonic() < deadline, (name, data)
         widget.page.wait_for_timeout(100)
     return data
-
-
-def task(page: Page, name: str) -> Locator:
-    widget = page.locator(f"section.task[data-task='{name}']")
-    expect(widget.locator("[data-readout=status]")).to_have_text("Ready", timeout=60_000)
-    widget.scroll_into_view_if_needed()
-    return widget
-
-
-def train(widget: Locator, epochs: str) -> None:
-    before = int(widget.get_attribute("data-epoch") or 0)
-    widget.locator("select[data-control=epochs]").select_option(epochs)
-    widget.locator("[data-action=train]").click()
-    expect(widget).to_have_attribute("data-epoch", str(before + int(epochs)), timeout=TRAIN_MS)
-    expect(widget.locator("[data-action=train]")).to_be_enabled(timeout=TRAIN_MS)
-    expect(widget.locator("[data-readout=status]")).to_contain_text("Trained", timeout=TRAIN_MS)
 
 
 @pytest.mark.browser

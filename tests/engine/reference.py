@@ -96,6 +96,23 @@ def run_stack(
     return np.array(ys), [{k: np.array(v) for k, v in tr.items()} for tr in traces]
 
 
+def text_run(
+    cell: str, params: Any, ids: np.ndarray, vocab_size: int
+) -> tuple[np.ndarray, np.ndarray, list[dict[str, np.ndarray]]]:
+    """The next-character model on character ids: x_t = onehot(c_t) (size ``vocab_size``)
+    when ``params.embedding`` is None, else the embedding row E[c_t]; then the stack and
+    the readout. Returns (x_t (T, D), ŷ_t (T, V), per-layer traces), unmasked."""
+    if params.embedding is None:
+        xs = np.eye(vocab_size)[ids]
+    else:
+        xs = np.asarray(params.embedding, np.float64)[ids]
+    m = params.model
+    layers = [f64(p) for p in m.layers]
+    W_y, b_y = np.asarray(m.W_y, np.float64), np.asarray(m.b_y, np.float64)
+    ys, traces = run_stack(cell, layers, W_y, b_y, xs)
+    return xs, ys, traces
+
+
 def mse(
     cell: str,
     layers: Sequence[Mapping],

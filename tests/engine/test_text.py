@@ -48,14 +48,7 @@ def softmax(z: np.ndarray) -> np.ndarray:
 
 def reference_logits(cfg, params, ids: np.ndarray, n_vocab: int) -> np.ndarray:
     """z_t (T, Vpad) in float64: onehot or embedding row → stack → W_y h + b_y, masked."""
-    if params.embedding is None:
-        xs = np.eye(cfg.vocab_size)[ids]
-    else:
-        xs = np.asarray(params.embedding, np.float64)[ids]
-    m = params.model
-    layers = [ref.f64(p) for p in m.layers]
-    W_y, b_y = np.asarray(m.W_y, np.float64), np.asarray(m.b_y, np.float64)
-    z, _ = ref.run_stack(cfg.model.cell, layers, W_y, b_y, xs)
+    _, z, _ = ref.text_run(cfg.model.cell, params, ids, cfg.vocab_size)
     z[:, n_vocab:] = -1e9
     return z
 

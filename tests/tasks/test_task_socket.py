@@ -84,7 +84,8 @@ def test_the_lesson_page_holds_the_four_widgets(client):
 def test_abab_open_predict_train_generate(tk):
     ack = open_(tk, "abab")
     assert ack["kind"] == "text" and ack["state"]["epoch"] == 0
-    assert set(ack["figures"]) == {"probs", "loss"}
+    walk = {"cell", "cell_narrow", "lw_chars", "lw_input", "lw_scores", "lw_probs"}
+    assert set(ack["figures"]) == {"probs", "loss"} | walk  # the lesson's abab walks
     assert ack["text"]["chars"] == "ab" and ack["text"]["shown"].startswith("abab")
     assert ack["prediction"]["prefix"] == "abab"
     before = bars(ack)
