@@ -33,7 +33,7 @@ class Presence:
     names: dict[str, str]  # sid → the name given at join
     state: Callable[[str], LiveState]
     _check_player: Callable[[str, LiveState], None]
-    _tally: Callable[[str, str], dict[str, Any]]
+    _poll_welcome: Callable[..., dict[str, Any]]
 
     @property
     def store(self) -> LiveStore:  # the namespace's: the app's store
@@ -68,7 +68,8 @@ class Presence:
         self, code: str, state: LiveState, learner: str, *, staff: bool, watching: bool
     ) -> dict[str, Any]:
         """What a joining page learns besides the state: who is here (staff), whether
-        the presenter is (students), the poll's votes. While Redis is down the page
+        the presenter is (students), the poll's votes or
+        the student's own (see ``polls._poll_welcome``). While Redis is down the page
         gets the last acknowledged state (from the database) and ``reconnecting``; its
         beats bring the rest once Redis is back."""
         reply: dict[str, Any] = {}
@@ -80,10 +81,7 @@ class Presence:
             elif not watching:
                 self._arrive(code, learner, self.names.get(sid(), ""), staff=False)
                 reply["presenter"] = self.store.presenter_here(code)
-            if state.poll is not None and staff:
-                reply["votes"] = self._tally(code, state.poll.quiz)
-            elif state.poll is not None and not watching:
-                reply["my_answer"] = self.store.votes(code, state.poll.quiz).get(learner)
+            reply |= self._poll_welcome(code, state, learner, staff=staff, watching=watching)
         except PayloadError as error:
             if error.code != "unavailable":
                 raise
