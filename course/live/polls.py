@@ -27,7 +27,7 @@ import time
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, session
+from flask import current_app, g, session
 
 from course.lessons.registry import Lesson, lessons
 from course.live.pollstate import (
@@ -186,8 +186,7 @@ class Polling:
         poll = state.poll
         if poll is None:
             return reply
-        if poll.open and poll.ends_at is not None and now_ms() >= poll.ends_at:
-            self._expire(code, poll.number, poll.ends_at)
+        self._check_timer(code, state)
         if staff:
             reply["votes"] = self._tally(code, poll)
         elif watching:
@@ -232,6 +231,15 @@ class Polling:
 
         threading.Thread(target=wait_then_close, name=f"poll-timer-{code}", daemon=True).start()
 
+    def _check_timer(self, code: str, state: LiveState) -> None:
+        """Close the poll if its time is up and its timer's process did not (it died):
+        every page's beat asks, so a poll closes within a beat of its end anyway."""
+        poll = state.poll
+        if poll is None or not poll.open or poll.ends_at is None:
+            return
+        if now_ms() >= poll.ends_at:
+            self._expire(code, poll.number, poll.ends_at)
+
     def _expire(self, code: str, number: int, ends_at: int) -> None:
         def close(s: LiveState) -> bool:
             p = s.poll
@@ -265,10 +273,14 @@ def inline_lock(lesson: str, quiz_id: str) -> str | None:
     code = session.get(SESSION_KEY)
     if not isinstance(code, str) or not CODE.fullmatch(code):
         return None
-    try:
-        state = current_app.extensions["live"].state(code)
-    except PayloadError as error:
-        if error.code == "unavailable":
+    if "live_poll" not in g:  # once per request: a page asks for all its questions at once
+        try:
+            g.live_poll = current_app.extensions["live"].state(code)
+        except PayloadError as error:
+            g.live_poll = error
+    state = g.live_poll
+    if isinstance(state, PayloadError):
+        if state.code == "unavailable":
             return "the class's server is reconnecting: try again in a moment"
         return None  # the session is over
     poll = state.poll

@@ -34,6 +34,7 @@ class Presence:
     state: Callable[[str], LiveState]
     _check_player: Callable[[str, LiveState], None]
     _poll_welcome: Callable[..., dict[str, Any]]
+    _check_timer: Callable[[str, LiveState], None]
 
     @property
     def store(self) -> LiveStore:  # the namespace's: the app's store
@@ -99,6 +100,7 @@ class Presence:
             self._arrive(code, learner, self.names.get(sid(), ""), staff=staff)
         state = self.state(code)
         self._check_player(code, state)
+        self._check_timer(code, state)  # a poll whose timer's process died
         reply: dict[str, Any] = {"seq": self.store.seq(code), "presenter": True}
         if staff:
             reply["presence"] = sorted(self.store.present(code).values())

@@ -15,7 +15,7 @@ from livekit import LESSON, Person, presenter, student
 from quizpage import read
 
 from course.live.durable import DurableStore
-from course.live.polls import poll_record
+from course.live.polls import now_ms, poll_record
 from course.live.state import LiveState
 from course.live.store import MemoryStore
 from course.storage import db
@@ -281,6 +281,23 @@ def test_the_timer_closes_the_poll_on_the_server(app, people, session_code):
     closed = until_state(teacher, lambda s: not s["poll"]["open"])
     assert closed["poll"]["ends_at"] is None and "Time is up" in closed["message"]
     assert vote(ann, session_code, 1, {"choice": a})["error"]["code"] == "closed"
+
+
+def test_a_poll_whose_timer_process_died_closes_at_the_next_beat(app, people, session_code):
+    teacher = presenter(app, people, session_code)
+    ann = student(app, people, session_code, "Ann")
+    open_poll(teacher, session_code)
+
+    def lapsed(s: LiveState) -> None:  # as a process killed after setting a timer leaves it
+        assert s.poll is not None
+        s.poll.ends_at = now_ms() - 1
+
+    with app.app_context():
+        app.extensions["live"].change(session_code, lapsed)
+    assert teacher.call("sync", {"code": session_code})["state"]["poll"]["open"]
+    assert ann.call("beat", {"code": session_code})["ok"]
+    closed = teacher.call("sync", {"code": session_code})["state"]
+    assert not closed["poll"]["open"] and "Time is up" in closed["message"]
 
 
 def test_a_restarted_process_has_every_poll_round_and_reveal(app, people, session_code):
