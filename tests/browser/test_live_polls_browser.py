@@ -130,3 +130,29 @@ def test_one_lettered_poll_for_everyone_and_a_reveal_that_survives_reload(
         expect(inline).not_to_have_class(re.compile(r"\bis-shut\b"))
         expect(inline.locator('input[name="choice"]').first).to_be_enabled()
         ana.screenshot(path=str(ARTIFACTS / "live-poll-student.png"))
+
+        # A question the presenter types, voted on twice: both rounds side by side.
+        panel = teacher.locator("[data-live-panel]")
+        panel.get_by_role("button", name="Type a question…").click()
+        panel.get_by_label("Your question").fill("Will <b>f</b> stay near 1 after training?")
+        panel.get_by_label("Options, one per line (2 to 8)").fill("yes\nno\nit depends")
+        panel.get_by_role("button", name="Ask the class").click()
+        for page in (ana, ben, screen):
+            expect(page.locator('[data-role="poll-prompt"]')).to_have_text(
+                "Will <b>f</b> stay near 1 after training?"  # shown as typed, not as markup
+            )
+        ana.locator('[data-role="poll-choices"] li[data-letter="A"] .poll-choice').click()
+        expect(ana.locator('[data-role="poll-mine"]')).to_have_text("Your vote: A")
+        panel.get_by_role("button", name="Revote").click()
+        expect(ana.locator('[data-role="poll-round"]')).to_have_text("Revote · Voting is open")
+        ana.locator('[data-role="poll-choices"] li[data-letter="C"] .poll-choice').click()
+        expect(ana.locator('[data-role="poll-mine"]')).to_have_text(
+            "Your vote: round 1: A · round 2: C"
+        )
+        panel.get_by_role("button", name="Show results").click()
+        row = ana.locator('[data-role="poll-choices"] li[data-letter="A"] .poll-series')
+        expect(row).to_have_text(
+            [re.compile(r"Round 1\s*1 \(100 %\)"), re.compile(r"Round 2\s*0 \(0 %\)")]
+        )
+        teacher.screenshot(path=str(ARTIFACTS / "live-poll-revote-presenter.png"))
+        ana.screenshot(path=str(ARTIFACTS / "live-poll-revote-student.png"))
