@@ -274,6 +274,7 @@ export class LiveSession {
       this.$('[data-role="poll-status"]').textContent = "";
       window.renderMathInElement?.(box, { throwOnError: false });
     }
+    if (!poll.open && box.dataset.open === "true") this.$('[data-role="poll-status"]').textContent = "";
     box.hidden = false;
     const counts = this.$('[data-live="poll-live"]');
     if (counts) counts.checked = poll.live_counts;
