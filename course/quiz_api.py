@@ -101,9 +101,24 @@ def _standing(quiz: Quiz, used: int, left: int | None, shown: bool) -> dict[str,
     }
 
 
+def shut(lesson: Lesson, quiz: Quiz) -> str | None:
+    """Why ``quiz`` may be neither answered nor revealed on this browser now, or None.
+    A part of the course registers a check in ``app.extensions["quiz_locks"]``: a live
+    session shuts the lesson's copy of the question that is its open poll."""
+    for check in current_app.extensions.get("quiz_locks", ()):
+        why: str | None = check(lesson.slug, quiz.id)
+        if why:
+            return why
+    return None
+
+
 def state(lesson: Lesson, quiz: Quiz, learner: str | None) -> dict[str, Any]:
     """Where the learner stands on one quiz: attempts, their last answer and what
-    they may see of its grading now."""
+    they may see of its grading now (nothing while it is shut: see ``shut``)."""
+    why = shut(lesson, quiz)
+    if why is not None:
+        closed = _standing(quiz, 0, None, False) | {"can_reveal": False, "reveal_blocked": why}
+        return closed | {"answer": None, "feedback": None, "locked": why}
     if learner is None:
         empty = _standing(quiz, 0, _left(quiz, 0), False)
         return empty | {"answer": None, "feedback": None}
@@ -187,6 +202,9 @@ def submit(slug: str, quiz_id: str) -> ResponseReturnValue:
         seconds = math.ceil(wait)
         busy = PayloadError("rate_limited", f"too many answers at once: try again in {seconds} s")
         return json_error(busy, 429), {"Retry-After": str(seconds)}
+    why = shut(lesson, quiz)
+    if why is not None:
+        return json_error(PayloadError("shut", why), 409, state=state(lesson, quiz, learner))
     ids = item_ids(quiz, key=quiz_key(lesson.id, quiz.id), secret=secret())
     try:
         value = _live(lesson, quiz, learner)
@@ -218,6 +236,9 @@ def reveal(slug: str, quiz_id: str) -> ResponseReturnValue:
         raise PayloadError("not_graded", "a poll has no answer to reveal")
     learner = current_learner_id()
     assert learner is not None
+    why = shut(lesson, quiz)
+    if why is not None:
+        return json_error(PayloadError("shut", why), 409, state=state(lesson, quiz, learner))
     with db.transaction() as session:  # counted and recorded in one write transaction
         used = len(store.attempts(session, learner, lesson.id, quiz.id))
         shown = store.revealed(session, learner, lesson.id, quiz.id)

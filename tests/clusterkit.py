@@ -68,7 +68,7 @@ class Peer:
         self.got = threading.Condition()
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("state", self._state, namespace=NS)
-        for name in ("presence", "presenter", "votes", "reveal"):
+        for name in ("presence", "presenter", "votes"):
             self.sio.on(name, self._keeper(name), namespace=NS)
         self.sio.connect(url, headers={"Cookie": f"session={cookie}"}, namespaces=[NS],
                          transports=["websocket"])  # fmt: skip

@@ -28,6 +28,7 @@ def init_app(app: Flask) -> None:
     from course.live import pages
     from course.live.durable import make_store
     from course.live.namespace import LiveNamespace
+    from course.live.polls import inline_lock
     from course.storage import db
 
     # Redis (or memory) for speed, the database for what must survive a restart.
@@ -35,6 +36,8 @@ def init_app(app: Flask) -> None:
     sessions = LiveNamespace("/live")
     app.extensions["live"] = sessions
     socketio.on_namespace(sessions)
+    # A lesson's question that is a session's open poll is shut in the lesson meanwhile.
+    app.extensions.setdefault("quiz_locks", []).append(inline_lock)
     app.register_blueprint(pages.bp)
 
 

@@ -6,14 +6,16 @@ Client events (answered through acks, ``{"ok": true, ...}`` or an error ack):
     sync     {code}                     the full state again (after a gap in seq)
     present  {code, action, ...}        presenter only: step | jump | train | reset |
                                         select | configure | layers | play | pause
-    poll     {code, op, quiz?}          presenter only: open | close | results | answer
+    poll     {code, op, ...}            presenter only: open | ask | close | results |
+                                        answer | revote | timer | live (see live/polls.py)
     explore  {code, allowed}            presenter only: may students break away?
-    answer   {code, quiz, answer}       student: answer the open poll (again = change it)
+    answer   {code, poll, answer}       student: answer the open poll (again = change it)
     end      {code}                     presenter only
     beat     {code}                     every few seconds: still here (see live/presence.py)
 
 Pushed events: ``state`` (the whole view, with ``seq``) and ``presenter`` (here or
-not) to everyone in the session; ``presence`` and ``votes`` to the staff room only.
+not) to everyone in the session; ``presence`` and ``votes`` to the staff room only
+(``votes`` to projectors too while the presenter shows counts as they come in).
 While the store cannot be reached, events answer ``unavailable`` and change nothing.
 Who presents is decided here, from the signed login cookie, on every event; nothing
 the client sends can make it a presenter.
@@ -33,7 +35,7 @@ from flask_socketio import Namespace, join_room, leave_room
 
 from course.lessons.registry import lessons
 from course.live.play import Playing
-from course.live.polls import CODE_FIELD, Polling
+from course.live.polls import CODE_FIELD, Polling, poll_record, screen_room
 from course.live.presence import Presence, room
 from course.live.state import CODE, REBUILDS, LiveState, start_session, weights_version
 from course.live.store import LiveStore
@@ -217,6 +219,7 @@ class LiveNamespace(Playing, Presence, Polling, Namespace):
             self.members[sid()] = (code, "" if watching else learner or "", staff)
         if previous is not None and previous[0] != code:
             leave_room(room(previous[0]))
+            leave_room(screen_room(previous[0]))
             if previous[2] or previous[1]:
                 self._depart(previous[0], sid(), staff=previous[2])
         join_room(room(code))
@@ -226,7 +229,9 @@ class LiveNamespace(Playing, Presence, Polling, Namespace):
         }
         if staff:
             join_room(room(code, staff=True))
-        elif not watching:
+        elif watching:
+            join_room(screen_room(code))
+        else:
             self.names[sid()] = plain_text(data["name"] or "") or "Anonymous"
         return reply | self._welcome(code, state, learner or "", staff=staff, watching=watching)
 
@@ -303,5 +308,8 @@ class LiveNamespace(Playing, Presence, Polling, Namespace):
             "epochs": state.lab.epoch,
             "steps": state.seq,
             "present": sorted(self.store.present(code).values()),
-            "last_poll": self._tally(code, state.poll.quiz) if state.poll else None,
+            "last_poll": self._tally(code, state.poll) | {"quiz": state.poll.quiz}
+            if state.poll
+            else None,
+            "polls": poll_record(self.store, state),
         }

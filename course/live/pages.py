@@ -13,6 +13,7 @@ from flask.typing import ResponseReturnValue
 from course.lessons.registry import Lesson, lessons
 from course.live import sessions
 from course.live.namespace import instructor_id
+from course.live.polls import remember_session
 from course.live.state import CODE, LiveState
 from course.pages import render_lesson
 from course.web.validation import PayloadError
@@ -53,7 +54,9 @@ def enter() -> ResponseReturnValue:
 
 @bp.get("/live/<code>")
 def follow(code: str) -> ResponseReturnValue:
-    return _page(code, "student")
+    page = _page(code, "student")
+    remember_session(code.upper())  # its polls shut their questions' copies in the lesson
+    return page
 
 
 @bp.get("/live/<code>/present")

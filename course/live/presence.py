@@ -33,7 +33,8 @@ class Presence:
     names: dict[str, str]  # sid → the name given at join
     state: Callable[[str], LiveState]
     _check_player: Callable[[str, LiveState], None]
-    _tally: Callable[[str, str], dict[str, Any]]
+    _poll_welcome: Callable[..., dict[str, Any]]
+    _check_timer: Callable[[str, LiveState], None]
 
     @property
     def store(self) -> LiveStore:  # the namespace's: the app's store
@@ -68,7 +69,8 @@ class Presence:
         self, code: str, state: LiveState, learner: str, *, staff: bool, watching: bool
     ) -> dict[str, Any]:
         """What a joining page learns besides the state: who is here (staff), whether
-        the presenter is (students), the poll's votes. While Redis is down the page
+        the presenter is (students), the poll's votes or
+        the student's own (see ``polls._poll_welcome``). While Redis is down the page
         gets the last acknowledged state (from the database) and ``reconnecting``; its
         beats bring the rest once Redis is back."""
         reply: dict[str, Any] = {}
@@ -80,10 +82,7 @@ class Presence:
             elif not watching:
                 self._arrive(code, learner, self.names.get(sid(), ""), staff=False)
                 reply["presenter"] = self.store.presenter_here(code)
-            if state.poll is not None and staff:
-                reply["votes"] = self._tally(code, state.poll.quiz)
-            elif state.poll is not None and not watching:
-                reply["my_answer"] = self.store.votes(code, state.poll.quiz).get(learner)
+            reply |= self._poll_welcome(code, state, learner, staff=staff, watching=watching)
         except PayloadError as error:
             if error.code != "unavailable":
                 raise
@@ -101,6 +100,7 @@ class Presence:
             self._arrive(code, learner, self.names.get(sid(), ""), staff=staff)
         state = self.state(code)
         self._check_player(code, state)
+        self._check_timer(code, state)  # a poll whose timer's process died
         reply: dict[str, Any] = {"seq": self.store.seq(code), "presenter": True}
         if staff:
             reply["presence"] = sorted(self.store.present(code).values())

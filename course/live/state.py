@@ -17,6 +17,7 @@ from course.lab import control
 from course.lab.control import LabControl
 from course.lab.explanations import explain
 from course.lab.spec import lab_info
+from course.live.pollstate import Poll
 from course.live.store import LiveStore
 from course.web import wire
 from course.web.validation import Field, PayloadError, validate
@@ -59,24 +60,6 @@ LAYOUT_COLUMNS = {
 REBUILDS = control.REBUILDS | {"layers"}
 
 
-@dataclass
-class Poll:
-    """The question the presenter has opened, and what they have revealed of it."""
-
-    quiz: str
-    open: bool = True
-    show_results: bool = False
-    show_answer: bool = False
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "quiz": self.quiz,
-            "open": self.open,
-            "show_results": self.show_results,
-            "show_answer": self.show_answer,
-        }
-
-
 @dataclass(kw_only=True)
 class LiveState(LabControl):
     """One session: which lesson and lab, the shared lab itself (with the unit and layer
@@ -96,6 +79,7 @@ class LiveState(LabControl):
     player: str = ""  # the process whose play loop advances it (see live/play.py)
     explore: bool = False  # may students break away with a private copy?
     poll: Poll | None = None
+    asked: list[dict[str, Any]] = field(default_factory=list)  # earlier polls, as_dict
     ended: bool = False
     last_view: dict[str, Any] | None = field(default=None, repr=False)  # full, as stored
     _layout: Any = field(default=None, repr=False)  # (unit, model) of the last view
@@ -162,7 +146,7 @@ class LiveState(LabControl):
                     "unit": self.unit,
                     "playing": self.playing,
                     "explore": self.explore,
-                    "poll": self.poll.as_dict() if self.poll else None,
+                    "poll": self.poll.public() if self.poll else None,
                     "ended": self.ended,
                 }
             )
@@ -213,6 +197,7 @@ class LiveState(LabControl):
             "player": self.player,
             "explore": self.explore,
             "poll": self.poll.as_dict() if self.poll else None,
+            "asked": self.asked,
             "ended": self.ended,
             "position": self.lab.position,
         }
@@ -224,7 +209,8 @@ class LiveState(LabControl):
     def restore(cls, meta: dict[str, Any], lab_bytes: bytes, lesson: Any) -> LiveState:
         lab = from_bytes(lab_bytes)
         lab.position = int(meta["position"])
-        poll = Poll(**meta["poll"]) if meta.get("poll") else None
+        found = meta.get("poll")
+        poll = Poll.from_dict(found) if found and "number" in found else None  # older: no number
         return cls(
             lesson.labs[meta["lab_id"]],
             lab,
@@ -241,6 +227,7 @@ class LiveState(LabControl):
             player=meta.get("player", ""),
             explore=meta["explore"],
             poll=poll,
+            asked=meta.get("asked", []),
             ended=meta["ended"],
         )
 

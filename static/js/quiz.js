@@ -31,6 +31,7 @@ class Quiz {
     });
     section.querySelector('[data-action="reveal"]')?.addEventListener("click", () => this.reveal());
     if (this.type === "ordering") this.bindOrdering();
+    section.addEventListener("quiz:refresh", () => this.refresh()); // e.g. a live poll's reveal
   }
 
   get url() {
@@ -189,6 +190,16 @@ class Quiz {
 
   // -- showing the result ------------------------------------------------------
   show(state, { restore = false } = {}) {
+    // Shut by the server (the class's live poll): nothing to answer or see here for now.
+    this.section.classList.toggle("is-shut", Boolean(state.locked));
+    if (state.locked) {
+      this.clearMarks();
+      this.$('[data-role="attempts"]').textContent = "";
+      this.say(this.revealHint(state.locked));
+      this.lock(true);
+      this.section.classList.remove("is-final");
+      return this.showReveal(state);
+    }
     if (restore) this.restore(state.answer);
     const left = state.attempts_left;
     const attempts = this.$('[data-role="attempts"]');

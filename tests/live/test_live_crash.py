@@ -191,7 +191,7 @@ def test_a_redis_restart_loses_no_session_and_pages_catch_up(cluster, peers):
     opened = teachers[0].call("poll", {"code": codes[0], "op": "open", "quiz": "forget-gate"})
     assert opened["ok"], opened
     choice = choice_ids(students[0])[1]
-    vote = {"code": codes[0], "quiz": "forget-gate", "answer": {"choice": choice}}
+    vote = {"code": codes[0], "poll": 1, "answer": {"choice": choice}}
     assert students[0].call("answer", vote)["ok"]
     before = [t.call("sync", {"code": c})["state"] for t, c in zip(teachers, codes, strict=True)]
 
@@ -222,7 +222,7 @@ def test_a_redis_restart_loses_no_session_and_pages_catch_up(cluster, peers):
     rejoined = teachers[0].call("join", {"code": codes[0]})
     assert rejoined["votes"]["counts"] == {choice: 1}  # the vote survived
     mine = connect(peers, cluster.b.url, students[0].cookie)
-    assert mine.call("join", {"code": codes[0], "name": "S0"})["my_answer"] == {"choice": choice}
+    assert mine.call("join", {"code": codes[0], "name": "S0"})["mine"] == {"1": {"choice": choice}}
 
     for presenter, follower, code, old in zip(teachers, students, codes, before, strict=True):
         new = step(presenter, code)
