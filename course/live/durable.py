@@ -124,7 +124,13 @@ class DurableStore:
             session.execute(delete(LiveVote).where(LiveVote.code == code))
             session.delete(old)
             session.flush()
-        session.execute(delete(LiveSessionState).where(LiveSessionState.updated_at < stale))
+        # Ended sessions keep their record (the gradebook reads which question each poll
+        # put); only their lab and view, the bulk, go.
+        session.execute(
+            update(LiveSessionState)
+            .where(LiveSessionState.updated_at < stale, LiveSessionState.lab != b"")
+            .values(lab=b"", view={})
+        )
         values = {"lab": b""} | values
         session.add(LiveSessionState(code=code, started_at=values["updated_at"], **values))
 

@@ -3,10 +3,14 @@ the gradebook reads them.
 
 This is the one place that knows where live votes are kept (``live_votes``, the
 durable record of ``course/live/durable.py``), so a change in how polls store
-rounds changes this function only. Assumed today: a vote row is a learner's current
-answer to one poll of one running session (``round`` 1: one round per poll); a
-session's code names, among the class's live-session records, the newest one with
-that code (a code is reused only once its old session's rows are gone).
+rounds changes this function only. A vote row is a learner's answer to one round of
+one poll of a session, under ``"<poll number>.<round>"`` (``course.live.pollstate``);
+which lesson question a poll number put is in the session's state (``live_states``:
+its ``poll`` and the ``asked`` before it), kept after the session (only its lab goes).
+Questions the presenter typed are not lesson questions: they are not in the
+gradebook. A session's code names, among the class's live-session records, the
+newest one with that code (a code is reused only once its old session's rows are
+gone).
 """
 
 from __future__ import annotations
@@ -19,7 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from course.storage.models import LiveSessionRecord, LiveVote
+from course.storage.models import LiveSessionRecord, LiveSessionState, LiveVote
 
 
 @dataclass(frozen=True)
@@ -49,23 +53,40 @@ def class_votes(session: Session, class_id: int) -> list[PollVote]:
         known = newest.get(record.code)
         if known is None or (record.started_at, record.id) > (known.started_at, known.id):
             newest[record.code] = record
+    questions = _questions(session, codes)
     votes = session.scalars(select(LiveVote).where(LiveVote.code.in_(codes)))
-    found = [
-        PollVote(
-            record=owner.id,
-            started_at=owner.started_at,
-            lesson_id=owner.lesson_id,
-            quiz_id=vote.poll,
-            round=1,
-            learner_id=vote.learner,
-            answer=vote.answer,
-            at=vote.updated_at,
+    found = []
+    for vote in votes:
+        owner = newest[vote.code]
+        number, _, round_ = vote.poll.partition(".")
+        quiz = questions.get((vote.code, number))
+        if owner.class_id != class_id or not quiz or not round_.isdigit():
+            continue
+        found.append(
+            PollVote(
+                record=owner.id,
+                started_at=owner.started_at,
+                lesson_id=owner.lesson_id,
+                quiz_id=quiz,
+                round=int(round_),
+                learner_id=vote.learner,
+                answer={k: v for k, v in vote.answer.items() if k != "name"},  # as cast
+                at=vote.updated_at,
+            )
         )
-        for vote in votes
-        if (owner := newest[vote.code]).class_id == class_id
-    ]
     return sorted(found, key=lambda v: (v.started_at, v.record, v.quiz_id, v.round, v.at))
 
 
 def _records_with(session: Session, codes: Iterable[str]) -> list[LiveSessionRecord]:
     return list(session.scalars(select(LiveSessionRecord).where(LiveSessionRecord.code.in_(codes))))
+
+
+def _questions(session: Session, codes: Iterable[str]) -> dict[tuple[str, str], str]:
+    """(code, poll number) → the lesson quiz id that poll put ("" for a typed one)."""
+    found: dict[tuple[str, str], str] = {}
+    for state in session.scalars(select(LiveSessionState).where(LiveSessionState.code.in_(codes))):
+        polls = [*state.meta.get("asked", []), state.meta.get("poll")]
+        for poll in polls:
+            if poll:
+                found[(state.code, str(poll.get("number")))] = str(poll.get("quiz") or "")
+    return found

@@ -353,7 +353,7 @@ def test_per_question_statistics_equal_a_count_of_the_answers(app: Flask, teache
                 ok(sock, "join", {"code": code, "name": "?"})
                 for pick in picks:
                     answer = {"choice": person.ids("single", pick)[0]}
-                    ok(sock, "answer", {"code": code, "quiz": "single", "answer": answer})
+                    ok(sock, "answer", {"code": code, "poll": 1, "answer": answer})
         ok(presenter, "poll", {"code": code, "op": "answer"})
 
     stats = {
