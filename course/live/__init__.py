@@ -61,10 +61,14 @@ def when_ended(app: Flask, record: Callable[[str, dict[str, Any]], None]) -> Non
     app.extensions["live_ended"] = record
 
 
-def who_is_member(app: Flask, check: Callable[[int, str], str | None]) -> None:
+def who_is_member(
+    app: Flask, check: Callable[[int, str], str | None], class_name: Callable[[int], str | None]
+) -> None:
     """Have ``check(class_id, learner)`` give a learner's name in a class, or None if
-    they are not in it: a session for a class admits its members under that name."""
+    they are not in it: a session for a class admits its members under that name;
+    ``class_name(class_id)`` names the class on the session's pages."""
     app.extensions["live_member"] = check
+    app.extensions["live_class_name"] = class_name
 
 
 def when_attended(app: Flask, record: Callable[..., None]) -> None:

@@ -112,14 +112,14 @@ class Seating:
         name = plain_text(typed or "") or "Anonymous"
         if state.class_id is None:
             return Seat(name, guest=False)
-        member = self._member_name(state.class_id, learner) if learner else None
+        member = self.member_name(state.class_id, learner) if learner else None
         if member is not None:
             return Seat(member, guest=False)
         if state.guests or (watching and teacher):
             return Seat(name, guest=True)
         raise members_only(state)
 
-    def _member_name(self, class_id: int, learner: str) -> str | None:
+    def member_name(self, class_id: int, learner: str) -> str | None:
         check = current_app.extensions.get("live_member")  # see live.who_is_member
         return None if check is None else check(class_id, learner)  # type: ignore[no-any-return]
 
@@ -129,7 +129,7 @@ class Seating:
             return False
         if state.class_id is None or state.guests:
             return True
-        return learner is not None and self._member_name(state.class_id, learner) is not None
+        return learner is not None and self.member_name(state.class_id, learner) is not None
 
     # -- who is here, for staff -----------------------------------------------------------
     def who(self, code: str, learner: str) -> str:
@@ -181,7 +181,9 @@ class Seating:
 
         view = self._changed(code, remove)
         message = {"code": code, "message": removed().message}
-        self.socketio.emit("removed", message, namespace=self.namespace, to=learner_room(code, learner))
+        self.socketio.emit(
+            "removed", message, namespace=self.namespace, to=learner_room(code, learner)
+        )
         # Their pages leave the session at once, here and on other processes (through the
         # message queue); a rejoin is refused above.
         for conn in self.store.connections(code, learner):
@@ -209,7 +211,12 @@ class Seating:
             raise PayloadError("forbidden", "only students explore")
         self.exploring[sid()] = data["exploring"]
         self.store.beat(
-            code, sid(), learner, self.names.get(sid(), ""), staff=False, exploring=data["exploring"]
+            code,
+            sid(),
+            learner,
+            self.names.get(sid(), ""),
+            staff=False,
+            exploring=data["exploring"],
         )
         self._send_presence(code)
         return {"exploring": data["exploring"]}

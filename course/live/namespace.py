@@ -237,7 +237,9 @@ class LiveNamespace(Playing, Presence, Polling, Seating, Namespace):
         seat = None
         if not staff:
             teacher = instructor_id() is not None
-            seat = self._admit(state, learner or "", data["name"], watching=watching, teacher=teacher)
+            seat = self._admit(
+                state, learner or "", data["name"], watching=watching, teacher=teacher
+            )
         with self.guard:
             previous = self.members.get(sid())
             self.members[sid()] = (code, "" if watching else learner or "", staff)

@@ -205,7 +205,6 @@ class RedisStore:
         self._do(pipe.execute)
 
     def present(self, code: str) -> dict[str, str]:
-        keys = [self._key(code, "beats"), self._key(code, "who")]
         return {learner: name for learner, (name, _) in self.people(code).items()}
 
     def people(self, code: str) -> dict[str, tuple[str, bool]]:

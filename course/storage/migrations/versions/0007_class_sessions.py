@@ -23,10 +23,9 @@ def timestamp(name: str) -> sa.Column[object]:
     return sa.Column(name, sa.DateTime(timezone=True), nullable=False)
 
 
-def fk(table: str, column: str, target: str, key: str = "id") -> sa.ForeignKeyConstraint:
-    return sa.ForeignKeyConstraint(
-        [column], [f"{target}.{key}"], name=op.f(f"fk_{table}_{column}_{target}"), ondelete="CASCADE"
-    )
+def fk(table: str, column: str, target: str) -> sa.ForeignKeyConstraint:
+    name = op.f(f"fk_{table}_{column}_{target}")
+    return sa.ForeignKeyConstraint([column], [f"{target}.id"], name=name, ondelete="CASCADE")
 
 
 def upgrade() -> None:
