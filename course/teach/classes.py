@@ -67,11 +67,17 @@ def set_new_code(session: Session, classroom: Classroom) -> None:
 @login_required
 def dashboard() -> ResponseReturnValue:
     session = db.get_session()
-    mine = session.scalars(
-        select(Classroom).where(taught_by(me().id)).order_by(Classroom.created_at)
+    mine = list(
+        session.scalars(select(Classroom).where(taught_by(me().id)).order_by(Classroom.created_at))
     )
-    owners = dict(session.execute(select(Instructor.id, Instructor.name)).tuples())
-    return render_template("teach/dashboard.html", classes=list(mine), owners=owners)
+    others = {c.instructor_id for c in mine} - {me().id}
+    owners = {
+        row.id: row.name
+        for row in session.execute(
+            select(Instructor.id, Instructor.name).where(Instructor.id.in_(others))
+        )
+    }
+    return render_template("teach/dashboard.html", classes=mine, owners=owners)
 
 
 @bp.post("/classes")
