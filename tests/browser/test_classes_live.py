@@ -16,8 +16,9 @@ from servers import create_instructor
 EMAIL, PASSWORD = "classes@example.org", "a class password"
 # The elements that stick out of a phone's screen, for the message of a failure.
 WIDE = """() => [...document.querySelectorAll("body *")]
-  .filter((e) => e.getBoundingClientRect().right > 392 && !e.parentElement.closest(".table-scroll"))
-  .slice(0, 6).map((e) => `${e.tagName}.${e.className} ${Math.round(e.getBoundingClientRect().right)}`)"""
+  .filter((e) => e.getBoundingClientRect().right > 392)
+  .filter((e) => !e.parentElement.closest(".table-scroll"))
+  .slice(0, 6).map((e) => `${e.tagName}.${e.className} ${e.getBoundingClientRect().right}`)"""
 PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "is_mobile": True}
 
 
