@@ -205,14 +205,15 @@ def my_classes() -> ResponseReturnValue:
         )
         for enrollment, classroom, instructor in joined:
             dues = due_list(classroom.id, learner, done)
-            running = live_now(classroom.id)
+            running = live_now(classroom.id, learner)
             classes.append((enrollment, classroom, instructor, dues, running))
     return render_template("my_classes.html", classes=classes)
 
 
-def live_now(class_id: int) -> list[Live]:
+def live_now(class_id: int, learner: str) -> list[Live]:
     """The class's live sessions running now (started, not ended, still in the live
-    store under that code for this class: codes are reused once a session expires)."""
+    store under that code for this class: codes are reused once a session expires),
+    but those the presenter removed ``learner`` from."""
     records = db.get_session().scalars(
         select(LiveSessionRecord)
         .where(LiveSessionRecord.class_id == class_id, LiveSessionRecord.ended_at.is_(None))
@@ -224,6 +225,8 @@ def live_now(class_id: int) -> list[Live]:
         with contextlib.suppress(PayloadError):  # the store is down: not shown as running
             found = live.sessions().store.load(record.code)
         if found is None or found[0].get("ended") or found[0].get("class_id") != class_id:
+            continue
+        if learner in found[0].get("removed", []):
             continue
         running.append(Live(record.code, lesson_by_id(record.lesson_id), record.lab_id))
     return running

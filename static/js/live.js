@@ -45,8 +45,15 @@ export class LiveSession {
     this.socket.on("votes", (tally) => this.showVotes(tally));
     this.socket.on("reveal", (reveal) => this.showReveal(reveal));
     this.socket.on("presenter", (p) => this.showPresenter(p.here));
-    this.socket.on("connect", () => this.joined && this.join()); // a reconnect: in step again at once
-    this.socket.on("disconnect", () => this.removed || this.say("Connection lost — reconnecting…", true));
+    // A reconnect: in step again at once (a refusal is said on the page).
+    this.socket.on("connect", () => this.joined && this.join().catch(() => null));
+    this.socket.on("disconnect", (reason) => {
+      if (this.removed) return;
+      this.say("Connection lost — reconnecting…", true);
+      // The server closed our connection (with Redis, its "removed" may come after):
+      // connect again, and the rejoin says why if we may not.
+      if (reason === "io server disconnect") setTimeout(() => this.socket.connect(), RETRY_MS);
+    });
     this.bindPanel();
     this.beatSoon(BEAT_MS);
     if (this.role === "presenter") {
@@ -113,8 +120,9 @@ export class LiveSession {
       else this.showPresenter(ack.presenter ?? true);
       return ack;
     } catch (error) {
+      if (error?.ack?.error?.code === "removed") this.removedBy(error.message);
       if (this.trouble(error)) throw error;
-      this.say(`Could not join: ${error.message}`, true);
+      if (!this.removed) this.say(`Could not join: ${error.message}`, true);
       throw error;
     }
   }

@@ -90,10 +90,25 @@ def test_a_student_joins_the_class_live_session_from_my_classes_in_one_click(
         ana.goto("/classes")
         expect(ana.locator("[data-live-now]")).to_be_visible()
         ana.screenshot(path=str(ARTIFACTS / "classes-my-classes.png"), full_page=True)
+        cookies = ana.context.cookies()
+
+        # removed: out at once, told why, and the session is gone from My classes
+        ana.get_by_role("link", name="Join the live session").click(timeout=120000)
+        expect(ana.locator("article.lesson")).to_have_attribute("data-live-joined", "true")
+        expect(people).to_have_count(1, timeout=20000)
+        teacher.once("dialog", lambda dialog: dialog.accept())
+        teacher.get_by_role("button", name="Remove Ana Student").click()
+        status = ana.locator('[data-role="live-status"]')
+        expect(status).to_have_text(
+            "The presenter removed you from this live session.", timeout=20000
+        )
+        expect(people).to_have_count(0, timeout=20000)
+        ana.goto("/classes")
+        expect(ana.get_by_role("heading", name="My classes")).to_be_visible()
+        expect(ana.locator("[data-live-now]")).to_have_count(0)
         teacher.goto(class_page)
         teacher.get_by_text("Import a class list").click()
         teacher.screenshot(path=str(ARTIFACTS / "classes-class-page.png"), full_page=True)
-        cookies = ana.context.cookies()
         teacher_cookies = teacher.context.cookies()
 
     # the same people, on a phone
@@ -102,7 +117,7 @@ def test_a_student_joins_the_class_live_session_from_my_classes_in_one_click(
         page = phone.new_page()
         phone.add_cookies(cookies)  # type: ignore[arg-type]
         page.goto("/classes")
-        expect(page.locator("[data-live-now]")).to_be_visible()
+        expect(page.get_by_role("heading", name="My classes")).to_be_visible()
         page.screenshot(path=str(ARTIFACTS / "classes-my-classes-phone.png"), full_page=True)
         width = page.evaluate("document.documentElement.scrollWidth")
         assert width <= 390, f"My classes is {width} px wide on a 390 px phone"
