@@ -35,8 +35,10 @@ def _session(code: str) -> tuple[LiveState, Lesson]:
     return state, lesson
 
 
-def _page(code: str, role: str, member: str | None = None) -> str:
-    state, lesson = _session(code)
+def _page(
+    code: str, role: str, member: str | None = None, found: tuple[LiveState, Lesson] | None = None
+) -> str:
+    state, lesson = found or _session(code)
     live = {"code": state.code, "role": role, "lab": state.spec.id, "member": member}
     if state.class_id is not None:
         live["class_name"] = class_name(state.class_id)
@@ -64,7 +66,8 @@ def enter() -> ResponseReturnValue:
 def follow(code: str) -> ResponseReturnValue:
     """A student's page: a member of the session's class is in under their class
     name (no name asked); anyone else only if guests may join (see live/access.py)."""
-    state, _ = _session(code)
+    found = _session(code)
+    state = found[0]
     learner = current_learner_id()
     member = None
     if state.class_id is not None and learner is not None:
@@ -78,7 +81,7 @@ def follow(code: str) -> ResponseReturnValue:
             "Join the class with its code, then open the session from My classes."
         )
         return render_template("live_enter.html", code="", error=error, join=True), 403
-    return _page(code, "student", member)
+    return _page(code, "student", member, found)
 
 
 @bp.get("/live/<code>/present")
