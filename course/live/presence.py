@@ -109,11 +109,12 @@ class Presence:
         if not CODE.fullmatch(code) or member is None or member[0] != code:
             raise PayloadError("not_joined", "join the session first", "code")
         _, learner, staff = member
-        state = self.state(code)
-        if learner and not staff and learner in state.removed:
-            raise PayloadError("removed", "The presenter removed you from this live session.")
         if staff or learner:  # a projector watches without counting
             self._arrive(code, learner, self.names.get(sid(), ""), staff=staff)
+        state = self.state(code)
+        if learner and not staff and learner in state.removed:  # (their socket is closed)
+            self.store.gone(code, sid())
+            raise PayloadError("removed", "The presenter removed you from this live session.")
         if learner and not staff:
             self._attended(code, learner, self.names.get(sid(), ""), "beat")
         self._check_player(code, state)
