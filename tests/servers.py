@@ -233,14 +233,16 @@ def log_in(base: str, email: str, password: str) -> requests.Session:
 
 
 def start_live(http: requests.Session, base: str, lab: str = "lstm-cell/cell-walk") -> str:
-    """Create a class and start a live session on ``lab`` from its page; the code."""
+    """Create a class and start a live session on ``lab`` from its page, open to guests
+    with the code (the followers of the benches are not in the class); the code."""
     token = csrf(http, f"{base}/teach/")
     made = http.post(f"{base}/teach/classes", data={"name": "Bench class", "csrf_token": token},
                      allow_redirects=False)  # fmt: skip
     class_id = re.search(r"/teach/classes/(\d+)", made.headers["Location"]).group(1)  # type: ignore[union-attr]
     token = csrf(http, f"{base}/teach/classes/{class_id}")
     started = http.post(f"{base}/teach/live", allow_redirects=False,
-                        data={"class_id": class_id, "lab": lab, "csrf_token": token})  # fmt: skip
+                        data={"class_id": class_id, "lab": lab, "access": "open",
+                              "csrf_token": token})  # fmt: skip
     found = re.search(r"/live/([A-Z0-9]{6})/present", started.headers.get("Location", ""))
     assert found, started.text[:500]
     return found.group(1)

@@ -62,3 +62,20 @@ def who_signed_in(app: Flask, check: Callable[[], str | None]) -> None:
 def when_ended(app: Flask, record: Callable[[str, dict[str, Any]], None]) -> None:
     """Call ``record(code, summary)`` when a presenter ends a session."""
     app.extensions["live_ended"] = record
+
+
+def who_is_member(
+    app: Flask, check: Callable[[int, str], str | None], class_name: Callable[[int], str | None]
+) -> None:
+    """Have ``check(class_id, learner)`` give a learner's name in a class, or None if
+    they are not in it: a session for a class admits its members under that name;
+    ``class_name(class_id)`` names the class on the session's pages."""
+    app.extensions["live_member"] = check
+    app.extensions["live_class_name"] = class_name
+
+
+def when_attended(app: Flask, record: Callable[..., None]) -> None:
+    """Call ``record(code, learner, name, guest=, event=)`` when a student joins
+    (``join``), is still here (``beat``, at most every ``access.TOUCH_SECONDS``),
+    leaves (``leave``) or is removed (``removed``)."""
+    app.extensions["live_attended"] = record

@@ -204,14 +204,22 @@ class DurableStore:
         self.fast.delete(code)
 
     # -- what lives in the fast path only ---------------------------------------------------
-    def beat(self, code: str, conn: str, learner: str, name: str, *, staff: bool) -> bool:
-        return self.fast.beat(code, conn, learner, name, staff=staff)
+    def beat(
+        self, code: str, conn: str, learner: str, name: str, *, staff: bool, exploring: bool = False
+    ) -> bool:
+        return self.fast.beat(code, conn, learner, name, staff=staff, exploring=exploring)
 
     def gone(self, code: str, conn: str) -> None:
         self.fast.gone(code, conn)
 
     def present(self, code: str) -> dict[str, str]:
         return self.fast.present(code)
+
+    def people(self, code: str) -> dict[str, tuple[str, bool]]:
+        return self.fast.people(code)
+
+    def connections(self, code: str, learner: str) -> list[str]:
+        return self.fast.connections(code, learner)
 
     def presenter_here(self, code: str) -> bool:
         return self.fast.presenter_here(code)

@@ -2,7 +2,8 @@
 
 Client events (answered through acks, ``{"ok": true, ...}`` or an error ack):
 
-    join     {code, name?}              enter a session; the ack holds the full state
+    join     {code, name?}              enter a session (if admitted: see live/access.py);
+                                        the ack holds the full state and your seat
     sync     {code}                     the full state again (after a gap in seq)
     present  {code, action, ...}        presenter only: step | jump | train | reset |
                                         select | configure | layers | play | pause
@@ -12,10 +13,12 @@ Client events (answered through acks, ``{"ok": true, ...}`` or an error ack):
     answer   {code, poll, answer}       student: answer the open poll (again = change it)
     end      {code}                     presenter only
     beat     {code}                     every few seconds: still here (see live/presence.py)
+    guests | remove | pull | mode       who may be here (see live/access.py)
 
 Pushed events: ``state`` (the whole view, with ``seq``) and ``presenter`` (here or
 not) to everyone in the session; ``presence`` and ``votes`` to the staff room only
-(``votes`` to projectors too while the presenter shows counts as they come in).
+(``votes`` to projectors too while the presenter shows counts as they come in);
+``pull`` and ``removed`` to one student's pages.
 While the store cannot be reached, events answer ``unavailable`` and change nothing.
 Who presents is decided here, from the signed login cookie, on every event; nothing
 the client sends can make it a presenter.
@@ -34,6 +37,7 @@ from flask import current_app, session
 from flask_socketio import Namespace, join_room, leave_room
 
 from course.lessons.registry import lessons
+from course.live.access import Seating, learner_room
 from course.live.play import Playing
 from course.live.polls import CODE_FIELD, Polling, poll_record, screen_room
 from course.live.presence import Presence, room
@@ -43,7 +47,7 @@ from course.web.flood import code_attempt
 from course.web.identity import current_learner_id
 from course.web.origins import refuse_unwelcome
 from course.web.sockets import acked, sid
-from course.web.validation import Field, PayloadError, plain_text, validate
+from course.web.validation import Field, PayloadError, validate
 from engine import Lab
 from engine.snapshot import from_bytes, to_bytes
 
@@ -76,7 +80,7 @@ def instructor_id() -> str | None:
 handler = acked(SCHEMAS, area="live")
 
 
-class LiveNamespace(Playing, Presence, Polling, Namespace):
+class LiveNamespace(Playing, Presence, Polling, Seating, Namespace):
     """Holds a cache of the sessions this process has seen; the store is the truth.
 
     The store is the app's (``course.live.init_app``), read per event: the Socket.IO
@@ -86,7 +90,9 @@ class LiveNamespace(Playing, Presence, Polling, Namespace):
         super().__init__(namespace)
         self.cache: dict[str, LiveState] = {}
         self.members: dict[str, tuple[str, str, bool]] = {}  # sid → (code, learner, staff)
-        self.names: dict[str, str] = {}  # sid → the name a student gave
+        self.names: dict[str, str] = {}  # sid → a student's name, "(guest)" after a guest's
+        self.exploring: dict[str, bool] = {}  # sid → a student exploring on their own
+        self.touched: dict[tuple[str, str], float] = {}  # attendance last written (access.py)
         self.process = uuid.uuid4().hex  # who plays a session (see live/play.py)
         self.players: dict[str, threading.Event] = {}  # code → stop flag of its play loop
         self.guard = threading.Lock()
@@ -96,9 +102,20 @@ class LiveNamespace(Playing, Presence, Polling, Namespace):
         return current_app.extensions["live_store"]  # type: ignore[no-any-return]
 
     # -- sessions ----------------------------------------------------------------
-    def start(self, lesson: Any, lab_id: str, presenter: str) -> str:
-        """A new session on ``lesson``'s lab, presented by ``presenter``; its code."""
-        state = start_session(self.store, lesson, lab_id, presenter)
+    def start(
+        self,
+        lesson: Any,
+        lab_id: str,
+        presenter: str,
+        *,
+        class_id: int | None = None,
+        guests: bool = True,
+    ) -> str:
+        """A new session on ``lesson``'s lab, presented by ``presenter``, for the
+        members of class ``class_id`` (and guests if ``guests``) or anyone; its code."""
+        state = start_session(
+            self.store, lesson, lab_id, presenter, class_id=class_id, guests=guests
+        )
         with self.guard:
             self.cache[state.code] = state
         return state.code
@@ -134,6 +151,8 @@ class LiveNamespace(Playing, Presence, Polling, Namespace):
             raise PayloadError("bad_value", "that live session shows another lab", "live")
         if not state.explore:
             raise PayloadError("forbidden", "the presenter has not allowed exploring", "live")
+        if not self._may_copy(state, current_learner_id(create=False)):
+            raise PayloadError("forbidden", "you are not in that live session", "live")
         with state.lock:
             return from_bytes(to_bytes(state.lab))
 
@@ -196,12 +215,15 @@ class LiveNamespace(Playing, Presence, Polling, Namespace):
             member = self.members.pop(sid(), None)
         if member is None:
             return
-        self.names.pop(sid(), None)
+        label = self.names.pop(sid(), "")
+        self.exploring.pop(sid(), None)
         code, learner, staff = member
         if not staff and not learner:  # a projector
             return
         with contextlib.suppress(PayloadError):  # the store is down: the beats expire
             self._depart(code, sid(), staff=staff)
+        if not staff:
+            self._attended(code, learner, label, "leave")
 
     # -- events --------------------------------------------------------------------
     @handler("join")
@@ -214,6 +236,12 @@ class LiveNamespace(Playing, Presence, Polling, Namespace):
         watching = data["watch"] and not staff
         if not staff and not watching and learner is None:
             raise PayloadError("no_learner", "open the session page first (it sets your cookie)")
+        seat = None
+        if not staff:
+            teacher = instructor_id() is not None
+            seat = self._admit(
+                state, learner or "", data["name"], watching=watching, teacher=teacher
+            )
         with self.guard:
             previous = self.members.get(sid())
             self.members[sid()] = (code, "" if watching else learner or "", staff)
@@ -231,9 +259,14 @@ class LiveNamespace(Playing, Presence, Polling, Namespace):
             join_room(room(code, staff=True))
         elif watching:
             join_room(screen_room(code))
-        else:
-            self.names[sid()] = plain_text(data["name"] or "") or "Anonymous"
-        return reply | self._welcome(code, state, learner or "", staff=staff, watching=watching)
+        elif seat is not None and learner:
+            self.names[sid()] = seat.label
+            join_room(learner_room(code, learner))
+            reply["seat"] = {"name": seat.name, "guest": seat.guest}
+        welcome = self._welcome(code, state, learner or "", staff=staff, watching=watching)
+        if seat is not None and not watching and learner:
+            self._attended(code, learner, seat.label, "join")
+        return reply | welcome
 
     @handler("sync")
     def on_sync(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -297,6 +330,8 @@ class LiveNamespace(Playing, Presence, Polling, Namespace):
         member = self.members.get(sid())
         if member is None or member[0] != code:
             raise PayloadError("not_joined", "join the session first", "code")
+        if member[1] and not member[2] and member[1] in self.state(code).removed:
+            raise PayloadError("removed", "The presenter removed you from this live session.")
         return member
 
     def summary(self, code: str) -> dict[str, Any]:

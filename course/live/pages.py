@@ -16,6 +16,7 @@ from course.live.namespace import instructor_id
 from course.live.polls import remember_session
 from course.live.state import CODE, LiveState
 from course.pages import render_lesson
+from course.web.identity import current_learner_id
 from course.web.validation import PayloadError
 
 bp = Blueprint("live", __name__)
@@ -35,9 +36,19 @@ def _session(code: str) -> tuple[LiveState, Lesson]:
     return state, lesson
 
 
-def _page(code: str, role: str) -> str:
-    state, lesson = _session(code)
-    return render_lesson(lesson, live={"code": state.code, "role": role, "lab": state.spec.id})
+def _page(
+    code: str, role: str, member: str | None = None, found: tuple[LiveState, Lesson] | None = None
+) -> str:
+    state, lesson = found or _session(code)
+    live = {"code": state.code, "role": role, "lab": state.spec.id, "member": member}
+    if state.class_id is not None:
+        live["class_name"] = class_name(state.class_id)
+    return render_lesson(lesson, live=live)
+
+
+def class_name(class_id: int) -> str:
+    found = current_app.extensions.get("live_class_name")  # see live.who_is_member
+    return "" if found is None else str(found(class_id) or "")
 
 
 @bp.get("/live")
@@ -54,7 +65,24 @@ def enter() -> ResponseReturnValue:
 
 @bp.get("/live/<code>")
 def follow(code: str) -> ResponseReturnValue:
-    page = _page(code, "student")
+    """A student's page: a member of the session's class is in under their class
+    name (no name asked); anyone else only if guests may join (see live/access.py)."""
+    found = _session(code)
+    state = found[0]
+    learner = current_learner_id()
+    member = None
+    if state.class_id is not None and learner is not None:
+        member = sessions().member_name(state.class_id, learner)
+    if learner is not None and learner in state.removed:
+        error = "The presenter removed you from this live session."
+        return render_template("live_enter.html", code="", error=error), 403
+    if state.class_id is not None and member is None and not state.guests:
+        error = (
+            f"This live session is for the members of “{class_name(state.class_id)}”. "
+            "Join the class with its code, then open the session from My classes."
+        )
+        return render_template("live_enter.html", code="", error=error, join=True), 403
+    page = _page(code, "student", member, found)
     remember_session(code.upper())  # its polls shut their questions' copies in the lesson
     return page
 

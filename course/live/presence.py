@@ -4,7 +4,9 @@ crashed process drop out by themselves. A mixin of ``LiveNamespace``.
 
 ``beat {code}`` answers what a page needs to notice trouble on its own: the session's
 ``seq`` (a page behind it asks for the whole state: it missed a push, e.g. while
-Redis restarted), whether the presenter is here, and, for staff, who is. A beat that
+Redis restarted), whether the presenter is here, and, for staff, who is (``presence``:
+the names; ``people``: each with an id for remove and pull, guest or not, exploring
+or not: see live/access.py). A beat that
 fails (``unavailable``) tells the page to show "reconnecting" and beat again sooner.
 """
 
@@ -31,7 +33,10 @@ class Presence:
     namespace: str
     members: dict[str, tuple[str, str, bool]]  # sid → (code, learner, staff)
     names: dict[str, str]  # sid → the name given at join
+    exploring: dict[str, bool]  # sid → exploring on its own
     state: Callable[[str], LiveState]
+    people: Callable[[str], list[dict[str, Any]]]
+    _attended: Callable[[str, str, str, str], None]
     _check_player: Callable[[str, LiveState], None]
     _poll_welcome: Callable[..., dict[str, Any]]
     _check_timer: Callable[[str, LiveState], None]
@@ -42,7 +47,8 @@ class Presence:
 
     def _arrive(self, code: str, learner: str, name: str, *, staff: bool) -> None:
         """This connection is here (again): tell staff if it is news."""
-        if self.store.beat(code, sid(), learner, name, staff=staff):
+        exploring = self.exploring.get(sid(), False)
+        if self.store.beat(code, sid(), learner, name, staff=staff, exploring=exploring):
             if staff:
                 self._send_presenter(code, here=True)
             else:
@@ -57,8 +63,13 @@ class Presence:
             self._send_presence(code)
 
     def _send_presence(self, code: str) -> None:
-        here = self.store.present(code)
-        payload = {"code": code, "present": sorted(here.values()), "count": len(here)}
+        people = self.people(code)
+        payload = {
+            "code": code,
+            "present": sorted(p["name"] for p in people),
+            "count": len(people),
+            "people": people,
+        }
         self.socketio.emit("presence", payload, namespace=self.namespace, to=room(code, staff=True))
 
     def _send_presenter(self, code: str, *, here: bool) -> None:
@@ -78,7 +89,8 @@ class Presence:
             self._check_player(code, state)
             if staff:
                 self._arrive(code, learner, "", staff=True)
-                reply["presence"] = sorted(self.store.present(code).values())
+                reply["people"] = self.people(code)
+                reply["presence"] = sorted(p["name"] for p in reply["people"])
             elif not watching:
                 self._arrive(code, learner, self.names.get(sid(), ""), staff=False)
                 reply["presenter"] = self.store.presenter_here(code)
@@ -99,11 +111,17 @@ class Presence:
         if staff or learner:  # a projector watches without counting
             self._arrive(code, learner, self.names.get(sid(), ""), staff=staff)
         state = self.state(code)
+        if learner and not staff and learner in state.removed:  # (their socket is closed)
+            self.store.gone(code, sid())
+            raise PayloadError("removed", "The presenter removed you from this live session.")
+        if learner and not staff:
+            self._attended(code, learner, self.names.get(sid(), ""), "beat")
         self._check_player(code, state)
         self._check_timer(code, state)  # a poll whose timer's process died
         reply: dict[str, Any] = {"seq": self.store.seq(code), "presenter": True}
         if staff:
-            reply["presence"] = sorted(self.store.present(code).values())
+            reply["people"] = self.people(code)
+            reply["presence"] = sorted(p["name"] for p in reply["people"])
         else:
             reply["presenter"] = self.store.presenter_here(code)
         return reply

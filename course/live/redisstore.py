@@ -3,7 +3,7 @@
 Keys, all under ``unrolled:live:<code>``: the state hash (``seq``, ``meta``, ``view``,
 ``lab``), ``votes:<poll>`` hashes, ``beats`` and ``staff`` (sorted sets of students'
 and staff's connections by the time they are heard from until) with ``who``
-(a student's connection → learner, name), ``player`` (the play loop's lease) and
+(a student's connection → learner, name, exploring), ``player`` (the play loop's lease) and
 ``lock``.
 
 The lock is a short lease (``LOCK_SECONDS``) that a thread renews while the change is
@@ -186,12 +186,14 @@ class RedisStore:
         self._do(pipe.execute)
 
     # -- presence: connections by heartbeat ------------------------------------------
-    def beat(self, code: str, conn: str, learner: str, name: str, *, staff: bool) -> bool:
+    def beat(
+        self, code: str, conn: str, learner: str, name: str, *, staff: bool, exploring: bool = False
+    ) -> bool:
         """Connection ``conn`` is here until ``PRESENCE_SECONDS`` from now; whether it
         was not (a new arrival). Staff go in their own set, so that "is the presenter
         here?", asked on every student's beat, costs one count."""
         keys = [self._key(code, "staff" if staff else "beats"), self._key(code, "who")]
-        entry = "" if staff else json.dumps([learner, name])
+        entry = "" if staff else json.dumps([learner, name, exploring])
         args: list[str | float] = [conn, PRESENCE_SECONDS, entry, TTL_SECONDS]
         return bool(self._do(lambda: self._beat(keys=keys, args=args)))
 
@@ -203,9 +205,20 @@ class RedisStore:
         self._do(pipe.execute)
 
     def present(self, code: str) -> dict[str, str]:
+        return {learner: name for learner, (name, _) in self.people(code).items()}
+
+    def people(self, code: str) -> dict[str, tuple[str, bool]]:
+        """Students here: learner → (name, exploring on their own)."""
         keys = [self._key(code, "beats"), self._key(code, "who")]
         found = self._do(lambda: self._here(keys=keys))
-        return dict(json.loads(entry) for entry in found if entry)
+        entries = [json.loads(entry) for entry in found if entry]
+        return {e[0]: (e[1], bool(e[2:3] and e[2])) for e in entries}
+
+    def connections(self, code: str, learner: str) -> list[str]:
+        """The connections of ``learner`` in the session (one per open page)."""
+        self.people(code)  # drops the expired first
+        raw = self._do(lambda: self.redis.hgetall(self._key(code, "who")))
+        return [conn.decode() for conn, entry in raw.items() if json.loads(entry)[0] == learner]
 
     def presenter_here(self, code: str) -> bool:
         return bool(self._do(lambda: self._staff(keys=[self._key(code, "staff")])))

@@ -81,12 +81,26 @@ class LiveState(LabControl):
     poll: Poll | None = None
     asked: list[dict[str, Any]] = field(default_factory=list)  # earlier polls, as_dict
     ended: bool = False
+    # Who may join (see live/access.py): the class's members (None: anyone with the
+    # code), guests with the code if ``guests``; never a learner the presenter removed.
+    class_id: int | None = None
+    guests: bool = True
+    removed: list[str] = field(default_factory=list)  # learner ids, never sent out
     last_view: dict[str, Any] | None = field(default=None, repr=False)  # full, as stored
     _layout: Any = field(default=None, repr=False)  # (unit, model) of the last view
     lock: threading.RLock = field(default_factory=threading.RLock, repr=False)
 
     @classmethod
-    def start(cls, code: str, lesson: Any, lab_id: str, presenter: str) -> LiveState:
+    def start(
+        cls,
+        code: str,
+        lesson: Any,
+        lab_id: str,
+        presenter: str,
+        *,
+        class_id: int | None = None,
+        guests: bool = True,
+    ) -> LiveState:
         spec = lesson.labs.get(lab_id)
         if spec is None:
             raise PayloadError("not_found", f"lesson has no lab {lab_id!r}", "lab")
@@ -98,6 +112,8 @@ class LiveState(LabControl):
             lesson_id=lesson.id,
             presenter=presenter,
             owner=presenter,  # charged for the new programs the presenter's changes compile
+            class_id=class_id,
+            guests=guests,
         )
 
     # -- actions -----------------------------------------------------------------
@@ -148,6 +164,7 @@ class LiveState(LabControl):
                     "explore": self.explore,
                     "poll": self.poll.public() if self.poll else None,
                     "ended": self.ended,
+                    "access": {"class": self.class_id is not None, "guests": self.guests},
                 }
             )
         )
@@ -200,6 +217,9 @@ class LiveState(LabControl):
             "asked": self.asked,
             "ended": self.ended,
             "position": self.lab.position,
+            "class_id": self.class_id,
+            "guests": self.guests,
+            "removed": self.removed,
         }
 
     def lab_bytes(self) -> bytes:
@@ -229,6 +249,9 @@ class LiveState(LabControl):
             poll=poll,
             asked=meta.get("asked", []),
             ended=meta["ended"],
+            class_id=meta.get("class_id"),
+            guests=meta.get("guests", True),
+            removed=list(meta.get("removed", [])),
         )
 
 
@@ -236,12 +259,21 @@ def new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(6))
 
 
-def start_session(store: LiveStore, lesson: Any, lab_id: str, presenter: str) -> LiveState:
-    """A new session, saved in ``store`` under a fresh code."""
+def start_session(
+    store: LiveStore,
+    lesson: Any,
+    lab_id: str,
+    presenter: str,
+    *,
+    class_id: int | None = None,
+    guests: bool = True,
+) -> LiveState:
+    """A new session, saved in ``store`` under a fresh code: for the members of class
+    ``class_id`` (and guests with the code if ``guests``), or for anyone (None)."""
     code = new_code()
     while store.seq(code) is not None:
         code = new_code()
-    state = LiveState.start(code, lesson, lab_id, presenter)
+    state = LiveState.start(code, lesson, lab_id, presenter, class_id=class_id, guests=guests)
     view = state.remember(state.view(full=True), full=True)
     store.save(code, state.meta(), view, state.lab_bytes())
     return state

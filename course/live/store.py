@@ -53,9 +53,13 @@ class LiveStore(Protocol):
     def vote(self, code: str, poll: str, learner: str, answer: Any) -> bool: ...
     def votes(self, code: str, poll: str) -> dict[str, Any]: ...
     def clear_votes(self, code: str, poll: str) -> None: ...
-    def beat(self, code: str, conn: str, learner: str, name: str, *, staff: bool) -> bool: ...
+    def beat(
+        self, code: str, conn: str, learner: str, name: str, *, staff: bool, exploring: bool = False
+    ) -> bool: ...
     def gone(self, code: str, conn: str) -> None: ...
     def present(self, code: str) -> dict[str, str]: ...
+    def people(self, code: str) -> dict[str, tuple[str, bool]]: ...
+    def connections(self, code: str, learner: str) -> list[str]: ...
     def presenter_here(self, code: str) -> bool: ...
     def hold_player(self, code: str, owner: str) -> None: ...
     def release_player(self, code: str, owner: str) -> None: ...
@@ -78,8 +82,8 @@ class MemoryStore:
         self._locks: dict[str, threading.RLock] = {}
         self._states: dict[str, Stored] = {}
         self._votes: dict[tuple[str, str], dict[str, Any]] = {}
-        # code → connection → (learner, name, staff, heard until)
-        self._beats: dict[str, dict[str, tuple[str, str, bool, float]]] = {}
+        # code → connection → (learner, name, staff, heard until, exploring)
+        self._beats: dict[str, dict[str, tuple[str, str, bool, float, bool]]] = {}
         self._players: dict[str, tuple[str, float]] = {}  # code → (owner, until)
 
     def save(
@@ -126,27 +130,37 @@ class MemoryStore:
             for poll, answers in votes.items():
                 self._votes.setdefault((code, poll), {}).update(answers)
 
-    def beat(self, code: str, conn: str, learner: str, name: str, *, staff: bool) -> bool:
+    def beat(
+        self, code: str, conn: str, learner: str, name: str, *, staff: bool, exploring: bool = False
+    ) -> bool:
         with self._guard:
             here = self._beats.setdefault(code, {})
             new = conn not in here or here[conn][3] < time.monotonic()
-            here[conn] = (learner, name, staff, time.monotonic() + PRESENCE_SECONDS)
+            here[conn] = (learner, name, staff, time.monotonic() + PRESENCE_SECONDS, exploring)
             return new
 
     def gone(self, code: str, conn: str) -> None:
         with self._guard:
             self._beats.get(code, {}).pop(conn, None)
 
-    def _alive(self, code: str) -> list[tuple[str, str, bool, float]]:
+    def _alive(self, code: str) -> list[tuple[str, tuple[str, str, bool, float, bool]]]:
         now = time.monotonic()
         with self._guard:
-            return [entry for entry in self._beats.get(code, {}).values() if entry[3] >= now]
+            return [(c, e) for c, e in self._beats.get(code, {}).items() if e[3] >= now]
 
     def present(self, code: str) -> dict[str, str]:
-        return {learner: name for learner, name, staff, _ in self._alive(code) if not staff}
+        return {e[0]: e[1] for _, e in self._alive(code) if not e[2]}
+
+    def people(self, code: str) -> dict[str, tuple[str, bool]]:
+        """Students here: learner → (name, exploring on their own)."""
+        return {e[0]: (e[1], e[4]) for _, e in self._alive(code) if not e[2]}
+
+    def connections(self, code: str, learner: str) -> list[str]:
+        """The connections of ``learner`` in the session (one per open page)."""
+        return [c for c, e in self._alive(code) if e[0] == learner and not e[2]]
 
     def presenter_here(self, code: str) -> bool:
-        return any(staff for _, _, staff, _ in self._alive(code))
+        return any(e[2] for _, e in self._alive(code))
 
     def hold_player(self, code: str, owner: str) -> None:
         with self._guard:

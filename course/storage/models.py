@@ -199,6 +199,39 @@ class Enrollment(Base):
     )
     display_name: Mapped[str] = mapped_column(String(40))
     joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the learner claimed a row of an imported roster (``RosterInvite``).
+    email: Mapped[str | None] = mapped_column(String(254))
+
+
+class RosterInvite(Base):
+    """A student on an imported roster who has not joined yet: they claim the row with
+    the class code and this e-mail (stored lowercase), and become an ``Enrollment``
+    under ``name``."""
+
+    __tablename__ = "roster_invites"
+
+    class_id: Mapped[int] = mapped_column(
+        ForeignKey("classes.id", ondelete="CASCADE"), primary_key=True
+    )
+    email: Mapped[str] = mapped_column(String(254), primary_key=True)
+    name: Mapped[str] = mapped_column(String(40))
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class CoTeacher(Base):
+    """Another instructor given access to a class: they run its live sessions, see its
+    roster and gradebook, set its assignments; only the owner archives the class or
+    changes who co-teaches."""
+
+    __tablename__ = "co_teachers"
+
+    class_id: Mapped[int] = mapped_column(
+        ForeignKey("classes.id", ondelete="CASCADE"), primary_key=True
+    )
+    instructor_id: Mapped[int] = mapped_column(
+        ForeignKey("instructors.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+    added_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
 class Assignment(Base):
@@ -247,6 +280,26 @@ class LiveSessionRecord(Base):
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
     summary: Mapped[dict[str, Any] | None] = mapped_column(JSON(none_as_null=True))
+
+
+class LiveAttendance(Base):
+    """One learner in one live session: under which name, a class member or a guest,
+    when they first joined and were last seen, how long they were present (to within
+    ``course.teach.attendance.TOUCH_SECONDS``), and whether the presenter removed them."""
+
+    __tablename__ = "live_attendance"
+
+    session_id: Mapped[int] = mapped_column(
+        ForeignKey("live_sessions.id", ondelete="CASCADE"), primary_key=True
+    )
+    learner_id: Mapped[str] = mapped_column(String(64), primary_key=True, index=True)
+    name: Mapped[str] = mapped_column(String(40))
+    guest: Mapped[bool] = mapped_column(Boolean, default=False)
+    joined_at: Mapped[datetime] = mapped_column(default=utcnow)
+    last_seen: Mapped[datetime] = mapped_column(default=utcnow)
+    seconds: Mapped[float] = mapped_column(Float, default=0.0)
+    here: Mapped[bool] = mapped_column(Boolean, default=True)  # no departure seen since
+    removed: Mapped[bool] = mapped_column(Boolean, default=False)
 
 
 # -- labs kept between page loads: shared links and reloads ------------------------------

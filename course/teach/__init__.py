@@ -3,7 +3,9 @@ records, and the student side (joining a class, seeing what is due).
 
 Every instructor route checks the login and that the class is the instructor's own
 (404 otherwise, the same as a class that does not exist). ``init_app`` registers the
-blueprints and has the live sessions tell ``live.ended`` when a presenter ends one.
+blueprints and has the live sessions tell ``live.ended`` when a presenter ends one,
+ask ``attendance.member_name`` who is in a class, and tell ``attendance.record`` who
+came.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from datetime import UTC, datetime
 
 from flask import Flask
 
-from course.live import when_ended, who_signed_in
+from course.live import when_attended, when_ended, who_is_member, who_signed_in
 from course.web import ratelimit
 
 
@@ -22,7 +24,16 @@ def utc(moment: datetime | None) -> str:
 
 
 def init_app(app: Flask) -> None:
-    from course.teach import accounts, assignments, classes, gradebook, live, students, zones
+    from course.teach import (
+        accounts,
+        assignments,
+        attendance,
+        classes,
+        gradebook,
+        live,
+        students,
+        zones,
+    )
 
     accounts.init_app(app)  # instructors: /login, /logout
     # after ratelimit.init_app
@@ -35,3 +46,5 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
     when_ended(app, live.ended)
     who_signed_in(app, accounts.signed_in_id)
+    who_is_member(app, attendance.member_name, attendance.class_name)
+    when_attended(app, attendance.record)

@@ -22,8 +22,9 @@ bp = Blueprint("teach_live", __name__)
 @bp.post("/teach/live")
 @login_required
 def start() -> ResponseReturnValue:
-    """Start a session on a lesson's lab for a class; the form sends ``class_id`` and
-    ``lab`` as ``<lesson slug>/<lab id>``."""
+    """Start a session on a lesson's lab for a class; the form sends ``class_id``,
+    ``lab`` as ``<lesson slug>/<lab id>`` and ``access``: ``class`` (its members only,
+    until the presenter lets guests in) or ``open`` (guests with the code too)."""
     class_id = request.form.get("class_id", "")
     if not class_id.isdigit():
         abort(404)
@@ -33,8 +34,18 @@ def start() -> ResponseReturnValue:
     if lesson is None or lab_id not in lesson.labs:
         flash("Pick a lab to present.", "error")
         return redirect(url_for("teach.page", class_id=classroom.id) + "#live")
+    access = request.form.get("access", "class")
+    if access not in ("class", "open"):
+        flash("Choose who may join.", "error")
+        return redirect(url_for("teach.page", class_id=classroom.id) + "#live")
     instructor = me()
-    code = live.sessions().start(lesson, lab_id, presenter=str(instructor.id))
+    code = live.sessions().start(
+        lesson,
+        lab_id,
+        presenter=str(instructor.id),
+        class_id=classroom.id,
+        guests=access == "open",
+    )
     with db.transaction() as session:
         session.add(
             LiveSessionRecord(

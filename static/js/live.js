@@ -39,11 +39,20 @@ export class LiveSession {
 
   async start() {
     this.socket.on("state", (view) => this.onState(view));
-    this.socket.on("presence", (p) => this.showPresence(p.present));
+    this.socket.on("presence", (p) => this.showPresence(p.present, p.people));
+    this.socket.on("pull", () => this.pulled());
+    this.socket.on("removed", (r) => this.removedBy(r.message));
     this.socket.on("votes", (tally) => this.showVotes(tally));
     this.socket.on("presenter", (p) => this.showPresenter(p.here));
-    this.socket.on("connect", () => this.joined && this.join()); // a reconnect: in step again at once
-    this.socket.on("disconnect", () => this.say("Connection lost — reconnecting…", true));
+    // A reconnect: in step again at once (a refusal is said on the page).
+    this.socket.on("connect", () => this.joined && this.join().catch(() => null));
+    this.socket.on("disconnect", (reason) => {
+      if (this.removed) return;
+      this.say("Connection lost — reconnecting…", true);
+      // The server closed our connection (with Redis, its "removed" may come after):
+      // connect again, and the rejoin says why if we may not.
+      if (reason === "io server disconnect") setTimeout(() => this.socket.connect(), RETRY_MS);
+    });
     this.bindPanel();
     this.beatSoon(BEAT_MS);
     if (this.role === "presenter") {
@@ -69,7 +78,8 @@ export class LiveSession {
     } else {
       await this.lab.drive({ passive: true });
       // A refused join is said on the page; the beats try again while reconnecting.
-      if (this.role === "projector") await this.join().catch(() => null);
+      // A member of the session's class is in under their class name: nothing to ask.
+      if (this.role === "projector" || this.panel.dataset.member) await this.join().catch(() => null);
       else if (localStorage.getItem(NAME_KEY)) await this.join().catch(() => null);
       else this.askName();
     }
@@ -99,7 +109,8 @@ export class LiveSession {
       this.joined = true;
       this.seq = -1;
       this.apply(ack.state);
-      if (ack.presence) this.showPresence(ack.presence);
+      if (ack.presence) this.showPresence(ack.presence, ack.people);
+      if (ack.seat) this.$('[data-role="seat"]').textContent = `as ${ack.seat.name}${ack.seat.guest ? " (guest)" : ""}`;
       if (ack.now) this.clockOffset = ack.now - Date.now();
       if (ack.mine) {
         await this.painting; // the poll first: a new poll forgets the votes of the last
@@ -114,8 +125,9 @@ export class LiveSession {
       else this.showPresenter(ack.presenter ?? true);
       return ack;
     } catch (error) {
+      if (error?.ack?.error?.code === "removed") this.removedBy(error.message);
       if (this.trouble(error)) throw error;
-      this.say(`Could not join: ${error.message}`, true);
+      if (!this.removed) this.say(`Could not join: ${error.message}`, true);
       throw error;
     }
   }
@@ -138,7 +150,7 @@ export class LiveSession {
         this.article.dataset.liveConnection = "ok";
         this.say(this.role === "presenter" ? "Reconnected. You are presenting." : "Reconnected. Following the class.");
       }
-      if (ack.presence) this.showPresence(ack.presence);
+      if (ack.presence) this.showPresence(ack.presence, ack.people);
       // Twice in a row: just after Redis restarted empty, the presenter's page may not
       // have beaten yet (a "left" pushed on their disconnect is shown at once).
       if (ack.presenter || this.absent) this.showPresenter(ack.presenter);
@@ -205,6 +217,8 @@ export class LiveSession {
     }
     if (this.mode === "follow") this.lab.show(view);
     if (this.mode === "follow" && view.message && view.message !== this.message) this.lab.status(view.message);
+    const guests = this.$('[data-live="allow-guests"]');
+    if (guests && view.access) guests.checked = Boolean(view.access.guests);
     this.message = view.message;
     this.article.dataset.liveSeq = String(view.seq);
     this.showPoll(view.poll);
@@ -228,6 +242,28 @@ export class LiveSession {
       send: (event, payload) => request(this.labSocket, event, { lab: this.lab.id, ...payload }),
     });
     this.say("Exploring your own copy. The class goes on without you.");
+    this.tellMode(true);
+  }
+
+  // The presenter sees who is exploring on their own.
+  tellMode(exploring) {
+    request(this.socket, "mode", { code: this.code, exploring }).catch(() => null);
+  }
+
+  // The presenter brought us back to the class's view.
+  async pulled() {
+    if (this.mode === "explore") await this.follow();
+    this.say("Your teacher brought you back to the class.");
+  }
+
+  // The presenter removed us: the server has closed our connection to the session.
+  removedBy(message) {
+    this.removed = true;
+    clearTimeout(this.beatTimer);
+    this.lab.enable(false);
+    this.panel.dataset.removed = "true";
+    this.article.dataset.liveJoined = "removed";
+    this.say(message, true);
   }
 
   async follow() {
@@ -237,6 +273,7 @@ export class LiveSession {
     this.seq = -1;
     await this.resync(); // back to the class's state, whatever happened meanwhile
     this.say("Following the class.");
+    this.tellMode(false);
   }
 
   showExplore(allowed) {
@@ -430,6 +467,13 @@ export class LiveSession {
       if (choice && this.role === "student") return this.vote({ choice });
       if (action === "explore") return this.explore();
       if (action === "follow") return this.follow();
+      const who = event.target.closest("[data-who]")?.dataset.who;
+      if (action === "pull" && who) return this.staff("pull", { who });
+      if (action === "remove" && who) {
+        const name = event.target.closest("li")?.dataset.name ?? "this student";
+        if (!window.confirm(`Remove ${name} from the session? They cannot join it again.`)) return;
+        return this.staff("remove", { who });
+      }
       if (action === "end") {
         if (!window.confirm("End the session for everyone?")) return;
         return this.staff("end", {});
@@ -458,6 +502,9 @@ export class LiveSession {
     });
     this.$('[data-live="allow-explore"]')?.addEventListener("change", (event) => {
       this.staff("explore", { allowed: event.target.checked });
+    });
+    this.$('[data-live="allow-guests"]')?.addEventListener("change", (event) => {
+      this.staff("guests", { allowed: event.target.checked });
     });
   }
 
@@ -497,6 +544,8 @@ export class LiveSession {
       const ack = await request(this.socket, event, { code: this.code, ...payload });
       if (ack.state) this.apply(ack.state);
       if (ack.summary) this.say(`Session ended: ${ack.summary.steps} changes, ${ack.summary.present.length} students.`);
+      if (ack.removed) this.say(`${ack.removed} was removed from the session.`);
+      if (ack.pulled) this.say(`${ack.pulled} is back with the class.`);
       return true;
     } catch (error) {
       if (!this.trouble(error)) this.say(error.message, true);
@@ -504,11 +553,34 @@ export class LiveSession {
     }
   }
 
-  showPresence(names) {
+  // Who is here, for staff: each student with "exploring" and the buttons to bring
+  // them back or remove them (``people``: see course/live/access.py).
+  showPresence(names, people) {
     const list = this.$('[data-role="presence"]');
     if (!list) return;
-    list.replaceChildren(...names.map((name) => Object.assign(document.createElement("li"), { textContent: name })));
-    this.$('[data-role="presence-count"]').textContent = String(names.length);
+    const rows = people ?? names.map((name) => ({ name }));
+    list.replaceChildren(...rows.map((person) => this.personRow(person)));
+    this.$('[data-role="presence-count"]').textContent = String(rows.length);
+    const exploring = rows.filter((person) => person.exploring).length;
+    this.$('[data-role="exploring-count"]').textContent = exploring ? `(${exploring} exploring)` : "";
+  }
+
+  personRow(person) {
+    const item = document.createElement("li");
+    item.dataset.name = person.name;
+    item.append(Object.assign(document.createElement("span"), { textContent: person.name }));
+    if (person.exploring) item.append(Object.assign(document.createElement("span"), { className: "tag", textContent: "exploring" }));
+    if (!person.id) return item;
+    item.dataset.who = person.id;
+    const button = (action, text) => {
+      const made = Object.assign(document.createElement("button"), { type: "button", className: "quiet", textContent: text });
+      made.dataset.live = action;
+      made.setAttribute("aria-label", `${text} ${person.name}`);
+      return made;
+    };
+    if (person.exploring) item.append(button("pull", "Bring back"));
+    item.append(button("remove", "Remove"));
+    return item;
   }
 
   end() {

@@ -44,7 +44,8 @@ def start_session(teacher: Page, lab: str = "lstm-cell/cell-walk") -> str:
     teacher.get_by_role("button", name="Sign in").click()
     teacher.get_by_label("New class").fill("Live class")
     teacher.get_by_role("button", name="Create class").click()
-    teacher.locator("#live select").select_option(lab)
+    teacher.locator("#live select[name=lab]").select_option(lab)
+    teacher.get_by_label("Who may join").select_option("open")  # students come by the code
     teacher.get_by_role("button", name="Start a live session").click()
     expect(teacher).to_have_url(re.compile(r"/live/[A-Z0-9]{6}/present$"))
     expect(teacher.locator("article.lesson")).to_have_attribute("data-live-joined", "true")
