@@ -28,7 +28,7 @@ its own, the same for every network and every epoch.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from typing import Any
 
 import jax
@@ -205,18 +205,12 @@ def programs(config: MemoryConfig) -> list[ProgramKey]:
     ]
 
 
-def example(config: MemoryConfig, seed: int) -> dict[str, Any]:
-    """One held-out-style sequence to show: its ``letters`` (str), the ``marked`` position
-    and the ``answer``, drawn from ``seed``."""
-    xs, ys, marked = sample(jax.random.PRNGKey(seed), 1, config.length, config.length)
-    letters = np.asarray(xs[0, :, : len(SYMBOLS)]).argmax(axis=1)
-    return {
-        "letters": "".join(SYMBOLS[int(k)] for k in letters),
-        "marked": int(marked[0]),
-        "answer": SYMBOLS[int(ys[0])],
-    }
-
-
-def with_cell(config: MemoryConfig, cell: str) -> MemoryConfig:
-    return replace(config, cell=cell)
-
+def example(length: int, seed: int) -> dict[str, Any]:
+    """One sequence of ``length`` letters to show a learner, drawn as the task draws
+    them (letters uniform, the mark uniform in the first half) from ``seed`` with NumPy:
+    its ``letters`` (str), the ``marked`` position and the ``answer``."""
+    rng = np.random.default_rng([seed, length])
+    letters = rng.integers(0, len(SYMBOLS), length)
+    marked = int(rng.integers(0, length // 2))
+    shown = "".join(SYMBOLS[int(k)] for k in letters)
+    return {"letters": shown, "marked": marked, "answer": shown[marked]}

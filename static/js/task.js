@@ -1,4 +1,5 @@
-// Module 5's tasks (next character, sentiment, translation), driven over /task. The
+// Module 5's tasks (next character, sentiment, translation) and module 4's memory task
+// (RNN, LSTM and GRU side by side), driven over /task. The
 // server trains and computes everything and builds the figures; this file embeds
 // them, sends what the learner asks and paints the named sources each ack carries.
 import { connect, request } from "./connection.js";
@@ -70,7 +71,7 @@ export class TaskController {
         this.act(form.dataset.action);
       });
     }
-    for (const name of ["temperature", "length"]) {
+    for (const name of ["temperature", "length", "seq-length"]) {
       const slider = this.control(name);
       if (!slider) continue;
       slider.addEventListener("input", () => {
@@ -175,6 +176,10 @@ export class TaskController {
       if (this.training) return this.status("Wait until the training has finished", true);
       return this.setText();
     }
+    if (action === "set_length") {
+      if (this.training) return this.status("Wait until the training has finished", true);
+      return this.setLength();
+    }
     return this.ask(action);
   }
 
@@ -219,6 +224,16 @@ export class TaskController {
     });
   }
 
+  setLength() {
+    const length = Number(this.control("seq-length").value);
+    return this.enqueue(async () => {
+      this.status("Three fresh networks…");
+      const ack = await this.send("set_length", { length });
+      if (ack) this.status(`Ready: three fresh networks on ${length} letters`);
+      return ack;
+    });
+  }
+
   async train() {
     if (this.training) return null;
     const epochs = Number(this.control("epochs").value);
@@ -246,9 +261,21 @@ export class TaskController {
     const bar = this.$('[data-readout="progress"]');
     bar.value = report.step / report.of;
     this.readout("epoch", String(report.epoch));
+    if (report.sources) this.figures.apply(report.sources); // memory: the curves grow
+    if (report.accuracies) {
+      this.showAccuracies(report.accuracies);
+      this.section.dataset.epoch = String(report.epoch);
+      const a = report.accuracies;
+      this.trainingText = `Training… epoch ${report.step} of ${report.of}: RNN ${percent(a.rnn)}, LSTM ${percent(a.lstm)}, GRU ${percent(a.gru)}`;
+      return this.status(this.trainingText);
+    }
     if (report.loss !== null) this.readout("loss", report.loss.toFixed(3));
     this.trainingText = `Training… epoch ${report.step} of ${report.of}, loss ${report.loss?.toFixed(3) ?? "–"}`;
     this.status(this.trainingText);
+  }
+
+  showAccuracies(accuracies) {
+    for (const cell of ["rnn", "lstm", "gru"]) this.readout(`acc-${cell}`, percent(accuracies[cell]));
   }
 
   setBusy(busy) {
@@ -262,6 +289,7 @@ export class TaskController {
     if (ack.link) this.link = ack.link;
     if (ack.state) this.showState(ack.state);
     if (ack.text) this.showText(ack.text);
+    if (ack.example) this.showExample(ack.example);
     if (ack.prediction) {
       const p = ack.prediction;
       this.readout("asked", p.prefix);
@@ -285,11 +313,39 @@ export class TaskController {
 
   showState(state) {
     this.readout("epoch", String(state.epoch));
+    this.section.dataset.epoch = String(state.epoch);
+    if (state.cells) return this.showMemory(state);
     const last = state.loss.length ? state.loss[state.loss.length - 1] : null;
     this.readout("loss", last === null ? "–" : last.toFixed(3));
     const accuracy = state.accuracy.length ? state.accuracy[state.accuracy.length - 1] : null;
     this.readout("score", percent(state.score ?? accuracy));
-    this.section.dataset.epoch = String(state.epoch);
+  }
+
+  showMemory(state) {
+    const last = Object.fromEntries(
+      Object.entries(state.cells).map(([cell, net]) => [cell, net.accuracy[state.epoch - 1] ?? null]),
+    );
+    this.showAccuracies(last);
+    this.readout("seq-length", String(state.length));
+    const slider = this.control("seq-length");
+    if (slider && !this.training) {
+      slider.value = String(state.length);
+      this.output("seq-length", slider.value);
+    }
+  }
+
+  showExample(example) {
+    const span = this.$('[data-readout="letters"]');
+    const letters = [...example.letters].map((letter, t) => {
+      const el = document.createElement(t === example.marked ? "mark" : "span");
+      el.textContent = letter;
+      return el;
+    });
+    span.replaceChildren(...letters);
+    span.setAttribute("aria-label", `${example.letters}, letter ${example.marked + 1} marked`);
+    this.readout("marked-letter", example.answer);
+    this.readout("marked-at", String(example.marked + 1));
+    this.readout("after", String(example.letters.length - example.marked - 1));
   }
 
   showText(info) {
