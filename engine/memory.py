@@ -66,9 +66,7 @@ class MemoryConfig:
         choice("cell", self.cell, CELL_KINDS)
         normalise(self, "length", exact_int("length", self.length, MIN_LENGTH, MAX_LENGTH))
         normalise(self, "batch_size", exact_int("batch_size", self.batch_size, 5, 50))
-        normalise(
-            self, "sequences", exact_int("sequences", self.sequences, self.batch_size, 5000)
-        )
+        normalise(self, "sequences", exact_int("sequences", self.sequences, self.batch_size, 5000))
         choice("optimizer", self.optimizer, OPTIMIZERS)
         self.model.hidden  # noqa: B018  (ModelConfig checks the hidden size)
 

@@ -1,7 +1,8 @@
 """Module 5's tasks: next-character prediction, sentiment and translation with
-attention; and module 4's memory task (delayed recall, RNN vs LSTM vs GRU). ``spec`` (the lesson block), ``schemas`` (the socket payloads), ``runs``
-(a task's network and training), ``session`` (one learner's task, its reply and its
-shareable link), ``namespace`` (the /task socket) and ``views``."""
+attention; and module 4's memory task (delayed recall, RNN vs LSTM vs GRU). ``spec``
+(the lesson block), ``schemas`` (the socket payloads), ``runs`` (a task's network and
+training), ``session`` (one learner's task, its reply and its shareable link),
+``namespace`` (the /task socket) and ``views``."""
 
 from __future__ import annotations
 

@@ -18,7 +18,8 @@ from typing import Any
 
 import numpy as np
 from bokeh.embed import json_item
-from bokeh.models import ColumnDataSource, DataRange1d, HoverTool, Range1d, Span
+from bokeh.models import ColumnDataSource, DataRange1d, HoverTool, Range1d
+from bokeh.models.annotations import Span
 from bokeh.palettes import Blues9
 from bokeh.transform import linear_cmap
 

@@ -17,7 +17,7 @@ def test_a_sequence_marks_one_letter_in_its_first_half_and_asks_for_it():
     xs, ys, marked = M.sample(jax.random.PRNGKey(3), 200, 11, 16)
     xs, ys, marked = np.asarray(xs), np.asarray(ys), np.asarray(marked)
     assert xs.shape == (200, 16, 5)
-    assert ((0 <= marked) & (marked < 5)).all() and len(set(marked)) == 5  # ⌊11/2⌋ places
+    assert ((marked >= 0) & (marked < 5)).all() and len(set(marked)) == 5  # ⌊11/2⌋ places
     letters = xs[:, :, :4].argmax(axis=2)
     assert (ys == letters[np.arange(200), marked]).all()
     assert (xs[:, :11, :4].sum(axis=2) == 1).all()  # one letter per real step
