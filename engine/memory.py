@@ -29,7 +29,7 @@ its own, the same for every network and every epoch.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
@@ -39,7 +39,7 @@ from engine.checks import choice, exact_int, normalise
 from engine.model import CELL_KINDS, ModelConfig, ModelParams, masked_run
 from engine.model import init_params as init_model_params
 from engine.programs import PROGRAMS, WINDOW_BUCKETS, ProgramKey, bucket, program_key
-from engine.train import OPTIMIZERS, TaskMetrics, apply_update, cross_entropy, make_transform
+from engine.train import OPTIMIZERS, apply_update, cross_entropy, make_transform
 
 Array = jax.Array
 
@@ -48,6 +48,13 @@ MIN_LENGTH, MAX_LENGTH = 4, 32  # T: the marked letter is followed by at least 2
 HELDOUT = 500  # held-out sequences the accuracy is measured on
 HELDOUT_KEY = 2**31 - 2  # its PRNG key: apart from any lesson's seed
 LEARNING_RATE = 0.01
+
+
+class MemoryMetrics(NamedTuple):
+    loss: Array  # mean training cross-entropy over the epoch's batches
+    accuracy: Array  # fraction of the epoch's training sequences answered right
+    heldout: Array  # fraction of the HELDOUT held-out sequences answered right, after it
+    skipped: Array  # updates skipped as non-finite
 
 
 @dataclass(frozen=True)
@@ -132,7 +139,7 @@ def _epoch(
     batches: int,
     batch_size: int,
     optimizer: str,
-) -> tuple[ModelParams, Any, Array, TaskMetrics]:
+) -> tuple[ModelParams, Any, Array, MemoryMetrics]:
     key, k_data = jax.random.split(key)
     xs, ys, _ = sample(k_data, batches * batch_size, length, steps)
     xs = xs.reshape(batches, batch_size, steps, -1)  # (N, B, T, K+1)
@@ -150,7 +157,9 @@ def _epoch(
         return (params, opt_state), (loss, accuracy, skipped)
 
     (params, opt_state), (loss, acc, skipped) = jax.lax.scan(update, (params, opt_state), (xs, ys))
-    return params, opt_state, key, TaskMetrics(jnp.mean(loss), jnp.mean(acc), jnp.sum(skipped))
+    heldout = _heldout_accuracy(params, length, model=model, steps=steps)  # one program, not two
+    metrics = MemoryMetrics(jnp.mean(loss), jnp.mean(acc), heldout, jnp.sum(skipped))
+    return params, opt_state, key, metrics
 
 
 def _static(config: MemoryConfig) -> dict[str, Any]:
@@ -169,10 +178,11 @@ def train_epoch(
     key: Array,
     config: MemoryConfig,
     learning_rate: float = LEARNING_RATE,
-) -> tuple[ModelParams, Any, Array, TaskMetrics]:
+) -> tuple[ModelParams, Any, Array, MemoryMetrics]:
     """One epoch on ``config.sequences`` fresh sequences (one jitted ``lax.scan`` over
-    batches, clipped RMSprop updates as every task); returns the next key too. The
-    length is a run-time argument: every length of a bucket shares one program."""
+    batches, clipped RMSprop updates as every task), then the held-out accuracy; returns
+    the next key too. The length is a run-time argument: every length of a bucket shares
+    one program."""
     lr = jnp.asarray(learning_rate, jnp.float32)
     return PROGRAMS.call(  # type: ignore[no-any-return]
         _epoch, params, opt_state, key, lr, np.int32(config.length), **_static(config)
@@ -188,7 +198,8 @@ def _heldout_accuracy(
 
 def accuracy(params: ModelParams, config: MemoryConfig) -> float:
     """The fraction of the ``HELDOUT`` held-out sequences (the same for every network of
-    this length) whose marked letter the network names."""
+    this length) whose marked letter the network names (``train_epoch`` measures it too,
+    in its own program)."""
     out = PROGRAMS.call(
         _heldout_accuracy, params, np.int32(config.length), model=config.model, steps=config.steps
     )
@@ -196,11 +207,8 @@ def accuracy(params: ModelParams, config: MemoryConfig) -> float:
 
 
 def programs(config: MemoryConfig) -> list[ProgramKey]:
-    """The compiled programs a network of ``config`` uses."""
-    return [
-        program_key(_epoch, **_static(config)),
-        program_key(_heldout_accuracy, model=config.model, steps=config.steps),
-    ]
+    """The compiled program a network of ``config`` trains with."""
+    return [program_key(_epoch, **_static(config))]
 
 
 def example(length: int, seed: int) -> dict[str, Any]:

@@ -263,10 +263,9 @@ class MemoryRun(Run):
         kept) if a reset or a new length came in between."""
         s, config = self.nets[cell], self.config(cell)
         params, opt_state, key, m = M.train_epoch(s.params, s.opt_state, s.key, config)
-        accuracy = M.accuracy(params, config)
         if generation != self.generation:
             return False
-        history = (*s.history, (float(m.loss), accuracy))
+        history = (*s.history, (float(m.loss), float(m.heldout)))
         self.nets[cell] = Snapshot(params, opt_state, key, s.epoch + 1, history)
         return True
 

@@ -9,6 +9,9 @@ import { inTurn, painted } from "./schedule.js";
 import { FigureSet } from "./views.js";
 
 const TRAIN_TIMEOUT_MS = 120000; // 20 epochs of translation take ~10 s; a queue may add more
+// The memory task's first training compiles three networks' programs (minutes on a busy
+// server); its progress pushes show it is alive meanwhile.
+const MEMORY_TRAIN_TIMEOUT_MS = 600000;
 
 export function startTasks(root = document) {
   const sections = [...root.querySelectorAll("section.task")];
@@ -239,7 +242,8 @@ export class TaskController {
     const epochs = Number(this.control("epochs").value);
     this.setTraining(true, epochs);
     // Not queued: questions asked while it trains are answered from the latest epoch.
-    const ack = await this.send("train", { epochs }, TRAIN_TIMEOUT_MS);
+    const timeout = this.kind === "memory" ? MEMORY_TRAIN_TIMEOUT_MS : TRAIN_TIMEOUT_MS;
+    const ack = await this.send("train", { epochs }, timeout);
     this.setTraining(false);
     if (ack) this.status(`Trained ${epochs} epoch${epochs > 1 ? "s" : ""}`);
     return ack;
@@ -267,7 +271,8 @@ export class TaskController {
       this.section.dataset.epoch = String(report.epoch);
       const a = report.accuracies;
       this.trainingText = `Training… epoch ${report.step} of ${report.of}: RNN ${percent(a.rnn)}, LSTM ${percent(a.lstm)}, GRU ${percent(a.gru)}`;
-      return this.status(this.trainingText);
+      if (this.training) this.status(this.trainingText); // not over the answer to the request
+      return;
     }
     if (report.loss !== null) this.readout("loss", report.loss.toFixed(3));
     this.trainingText = `Training… epoch ${report.step} of ${report.of}, loss ${report.loss?.toFixed(3) ?? "–"}`;

@@ -55,8 +55,8 @@ def held_out_accuracy(cell: str, epochs: int) -> list[float]:
     opt_state, key = M.init_opt_state(config, params), jax.random.PRNGKey(0)
     out = []
     for _ in range(epochs):
-        params, opt_state, key, _ = M.train_epoch(params, opt_state, key, config)
-        out.append(M.accuracy(params, config))
+        params, opt_state, key, m = M.train_epoch(params, opt_state, key, config)
+        out.append(float(m.heldout))
     return out
 
 

@@ -132,3 +132,14 @@ def test_bad_trainings_and_other_kinds_are_refused(tk, socket):
     error = refused(text, "set_length", {"task": "abab", "length": 8})
     assert error["code"] == "wrong_kind"
     assert ok(tk, "reset")["state"]["epoch"] == 0
+
+
+def test_a_shared_link_replays_the_same_curves(tk, client, socket):
+    trained = ok(tk, "train", epochs=2)
+    link = trained["link"]
+    assert link == {"seed": 0, "epochs": 2, "ask": {"length": 16}}
+    other = socket(NS, client.application.test_client())
+    opened = socketkit.ok(other, "open", {"lesson": LESSON, "task": TASK} | link)
+    assert opened["sources"]["tk_recall"] == trained["sources"]["tk_recall"]
+    error = refused(other, "open", {"lesson": LESSON, "task": TASK, "ask": {"length": 40}})
+    assert error["field"] == "ask.length"
