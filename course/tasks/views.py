@@ -18,7 +18,7 @@ from typing import Any
 
 import numpy as np
 from bokeh.embed import json_item
-from bokeh.models import ColumnDataSource, DataRange1d, HoverTool, Range1d
+from bokeh.models import ColumnDataSource, DataRange1d, HoverTool, NumeralTickFormatter, Range1d
 from bokeh.models.annotations import Span
 from bokeh.palettes import Blues9
 from bokeh.transform import linear_cmap
@@ -254,7 +254,7 @@ def recall_figure() -> Any:
         )
     tip = "epoch @epoch: RNN @rnn{0.0%}, LSTM @lstm{0.0%}, GRU @gru{0.0%}"
     p.add_tools(HoverTool(renderers=dots[:1], tooltips=tip, mode="vline"))
-    p.yaxis.formatter.use_scientific = False
+    p.yaxis.formatter = NumeralTickFormatter(format="0 %")
     p.xaxis.ticker.min_interval = 1
     add_key(
         p,
