@@ -143,3 +143,15 @@ def test_a_shared_link_replays_the_same_curves(tk, client, socket):
     assert opened["sources"]["tk_recall"] == trained["sources"]["tk_recall"]
     error = refused(other, "open", {"lesson": LESSON, "task": TASK, "ask": {"length": 40}})
     assert error["field"] == "ask.length"
+
+
+def test_over_a_short_gap_the_vanilla_rnn_learns_too(tk):
+    # "Now move the T slider to 6 … with only three to five letters after the marked one.
+    # … it passes 90 % at the eighth epoch and reaches 100 % at the tenth, where the LSTM
+    # and the GRU were there by the third."
+    ack = ok(tk, "set_length", length=6)
+    assert ack["state"]["length"] == 6
+    curves = ok(tk, "train", epochs=10)["sources"]["tk_recall"]
+    rnn = curves["rnn"]
+    assert max(rnn[:7]) < 0.9 <= rnn[7] and max(rnn[:9]) < 1.0 == rnn[9]
+    assert curves["lstm"][2] == curves["gru"][2] == 1.0
