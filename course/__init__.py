@@ -100,6 +100,6 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     live.init_app(app)  # /live and the session pages
     lab.init_app(app, find_lesson, live_copy=live.explore_copy)  # /lab and the GIF exports
     playground.init_app(app, find_lesson)  # /playground
-    tasks.init_app(app, find_lesson)  # /task
+    tasks.init_app(app, find_lesson, app.extensions["labs"].scheduler)  # /task
     teach.init_app(app)  # /login, classes, /join, gradebook, live-session records
     return app

@@ -229,6 +229,13 @@ VIEW_NOTES |= {
         "The mean cross-entropy of the right answer, −log p(right answer), per epoch: 0 "
         "would be certainty; log of the number of choices is a uniform guess."
     ),
+    "tk-recall": (
+        r"Each network reads the letters one per step, \(x_t\) the letter and a marker bit, "
+        r"and answers after the last with a softmax over A–D. A vanilla RNN adds every letter "
+        r"into \(h_t = \tanh(W_x x_t + W_h h_{t-1} + b)\) alike; an LSTM's input gate "
+        r"\(i_t\) can open on the marker alone and its cell state "
+        r"\(c_t = f_t \odot c_{t-1} + i_t \odot g_t\) keep the letter while \(f_t\) stays near 1."
+    ),
     "tk-hidden": (
         "The sentence is read one word per step; each column is the state after that word. "
         "Two sentences that begin alike have identical first columns: the state depends "

@@ -26,6 +26,9 @@ Client events (each answered through its ack, ``{"ok": true, ...}`` or
                                                       probabilities, embedding scatter
   translation:
     translate {task, text ≤ 40 chars}                 attention, context, decoder choices
+  memory:
+    set_length {task, length 4–32}                    three fresh networks (RNN, LSTM, GRU)
+                                                      on sequences of that many letters
 
 Training runs in the event's own handler thread (python-socketio runs each event in a
 thread of its own), under a cap of concurrent trainings for the whole server, shared
@@ -33,6 +36,11 @@ fairly (``web.fair``): one training per learner, a few per address, and a traine
 taken an epoch at a time, so a long training lets a short one through between its
 epochs. It stops when its connection closes. Questions asked meanwhile read the latest
 epoch's weights. A bad payload changes nothing.
+
+The memory task trains three networks an epoch each in turn, every one a slice of the
+server's training ``scheduler`` (the one the labs share: clicks first, the cores shared
+fairly between learners), and pushes ``progress`` with the accuracy curves after each
+round of three.
 
 The payloads' schemas are in ``course.tasks.schemas``, one learner's task (its reply
 and its shared link included) in ``course.tasks.session``.
@@ -42,12 +50,13 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
-from typing import Any
+from typing import Any, Protocol
 
 from course.tasks import letter
 from course.tasks import views as views_task
-from course.tasks.runs import TextRun, TranslationRun, examples
+from course.tasks.runs import MemoryRun, TextRun, TranslationRun, examples
 from course.tasks.schemas import (
     KINDS,
     SCHEMAS,
@@ -60,6 +69,7 @@ from course.tasks.spec import ID
 from course.web import wire
 from course.web.sockets import LearnerNamespace, Limits, acked, sid
 from course.web.validation import PayloadError
+from engine.model import CELL_KINDS
 
 log = logging.getLogger(__name__)
 
@@ -71,11 +81,29 @@ SHOWN_TEXT = 600  # characters of the training text shown beside the widget
 handler = acked(SCHEMAS, area="task", touching={"train"}, id_field="task")
 
 
+class Slices(Protocol):
+    """The training scheduler's side the tasks use (``course.lab.scheduler``, handed over
+    by ``create_app``): one slice of a learner's training at a time, in their turn."""
+
+    def slice(self, learner: str) -> AbstractContextManager[None]: ...
+
+
+class Unsliced:
+    """No scheduler: every slice starts at once (a namespace built on its own)."""
+
+    def slice(self, learner: str) -> AbstractContextManager[None]:
+        return nullcontext()
+
+
 class TaskNamespace(LearnerNamespace):
     widget, plural = "task", "tasks"
     limits = Limits(("MAX_TASKS_PER_CONNECTION", 6), ("MAX_TASKS", 300))
 
     training_total = ("MAX_TASK_TRAINING", MAX_TRAINING)
+
+    def __init__(self, namespace: str, lessons: Any, scheduler: Slices | None = None) -> None:
+        super().__init__(namespace, lessons)
+        self.scheduler: Slices = scheduler or Unsliced()
 
     def closed(self, session: TaskSession) -> None:
         session.gone = True  # its training stops after the current epoch
@@ -140,8 +168,34 @@ class TaskNamespace(LearnerNamespace):
     def _train_when_free(self, session: TaskSession, epochs: int) -> None:
         """Train an epoch at a time, each once one of the server's trainers is free for
         this learner (waiting ``QUEUE_SECONDS`` for the first)."""
+        if isinstance(session.run, MemoryRun):
+            # One training per learner, a few per address, MAX_TASK_TRAINING on the server,
+            # and each network's epoch a slice of the scheduler's.
+            with self.training(QUEUE_SECONDS, BUSY):
+                self._train_memory(session, session.run, epochs)
+            return
         with self.trainers.claimed(self.holder()):
             self._train(session, epochs)
+
+    def _train_memory(self, session: TaskSession, run: MemoryRun, epochs: int) -> None:
+        to = sid()
+        learner = session.learner or to
+        generation = run.generation
+        for k in range(epochs):
+            for cell in CELL_KINDS:
+                if session.gone:  # the learner closed the page
+                    return
+                with self.scheduler.slice(learner):
+                    trained = run.train_cell(cell, generation)
+                if not trained:  # reset or a new length meanwhile
+                    return
+            run.finish_epoch(generation)
+            state = run.state()
+            last = {cell: state["cells"][cell]["accuracy"][-1] for cell in CELL_KINDS}
+            report = {"task": session.spec.id, "epoch": state["epoch"], "step": k + 1}
+            report |= {"of": epochs, "loss": None, "accuracy": None, "accuracies": last}
+            report["sources"] = views_task.memory_data(state)
+            self.emit("progress", wire.clean(report), room=to)
 
     def _train(self, session: TaskSession, epochs: int) -> None:
         run, to, who = session.run, sid(), self.holder()
@@ -223,6 +277,20 @@ class TaskNamespace(LearnerNamespace):
         session.move_walk(data["move"], data["unit"])
         return session.payload()
 
+    @handler("set_length")
+    def on_set_length(self, data: dict[str, Any]) -> dict[str, Any]:
+        session = self._task(data["task"], "set_length")
+        run = session.run
+        assert isinstance(run, MemoryRun)
+        if not session.lock.acquire(blocking=False):
+            raise PayloadError("busy", "wait until the training has finished", "task")
+        try:
+            run.use_length(data["length"])  # the schema held it to the engine's limits
+            session.asked = session.first_question()
+        finally:
+            session.lock.release()
+        return session.payload()
+
     @handler("analyse")
     def on_analyse(self, data: dict[str, Any]) -> dict[str, Any]:
         session = self._task(data["task"], "analyse")
@@ -258,7 +326,7 @@ def warm_up_tasks(lessons: Iterable[Any]) -> None:
             seen.add(key)
             try:
                 session = TaskSession(spec, lesson.id, None)
-                session.run.train_epoch(session.run.generation)
+                session.run.train_epoch(session.run.generation)  # memory: all three
                 session.run.evaluate()
                 session.payload()
                 if isinstance(session.run, TextRun):

@@ -19,9 +19,10 @@ import numpy as np
 
 from course.tasks.spec import TaskSpec
 from engine import dates, text
+from engine import memory as M
 from engine import sentiment as S
 from engine import seq2seq as Q
-from engine.model import ModelConfig
+from engine.model import CELL_KINDS, ModelConfig
 
 LEARNING_RATE = 0.01
 TEXT_WINDOWS = 500  # windows per text epoch: 20 batches, ~20 ms; lorem reads well after 10
@@ -229,6 +230,88 @@ class TranslationRun(Run):
         return Q.translate(self.snapshot.params, self.config, source)
 
 
+# -- memory: delayed recall --------------------------------------------------------------------
+
+
+class MemoryRun(Run):
+    """Three networks, a vanilla RNN, an LSTM and a GRU, on the same sequences: each
+    starts from the spec's seed and draws its epochs' sequences from the same keys.
+    ``snapshot`` counts the epochs all three have finished; ``nets`` holds each one's."""
+
+    kind = "memory"
+
+    def __init__(self, spec: TaskSpec) -> None:
+        self.length: int = spec.options["length"]
+        self.nets: dict[str, Snapshot] = {}
+        super().__init__(spec)
+
+    def config(self, cell: str) -> M.MemoryConfig:
+        return M.MemoryConfig(cell=cell, length=self.length)
+
+    def _fresh(self) -> Snapshot:
+        self.nets = {cell: self._fresh_net(cell) for cell in CELL_KINDS}
+        return Snapshot(None, None, None, 0, ())
+
+    def _fresh_net(self, cell: str) -> Snapshot:
+        config = self.config(cell)
+        params = M.init_params(config, key=self.spec.seed)
+        opt_state = M.init_opt_state(config, params)
+        return Snapshot(params, opt_state, jax.random.PRNGKey(self.spec.seed), 0, ())
+
+    def train_cell(self, cell: str, generation: int) -> bool:
+        """One epoch of ``cell``'s network, then its held-out accuracy; False (and nothing
+        kept) if a reset or a new length came in between."""
+        s, config = self.nets[cell], self.config(cell)
+        params, opt_state, key, m = M.train_epoch(s.params, s.opt_state, s.key, config)
+        if generation != self.generation:
+            return False
+        history = (*s.history, (float(m.loss), float(m.heldout)))
+        self.nets[cell] = Snapshot(params, opt_state, key, s.epoch + 1, history)
+        return True
+
+    def finish_epoch(self, generation: int) -> None:
+        if generation == self.generation:
+            epoch = min(net.epoch for net in self.nets.values())
+            self.snapshot = replace(self.snapshot, epoch=epoch)
+
+    def train_epoch(self, generation: int) -> Snapshot | None:
+        """One epoch of each network (unsliced: the warm-up and scripts)."""
+        for cell in CELL_KINDS:
+            if not self.train_cell(cell, generation):
+                return None
+        self.finish_epoch(generation)
+        return self.snapshot
+
+    def use_length(self, length: int) -> None:
+        """Three fresh networks on sequences of ``length`` letters (ValueError outside
+        the engine's limits: nothing changes then)."""
+        M.MemoryConfig(length=length)
+        self.length = length
+        self.reset()
+
+    def state(self) -> dict[str, Any]:
+        nets = self.nets
+        return {
+            "epoch": self.snapshot.epoch,
+            "loss": [],
+            "accuracy": [],
+            "score": None,
+            "length": self.length,
+            "chance": 1 / len(M.SYMBOLS),
+            "cells": {
+                cell: {
+                    "loss": [h[0] for h in net.history],
+                    "accuracy": [h[1] for h in net.history],
+                }
+                for cell, net in nets.items()
+            },
+        }
+
+    def example(self) -> dict[str, Any]:
+        """A sequence of this length, drawn as the task draws them (from the seed)."""
+        return M.example(self.length, self.spec.seed)
+
+
 def examples() -> list[str]:
     """One date in every format the translator learns, for the learner to start from."""
     return [write(SAMPLE_DATE) for write in dates.FORMATS.values()]
@@ -238,6 +321,7 @@ RUNS: dict[str, type[Run]] = {
     "text": TextRun,
     "sentiment": SentimentRun,
     "translation": TranslationRun,
+    "memory": MemoryRun,
 }
 
 

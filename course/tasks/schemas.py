@@ -10,6 +10,7 @@ from typing import Any
 from course.tasks.runs import TextRun
 from course.tasks.spec import MAX_SEED
 from course.web.validation import Field, PayloadError, validate
+from engine.memory import MAX_LENGTH, MIN_LENGTH
 from engine.text import MAX_USER_CHARS
 
 TASK = Field(str, required=True, max_length=64)
@@ -20,6 +21,7 @@ TRANSLATE_TEXT = Field(str, required=True, max_length=40)
 MAX_SHARED_EPOCHS = 50  # share.js's MAX_EPOCHS: 50 epochs of translation replay in ~20 s
 SOURCE = Field(str, default="user", choices=("abab", "lorem", "user"))
 USER_TEXT = Field(str, default="", max_length=MAX_USER_CHARS)
+LENGTH = Field(int, required=True, minimum=MIN_LENGTH, maximum=MAX_LENGTH)  # memory's T
 GENERATION = {
     "prefix": PREFIX,
     "length": Field(int, default=100, minimum=1, maximum=200),
@@ -35,6 +37,7 @@ LINK_ASK = {
     "text": {"prefix": PREFIX, "temperature": TEMPERATURE},
     "sentiment": {"sentence": SENTENCE},
     "translation": {"text": TRANSLATE_TEXT},
+    "memory": {"length": LENGTH},  # the length the networks train on
 }
 LINK_GENERATE = GENERATION | {"seed": Field(int, required=True, minimum=0, maximum=MAX_SEED)}
 
@@ -61,10 +64,11 @@ SCHEMAS: dict[str, dict[str, Field]] = {
     },
     "analyse": {"task": TASK, "sentence": SENTENCE},
     "translate": {"task": TASK, "text": TRANSLATE_TEXT},
+    "set_length": {"task": TASK, "length": LENGTH},
 }
 # The events only one kind of task answers (the others are for every kind).
 KINDS = {"predict": "text", "generate": "text", "set_text": "text", "walk": "text"}
-KINDS |= {"analyse": "sentiment", "translate": "translation"}
+KINDS |= {"analyse": "sentiment", "translate": "translation", "set_length": "memory"}
 
 
 def engine_error(field: str) -> Callable[[ValueError], PayloadError]:

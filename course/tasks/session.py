@@ -8,7 +8,7 @@ A link is the ``open`` event's optional fields (share.js writes them into the UR
     epochs    how many epochs it had trained (0–``MAX_SHARED_EPOCHS``)
     config    text tasks whose text the learner changed: {source, text?} (text: their own)
     ask       the question last asked: predict's {prefix, temperature}, analyse's
-              {sentence} or translate's {text}
+              {sentence} or translate's {text}; memory's {length}, the length trained on
     generate  text tasks, the last generation if the current weights made it:
               {prefix, length, temperature, seed}
 
@@ -27,7 +27,15 @@ from typing import Any
 
 from course.tasks import letter
 from course.tasks import views as views_task
-from course.tasks.runs import Run, SentimentRun, TextRun, TranslationRun, examples, make_run
+from course.tasks.runs import (
+    MemoryRun,
+    Run,
+    SentimentRun,
+    TextRun,
+    TranslationRun,
+    examples,
+    make_run,
+)
 from course.tasks.schemas import (
     LINK_ASK,
     LINK_CONFIG,
@@ -113,6 +121,8 @@ class TaskSession:
             return {"prefix": prefix, "temperature": 1.0}
         if isinstance(run, SentimentRun):
             return {"sentence": FIRST_SENTENCE}
+        if isinstance(run, MemoryRun):
+            return {"length": run.length}
         return {"text": examples()[0]}
 
     def answer(self) -> dict[str, Any]:
@@ -137,6 +147,9 @@ class TaskSession:
                 | {"sentence": asked["sentence"]},
                 "sources": views_task.sentiment_data(analysis, run.projection()),
             }
+        if isinstance(run, MemoryRun):
+            state = run.state()
+            return {"example": run.example(), "sources": views_task.memory_data(state)}
         assert isinstance(run, TranslationRun)
         out = run.translate(asked["text"])
         return {
@@ -147,7 +160,8 @@ class TaskSession:
     def payload(self) -> dict[str, Any]:
         state = self.run.state()
         reply = self.answer()
-        reply["sources"] |= views_task.loss_data(state)
+        if not isinstance(self.run, MemoryRun):  # memory draws a loss per network
+            reply["sources"] |= views_task.loss_data(state)
         link = self.link()
         meta = {"task": self.spec.id, "kind": self.spec.kind, "state": state, "link": link}
         return meta | reply
@@ -202,6 +216,8 @@ class TaskSession:
             asked = link_part("ask", data["ask"], LINK_ASK[kind])
             if isinstance(run, TextRun):
                 asked["prefix"] = checked_prefix(run, asked["prefix"], "ask.prefix")
+            if isinstance(run, MemoryRun):
+                run.use_length(asked["length"])  # the schema held it to the limits
             self.asked = asked
             try:
                 self.answer()  # a sentence or date the network cannot read fails here

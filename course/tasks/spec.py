@@ -16,7 +16,13 @@
         attention: additive
     ///
 
-Every kind also takes ``title`` and ``seed``. Settings another kind uses are errors.
+    /// task | recall
+        kind: memory          # delayed recall, RNN vs LSTM vs GRU side by side: length
+        length: 16
+    ///
+
+Every kind also takes ``title`` and ``seed``, and every kind but ``memory`` (which trains
+all three cells) a ``cell``. Settings another kind uses are errors.
 """
 
 from __future__ import annotations
@@ -26,11 +32,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from course.web.validation import Field, validate
+from engine.memory import MAX_LENGTH, MIN_LENGTH
 from engine.model import CELL_KINDS, MAX_LAYERS
 from engine.seq2seq import ATTENTIONS
 
 ID = re.compile(r"[A-Za-z0-9-]{1,64}")
-KINDS = ("text", "sentiment", "translation")
+KINDS = ("text", "sentiment", "translation", "memory")
+SINGLE_CELL = ("text", "sentiment", "translation")  # memory trains rnn, lstm and gru
 MAX_SEED = 2**31 - 1
 
 COMMON: dict[str, Field] = {
@@ -55,6 +63,8 @@ SETTINGS: dict[str, dict[str, Field]] = {
         "attention": Field(str, default="additive", choices=ATTENTIONS),
         "hidden": Field(int, default=32, choices=(16, 32, 64)),
     },
+    # T letters, the marked one in the first half (engine/memory.py)
+    "memory": {"length": Field(int, default=16, minimum=MIN_LENGTH, maximum=MAX_LENGTH)},
 }
 ALL_OPTIONS = set(COMMON) | {name for fields in SETTINGS.values() for name in fields}
 
@@ -77,6 +87,8 @@ class TaskSpec:
 def parse_block(task_id: str, options: dict[str, Any]) -> TaskSpec:
     """Check a task block's options; PayloadError on anything unknown or out of range."""
     kind = validate({"kind": options.get("kind")}, {"kind": COMMON["kind"]})["kind"]
-    checked = validate(options, COMMON | SETTINGS[kind])
-    settings = tuple((name, checked[name]) for name in ("cell", *SETTINGS[kind]))
+    common = COMMON if kind in SINGLE_CELL else {k: f for k, f in COMMON.items() if k != "cell"}
+    checked = validate(options, common | SETTINGS[kind])
+    names = ("cell", *SETTINGS[kind]) if kind in SINGLE_CELL else tuple(SETTINGS[kind])
+    settings = tuple((name, checked[name]) for name in names)
     return TaskSpec(task_id, kind, checked["title"], checked["seed"], settings)

@@ -90,6 +90,14 @@ TABLES: dict[str, tuple[Any, ...]] = {
         "the context",
         _grid_table("Context vector per decoder step", "tk_context", "unit", "step"),
     ),
+    "recall": (
+        "the accuracy",
+        columns_table(
+            "Held-out accuracy per epoch",
+            "tk_recall",
+            [("epoch", "epoch"), ("rnn", "vanilla RNN"), ("lstm", "LSTM"), ("gru", "GRU")],
+        ),
+    ),
     "encoder": (
         "the encoder states",
         _grid_table("Encoder state after each source character", "tk_encoder", "unit", "after"),

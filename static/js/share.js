@@ -20,7 +20,8 @@
 //   /lessons/<slug>#task=<id>&seed=<n>&epochs=<n>&cfg=<…>&ask=<…>&gen=<…>
 //
 // cfg    the text trained on, if not the block's: {source, text?}
-// ask    the question shown: {prefix, temperature} | {sentence} | {text} (a date)
+// ask    the question shown: {prefix, temperature} | {sentence} | {text} (a date) | {length}
+//        (the memory task: the length its three networks train on)
 // gen    the text generated from the current weights: {prefix, length, temperature, seed}
 //
 // A module 1 playground (playground.js), which is deterministic, from its settings alone:

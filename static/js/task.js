@@ -1,4 +1,5 @@
-// Module 5's tasks (next character, sentiment, translation), driven over /task. The
+// Module 5's tasks (next character, sentiment, translation) and module 4's memory task
+// (RNN, LSTM and GRU side by side), driven over /task. The
 // server trains and computes everything and builds the figures; this file embeds
 // them, sends what the learner asks and paints the named sources each ack carries.
 import { CellArithmetic } from "./arithmetic.js";
@@ -10,6 +11,9 @@ import { FigureSet } from "./views.js";
 
 const OPEN_ATTEMPTS = 4; // of 30 s each: a busy server compiling every lesson's networks at start
 const TRAIN_TIMEOUT_MS = 120000; // 20 epochs of translation take ~10 s; a queue may add more
+// The memory task's first training compiles three networks' programs (minutes on a busy
+// server); its progress pushes show it is alive meanwhile.
+const MEMORY_TRAIN_TIMEOUT_MS = 600000;
 
 export function startTasks(root = document) {
   const sections = [...root.querySelectorAll("section.task")];
@@ -75,7 +79,7 @@ export class TaskController {
         this.act(form.dataset.action);
       });
     }
-    for (const name of ["temperature", "length"]) {
+    for (const name of ["temperature", "length", "seq-length"]) {
       const slider = this.control(name);
       if (!slider) continue;
       slider.addEventListener("input", () => {
@@ -196,6 +200,10 @@ export class TaskController {
       if (this.training) return this.status("Wait until the training has finished", true);
       return this.setText();
     }
+    if (action === "set_length") {
+      if (this.training) return this.status("Wait until the training has finished", true);
+      return this.setLength();
+    }
     return this.ask(action);
   }
 
@@ -251,12 +259,23 @@ export class TaskController {
     });
   }
 
+  setLength() {
+    const length = Number(this.control("seq-length").value);
+    return this.enqueue(async () => {
+      this.status("Three fresh networks…");
+      const ack = await this.send("set_length", { length });
+      if (ack) this.status(`Ready: three fresh networks on ${length} letters`);
+      return ack;
+    });
+  }
+
   async train() {
     if (this.training) return null;
     const epochs = Number(this.control("epochs").value);
     this.setTraining(true, epochs);
     // Not queued: questions asked while it trains are answered from the latest epoch.
-    const ack = await this.send("train", { epochs }, TRAIN_TIMEOUT_MS);
+    const timeout = this.kind === "memory" ? MEMORY_TRAIN_TIMEOUT_MS : TRAIN_TIMEOUT_MS;
+    const ack = await this.send("train", { epochs }, timeout);
     this.setTraining(false);
     if (ack) this.status(`Trained ${epochs} epoch${epochs > 1 ? "s" : ""}`);
     return ack;
@@ -278,9 +297,22 @@ export class TaskController {
     const bar = this.$('[data-readout="progress"]');
     bar.value = report.step / report.of;
     this.readout("epoch", String(report.epoch));
+    if (report.sources) this.figures.apply(report.sources); // memory: the curves grow
+    if (report.accuracies) {
+      this.showAccuracies(report.accuracies);
+      this.section.dataset.epoch = String(report.epoch);
+      const a = report.accuracies;
+      this.trainingText = `Training… epoch ${report.step} of ${report.of}: RNN ${percent(a.rnn)}, LSTM ${percent(a.lstm)}, GRU ${percent(a.gru)}`;
+      if (this.training) this.status(this.trainingText); // not over the answer to the request
+      return;
+    }
     if (report.loss !== null) this.readout("loss", report.loss.toFixed(3));
     this.trainingText = `Training… epoch ${report.step} of ${report.of}, loss ${report.loss?.toFixed(3) ?? "–"}`;
     this.status(this.trainingText);
+  }
+
+  showAccuracies(accuracies) {
+    for (const cell of ["rnn", "lstm", "gru"]) this.readout(`acc-${cell}`, percent(accuracies[cell]));
   }
 
   setBusy(busy) {
@@ -294,6 +326,7 @@ export class TaskController {
     if (ack.link) this.link = ack.link;
     if (ack.state) this.showState(ack.state);
     if (ack.text) this.showText(ack.text);
+    if (ack.example) this.showExample(ack.example);
     if (ack.prediction) {
       const p = ack.prediction;
       this.readout("asked", p.prefix);
@@ -331,11 +364,39 @@ export class TaskController {
 
   showState(state) {
     this.readout("epoch", String(state.epoch));
+    this.section.dataset.epoch = String(state.epoch);
+    if (state.cells) return this.showMemory(state);
     const last = state.loss.length ? state.loss[state.loss.length - 1] : null;
     this.readout("loss", last === null ? "–" : last.toFixed(3));
     const accuracy = state.accuracy.length ? state.accuracy[state.accuracy.length - 1] : null;
     this.readout("score", percent(state.score ?? accuracy));
-    this.section.dataset.epoch = String(state.epoch);
+  }
+
+  showMemory(state) {
+    const last = Object.fromEntries(
+      Object.entries(state.cells).map(([cell, net]) => [cell, net.accuracy[state.epoch - 1] ?? null]),
+    );
+    this.showAccuracies(last);
+    this.readout("seq-length", String(state.length));
+    const slider = this.control("seq-length");
+    if (slider && !this.training) {
+      slider.value = String(state.length);
+      this.output("seq-length", slider.value);
+    }
+  }
+
+  showExample(example) {
+    const span = this.$('[data-readout="letters"]');
+    const letters = [...example.letters].map((letter, t) => {
+      const el = document.createElement(t === example.marked ? "mark" : "span");
+      el.textContent = letter;
+      return el;
+    });
+    span.replaceChildren(...letters);
+    span.setAttribute("aria-label", `${example.letters}, letter ${example.marked + 1} marked`);
+    this.readout("marked-letter", example.answer);
+    this.readout("marked-at", String(example.marked + 1));
+    this.readout("after", String(example.letters.length - example.marked - 1));
   }
 
   showText(info) {
