@@ -40,8 +40,8 @@ async function send(lab, payload) {
     lab.show(ack);
     lab.status(ack.message);
   } catch (error) {
-    refused(lab, error.message);
-    if (lab.info) syncOwnData(lab, lab.info); // the box shows what the lab still reads
+    if (lab.info) syncOwnData(lab, lab.info); // the box shows what the lab still reads…
+    refused(lab, error.message); // …and why this data was not taken
   }
 }
 
