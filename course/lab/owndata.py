@@ -248,12 +248,17 @@ def title(series: Series) -> str:
 
 
 def describe(series: Series) -> str:
-    """One sentence: which data, how many points, how the network reads them."""
+    """Which data, how many points, how the network reads them, what the plot's axis is."""
     head = f"Training on {title(series)}: {len(series):,} points"
+    axis = (
+        f"The plot's axis is its first column{f' ({series.axis})' if series.axis else ''}."
+        if series.positions is not None
+        else "The plot's axis counts the points from 1."
+    )
     if not series.scaled:
-        return f"{head}, read as they are (from {series.low:g} to {series.high:g})."
+        return f"{head}, read as they are (from {series.low:g} to {series.high:g}). {axis}"
     low, high = series.low, series.high
     return (
         f"{head}, scaled into [−1, 1]: x′ = 2·(x − {low:g}) / ({high:g} − {low:g}) − 1, "
-        f"so {low:g} reads −1 and {high:g} reads +1."
+        f"so {low:g} reads −1 and {high:g} reads +1. {axis}"
     )

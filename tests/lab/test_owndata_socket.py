@@ -172,3 +172,23 @@ def test_a_link_and_a_reload_bring_the_data_back_exactly(
     resumed = open_lab(page, resume=TAB, snapshot=key)
     assert resumed["kept"]["from"] == "resume" and resumed["info"]["own"]["points"] == 96
     assert {"frame": resumed["frame"], "sources": resumed["sources"]} == after
+
+
+def test_a_weights_file_of_own_data_loads_only_where_that_data_is(
+    learner: Socket, socket: Connect
+) -> None:
+    open_lab(learner, config=GRU)
+    load(learner, text=TEXT, scale=True)
+    ok(learner, "train", {"lab": LAB, "epochs": 1})
+    document = ok(learner, "export", {"lab": LAB})["document"]
+    assert document["config"]["dataset"] == "own"
+    other = socket("/lab")
+    open_lab(other, config=GRU)
+    before = whole(other)
+    error = refused(other, "import", {"lab": LAB, "weights": document})
+    assert error["code"] == "no_data" and "load that data" in error["message"]
+    assert whole(other) == before
+    load(other, text=TEXT, scale=True)
+    loaded = ok(other, "import", {"lab": LAB, "weights": document})
+    assert loaded["info"]["own"]["points"] == 96 and loaded["frame"]["epoch"] == 1
+    assert whole(other)["sources"]["seq_prediction"] == whole(learner)["sources"]["seq_prediction"]

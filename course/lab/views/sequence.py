@@ -18,7 +18,7 @@ SOURCES = (
     "seq_input", "seq_target", "seq_prediction", "seq_window", "seq_error", "seq_cursor",
     "seq_name",
 )  # fmt: skip
-OWN_AXIS = "position in your data (its first column, or the point's number)"
+OWN_AXIS = "position in your data"  # its first column, or the point's number (owndata)
 
 
 def sequence_figure(*, own: bool = False) -> Any:
