@@ -8,18 +8,23 @@ const own = (lab, name) => lab.$(`[data-own="${name}"]`);
 
 export function startOwnData(lab) {
   if (!lab.$("[data-own-data]")) return;
+  // The server checks every size and says it; the page stops only what the socket could
+  // not carry (engine.io would drop the connection instead of answering).
+  const carry = Number(own(lab, "file").dataset.socketMax);
+  const tooBig = (what, bytes) =>
+    `${what} is ${Math.round(bytes / 1024)} KB; the data may be ${Math.round(Number(own(lab, "file").dataset.maxBytes) / 1024)} KB.`;
   own(lab, "use").addEventListener("click", () => {
-    send(lab, { text: own(lab, "text").value, scale: own(lab, "scale").checked });
+    const text = own(lab, "text").value;
+    const bytes = new Blob([text]).size;
+    if (new Blob([JSON.stringify(text)]).size > carry) return refused(lab, tooBig("The data", bytes));
+    send(lab, { text, scale: own(lab, "scale").checked });
   });
   own(lab, "file").addEventListener("change", async (event) => {
     const input = event.target;
     const file = input.files?.[0];
     input.value = ""; // choosing the same file again reads it again
     if (!file) return;
-    const max = Number(input.dataset.maxBytes);
-    if (file.size > 4 * max) {
-      return refused(lab, `${file.name} is ${Math.round(file.size / 1024)} KB; the data may be ${Math.round(max / 1024)} KB.`);
-    }
+    if (file.size > carry) return refused(lab, tooBig(file.name, file.size));
     send(lab, { file: await file.arrayBuffer(), name: file.name, scale: own(lab, "scale").checked });
   });
   own(lab, "scale").addEventListener("change", (event) => {

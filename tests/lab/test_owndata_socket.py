@@ -7,12 +7,18 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
+from dataclasses import replace
 from typing import Any
 
 import pytest
 from flask.testing import FlaskClient
 from labkit import GRU, LAB, LESSON, open_lab
 from socketkit import Socket, ok, refused
+
+from course.lessons.registry import lessons
+from course.warmup import offered
+from engine.series import Series
+from engine.stepper import window_programs
 
 TAB = "tab-owndata-0123456789"
 Connect = Callable[..., Socket]
@@ -192,3 +198,13 @@ def test_a_weights_file_of_own_data_loads_only_where_that_data_is(
     loaded = ok(other, "import", {"lab": LAB, "weights": document})
     assert loaded["info"]["own"]["points"] == 96 and loaded["frame"]["epoch"] == 1
     assert whole(other)["sources"]["seq_prediction"] == whole(learner)["sources"]["seq_prediction"]
+
+
+def test_the_warm_up_compiles_the_own_data_epoch_of_a_lab_that_offers_it(app: Any) -> None:
+    with app.app_context():
+        feed = lessons(app).get("data").labs["feed"]
+    own = [c for c in offered(feed) if c.series is not None]
+    assert len(own) == 1 and own[0].model == feed.config.model
+    # The series is a run-time argument: any series of the lab's shape uses that program.
+    mine = replace(own[0], series=Series(tuple(VALUES)))
+    assert window_programs(mine) == window_programs(own[0])
