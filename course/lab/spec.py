@@ -223,7 +223,6 @@ NAMES = {
     "hidden": "the hidden size",
     "clip": "gradient clipping",
     "recurrent_scale": "the scale of the first recurrent weights",
-    "dataset": "the data",
 }
 
 
