@@ -132,10 +132,15 @@ def parse(text: str, *, window: int, scale: bool, name: str = "") -> Series:
 
 
 def _split(lines: list[tuple[int, str]], separator: str) -> list[tuple[int, list[str]]]:
+    """Each line's cells (one reader for all: building a reader per line costs more than
+    reading the line). A quote left open joins lines, which the count shows."""
     try:
-        return [(k, next(csv.reader([line], delimiter=separator))) for k, line in lines]
+        rows = list(csv.reader((line for _, line in lines), delimiter=separator))
     except csv.Error as error:
         raise refuse("not_csv", f"The data is not CSV: {error}.") from None
+    if len(rows) != len(lines):
+        raise refuse("not_csv", "The data is not CSV: a quoted cell runs over several lines.")
+    return [(k, cells) for (k, _), cells in zip(lines, rows, strict=True)]
 
 
 def _number(cell: str, line: int) -> float:
