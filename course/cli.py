@@ -8,8 +8,16 @@ import threading
 from collections.abc import Callable
 from pathlib import Path
 
+# How long a thread holding the GIL runs before one waiting for it may take it (Python's
+# default is 5 ms). The server's socket threads wait on I/O and then need the GIL for a
+# moment; behind a thread tracing and compiling a program, or building frames for a
+# room of players, each such moment cost up to 5 ms, many times per click (bench/
+# compile_storm.py, bench/room.py).
+SWITCH_INTERVAL = 0.001
+
 
 def serve(args: argparse.Namespace) -> int:
+    sys.setswitchinterval(SWITCH_INTERVAL)
     if args.production:
         from course import production
 

@@ -187,6 +187,41 @@ class Lab:
         self._refresh_trace()
 
     def _refresh_trace(self) -> None:
+        """Forget what was computed for the old weights or settings: the window's forward
+        pass (``trace``), its gradients and the pending update are computed again when a
+        frame first needs them, not after every epoch trained."""
+        self._trace: WindowTrace | None = None
+        self._grads: WindowGradients | None = None
+        self._pending: tuple[ModelParams, Any, bool] | None = None
+
+    @property
+    def trace(self) -> WindowTrace:
+        """The forward pass over the lesson's window with the current weights (and the
+        continuation after it), computed on first use."""
+        if self._trace is None:
+            self._compute_trace()
+        assert self._trace is not None
+        return self._trace
+
+    @property
+    def status(self) -> str:
+        """``ok``, or ``diverged`` once a loss or the window's forward pass is not finite."""
+        if self._status == "ok" and self._trace is None:
+            self._compute_trace()
+        return self._status
+
+    @status.setter
+    def status(self, value: str) -> None:
+        self._status = value
+
+    @property
+    def host_params(self) -> ModelParams:
+        """The weights on the host, copied once per set of weights: frames read single
+        rows of them many times a second, and each read of a device array copies it."""
+        self.trace  # noqa: B018 - computed with the trace
+        return self._host_params
+
+    def _compute_trace(self) -> None:
         cfg = self.config
         T = cfg.train.window
         n = T + cfg.continuation
@@ -212,23 +247,20 @@ class Lab:
         )  # fmt: skip
         traces = jax.tree_util.tree_map(lambda a: a[:T], traces)  # the real steps only
         cont = cont[: cfg.continuation]
-        self.trace = WindowTrace(xs=xs, ys=ys[:T], traces=traces, continuation=cont)
-        # The weights on the host, copied once per set of weights: frames read single
-        # rows of them many times a second, and each read of a device array copies it.
-        self.host_params: ModelParams = jax.device_get(self.params)
+        trace = WindowTrace(xs=xs, ys=ys[:T], traces=traces, continuation=cont)
+        self._host_params = jax.device_get(self.params)
         self._targets = targets
-        self._sequence = frames.sequence(cfg, self.trace, self._targets)
-        self._grads: WindowGradients | None = None
-        self._pending: tuple[ModelParams, Any, bool] | None = None
-        if not all(np.all(np.isfinite(a)) for a in jax.tree_util.tree_leaves(self.trace)):
-            self.status = "diverged"
+        self._sequence = frames.sequence(cfg, trace, self._targets)
+        self._trace = trace
+        if not all(np.all(np.isfinite(a)) for a in jax.tree_util.tree_leaves(trace)):
+            self._status = "diverged"
 
     def gradients(self) -> WindowGradients:
         """The backward pass over the window (computed once per set of weights)."""
         if self._grads is None:
             T = self.config.train.window
             self._grads = window_gradients(
-                self.config.model, self.params, self.trace.xs, self._targets[:T]
+                self.config.model, self.params, self.trace.xs, self.targets()[:T]
             )
         return self._grads
 
@@ -400,8 +432,10 @@ class Lab:
     def targets(self) -> np.ndarray:
         """Ground truth f(x_{t+1}) for the window and the continuation: (T + C,). For a
         learner's series, the points after the window's; NaN past the series' end."""
+        self.trace  # noqa: B018 - computed with the trace
         return self._targets
 
     def sequence(self) -> dict[str, Any]:
         """Input, target and prediction on their x positions, for the sequence plot."""
+        self.trace  # noqa: B018 - computed with the trace
         return self._sequence

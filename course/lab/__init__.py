@@ -24,7 +24,7 @@ def init_app(app: Flask, lessons: Lessons, live_copy: LiveCopy | None = None) ->
     """The /lab namespace and the GIF exports of ``lessons``' labs; ``live_copy`` lets
     a student explore a private copy of a live session's lab."""
     from course.extensions import socketio
-    from course.lab import budget, exports, links, owndata
+    from course.lab import budget, exports, kept, links, owndata
     from course.lab.explanations import VIEW_NOTES
     from course.lab.namespace import LabNamespace
     from course.lab.scheduler import Scheduler
@@ -41,6 +41,8 @@ def init_app(app: Flask, lessons: Lessons, live_copy: LiveCopy | None = None) ->
     app.jinja_env.globals["own_max_bytes"] = owndata.MAX_BYTES  # a learner's own series
     app.jinja_env.globals["own_max_points"] = MAX_POINTS
     links.init_app(app)  # the limits on kept labs
+    for name, value in kept.DEFAULTS.items():
+        app.config.setdefault(name, value)
     # Training slots (default: every core but one) and one `train` request's seconds.
     # TRAINING_SLOTS_DIR: lock files shared by every process on the machine.
     slots = int(app.config.get("TRAINING_SLOTS", 0)) or None

@@ -7,12 +7,14 @@
 
 A lab is kept for a reload when its connection goes (a reload, a closed tab, a lost
 connection), if anything was done to it since it was opened, under the learner and the
-tab. A reload can overtake that: the new page's ``open`` may come before the old
-connection is noticed gone, or while its lab is being written. So ``open`` looks for
-the tab's lab first among the labs still open or closing in this process, then in the
-database. A link in the address bar gives way to the tab's own lab when that lab came
-from the link (opened from it, or shared as it): reloading a page after sharing resumes,
-it does not go back to the moment of sharing.
+tab; and, while it is open, every ``LAB_KEEP_SECONDS`` (30 s) if it changed since it was
+last kept, so a crashed server process loses at most that much of a learner's work.
+A reload can overtake that: the new page's ``open`` may come before the old connection
+is noticed gone, or while its lab is being written. So ``open`` looks for the tab's lab
+first among the labs still open or closing in this process, then in the database. A
+link in the address bar gives way to the tab's own lab when that lab came from the link
+(opened from it, or shared as it): reloading a page after sharing resumes, it does not
+go back to the moment of sharing.
 """
 
 from __future__ import annotations
@@ -21,10 +23,12 @@ import base64
 import hashlib
 import json
 import logging
+import threading
+import time
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
-from flask import request
+from flask import Flask, current_app, request
 
 from course.lab import links
 from course.lab.links import Restored
@@ -38,6 +42,7 @@ if TYPE_CHECKING:
 
 log = logging.getLogger(__name__)
 
+DEFAULTS = {"LAB_KEEP_SECONDS": 30.0}
 SCHEMAS = {"share": {"lab": Field(str, required=True, max_length=64)}}
 handler = acked(SCHEMAS, area="lab")
 OLD_LINK = (
@@ -69,6 +74,7 @@ class KeptLabs(LearnerNamespace):
     def __init__(self, namespace: str, lessons: Any) -> None:
         super().__init__(namespace, lessons)
         self.closing: set[LabSession] = set()  # connection gone, lab not yet kept
+        self.keeper: threading.Thread | None = None  # keeps open labs now and then
 
     # -- open --------------------------------------------------------------------
     def kept_lab(self, lesson_id: str, spec: LabSpec, data: dict[str, Any]) -> Opening:
@@ -129,6 +135,27 @@ class KeptLabs(LearnerNamespace):
         session.origin = opening.origin
         if opening.restored is not None:
             session.unit, session.layer = opening.restored.unit, opening.restored.layer
+        if session.tab is not None and self.keeper is None:
+            app: Flask = current_app._get_current_object()  # type: ignore[attr-defined]
+            self.keeper = threading.Thread(
+                target=self._keep_open_labs, args=(app,), name="lab-keeper", daemon=True
+            )
+            self.keeper.start()
+
+    def _keep_open_labs(self, app: Flask) -> None:
+        """Keep each open lab ``LAB_KEEP_SECONDS`` after it changed (a crash then loses
+        at most that much); looks once a second, or more often for a shorter interval."""
+        while True:
+            interval = float(app.config["LAB_KEEP_SECONDS"])
+            time.sleep(min(1.0, interval))
+            due = time.monotonic() - interval
+            with self.registry_lock:
+                open_labs = [s for labs in self.sessions.values() for s in labs.values()]
+            for session in open_labs:
+                changed = session.unkept
+                if changed is not None and changed <= due and not session.gone.is_set():
+                    with app.app_context():
+                        self._keep_now(session, None)
 
     # -- share -------------------------------------------------------------------
     @handler("share")
@@ -151,22 +178,27 @@ class KeptLabs(LearnerNamespace):
     def keep(self, session: LabSession) -> None:
         """Keep the lab for a reload if anything was done to it; then it is closed."""
         try:
-            if session.dirty and session.learner is not None and session.tab is not None:
-                with session.lock:
-                    shot = links.Capture(
-                        session.lesson_id,
-                        session.spec.id,
-                        session.unit,
-                        session.layer,
-                        session.snapshot(),
-                    )
-                    origin = session.origin
-                links.keep(shot, session.learner, session.tab, origin, address())
-        except Exception:
-            log.exception("keeping lab %s for a reload failed", session.spec.id)
+            if session.dirty:
+                self._keep_now(session, address())
         finally:
             with self.registry_lock:
                 self.closing.discard(session)
+
+    def _keep_now(self, session: LabSession, by: str | None) -> None:
+        """Keep the lab as it is now under its learner and tab (``by``: the address to
+        count against the rate limit; None: the server's own keeping)."""
+        if session.learner is None or session.tab is None:
+            return
+        try:
+            with session.lock:
+                shot = links.Capture(
+                    session.lesson_id, session.spec.id, session.unit, session.layer,
+                    session.snapshot(),
+                )  # fmt: skip
+                origin, session.unkept = session.origin, None
+            links.keep(shot, session.learner, session.tab, origin, by)
+        except Exception:
+            log.exception("keeping lab %s for a reload failed", session.spec.id)
 
 
 def _said(how: str, restored: Restored) -> dict[str, Any]:

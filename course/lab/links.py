@@ -217,14 +217,17 @@ def _lab(kept: store.Kept, spec: LabSpec, field: str) -> Lab:
 # -- a learner's own lab, kept for a reload -----------------------------------------------
 
 
-def keep(shot: Capture, learner: str, tab: str, origin: str | None, address: str) -> bool:
-    """Keep the learner's lab as they leave ``tab``; False (logged) if over the limits."""
+def keep(shot: Capture, learner: str, tab: str, origin: str | None, address: str | None) -> bool:
+    """Keep the learner's lab under ``tab`` (as they leave it, or now and then while it is
+    open); False (logged) if over the limits. ``address``: counted against its rate limit
+    (None: the server's own periodic keeping, bounded by its interval)."""
     now = utcnow()
     kept = store.Kept(
         shot.lesson_id, shot.lab_id, shot.unit, shot.layer, shot.data, now + _days(), origin
     )
     try:
-        _limit("snapshot-address", address)
+        if address is not None:
+            _limit("snapshot-address", address)
         with db.transaction() as session:
             store.purge(session, now)
             _room(session, len(shot.data))

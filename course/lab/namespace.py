@@ -42,6 +42,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
@@ -112,6 +113,7 @@ class LabSession(LabControl):
         self.tab: str | None = None  # the browser tab it is kept under for a reload (kept)
         self.origin: str | None = None  # the link it was opened from or shared as
         self.dirty = False  # changed since opened: keep it when its connection goes
+        self.unkept: float | None = None  # when it changed after it was last kept (monotonic)
         self.gone = threading.Event()  # its connection closed, or it was opened afresh
 
     def snapshot(self) -> bytes:
@@ -120,6 +122,8 @@ class LabSession(LabControl):
 
     def payload(self, *, full: bool) -> dict[str, Any]:
         self.dirty = True  # a new frame: something may have changed
+        if self.unkept is None:
+            self.unkept = time.monotonic()
         return {
             "lab": self.spec.id,
             "frame": (frame := self.lab.frame()),
@@ -196,7 +200,7 @@ class LabNamespace(KeptLabs):
         if config != spec.config:  # a link's or a kept lab's settings: figures of that shape
             reply["figures"] = views.figures(replace(spec, options=options_of(config)))
         reply |= session.payload(full=True)
-        session.dirty = False  # as opened: nothing to keep yet
+        session.dirty, session.unkept = False, None  # as opened: nothing to keep yet
         return reply
 
     def _act(self, action: str, data: dict[str, Any], *, full: bool) -> dict[str, Any]:

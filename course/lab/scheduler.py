@@ -15,7 +15,9 @@ learners' steps and frames waited behind ten XLA programs fighting for two cores
   slices' seconds, counted from the least of those waiting when they start to wait,
   so a learner who was idle does not come back with credit to hog the slots);
 - a ``train`` request has a **budget** of seconds of slices (``train``), after which
-  it stops and says so, and stops at its next slice when its learner has gone.
+  it stops and says so, and stops at its next slice when its learner has gone. Its
+  first slice is not counted: it may compile the lab's programs, which the compile
+  budget bounds (``course.lab.budget``), and one epoch is always trained.
 
 With several server processes on one machine (docs/deployment.md), each process's
 slots would add up to more than the cores: given a ``shared`` directory, a slice also
@@ -165,5 +167,6 @@ class Scheduler:
             with self.slice(learner):
                 started = time.monotonic()
                 one()
-                spent += time.monotonic() - started
+                if done:  # the first may compile: see the module's note
+                    spent += time.monotonic() - started
         return Trained(epochs, None)

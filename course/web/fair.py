@@ -21,6 +21,7 @@ from collections import Counter, deque
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from typing import Any
 
 from flask import current_app, request
 
@@ -53,8 +54,11 @@ def client_address() -> str:
     hops the app trusts. HTTP requests come through ``ProxyFix`` already; Socket.IO
     connections do not (the Socket.IO middleware wraps the app outside it), so their
     ``X-Forwarded-For`` is read here the way ``ProxyFix`` reads it."""
-    environ = request.environ
-    proxies = int(current_app.config.get("PROXIES", 0) or 0)
+    return address_of(request.environ, int(current_app.config.get("PROXIES", 0) or 0))
+
+
+def address_of(environ: dict[str, Any], proxies: int) -> str:
+    """The client's address in a WSGI ``environ``, after ``proxies`` trusted hops."""
     if proxies and "werkzeug.proxy_fix.orig" not in environ:
         hops = [a.strip() for a in environ.get("HTTP_X_FORWARDED_FOR", "").split(",")]
         hops = [a for a in hops if a]

@@ -13,7 +13,12 @@ second under a 4-connection flood on a loaded 2-core machine).
 a second after that (a token bucket; a dragged slider sends at most one a frame).
 Past it, each event is answered ``too_many_events`` and does nothing; a connection
 that goes on sending ``SOCKET_FLOOD_REFUSALS`` refused events in a row is
-disconnected.
+disconnected. Its address then has a **strike** for ``SOCKET_FLOOD_STRIKE_SECONDS``:
+new connections from it start without the burst (``SOCKET_STRUCK_BURST`` events at
+once, the same rate after) and are dropped after as many refusals, so a flooder who
+reconnects at once costs the server tens of events a round, not hundreds. Others
+behind the same address (a school's NAT) still get the steady rate, more than a
+learner's clicks need.
 """
 
 from __future__ import annotations
@@ -29,19 +34,25 @@ from flask import Flask, request
 from socketio import packet
 
 from course.web import ratelimit
-from course.web.fair import client_address
+from course.web.fair import address_of, client_address
 from course.web.ratelimit import parse_spec
 from course.web.validation import PayloadError
 
-DEFAULTS = {"SOCKET_EVENT_RATE": "240/4", "SOCKET_FLOOD_REFUSALS": 240}
+DEFAULTS = {
+    "SOCKET_EVENT_RATE": "240/4",
+    "SOCKET_FLOOD_REFUSALS": 240,
+    "SOCKET_FLOOD_STRIKE_SECONDS": 60.0,
+    "SOCKET_STRUCK_BURST": 20,
+}
+Key = tuple[str, ...]  # (namespace, connection, address)
 IDLE = 300.0  # seconds after which a quiet connection's bucket is forgotten
 
 
 class Bucket:
-    __slots__ = ("tokens", "stamp", "refused")
+    __slots__ = ("tokens", "stamp", "refused", "burst")
 
     def __init__(self, tokens: float, stamp: float) -> None:
-        self.tokens, self.stamp, self.refused = tokens, stamp, 0
+        self.tokens, self.stamp, self.refused, self.burst = tokens, stamp, 0, tokens
 
 
 class EventBudget:
@@ -49,21 +60,29 @@ class EventBudget:
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self.clock = clock
-        self.buckets: dict[tuple[str, str], Bucket] = {}
+        self.buckets: dict[Key, Bucket] = {}
+        self.strikes: dict[str, float] = {}  # address → when its strike ends
         self.lock = threading.Lock()
         self.next_sweep = clock() + IDLE
 
-    def spend(self, key: tuple[str, str], burst: int, per_second: float) -> int:
+    def spend(
+        self, key: Key, burst: int, per_second: float, *, struck_burst: int | None = None
+    ) -> int:
         """Spend one event of ``key``'s budget: 0 if allowed, else how many events in a
-        row it has refused (this one included)."""
+        row it has refused (this one included). ``struck_burst``: the burst of a new
+        connection from an address with a strike (``key[2]`` is the address)."""
         with self.lock:
             now = self.clock()
             if now >= self.next_sweep:
                 self.buckets = {k: b for k, b in self.buckets.items() if now - b.stamp < IDLE}
+                self.strikes = {a: end for a, end in self.strikes.items() if end > now}
                 self.next_sweep = now + IDLE
             bucket = self.buckets.get(key)
             if bucket is None:
+                if struck_burst is not None and self.struck(key[-1], now):
+                    burst = min(burst, struck_burst)
                 bucket = self.buckets[key] = Bucket(float(burst), now)
+            burst = int(bucket.burst)
             bucket.tokens = min(float(burst), bucket.tokens + (now - bucket.stamp) * per_second)
             bucket.stamp = now
             if bucket.tokens >= 1.0:
@@ -73,7 +92,20 @@ class EventBudget:
             bucket.refused += 1
             return bucket.refused
 
-    def forget(self, key: tuple[str, str]) -> None:
+    def struck(self, address: str, now: float) -> bool:
+        return self.strikes.get(address, 0.0) > now
+
+    def strike(self, address: str, seconds: float) -> None:
+        """``address`` flooded: its new connections start without the burst for a while."""
+        with self.lock:
+            self.strikes[address] = self.clock() + seconds
+
+    def burst_of(self, key: Key) -> int | None:
+        with self.lock:
+            bucket = self.buckets.get(key)
+            return None if bucket is None else int(bucket.burst)
+
+    def forget(self, key: Key) -> None:
         with self.lock:
             self.buckets.pop(key, None)
 
@@ -90,21 +122,26 @@ def install(server: Any) -> None:
         if app is None:
             return handle(eio_sid, namespace, id, data)
         budget: EventBudget = app.extensions.setdefault("event_budget", EventBudget())
-        rate = app.config.get("SOCKET_EVENT_RATE", DEFAULTS["SOCKET_EVENT_RATE"])
-        burst, seconds = parse_spec(rate)
-        refused = budget.spend((namespace or "/", eio_sid), burst, burst / seconds)
+        setting = {name: app.config.get(name, value) for name, value in DEFAULTS.items()}
+        burst, seconds = parse_spec(setting["SOCKET_EVENT_RATE"])
+        address = address_of(environ, int(app.config.get("PROXIES", 0) or 0))
+        key = (namespace or "/", eio_sid, address)
+        struck_burst = int(setting["SOCKET_STRUCK_BURST"])
+        refused = budget.spend(key, burst, burst / seconds, struck_burst=struck_burst)
         if not refused:
             return handle(eio_sid, namespace, id, data)
+        allowed = budget.burst_of(key) or burst
         if id is not None:
             error = PayloadError(
                 "too_many_events",
-                f"too many events: at most {burst} at once and {burst / seconds:g} a second "
+                f"too many events: at most {allowed} at once and {burst / seconds:g} a second "
                 "on one connection; this connection closes if they keep coming",
             )
             ack = server.packet_class(packet.ACK, namespace=namespace, data=[error.as_ack()], id=id)
             server._send_packet(eio_sid, ack)
-        limit = int(app.config.get("SOCKET_FLOOD_REFUSALS", DEFAULTS["SOCKET_FLOOD_REFUSALS"]))
+        limit = min(int(setting["SOCKET_FLOOD_REFUSALS"]), allowed)
         if refused == limit:
+            budget.strike(address, float(setting["SOCKET_FLOOD_STRIKE_SECONDS"]))
             sid = server.manager.sid_from_eio_sid(eio_sid, namespace or "/")
             if sid is not None:
                 server.disconnect(sid, namespace=namespace or "/")

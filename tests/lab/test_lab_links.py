@@ -5,6 +5,7 @@ and changes nothing; making links is size-capped and rate-limited."""
 
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from labkit import GRU, LAB, LESSON
 from socketkit import Socket, ask, ok, refused
 from sqlalchemy import func, select, update
 
+from course.extensions import socketio
 from course.lab import links
 from course.storage import db
 from course.storage import snapshots as store
@@ -335,3 +337,33 @@ def test_a_bad_tab_id_is_refused(learner: Socket, tab: Any) -> None:
 def test_an_untouched_lab_is_the_lessons_own_on_a_reload(learner: Socket, socket: Connect) -> None:
     open_lab(learner, resume="fresh-tab-0123456789")
     assert open_lab(socket("/lab"), resume="fresh-tab-0123456789")["kept"] is None  # no note
+
+
+def test_an_open_lab_is_kept_now_and_then_so_a_crash_loses_little(
+    app: Flask, learner: Socket, socket: Connect, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The server process dies with the page open: no disconnect ever keeps the lab, but
+    the keeper wrote it ``LAB_KEEP_SECONDS`` after it changed, so the next page resumes."""
+    monkeypatch.setitem(app.config, "LAB_KEEP_SECONDS", 0.0)
+    open_lab(learner, resume=TAB)
+    before = busy_again(learner)
+    namespace = socketio.server.namespace_handlers["/lab"]
+    with namespace.registry_lock:
+        (session,) = [s for labs in namespace.sessions.values() for s in labs.values()]
+    spec = session.spec
+
+    def kept_as_shown() -> bool:
+        with app.app_context(), session.lock:
+            shown = session.snapshot()
+            restored = links.resume(session.learner, TAB, LESSON, spec)
+        return restored is not None and to_bytes(restored.lab) == shown
+
+    deadline = time.monotonic() + 60  # a state waited on; generous for a busy machine
+    while not kept_as_shown():
+        assert time.monotonic() < deadline, "the open lab was never kept"
+        time.sleep(0.05)
+    with namespace.registry_lock:  # the process is gone: its open labs with it, unkept
+        namespace.sessions.clear()
+    ack = open_lab(socket("/lab"), resume=TAB)
+    assert ack["kept"]["from"] == "resume"
+    assert {"frame": ack["frame"], "sources": ack["sources"]} == before

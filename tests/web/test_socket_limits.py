@@ -57,6 +57,37 @@ def test_an_event_flood_is_refused_then_disconnected(app: Flask, socket, monkeyp
     assert refused(bystander, "pause", {"lab": "x"})["code"] == "no_lab"  # others unaffected
 
 
+def test_a_flooders_address_reconnects_without_the_burst(app: Flask, monkeypatch, closing):
+    """Dropped for flooding, the address has a strike: its next connection gets the
+    struck burst (and as many refusals) instead of the full ones; others do not."""
+    monkeypatch.setitem(app.config, "PROXIES", 1)
+    monkeypatch.setitem(app.config, "SOCKET_EVENT_RATE", "8/800")  # 8 at once, 1 per 100 s
+    monkeypatch.setitem(app.config, "SOCKET_FLOOD_REFUSALS", 8)
+    monkeypatch.setitem(app.config, "SOCKET_STRUCK_BURST", 2)
+
+    def from_address(address: str) -> Socket:
+        sock = socketkit.connect(app, "/lab", app.test_client(), {"X-Forwarded-For": address})
+        closing.append(sock)
+        return sock
+
+    def allowed(sock: Socket) -> int:
+        """Events answered before the first too_many_events."""
+        for n in range(20):
+            if ask(sock, "pause", {"lab": "x"})["error"]["code"] == "too_many_events":
+                return n
+        return 20
+
+    flooder = from_address("203.0.113.5")
+    assert allowed(flooder) == 8
+    for _ in range(7):  # refusals in a row: the eighth drops the connection
+        ask(flooder, "pause", {"lab": "x"})
+    assert not flooder.connection.is_connected("/lab")
+    again = from_address("203.0.113.5")
+    assert allowed(again) == 2
+    assert "at most 2 at once" in ask(again, "pause", {"lab": "x"})["error"]["message"]
+    assert allowed(from_address("198.51.100.5")) == 8  # another address: the full burst
+
+
 def test_session_codes_cannot_be_guessed_over_one_connection(app, people, session_code):
     guesser = livekit.Person(app)
     people.append(guesser)
