@@ -12,6 +12,7 @@ touched last, so the program cache's bound evicts the variants first.
 from __future__ import annotations
 
 import logging
+import math
 from collections.abc import Iterator
 from typing import Any
 
@@ -23,13 +24,14 @@ from engine import Lab, LabConfig
 from engine.cells import ACTIVATIONS
 from engine.model import CELL_KINDS, MAX_LAYERS
 from engine.programs import PROGRAMS
+from engine.series import OWN, Series
 from engine.stepper import window_programs
 from engine.train import OPTIMIZERS
 
 log = logging.getLogger(__name__)
 
 # What each control can reach that compiles something new (the learning rate, noise
-# and data are run-time arguments of the same programs).
+# and the function are run-time arguments of the same programs; own data: below).
 REACH: dict[str, list[dict[str, Any]]] = {
     "layers": [{"layers": n} for n in range(1, MAX_LAYERS + 1)],
     "hidden": [{"hidden": n} for n in LAB_HIDDEN_SIZES],
@@ -44,11 +46,20 @@ REACH: dict[str, list[dict[str, Any]]] = {
 }
 
 
+# A learner's own series compiles a training epoch of its own (engine.train), whatever
+# the series: any series of the lab's window warms it.
+def _stand_in(window: int) -> Series:
+    return Series(tuple(math.sin(0.3 * k) for k in range(2 * window + 2)))
+
+
 def offered(spec: LabSpec) -> Iterator[LabConfig]:
     """The configs a lab's controls reach, one control at a time, then its own."""
     for control in spec.controls:
         for change in REACH.get(control, []):
             yield to_lab_config(merge_options(spec.options, change))
+        if control == "own_data":
+            own = merge_options(spec.options, {"dataset": OWN})
+            yield to_lab_config(own, _stand_in(spec.options["window"]))
     yield spec.config
 
 

@@ -230,9 +230,12 @@ def sequence(config: LabConfig, trace: WindowTrace, targets: np.ndarray) -> dict
     """Input, target and prediction on their x positions, for the sequence plot: the
     window's T inputs x_t, the T + C targets f(x_{t+1}), and the T one-step
     predictions followed by the C fed-back ones."""
-    data = FUNCTIONS[config.train.dataset]
     T, C = config.train.window, config.continuation
-    xpos = np.asarray(positions(data, config.start, T + C + 1), np.float64)
+    if config.series is not None:  # its positions (or point numbers), continued
+        xpos = config.series.axis_positions(T + C + 1)
+    else:
+        data = FUNCTIONS[config.train.dataset]
+        xpos = np.asarray(positions(data, config.start, T + C + 1), np.float64)
     prediction = np.concatenate([trace.ys[:, 0], trace.continuation[:, 0]])
     return {
         "x_input": finite_list(xpos[:T]),

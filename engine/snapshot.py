@@ -26,6 +26,7 @@ import numpy as np
 
 from engine.checks import choice, exact_int, finite_float
 from engine.model import ModelConfig, ModelParams, init_params
+from engine.series import Series
 from engine.stepper import STATUSES, Lab, LabConfig
 from engine.train import TrainSpec, init_opt_state
 
@@ -42,7 +43,12 @@ def config_from_dict(data: dict[str, Any]) -> LabConfig:
     fields = dict(data)
     model = ModelConfig(**fields.pop("model"))
     train = TrainSpec(**fields.pop("train"))
-    return LabConfig(model=model, train=train, **fields)
+    series = fields.pop("series", None)  # snapshots from before own data have none
+    if series is not None:
+        if not isinstance(series, dict):
+            raise ValueError("series must be an object")
+        series = Series(**series)
+    return LabConfig(model=model, train=train, series=series, **fields)
 
 
 def to_bytes(lab: Lab) -> bytes:

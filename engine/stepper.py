@@ -50,6 +50,7 @@ from engine.programs import (
     bucket,
     program_key,
 )
+from engine.series import OWN, Series
 from engine.train import TrainSpec, clip_norm, epoch_key, init_opt_state, train_epoch
 
 GRANULARITIES = ("compute", "timestep", "epoch")
@@ -78,10 +79,21 @@ class LabConfig:
     # The first recurrent weights W_h are drawn, then multiplied by this: above 1 the
     # gradient grows as it goes back through time (module 3's exploding gradient).
     recurrent_scale: float = 1.0
+    # A learner's own series (``engine.series``), read when train.dataset is OWN.
+    series: Series | None = None
 
     def __post_init__(self) -> None:
         instance("model", self.model, ModelConfig)
         instance("train", self.train, TrainSpec)
+        if (self.train.dataset == OWN) != (self.series is not None):
+            raise ValueError("the data 'own' is a learner's series: load one first")
+        if self.series is not None:
+            instance("series", self.series, Series)
+            if len(self.series) < self.train.window + 1:
+                raise ValueError(
+                    f"a series of {len(self.series)} points is too short for a window of "
+                    f"{self.train.window} (it needs {self.train.window + 1})"
+                )
         normalise(
             self, "learning_rate", finite_float("learning_rate", self.learning_rate, 1e-4, 1.0)
         )
@@ -211,9 +223,17 @@ class Lab:
 
     def _compute_trace(self) -> None:
         cfg = self.config
-        data = FUNCTIONS[cfg.train.dataset]
         T = cfg.train.window
-        clean = data.fn(positions(data, cfg.start, T), np).astype(np.float32)
+        n = T + cfg.continuation
+        if cfg.series is not None:  # the first T points, then what follows (NaN past the end)
+            read = cfg.series.read()
+            clean = read[:T]
+            targets = np.full(n, np.nan, np.float32)
+            targets[: len(read) - 1] = read[1 : n + 1]
+        else:
+            data = FUNCTIONS[cfg.train.dataset]
+            clean = data.fn(positions(data, cfg.start, T), np).astype(np.float32)
+            targets = data.fn(positions(data, cfg.start + data.dx, n), np).astype(np.float32)
         rng = np.random.default_rng(cfg.seed)
         xs = (clean + cfg.noise * rng.uniform(-1, 1, T).astype(np.float32))[:, None]
         padded = np.zeros((bucket(T, WINDOW_BUCKETS), 1), np.float32)
@@ -229,8 +249,7 @@ class Lab:
         cont = cont[: cfg.continuation]
         trace = WindowTrace(xs=xs, ys=ys[:T], traces=traces, continuation=cont)
         self._host_params = jax.device_get(self.params)
-        n = T + cfg.continuation
-        self._targets = data.fn(positions(data, cfg.start + data.dx, n), np).astype(np.float32)
+        self._targets = targets
         self._sequence = frames.sequence(cfg, trace, self._targets)
         self._trace = trace
         if not all(np.all(np.isfinite(a)) for a in jax.tree_util.tree_leaves(trace)):
@@ -379,7 +398,7 @@ class Lab:
         for _ in range(epochs):
             self.params, self.opt_state, self.key, metrics = train_epoch(
                 self.params, self.opt_state, self.key, lr, noise, max_norm,
-                config=cfg.model, spec=cfg.train,
+                config=cfg.model, spec=cfg.train, series=cfg.series,
             )  # fmt: skip
             loss = float(metrics.loss)
             self.epoch += 1
@@ -411,7 +430,8 @@ class Lab:
         return frames.backward_terms(self, t, layer, step, unit)
 
     def targets(self) -> np.ndarray:
-        """Ground truth f(x_{t+1}) for the window and the continuation: (T + C,)."""
+        """Ground truth f(x_{t+1}) for the window and the continuation: (T + C,). For a
+        learner's series, the points after the window's; NaN past the series' end."""
         self.trace  # noqa: B018 - computed with the trace
         return self._targets
 

@@ -28,6 +28,7 @@ from engine.checks import choice, exact_int, normalise
 from engine.data import FUNCTIONS, sample_any_windows
 from engine.model import ModelConfig, ModelParams, masked_run, run
 from engine.programs import PROGRAMS, WINDOW_BUCKETS, ProgramKey, bucket, program_key
+from engine.series import OWN, Series, sample_series_windows
 
 Array = jax.Array
 
@@ -53,7 +54,7 @@ class TrainSpec:
     optimizer: str = "rmsprop"
 
     def __post_init__(self) -> None:
-        choice("dataset", self.dataset, tuple(FUNCTIONS))
+        choice("dataset", self.dataset, (*FUNCTIONS, OWN))
         choice("optimizer", self.optimizer, OPTIMIZERS)
         normalise(self, "batch_size", exact_int("batch_size", self.batch_size, 5, 50))
         normalise(self, "window", exact_int("window", self.window, 2, 64))
@@ -139,10 +140,20 @@ def train_epoch(
     *,
     config: ModelConfig,
     spec: TrainSpec,
+    series: Series | None = None,
 ) -> tuple[ModelParams, Any, Array, EpochMetrics]:
     """One epoch on freshly sampled windows; returns the next key too. Runs the program
     of the window's bucket (``engine.programs``), the dataset chosen at run time;
-    ``max_norm``: the clipping norm (``clip_norm``)."""
+    ``max_norm``: the clipping norm (``clip_norm``). A learner's ``series`` (dataset
+    OWN) has a program of its own, the series a run-time argument of it."""
+    if spec.dataset == OWN:
+        if series is None:
+            raise ValueError("the dataset 'own' trains on a series: give one")
+        return PROGRAMS.call(  # type: ignore[no-any-return]
+            _series_epoch, params, opt_state, key, learning_rate, noise, jnp.float32(max_norm),
+            np.int32(spec.window), jax.device_put(series.padded()), np.int32(len(series)),
+            config=config, spec=_program_spec(spec),
+        )  # fmt: skip
     return PROGRAMS.call(  # type: ignore[no-any-return]
         _epoch, params, opt_state, key, learning_rate, noise, jnp.float32(max_norm),
         np.int32(spec.window), np.int32(DATASETS.index(spec.dataset)),
@@ -152,7 +163,8 @@ def train_epoch(
 
 def epoch_key(config: ModelConfig, spec: TrainSpec) -> ProgramKey:
     """The training epoch's program for ``spec``."""
-    return program_key(_epoch, config=config, spec=_program_spec(spec))
+    epoch = _series_epoch if spec.dataset == OWN else _epoch
+    return program_key(epoch, config=config, spec=_program_spec(spec))
 
 
 def _program_spec(spec: TrainSpec) -> TrainSpec:
@@ -179,6 +191,44 @@ def _epoch(
     key, k_data = jax.random.split(key)
     n = spec.batches * spec.batch_size
     xs, ys = sample_any_windows(dataset, n, spec.window, noise, key=k_data)
+    return _fit(params, opt_state, key, learning_rate, max_norm, length, xs, ys, config, spec)
+
+
+def _series_epoch(
+    params: ModelParams,
+    opt_state: Any,
+    key: Array,
+    learning_rate: Array,
+    noise: Array,
+    max_norm: Array,
+    length: Array,
+    values: Array,
+    points: Array,
+    *,
+    config: ModelConfig,
+    spec: TrainSpec,
+) -> tuple[ModelParams, Any, Array, EpochMetrics]:
+    """The epoch on windows of ``length`` points cut from a learner's series
+    ``values[:points]`` (padded to MAX_POINTS; ``engine.series``)."""
+    key, k_data = jax.random.split(key)
+    n = spec.batches * spec.batch_size
+    xs, ys = sample_series_windows(values, points, length, n, spec.window, noise, k_data)
+    return _fit(params, opt_state, key, learning_rate, max_norm, length, xs, ys, config, spec)
+
+
+def _fit(
+    params: ModelParams,
+    opt_state: Any,
+    key: Array,
+    learning_rate: Array,
+    max_norm: Array,
+    length: Array,
+    xs: Array,
+    ys: Array,
+    config: ModelConfig,
+    spec: TrainSpec,
+) -> tuple[ModelParams, Any, Array, EpochMetrics]:
+    """One update per batch of the sampled windows xs, ys (N·B, T, 1), in a scan."""
     xs = xs.reshape(spec.batches, spec.batch_size, spec.window, 1)  # (N, B, T, 1)
     ys = ys.reshape(spec.batches, spec.batch_size, spec.window, 1)
     mask = jnp.arange(spec.window) < length

@@ -24,11 +24,12 @@ def init_app(app: Flask, lessons: Lessons, live_copy: LiveCopy | None = None) ->
     """The /lab namespace and the GIF exports of ``lessons``' labs; ``live_copy`` lets
     a student explore a private copy of a live session's lab."""
     from course.extensions import socketio
-    from course.lab import budget, exports, kept, links
+    from course.lab import budget, exports, kept, links, owndata
     from course.lab.explanations import VIEW_NOTES
     from course.lab.namespace import LabNamespace
     from course.lab.scheduler import Scheduler
     from course.lab.spec import LAB_HIDDEN_SIZES
+    from engine.series import MAX_POINTS
 
     budget.init_app(app)  # the compile budget and the bound on compiled programs
     app.jinja_env.globals["view_notes"] = VIEW_NOTES
@@ -37,6 +38,8 @@ def init_app(app: Flask, lessons: Lessons, live_copy: LiveCopy | None = None) ->
     # larger one before sending it (engine.io would drop the connection), with room
     # for the message's envelope.
     app.jinja_env.globals["weights_max_bytes"] = socketio.server.eio.max_http_buffer_size - 4096
+    app.jinja_env.globals["own_max_bytes"] = owndata.MAX_BYTES  # a learner's own series
+    app.jinja_env.globals["own_max_points"] = MAX_POINTS
     links.init_app(app)  # the limits on kept labs
     for name, value in kept.DEFAULTS.items():
         app.config.setdefault(name, value)

@@ -24,7 +24,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-from course.lab import budget, views, weights
+from course.lab import budget, owndata, views, weights
 from course.lab.spec import (
     KEEP_TRAINING,
     LabSpec,
@@ -37,6 +37,7 @@ from course.lab.spec import (
 from course.web.validation import Field, PayloadError, validate
 from engine import GRANULARITIES, Lab, LabConfig
 from engine.model import HIDDEN_SIZES, MAX_LAYERS
+from engine.series import OWN, Series
 from engine.stepper import PHASES
 
 MAX_WINDOW = 64  # CONFIG_FIELDS["window"].maximum: t is checked against the lab's own too
@@ -154,6 +155,34 @@ class LabControl:
         message = " ".join(filter(None, [snap_note(changes), change_message(changed)]))
         return Reconfigured(changed, rebuilt, message, wanted)
 
+    def data_config(self, series: Series, *, dry: bool = False) -> tuple[dict[str, Any], LabConfig]:
+        """The options and config of this lab on ``series``; PayloadError if the lab does
+        not offer own data or the series does not fit it (with ``dry``: or is over the
+        compile budget). Changes nothing."""
+        if "own_data" not in self.spec.controls:
+            raise PayloadError("not_offered", "This lab trains on its own data only.", "data")
+        options = options_of(self.lab.config) | {"dataset": OWN}
+        config = to_lab_config(options, series)
+        if dry and config != self.spec.config:
+            budget.admit(config, self.owner, dry=True)
+        return options, config
+
+    def use_data(self, series: Series) -> Reconfigured:
+        """Train on the learner's ``series`` (checked: ``owndata``) from now on: a new
+        network with fresh weights, as any change of data. PayloadError if the lab
+        does not offer it, the series is too short for its window or the new programs
+        are over budget; nothing changes then."""
+        options, config = self.data_config(series)
+        if config != self.spec.config:
+            budget.admit(config, self.owner)
+        before = self.lab.config.series
+        self.lab = Lab(config)
+        self.unit = min(self.unit, config.model.hidden - 1)
+        self.layer = None
+        verb = "Rescaled" if before is not None and before.values == series.values else "Loaded"
+        message = f"{verb} {owndata.title(series)}: a new network with fresh weights."
+        return Reconfigured(["dataset"], True, message, options)
+
     def _changed(self, wanted: dict[str, Any]) -> list[str]:
         current = options_of(self.lab.config)
         return sorted(k for k in wanted if wanted[k] != current[k])
@@ -200,7 +229,7 @@ class LabControl:
         if not changes:
             raise PayloadError("missing_field", "config must name at least one field", "config")
         wanted = merge_options(options_of(self.lab.config), changes)
-        return wanted, to_lab_config(wanted)
+        return wanted, to_lab_config(wanted, self.lab.config.series)
 
     def _check_jump(self, phase: str, t: int | None) -> None:
         if t is None:

@@ -159,7 +159,8 @@ VIEW_NOTES = {
     ),
     "sequence": (
         r"Blue dots are the inputs \(x_t\) the network has read; the dashed line is the "
-        r"target \(y_t\), the function's value at the next sample; orange is the "
+        r"target \(y_t\), the data's value at the next sample (the function's, or your own "
+        r"series' next point); orange is the "
         r"prediction \(\hat y_t\), drawn as each is made. Purple bars are the errors "
         r"\(\hat y_t - y_t\), drawn once the window is validated; the loss is their mean square. "
         "After the grey window the network is fed its own predictions, so its errors "

@@ -21,6 +21,7 @@ import numpy as np
 from PIL import Image, ImageDraw, ImageFont
 
 from course.figures.palette import BLUE, DIVERGING, GREY, INK, ORANGE
+from course.lab import owndata
 from course.lab.steps import STEP_LABELS
 from course.lab.views.unrolled import FOG_ALPHA, Layout, edge_data
 from engine import Lab, LabConfig
@@ -115,9 +116,10 @@ def title_line(lab: Lab) -> str:
     trained = f"epoch {lab.epoch}"
     if lab.updates:  # single-window updates stepped through since
         trained += f" + {lab.updates} update{'s' if lab.updates > 1 else ''}"
+    data = owndata.title(cfg.series) if cfg.series is not None else cfg.train.dataset
     return (
         f"{CELL_NAMES[cfg.model.cell]} · {cfg.model.layers} layer(s) × {cfg.model.hidden} units"
-        f" · {cfg.train.dataset} · {trained}"
+        f" · {data} · {trained}"
     )
 
 

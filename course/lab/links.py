@@ -182,9 +182,13 @@ def restore(key: str, lesson_id: str, spec: LabSpec) -> Restored:
 
 def fits(spec: LabSpec, config: LabConfig) -> bool:
     """Whether ``config`` is one this lab can have: the settings a learner may choose
-    (CONFIG_FIELDS, within their limits) and the lesson's for everything else."""
+    (CONFIG_FIELDS, within their limits) and the lesson's for everything else; the
+    learner's own series only where the lab offers it."""
+    if config.series is not None and "own_data" not in spec.controls:
+        return False
     try:
-        return to_lab_config(merge_options(spec.options, options_of(config))) == config
+        wanted = merge_options(spec.options, options_of(config))
+        return to_lab_config(wanted, config.series) == config
     except PayloadError:
         return False
 

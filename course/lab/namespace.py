@@ -24,6 +24,10 @@ Client events (each answered through its ack, ``{"ok": true, ...}`` or
     configure {lab, config}               change CONFIG_FIELDS; learning rate, noise and
                                           clipping keep the weights, anything else builds a
                                           new network (reply ``rebuilt``, ``figures``, ``info``)
+    data    {lab, text? | file?, name?,   train on the learner's own series (pasted text,
+             scale}                       or a CSV file's bytes; neither: the data in use,
+                                          scaled or not): a new network (reply as
+                                          ``configure``'s); refused with the line at fault
     export  {lab}                         the lab's weights file (``document``: see
                                           ``weights``), to download
     import  {lab, weights}                load a weights file into this lab: same cell,
@@ -44,17 +48,17 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from typing import Any
 
-from course.lab import budget, control, views
+from course.lab import budget, control, owndata, views
 from course.lab.control import LabControl
 from course.lab.explanations import explain
 from course.lab.kept import KeptLabs
 from course.lab.pacing import Player
 from course.lab.scheduler import Scheduler
 from course.lab.spec import (
-    RESET_MESSAGE,
     LabSpec,
     lab_info,
     options_of,
+    reset_message,
     ticks,
     with_overrides,
 )
@@ -89,9 +93,10 @@ SCHEMAS: dict[str, dict[str, Field]] = {
     # Its size is checked against the lab's own (``weights.read``); the socket's message
     # limit (engine.io's max_http_buffer_size) bounds it before that.
     "import": {"lab": LAB_ID, WEIGHTS: Field(dict, required=True)},
+    "data": {"lab": LAB_ID} | owndata.SCHEMA,
 } | {action: {"lab": LAB_ID} | fields for action, fields in control.ACTIONS.items()}
 # Events that count as working with a lab (opening a page does not).
-TOUCHING = frozenset({"step", "play", "jump", "train", "reset", "configure", "import"})
+TOUCHING = frozenset({"step", "play", "jump", "train", "reset", "configure", "import", "data"})
 
 
 class LabSession(LabControl):
@@ -263,7 +268,7 @@ class LabNamespace(KeptLabs):
         reply = self._act("reset", data, full=True)
         session = self._session(data["lab"])  # the network note says what Reset did
         info = lab_info(session.spec, session.lab.config)
-        return {"message": RESET_MESSAGE, "info": info} | reply
+        return {"message": reset_message(session.lab.config), "info": info} | reply
 
     @handler("select")
     def on_select(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -283,6 +288,24 @@ class LabNamespace(KeptLabs):
             reply |= {"info": lab_info(session.spec, session.lab.config), "config": done.options}
             if done.rebuilt:
                 reply["figures"] = session.shaped_figures()
+            return reply | session.payload(full=True)
+
+    @handler("data")
+    def on_data(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Train on the learner's own series from now on (``owndata``): read and checked
+        before anything stops, so a refusal changes nothing."""
+        session = self._session(data["lab"])
+        with session.lock:
+            config = session.lab.config
+        series = owndata.read(data, window=config.train.window, current=config.series)
+        with session.lock:
+            session.data_config(series, dry=True)  # before the play loop stops
+        session.stop.set()
+        with self.scheduler.interactive(), session.lock:
+            done = session.use_data(series)
+            reply = {"changed": done.changed, "rebuilt": True, "message": done.message}
+            reply |= {"info": lab_info(session.spec, session.lab.config), "config": done.options}
+            reply["figures"] = session.shaped_figures()
             return reply | session.payload(full=True)
 
     @handler("export")

@@ -9,12 +9,14 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from course.lab.owndata import summary
 from course.lab.steps import step_labels
 from course.web.validation import Field, PayloadError, validate
 from engine import LabConfig, ModelConfig, TrainSpec
 from engine.cells import ACTIVATIONS
 from engine.data import FUNCTIONS
 from engine.model import CELL_KINDS, MAX_LAYERS
+from engine.series import OWN, Series
 from engine.stepper import GRANULARITIES
 from engine.train import OPTIMIZERS
 
@@ -23,8 +25,10 @@ VIEWS = ("overview", "cell", "weights", "unrolled", "sequence", "gates", "gradie
 # sets the CONFIG_FIELDS entry of the same name ("model" also offers the activation).
 CONTROLS = (
     "learning_rate", "batch_size", "noise", "hidden", "layers", "dataset", "model",
-    "optimizer", "clip", "recurrent_scale",
+    "optimizer", "clip", "recurrent_scale", "own_data",
 )  # fmt: skip
+# ``own_data`` sets no field of its own: it offers the learner's own series (the ``data``
+# event, course/lab/owndata.py), which makes the dataset OWN.
 # What a learner may change without losing the trained weights (engine ``Lab.configure``);
 # any other change builds a new network and restarts training.
 KEEP_TRAINING = frozenset({"learning_rate", "noise", "clip"})
@@ -41,7 +45,7 @@ CONFIG_FIELDS: dict[str, Field] = {
     "activation": Field(str, default="tanh", choices=tuple(ACTIVATIONS)),
     "layers": Field(int, default=3, minimum=1, maximum=MAX_LAYERS),
     "hidden": Field(int, default=16, choices=LAB_HIDDEN_SIZES),
-    "dataset": Field(str, default="sine", choices=tuple(FUNCTIONS)),
+    "dataset": Field(str, default="sine", choices=(*FUNCTIONS, OWN)),  # OWN: with a series
     "window": Field(int, default=15, minimum=2, maximum=64),
     "continuation": Field(int, default=32, minimum=1, maximum=64),
     "learning_rate": Field(float, default=0.01, minimum=1e-4, maximum=1.0),
@@ -166,7 +170,9 @@ def options_of(config: LabConfig) -> dict[str, Any]:
     }
 
 
-def to_lab_config(options: dict[str, Any]) -> LabConfig:
+def to_lab_config(options: dict[str, Any], series: Series | None = None) -> LabConfig:
+    """The engine's config of ``options``; ``series``: the learner's own data, read when
+    the dataset is OWN (and dropped otherwise)."""
     try:
         return LabConfig(
             model=ModelConfig(
@@ -187,13 +193,15 @@ def to_lab_config(options: dict[str, Any]) -> LabConfig:
             seed=options["seed"],
             clip=options["clip"],
             recurrent_scale=options["recurrent_scale"],
+            series=series if options["dataset"] == OWN else None,
         )
     except ValueError as error:
         raise PayloadError("bad_config", str(error), "config") from None
 
 
 def lab_info(spec: LabSpec, config: LabConfig) -> dict[str, Any]:
-    """What the page needs to know about a lab's shape (and its current settings)."""
+    """What the page needs to know about a lab's shape (and its current settings), and
+    of the learner's own data, if it reads that (``own``)."""
     return {
         "id": spec.id,
         "cell": config.model.cell,
@@ -204,6 +212,7 @@ def lab_info(spec: LabSpec, config: LabConfig) -> dict[str, Any]:
         "step_labels": step_labels(config.model.cell),  # the readout's words for frame["step"]
         "granularity": spec.granularity,
         "config": options_of(config),
+        "own": summary(config.series) if config.series is not None else None,
     }
 
 
@@ -234,6 +243,11 @@ def change_message(changed: list[str]) -> str:
 
 
 RESET_MESSAGE = "Reset: fresh weights, training starts again."
+OWN_RESET_MESSAGE = "Reset: fresh weights, training starts again on your data (it stays)."
+
+
+def reset_message(config: LabConfig) -> str:
+    return OWN_RESET_MESSAGE if config.series is not None else RESET_MESSAGE
 
 
 def ticks(interval: float, stop: threading.Event, *, at_once: bool = True) -> Iterator[int]:

@@ -33,6 +33,7 @@ from course.lab.spec import (
 )
 from course.web.validation import Field, PayloadError, validate
 from engine import Lab, LabConfig
+from engine.series import OWN
 from engine.snapshot import Trained, WeightsError, load_weights, weight_count, weights_to_json
 
 FORMAT = "unrolled-weights"
@@ -150,7 +151,15 @@ def read(document: Any, current: Lab, admit: Callable[[LabConfig], None] | None 
             _at("weights"),
         )
     training = _within("training", validate, checked["training"], TRAINING)
-    config = _within("config", lambda: to_lab_config(wanted))
+    if wanted["dataset"] == OWN and current.config.series is None:
+        raise PayloadError(
+            "no_data",
+            "These weights were trained on a learner's own data, which a weights file does "
+            "not hold: load that data into this lab first, then the file.",
+            _at("config.dataset"),
+        )
+    # The learner's own data stays with the lab: a weights file does not carry it.
+    config = _within("config", lambda: to_lab_config(wanted, current.config.series))
     if admit is not None:
         admit(config)
     lab = Lab(config)

@@ -3,6 +3,7 @@ import { request } from "./connection.js";
 import { CellArithmetic } from "./arithmetic.js";
 import { CellCode } from "./code.js";
 import { saveBlob, startGif, syncGif } from "./gif.js";
+import { startOwnData, syncOwnData } from "./owndata.js";
 import { setReadout, setStatus } from "./readout.js";
 import { showConfigNote, startSettings, syncSettings } from "./settings.js";
 import { Scrubber } from "./scrub.js";
@@ -63,6 +64,7 @@ export class LabController {
     this.scrubber = new Scrubber(this);
     this.unitFilter = new UnitFilter(this.section, this.figures);
     startSettings(this);
+    startOwnData(this);
     startGif(this);
     this.$('[data-control="phase"]').addEventListener("change", (event) => {
       this.send("jump", { phase: event.target.value });
@@ -104,7 +106,7 @@ export class LabController {
   }
 
   enable(on) {
-    const controls = "button[data-action], .lab-controls select, .lab-controls input, [data-config], .lab-weights input";
+    const controls = "button[data-action], .lab-controls select, .lab-controls input, [data-config], .lab-weights input, [data-own]";
     for (const el of this.section.querySelectorAll(controls)) {
       el.disabled = !on;
     }
@@ -168,7 +170,7 @@ export class LabController {
 
   // Weights files and GIFs are of the learner's own lab: not while a live session drives it.
   showWeights() {
-    for (const box of this.section.querySelectorAll(".lab-weights, .lab-gif")) box.hidden = Boolean(this.driver);
+    for (const box of this.section.querySelectorAll(".lab-weights, .lab-gif, .lab-own-data")) box.hidden = Boolean(this.driver);
   }
 
   // Save the lab's weights, settings and losses as <lesson>-<lab>-epoch<N>.json.
@@ -230,6 +232,7 @@ export class LabController {
     if (ack.info) {
       this.info = ack.info;
       syncSettings(this, ack.info);
+      syncOwnData(this, ack.info);
       syncGif(this, ack.info);
       this.unitFilter?.shape(ack.info.layers, ack.info.hidden);
       showConfigNote(this, ack.info, ack.message);

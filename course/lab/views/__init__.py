@@ -21,7 +21,8 @@ from bokeh.embed import json_item
 from bokeh.models import ColumnDataSource, FixedTicker
 
 from course.figures.base import empty_columns, on_card
-from course.lab.spec import VIEWS, LabSpec
+from course.lab.owndata import title
+from course.lab.spec import VIEWS, LabSpec, to_lab_config
 from course.lab.views import gates, gradients, overview, tables, unrolled, weightmap
 from course.lab.views.arithmetic import arithmetic_data
 from course.lab.views.cell import box_data, diagram_figures
@@ -31,8 +32,10 @@ from course.lab.views.heatmap import HEATMAP_FIXED, heatmap_data, heatmap_figure
 from course.lab.views.loss import hint_data, loss_data, loss_figure, ticks_data
 from course.lab.views.neighbours import neighbour_data
 from course.lab.views.sequence import Progress, cursor_data, sequence_data, sequence_figure
-from engine import Lab
+from engine import Lab, LabConfig
+from engine.data import FUNCTIONS
 from engine.frames import update_frame
+from engine.series import OWN
 
 # Diagrams of white boxes with ink inside: on a light card in the dark theme too.
 CARDS = frozenset({"overview", "cell", "cell_narrow", "heatmap"})
@@ -85,8 +88,18 @@ def _draw(built: Iterable[Any], data: dict[str, dict[str, list[Any]]]) -> None:
             source.data = dict(source.data) | columns
 
 
+def _shape_config(spec: LabSpec) -> LabConfig:
+    """The config the figures are drawn for: they depend on the network's shape, not on
+    the data, so a lab on the learner's own series (which ``spec.options`` does not
+    hold) is drawn as the same network on the first function; only the sequence plot's
+    axis differs."""
+    if spec.options["dataset"] == OWN:
+        return to_lab_config(spec.options | {"dataset": next(iter(FUNCTIONS))})
+    return spec.config
+
+
 def _build_figures(spec: LabSpec, drawn: bool) -> dict[str, str]:
-    config = spec.config
+    config = _shape_config(spec)
     built: dict[str, Any] = {}
     if "overview" in spec.views:
         built["overview"] = overview.overview_figure()
@@ -101,7 +114,7 @@ def _build_figures(spec: LabSpec, drawn: bool) -> dict[str, str]:
     if "unrolled" in spec.views:
         built["unrolled"] = unrolled.unrolled_figure(config)
     if "sequence" in spec.views:
-        built["sequence"] = sequence_figure()
+        built["sequence"] = sequence_figure(own=spec.options["dataset"] == OWN)
     if "gates" in spec.views:
         built["gates"] = gates.gates_figure(config)
     if "gradients" in spec.views:
@@ -150,7 +163,8 @@ def sources(
         progress = Progress.of(Cursor.of(frame), lab.config.train.window, lab.config.model.layers)
         out["seq_cursor"] = cursor_data(seq, progress, frame["t"])
         if _changed(sent, "sequence", lab.trace, progress):
-            out |= sequence_data(seq, progress)
+            series = lab.config.series
+            out |= sequence_data(seq, progress, title(series) if series is not None else "")
     if "loss" in shown and full:
         out["loss"] = loss_data(lab.losses)
         out["loss_hint"] = hint_data(lab.losses)

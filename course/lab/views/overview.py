@@ -136,14 +136,24 @@ def overview_figure() -> Any:
     return p
 
 
-def _pane(values: np.ndarray, pane: tuple[float, float]) -> dict[str, list[float]]:
-    """A curve squeezed into a pane: index along x, value (−1.6…1.6) along y."""
-    values = np.clip(np.nan_to_num(np.asarray(values, np.float64), nan=0.0), -1.6, 1.6)
+def _pane(
+    values: np.ndarray, pane: tuple[float, float], *, known: bool = False
+) -> dict[str, list[float]]:
+    """A curve squeezed into a pane: index along x, value (−1.6…1.6) along y. ``known``:
+    only the points that are numbers (a learner's series has no targets past its end)."""
+    given = np.asarray(values, np.float64)
+    values = np.clip(np.nan_to_num(given, nan=0.0), -1.6, 1.6)
     n = max(len(values) - 1, 1)
     left, right = pane[0] + 1, pane[1] - 1
     xs = [left + (right - left) * k / n for k in range(len(values))]
     low, high = PANE_Y[0] + 2, PANE_Y[1] - 2
     ys = [low + (high - low) * (v + 1.6) / 3.2 for v in values]
+    if known:
+        keep = np.isfinite(given)
+        xs, ys = (
+            [x for x, k in zip(xs, keep, strict=True) if k],
+            [y for y, k in zip(ys, keep, strict=True) if k],
+        )
     return {"x": xs, "y": ys}
 
 
@@ -196,7 +206,7 @@ def overview_data(lab: Lab, frame: dict[str, Any], selected: int | None) -> dict
         },
         "overview_slots": {"x": slots, "y": [LAYER_Y] * len(slots), "text": ["+"] * len(slots)},
         "overview_input": _pane(np.asarray(seq["input"], np.float64)[:T], INPUT_PANE),
-        "overview_target": _pane(np.asarray(seq["target"], np.float64), OUTPUT_PANE),
+        "overview_target": _pane(np.asarray(seq["target"], np.float64), OUTPUT_PANE, known=True),
         "overview_prediction": _pane(np.asarray(seq["prediction"], np.float64), OUTPUT_PANE),
         "overview_labels": labels,
     }

@@ -14,17 +14,23 @@ from course.figures.base import TEXT, add_key
 from course.figures.palette import BLUE, GREY, INK, ORANGE, PURPLE
 from course.lab.views.cursor import Cursor
 
-SOURCES = ("seq_input", "seq_target", "seq_prediction", "seq_window", "seq_error", "seq_cursor")
+SOURCES = (
+    "seq_input", "seq_target", "seq_prediction", "seq_window", "seq_error", "seq_cursor",
+    "seq_name",
+)  # fmt: skip
+OWN_AXIS = "position in your data"  # its first column, or the point's number (owndata)
 
 
-def sequence_figure() -> Any:
+def sequence_figure(*, own: bool = False) -> Any:
+    """The plot; ``own``: of the learner's own series (its axis says so, and the data's
+    name, from ``seq_name``, is written in its corner)."""
     p = figure(
         name="fig_sequence",
         height=250,
         sizing_mode="stretch_width",
         tools="",
         toolbar_location=None,
-        x_axis_label="s (where the function is sampled)",
+        x_axis_label=OWN_AXIS if own else "s (where the function is sampled)",
         y_range=Range1d(start=-1.6, end=1.6),
     )
     src = {name: ColumnDataSource(name=name) for name in SOURCES}
@@ -32,6 +38,11 @@ def sequence_figure() -> Any:
     src["seq_error"].data = {"x": [], "y0": [], "y1": []}
     for name in ("seq_input", "seq_target", "seq_prediction", "seq_cursor"):
         src[name].data = {"x": [], "y": []}
+    src["seq_name"].data = {"x": [], "y": [], "text": []}
+    p.text(
+        "x", "y", "text", source=src["seq_name"], text_color=INK, text_font_size="13px",
+        text_baseline="top", text_align="left", x_offset=4, y_offset=2,
+    )  # fmt: skip
     p.quad(
         left="left",
         right="right",
@@ -101,20 +112,24 @@ class Progress:
         return cls(cursor.t + 1, cursor.t + 1 if top_done else cursor.t, False)
 
 
-def sequence_data(seq: dict[str, Any], progress: Progress) -> dict[str, dict[str, list[Any]]]:
+def sequence_data(
+    seq: dict[str, Any], progress: Progress, name: str = ""
+) -> dict[str, dict[str, list[Any]]]:
     """Source columns from ``Lab.sequence()``, showing only what ``progress`` has computed.
     The target is the data, there from the start. Before validation, each prediction made
     has an error bar of zero length, which validation grows to the prediction (the page
-    glides them)."""
+    glides them). ``name``: the learner's data, written in the plot's top left corner."""
     left, right = seq["window"]
     xs, target, pred = seq["x_target"], seq["target"], seq["prediction"]
     made = progress.made
+    names = [name] if name else []
     shown = len(xs) if progress.validated else made
     return {
         "seq_input": {"x": seq["x_input"][: progress.read], "y": seq["input"][: progress.read]},
         "seq_target": {"x": xs, "y": target},
         "seq_prediction": {"x": xs[:shown], "y": pred[:shown]},
         "seq_window": {"left": [left], "right": [right], "bottom": [-1.6], "top": [1.6]},
+        "seq_name": {"x": [left] * len(names), "y": [1.6] * len(names), "text": names},
         "seq_error": {
             "x": xs[:made],
             "y0": target[:made],
