@@ -28,15 +28,17 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, session
+from flask import current_app, has_request_context, session
 from flask_socketio import Namespace, join_room, leave_room
 
 from course.lessons.registry import lessons
+from course.live import record
 from course.live.play import Playing
 from course.live.polls import CODE_FIELD, Polling
 from course.live.presence import Presence, room
 from course.live.state import CODE, REBUILDS, LiveState, start_session, weights_version
 from course.live.store import LiveStore
+from course.storage import db
 from course.web.flood import code_attempt
 from course.web.identity import current_learner_id
 from course.web.origins import refuse_unwelcome
@@ -97,6 +99,7 @@ class LiveNamespace(Playing, Presence, Polling, Namespace):
     def start(self, lesson: Any, lab_id: str, presenter: str) -> str:
         """A new session on ``lesson``'s lab, presented by ``presenter``; its code."""
         state = start_session(self.store, lesson, lab_id, presenter)
+        record.open_record(state)
         with self.guard:
             self.cache[state.code] = state
         return state.code
@@ -150,10 +153,16 @@ class LiveNamespace(Playing, Presence, Polling, Namespace):
         return state
 
     def change(
-        self, code: str, fn: Callable[[LiveState], Any], *, full: bool = True
+        self,
+        code: str,
+        fn: Callable[[LiveState], Any],
+        *,
+        full: bool = True,
+        action: dict[str, Any] | None = None,
     ) -> dict[str, Any] | None:
         """Apply ``fn`` to the session under its lock, bump seq, store (the database,
-        then the fast path) and broadcast; ``None`` if ``fn`` returned False (nothing
+        then the fast path), note it in the session's record (``action``: the
+        presenter's, if any) and broadcast; ``None`` if ``fn`` returned False (nothing
         to do). If anything fails, this process's copy is dropped (it may be half
         changed): the next event rebuilds it from the store, which has the last
         acknowledged state."""
@@ -162,6 +171,7 @@ class LiveNamespace(Playing, Presence, Polling, Namespace):
             with state.lock:
                 try:
                     before = weights_version(state)
+                    noted = record.snapshot(state)
                     if fn(state) is False:
                         return None
                     state.seq += 1
@@ -177,8 +187,32 @@ class LiveNamespace(Playing, Presence, Polling, Namespace):
                         if self.cache.get(code) is state:
                             del self.cache[code]
                     raise
+                self._note(state, noted, action)
         self.socketio.emit("state", view, namespace=self.namespace, to=room(code))
         return view
+
+    def _note(self, state: LiveState, before: dict[str, Any], action: dict[str, Any] | None) -> None:
+        """The change just stored, in the session's record (see ``live.record``). A
+        record that cannot be written is logged: the class goes on."""
+        try:
+            after = record.snapshot(state)
+            frame = state.lab.frame() if action and action["action"] == "step" else None
+            found = record.lines(before, after, action, frame)
+            kept = record.polls_to_keep(before, after)
+            if kept:
+                with db.sessions()() as session:
+                    names = record.names(session, state.record)
+                names |= self.store.present(state.code)
+                lesson = lessons().get(state.lesson)
+                secret = str(current_app.secret_key)
+                for quiz in kept:
+                    votes = self.store.votes(state.code, quiz)
+                    found.append(record.poll_result(lesson, quiz, votes, names, secret))
+            # A presenter's click names them; a play loop's tick (no request) does not.
+            by_presenter = has_request_context() and instructor_id() == state.presenter
+            record.write(state, None if by_presenter else record.PLAYER, found)
+        except Exception:
+            log.exception("live session %s: its record could not be written", state.code)
 
     def _changed(self, code: str, fn: Callable[[LiveState], Any], **kw: Any) -> dict[str, Any]:
         view = self.change(code, fn, **kw)
@@ -228,6 +262,10 @@ class LiveNamespace(Playing, Presence, Polling, Namespace):
             join_room(room(code, staff=True))
         elif not watching:
             self.names[sid()] = plain_text(data["name"] or "") or "Anonymous"
+            try:
+                record.joined(state, learner or "", self.names[sid()])
+            except Exception:  # the record is no reason to refuse a join
+                log.exception("live session %s: its record could not note a join", code)
         return reply | self._welcome(code, state, learner or "", staff=staff, watching=watching)
 
     @handler("sync")
@@ -254,7 +292,7 @@ class LiveNamespace(Playing, Presence, Polling, Namespace):
             s.present(action, args)
             s.player = self.process if s.playing else ""
 
-        view = self._changed(code, act, full=action in REBUILDS)
+        view = self._changed(code, act, full=action in REBUILDS, action={"action": action, **args})
         if action == "play":
             self._start_play(code, args)
         elif action in ("pause", *REBUILDS):
@@ -304,4 +342,5 @@ class LiveNamespace(Playing, Presence, Polling, Namespace):
             "steps": state.seq,
             "present": sorted(self.store.present(code).values()),
             "last_poll": self._tally(code, state.poll.quiz) if state.poll else None,
+            "record": state.record,
         }

@@ -1,0 +1,347 @@
+"""The record of a live session: a timeline of what happened (steps, epochs, changes of
+the network, play and pause, polls with their distribution and every answer, who
+joined), kept in the database (``live_records``, ``live_events``) for the instructor
+to read and download after the session.
+
+The namespace takes a ``snapshot`` of the state before and after each change; what
+changed becomes timeline lines (``lines``), written with the seq the change produced.
+A play loop's ticks are not lines of their own: only the epochs they complete are.
+"""
+
+from __future__ import annotations
+
+import csv
+import html
+import io
+import re
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from course.lab.spec import options_of
+from course.live.state import LiveState
+from course.quizzes import item_ids, quiz_key
+from course.storage.db import transaction
+from course.storage.models import Instructor, LiveEvent, LiveRecord, utcnow
+
+PLAYER = "the server"  # a play loop's tick, or a play stopped because its process died
+Line = tuple[str, str, dict[str, Any]]  # kind, what (a sentence), data
+
+
+def snapshot(state: LiveState) -> dict[str, Any]:
+    """What a timeline line may compare: cheap to take on every change."""
+    lab = state.lab
+    return {
+        "epoch": lab.epoch,
+        "updates": lab.updates,
+        "loss": lab.losses[-1] if lab.losses else None,
+        "status": lab.status,
+        "options": options_of(lab.config),
+        "unit": state.unit,
+        "layer": state.layer,
+        "poll": state.poll.as_dict() if state.poll else None,
+        "explore": state.explore,
+        "playing": state.playing,
+        "ended": state.ended,
+        "message": state.message,
+    }
+
+
+def _loss(loss: float | None) -> str:
+    return "" if loss is None else f", loss {loss:.4g}"
+
+
+def _epochs(n: int) -> str:
+    return f"{n} epoch{'s' if n != 1 else ''}"
+
+
+def lines(
+    before: dict[str, Any], after: dict[str, Any], action: dict[str, Any] | None, frame: Any
+) -> list[Line]:
+    """The timeline lines of one change: the presenter's ``action`` (``{"action", ...args}``;
+    None for a play loop's tick or a poll, explore or end change), and what it did."""
+    out: list[Line] = []
+    numbers = {"epoch": after["epoch"], "loss": after["loss"]}
+    name = (action or {}).get("action")
+    if name == "step":
+        where = f"{frame['phase']}"
+        if frame.get("t") is not None:
+            where += f", t {frame['t'] + 1}"
+        if frame.get("layer") is not None:
+            where += f", layer {frame['layer'] + 1}"
+        out.append(("step", f"Step by {action['granularity']} → {where}", numbers))  # type: ignore[index]
+    elif name == "jump":
+        t = action.get("t")  # type: ignore[union-attr]
+        at = f" at t {t + 1}" if t is not None else ""
+        out.append(("jump", f"Jump to the {action['phase']} phase{at}", numbers))  # type: ignore[index]
+    elif name == "train":
+        trained = after["epoch"] - before["epoch"]
+        what = f"Trained {_epochs(trained)} → epoch {after['epoch']}{_loss(after['loss'])}"
+        out.append(("train", what, numbers))
+    elif name == "reset":
+        lost = f" (was epoch {before['epoch']}{_loss(before['loss'])})" if before["epoch"] else ""
+        out.append(("reset", f"Reset: fresh weights{lost}", numbers))
+    elif name in ("configure", "layers"):
+        changed = {
+            k: [before["options"][k], after["options"][k]]
+            for k in after["options"]
+            if before["options"][k] != after["options"][k]
+        }
+        said = ", ".join(f"{k} {old} → {new}" for k, (old, new) in changed.items()) or "nothing"
+        rebuilt = after["epoch"] == 0 and before["epoch"] > 0 or set(changed) - {
+            "learning_rate", "noise", "clip"
+        }  # fmt: skip
+        what = f"Changed {said}" + (" (a new network)" if rebuilt else "")
+        out.append(("configure", what, numbers | {"changed": changed}))
+    elif name == "select":
+        layer = after["layer"]
+        where = f" of layer {layer + 1}" if layer is not None else ""
+        out.append(("select", f"Showing unit {after['unit']}{where}", numbers))
+    elif name == "play":
+        speed = action.get("speed") or 1  # type: ignore[union-attr]
+        by = action.get("granularity") or "compute"  # type: ignore[union-attr]
+        out.append(("play", f"Play by {by} at {speed:g}×", numbers))
+    elif name == "pause":
+        out.append(("pause", f"Pause at epoch {after['epoch']}", numbers))
+    if name not in ("train", "reset", "configure", "layers") and after["epoch"] > before["epoch"]:
+        what = f"Epoch {after['epoch']} trained{_loss(after['loss'])}"
+        out.append(("epoch", what, numbers))
+    if before["playing"] and not after["playing"] and name is None:
+        why = "diverged" if after["status"] == "diverged" else after["message"] or "stopped"
+        out.append(("pause", f"Playing stopped: {why}", numbers))
+    out += _poll_lines(before["poll"], after["poll"])
+    if before["explore"] != after["explore"]:
+        allowed = "may now explore on their own" if after["explore"] else "follow the class again"
+        out.append(("explore", f"Students {allowed}", {}))
+    if after["ended"] and not before["ended"]:
+        out.append(("end", f"Session ended at epoch {after['epoch']}{_loss(after['loss'])}", numbers))
+    return out
+
+
+def _poll_lines(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[Line]:
+    out: list[Line] = []
+    if after is None:
+        return out
+    quiz = after["quiz"]
+    if before is None or before["quiz"] != quiz or (after["open"] and not before["open"]):
+        out.append(("poll", f"Opened the question {quiz!r}", {"quiz": quiz}))
+        return out
+    if before["open"] and not after["open"]:
+        out.append(("poll", f"Closed the question {quiz!r}", {"quiz": quiz}))
+    if after["show_results"] and not before["show_results"]:
+        out.append(("poll", f"Showed the results of {quiz!r}", {"quiz": quiz}))
+    if after["show_answer"] and not before["show_answer"]:
+        out.append(("poll", f"Showed the answer of {quiz!r}", {"quiz": quiz}))
+    return out
+
+
+def polls_to_keep(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
+    """The polls whose answers the record keeps now: one closed, revealed, replaced by
+    another question, or open when the session ends (the last distribution wins)."""
+    old, new = before["poll"], after["poll"]
+    kept = []
+    if old is not None and (new is None or new["quiz"] != old["quiz"]):
+        kept.append(old["quiz"])
+    if new is not None and old is not None and new["quiz"] == old["quiz"]:
+        closed = old["open"] and not new["open"]
+        shown = any(new[k] and not old[k] for k in ("show_results", "show_answer"))
+        if closed or shown or (after["ended"] and not before["ended"]):
+            kept.append(new["quiz"])
+    elif new is not None and after["ended"] and not before["ended"]:
+        kept.append(new["quiz"])
+    return kept
+
+
+def _text(fragment: str) -> str:
+    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
+
+
+def poll_result(
+    lesson: Any, quiz_id: str, votes: dict[str, Any], names: dict[str, str], secret: str
+) -> Line:
+    """A poll's distribution (every choice, lettered A, B, … in the lesson's order, with
+    its count) and who answered what, as a timeline line."""
+    quiz = lesson.quizzes[quiz_id]
+    ids = item_ids(quiz, key=quiz_key(lesson.id, quiz.id), secret=secret).items
+    letter = {item: chr(ord("A") + n) for n, item in enumerate(ids)}
+    choices = [
+        {"letter": letter[item], "text": _text(c.html), "correct": c.correct, "count": 0}
+        for item, c in zip(ids, quiz.choices, strict=True)
+    ]
+    answers = []
+    for learner, answer in sorted(votes.items(), key=lambda kv: names.get(kv[0], "?")):
+        picked = answer.get("choices", [answer.get("choice")])
+        letters = [letter[c] for c in picked if c in letter]
+        for c in letters:
+            choices[ord(c) - ord("A")]["count"] += 1
+        answers.append({"learner": learner, "name": names.get(learner, "?"), "choices": letters})
+    spread = ", ".join(f"{c['letter']} {c['count']}" for c in choices)
+    what = f"Result of {quiz_id!r}: {len(answers)} answered ({spread})"
+    return ("result", what, {"quiz": quiz_id, "prompt": _text(quiz.prompt), "choices": choices,
+                             "answers": answers})  # fmt: skip
+
+
+# -- the database ----------------------------------------------------------------------
+
+
+def open_record(state: LiveState) -> None:
+    """The record of a new session (its presenter's name looked up once)."""
+    with transaction() as session:
+        _ensure(session, state)
+
+
+def _ensure(session: Session, state: LiveState) -> LiveRecord:
+    found = session.get(LiveRecord, state.record)
+    if found is not None:
+        return found
+    instructor = session.get(Instructor, int(state.presenter)) if state.presenter.isdigit() else None
+    made = LiveRecord(
+        id=state.record,
+        code=state.code,
+        presenter=state.presenter,
+        presenter_name=instructor.name if instructor else "the presenter",
+        lesson_id=state.lesson_id,
+        lab_id=state.spec.id,
+    )
+    session.add(made)
+    session.flush()
+    return made
+
+
+def write(state: LiveState, who: str | None, found: list[Line]) -> None:
+    """Add ``found`` to the session's timeline at its current seq, by ``who`` (None: the
+    presenter, by name)."""
+    if not found:
+        return
+    with transaction() as session:
+        made = _ensure(session, state)
+        by = made.presenter_name if who is None else who
+        for kind, what, data in found:
+            session.add(
+                LiveEvent(record=made.id, seq=state.seq, who=by[:80], kind=kind, what=what[:400],
+                          data=data)  # fmt: skip
+            )
+        if state.ended and made.ended_at is None:
+            made.ended_at = utcnow()
+
+
+def joined(state: LiveState, learner: str, name: str) -> None:
+    """A student joined: a line the first time this learner joins (later joins of the
+    same learner are reconnections), so the record knows every name."""
+    with transaction() as session:
+        made = _ensure(session, state)
+        if learner not in names(session, made.id):
+            session.add(
+                LiveEvent(record=made.id, seq=state.seq, who=name[:80], kind="join",
+                          what=f"{name} joined", data={"learner": learner})  # fmt: skip
+            )
+
+
+def names(session: Session, record: str) -> dict[str, str]:
+    """Learner id → the name they joined under, from the record's join lines."""
+    rows = session.execute(
+        select(LiveEvent.data, LiveEvent.who).where(
+            LiveEvent.record == record, LiveEvent.kind == "join"
+        )
+    )
+    return {data["learner"]: who for data, who in rows}
+
+
+# -- reading it back ---------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Record:
+    """A session's record as the instructor reads it."""
+
+    id: str
+    code: str
+    presenter: str
+    presenter_name: str
+    lesson_id: str
+    lab_id: str
+    started_at: datetime
+    ended_at: datetime | None
+    events: list[dict[str, Any]]
+
+    @property
+    def polls(self) -> list[dict[str, Any]]:
+        """Every poll's last kept result, in the order first asked."""
+        kept: dict[str, dict[str, Any]] = {}
+        for event in self.events:
+            if event["kind"] == "result":
+                kept.pop(event["data"]["quiz"], None)
+                kept[event["data"]["quiz"]] = event["data"] | {"seq": event["seq"]}
+        return list(kept.values())
+
+    @property
+    def students(self) -> list[str]:
+        return [e["who"] for e in self.events if e["kind"] == "join"]
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "id": self.id,
+            "code": self.code,
+            "presenter": self.presenter_name,
+            "lesson": self.lesson_id,
+            "lab": self.lab_id,
+            "started_at": self.started_at.isoformat(),
+            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+            "students": self.students,
+            "timeline": [e | {"at": e["at"].isoformat()} for e in self.events],
+            "polls": self.polls,
+        }
+
+    def as_csv(self) -> str:
+        """One row per timeline line; a poll's result is followed by a row per choice
+        (``choice``: letter, text, count) and per answer (``answer``: who, letters)."""
+        out = io.StringIO()
+        rows = csv.writer(out)
+        rows.writerow(["seq", "time_utc", "who", "kind", "what", "epoch", "loss"])
+        for e in self.events:
+            data = e["data"]
+            at = e["at"].strftime("%Y-%m-%d %H:%M:%S")
+            rows.writerow([e["seq"], at, e["who"], e["kind"], e["what"], data.get("epoch", ""),
+                           "" if data.get("loss") is None else f"{data['loss']:.6g}"])  # fmt: skip
+            if e["kind"] != "result":
+                continue
+            for c in data["choices"]:
+                what = f"{c['letter']}. {c['text']}" + (" (correct)" if c["correct"] else "")
+                rows.writerow([e["seq"], at, "", "choice", what, "", c["count"]])
+            for a in data["answers"]:
+                rows.writerow([e["seq"], at, a["name"], "answer", " ".join(a["choices"]), "", ""])
+        return out.getvalue()
+
+
+def _read(session: Session, row: LiveRecord) -> Record:
+    events = session.scalars(
+        select(LiveEvent).where(LiveEvent.record == row.id).order_by(LiveEvent.id)
+    )
+    return Record(
+        row.id, row.code, row.presenter, row.presenter_name, row.lesson_id, row.lab_id,
+        row.started_at, row.ended_at,
+        [{"seq": e.seq, "at": e.at, "who": e.who, "kind": e.kind, "what": e.what, "data": e.data}
+         for e in events],
+    )  # fmt: skip
+
+
+def load(session: Session, record: str, presenter: str) -> Record | None:
+    """Record ``record`` if ``presenter`` presented it."""
+    row = session.get(LiveRecord, record)
+    if row is None or row.presenter != presenter:
+        return None
+    return _read(session, row)
+
+
+def of_presenter(session: Session, presenter: str) -> list[LiveRecord]:
+    """A presenter's sessions, newest first."""
+    return list(
+        session.scalars(
+            select(LiveRecord)
+            .where(LiveRecord.presenter == presenter)
+            .order_by(LiveRecord.started_at.desc())
+        )
+    )
