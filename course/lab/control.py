@@ -129,7 +129,7 @@ class LabControl:
         lab = self.lab
         lost = []
         if lab.epoch:
-            loss = f", loss {lab.losses[-1]:.3g}" if lab.losses else ""
+            loss = f" (loss {lab.losses[-1]:.3g})" if lab.losses else ""
             lost.append(f"{lab.epoch} epoch{'s' if lab.epoch != 1 else ''} of training{loss}")
         if lab.updates:
             lost.append(f"{lab.updates} weight update{'s' if lab.updates != 1 else ''} stepped")
