@@ -72,7 +72,8 @@ def lines(
             where += f", t {frame['t'] + 1}"
         if frame.get("layer") is not None:
             where += f", layer {frame['layer'] + 1}"
-        out.append(("step", f"Step by {action['granularity']} → {where}", numbers))  # type: ignore[index]
+        by = action.get("granularity") or "compute"  # type: ignore[union-attr]
+        out.append(("step", f"Step by {by} → {where}", numbers))
     elif name == "jump":
         t = action.get("t")  # type: ignore[union-attr]
         at = f" at t {t + 1}" if t is not None else ""
@@ -139,20 +140,18 @@ def _poll_lines(before: dict[str, Any] | None, after: dict[str, Any] | None) -> 
 
 
 def polls_to_keep(before: dict[str, Any], after: dict[str, Any]) -> list[str]:
-    """The polls whose answers the record keeps now: one closed, revealed, replaced by
-    another question, or open when the session ends (the last distribution wins)."""
+    """The polls whose answers the record keeps now: one closed, revealed while open,
+    replaced by another question while open, or open when the session ends. A closed
+    poll was kept when it closed: its answers can no longer change."""
     old, new = before["poll"], after["poll"]
-    kept = []
-    if old is not None and (new is None or new["quiz"] != old["quiz"]):
-        kept.append(old["quiz"])
-    if new is not None and old is not None and new["quiz"] == old["quiz"]:
-        closed = old["open"] and not new["open"]
-        shown = any(new[k] and not old[k] for k in ("show_results", "show_answer"))
-        if closed or shown or (after["ended"] and not before["ended"]):
-            kept.append(new["quiz"])
-    elif new is not None and after["ended"] and not before["ended"]:
-        kept.append(new["quiz"])
-    return kept
+    if old is None or not old["open"]:
+        return []
+    if new is None or new["quiz"] != old["quiz"]:
+        return [old["quiz"]]
+    closed = not new["open"]
+    shown = any(new[k] and not old[k] for k in ("show_results", "show_answer"))
+    ending = after["ended"] and not before["ended"]
+    return [new["quiz"]] if closed or shown or ending else []
 
 
 def _text(fragment: str) -> str:
