@@ -191,7 +191,9 @@ class LiveNamespace(Playing, Presence, Polling, Namespace):
         self.socketio.emit("state", view, namespace=self.namespace, to=room(code))
         return view
 
-    def _note(self, state: LiveState, before: dict[str, Any], action: dict[str, Any] | None) -> None:
+    def _note(
+        self, state: LiveState, before: dict[str, Any], action: dict[str, Any] | None
+    ) -> None:
         """The change just stored, in the session's record (see ``live.record``). A
         record that cannot be written is logged: the class goes on."""
         try:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from dataclasses import replace
+from typing import Any
 
 from flask import (
     Blueprint,
@@ -58,7 +59,7 @@ def _session(code: str) -> tuple[LiveState, Lesson]:
 
 def _page(code: str, role: str) -> str:
     state, lesson = _session(code)
-    live = {"code": state.code, "role": role, "lab": state.spec.id}
+    live: dict[str, Any] = {"code": state.code, "role": role, "lab": state.spec.id}
     if role == "presenter":
         live["lab_spec"] = replace(state.spec, controls=CLASS_CONTROLS)
         live["record"] = state.record
@@ -130,7 +131,9 @@ def newest_record(code: str) -> ResponseReturnValue:
     me = _signed_in()
     if not isinstance(me, str):
         return me
-    found = next((r for r in record.of_presenter(db.get_session(), me) if r.code == code.upper()), None)
+    found = next(
+        (r for r in record.of_presenter(db.get_session(), me) if r.code == code.upper()), None
+    )
     if found is None:
         abort(404)
     return redirect(url_for("live.session_record", record_id=found.id))

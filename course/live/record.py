@@ -118,7 +118,9 @@ def lines(
         allowed = "may now explore on their own" if after["explore"] else "follow the class again"
         out.append(("explore", f"Students {allowed}", {}))
     if after["ended"] and not before["ended"]:
-        out.append(("end", f"Session ended at epoch {after['epoch']}{_loss(after['loss'])}", numbers))
+        out.append(
+            ("end", f"Session ended at epoch {after['epoch']}{_loss(after['loss'])}", numbers)
+        )
     return out
 
 
@@ -196,7 +198,9 @@ def _ensure(session: Session, state: LiveState) -> LiveRecord:
     found = session.get(LiveRecord, state.record)
     if found is not None:
         return found
-    instructor = session.get(Instructor, int(state.presenter)) if state.presenter.isdigit() else None
+    instructor = (
+        session.get(Instructor, int(state.presenter)) if state.presenter.isdigit() else None
+    )
     made = LiveRecord(
         id=state.record,
         code=state.code,
@@ -220,8 +224,14 @@ def write(state: LiveState, who: str | None, found: list[Line]) -> None:
         by = made.presenter_name if who is None else who
         for kind, what, data in found:
             session.add(
-                LiveEvent(record=made.id, seq=state.seq, who=by[:80], kind=kind, what=what[:400],
-                          data=data)  # fmt: skip
+                LiveEvent(
+                    record=made.id,
+                    seq=state.seq,
+                    who=by[:80],
+                    kind=kind,
+                    what=what[:400],
+                    data=data,
+                )  # fmt: skip
             )
         if state.ended and made.ended_at is None:
             made.ended_at = utcnow()
@@ -234,8 +244,14 @@ def joined(state: LiveState, learner: str, name: str) -> None:
         made = _ensure(session, state)
         if learner not in names(session, made.id):
             session.add(
-                LiveEvent(record=made.id, seq=state.seq, who=name[:80], kind="join",
-                          what=f"{name} joined", data={"learner": learner})  # fmt: skip
+                LiveEvent(
+                    record=made.id,
+                    seq=state.seq,
+                    who=name[:80],
+                    kind="join",
+                    what=f"{name} joined",
+                    data={"learner": learner},
+                )  # fmt: skip
             )
 
 

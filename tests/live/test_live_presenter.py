@@ -42,9 +42,20 @@ ACTIONS: list[tuple[str, dict[str, Any]]] = [
     # three new shapes: a learner's compile budget allows that many a minute
     ("configure", {"config": {"hidden": 8}}),
     ("configure", {"config": {"model": "gru"}}),
-    ("configure", {"config": {"model": "rnn", "activation": "relu", "layers": 1,
-                              "batch_size": 10, "dataset": "square", "optimizer": "adam",
-                              "recurrent_scale": 2.0}}),  # fmt: skip
+    (
+        "configure",
+        {
+            "config": {
+                "model": "rnn",
+                "activation": "relu",
+                "layers": 1,
+                "batch_size": 10,
+                "dataset": "square",
+                "optimizer": "adam",
+                "recurrent_scale": 2.0,
+            }
+        },
+    ),  # fmt: skip
     ("train", {"epochs": 2}),
     ("reset", {}),
 ]
