@@ -65,19 +65,20 @@ def lines(
     None for a play loop's tick or a poll, explore or end change), and what it did."""
     out: list[Line] = []
     numbers = {"epoch": after["epoch"], "loss": after["loss"]}
-    name = (action or {}).get("action")
+    args = action or {}
+    name = args.get("action")
     if name == "step":
         where = f"{frame['phase']}"
         if frame.get("t") is not None:
             where += f", t {frame['t'] + 1}"
         if frame.get("layer") is not None:
             where += f", layer {frame['layer'] + 1}"
-        by = action.get("granularity") or "compute"  # type: ignore[union-attr]
+        by = args.get("granularity") or "compute"
         out.append(("step", f"Step by {by} → {where}", numbers))
     elif name == "jump":
-        t = action.get("t")  # type: ignore[union-attr]
+        t = args.get("t")
         at = f" at t {t + 1}" if t is not None else ""
-        out.append(("jump", f"Jump to the {action['phase']} phase{at}", numbers))  # type: ignore[index]
+        out.append(("jump", f"Jump to the {args['phase']} phase{at}", numbers))
     elif name == "train":
         trained = after["epoch"] - before["epoch"]
         what = f"Trained {_epochs(trained)} → epoch {after['epoch']}{_loss(after['loss'])}"
@@ -102,8 +103,8 @@ def lines(
         where = f" of layer {layer + 1}" if layer is not None else ""
         out.append(("select", f"Showing unit {after['unit']}{where}", numbers))
     elif name == "play":
-        speed = action.get("speed") or 1  # type: ignore[union-attr]
-        by = action.get("granularity") or "compute"  # type: ignore[union-attr]
+        speed = args.get("speed") or 1
+        by = args.get("granularity") or "compute"
         out.append(("play", f"Play by {by} at {speed:g}×", numbers))
     elif name == "pause":
         out.append(("pause", f"Pause at epoch {after['epoch']}", numbers))
