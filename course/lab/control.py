@@ -30,6 +30,7 @@ from course.lab.spec import (
     LabSpec,
     change_message,
     merge_options,
+    named,
     options_of,
     snap_note,
     to_lab_config,
@@ -122,8 +123,8 @@ class LabControl:
         its presenter to confirm such a change before everyone's network is replaced."""
         if action == "reset":
             what = "Reset gives the network fresh weights"
-        elif action == "configure" and self._rebuilds(self._wanted(args["config"])[0]):
-            what = "This change builds a new network"
+        elif action == "configure" and self._rebuilds(wanted := self._wanted(args["config"])[0]):
+            what = f"Changing {named(self._changed(wanted))} builds a new network"
         else:
             return None
         lab = self.lab

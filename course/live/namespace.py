@@ -4,13 +4,19 @@ Client events (answered through acks, ``{"ok": true, ...}`` or an error ack):
 
     join     {code, name?}              enter a session; the ack holds the full state
     sync     {code}                     the full state again (after a gap in seq)
-    present  {code, action, ...}        presenter only: step | jump | train | reset |
-                                        select | configure | layers | play | pause
+    present  {code, action, ...,        presenter only: step | jump | train | reset |
+              confirm?}                 select | configure | layers | play | pause; a
+                                        change that wipes training is refused as
+                                        ``confirm_needed`` (saying what is lost) unless
+                                        ``confirm`` is true
     poll     {code, op, quiz?}          presenter only: open | close | results | answer
     explore  {code, allowed}            presenter only: may students break away?
     answer   {code, quiz, answer}       student: answer the open poll (again = change it)
     end      {code}                     presenter only
     beat     {code}                     every few seconds: still here (see live/presence.py)
+
+Every change is noted in the session's record (``live.record``): steps, epochs,
+changes, joins and polls with every answer, kept in the database after the session.
 
 Pushed events: ``state`` (the whole view, with ``seq``) and ``presenter`` (here or
 not) to everyone in the session; ``presence`` and ``votes`` to the staff room only.

@@ -243,7 +243,12 @@ def joined(state: LiveState, learner: str, name: str) -> None:
     same learner are reconnections), so the record knows every name."""
     with transaction() as session:
         made = _ensure(session, state)
-        if learner not in names(session, made.id):
+        same_name = session.scalars(  # a reconnection is a join under the same name
+            select(LiveEvent.data).where(
+                LiveEvent.record == made.id, LiveEvent.kind == "join", LiveEvent.who == name[:80]
+            )
+        )
+        if all(data.get("learner") != learner for data in same_name):
             session.add(
                 LiveEvent(
                     record=made.id,
