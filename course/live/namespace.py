@@ -203,7 +203,7 @@ class LiveNamespace(Playing, Presence, Polling, Namespace):
         """The change just stored, in the session's record (see ``live.record``). A
         record that cannot be written is logged: the class goes on."""
         try:
-            after = record.snapshot(state)
+            after = record.snapshot(state, viewed=True)
             frame = state.lab.frame() if action and action["action"] == "step" else None
             found = record.lines(before, after, action, frame)
             kept = record.polls_to_keep(before, after)

@@ -31,14 +31,15 @@ PLAYER = "the server"  # a play loop's tick, or a play stopped because its proce
 Line = tuple[str, str, dict[str, Any]]  # kind, what (a sentence), data
 
 
-def snapshot(state: LiveState) -> dict[str, Any]:
-    """What a timeline line may compare: cheap to take on every change."""
+def snapshot(state: LiveState, *, viewed: bool = False) -> dict[str, Any]:
+    """What a timeline line may compare: cheap to take on every change. The lab's status
+    only once its view was built (``viewed``): before, reading it may run a forward pass."""
     lab = state.lab
     return {
         "epoch": lab.epoch,
         "updates": lab.updates,
         "loss": lab.losses[-1] if lab.losses else None,
-        "status": lab.status,
+        "status": lab.status if viewed else None,
         "options": options_of(lab.config),
         "unit": state.unit,
         "layer": state.layer,
