@@ -27,7 +27,7 @@ from course.storage.models import Base, Learner, QuizAttempt
 TABLES = {"alembic_version", "learners", "progress_marks", "quiz_attempts", "quiz_reveals"} | {
     "instructors", "classes", "enrollments", "assignments", "extensions", "live_sessions",
     "live_states", "live_votes",
-} | {"lab_snapshots", "lab_resumes"}  # fmt: skip
+} | {"lab_snapshots", "lab_resumes"} | {"live_records", "live_events"}  # fmt: skip
 HEAD = ScriptDirectory.from_config(db.alembic_config()).get_current_head()
 
 
