@@ -47,7 +47,7 @@ def main() -> None:
             "SOCKET_EVENT_RATE": "100000/1",
         }
     )
-    teacher_id = livekit.instructor(app, "bench-teacher")
+    teacher_id = livekit.instructor(app, "teacher-1")  # as livekit.presenter signs in
     with app.app_context():
         lesson = app.extensions["lessons"].get(livekit.LESSON)
         code = app.extensions["live"].start(lesson, "cell-walk", teacher_id)
