@@ -30,6 +30,7 @@ from course.lab.spec import (
     LabSpec,
     change_message,
     merge_options,
+    named,
     options_of,
     snap_note,
     to_lab_config,
@@ -115,6 +116,28 @@ class LabControl:
             wanted, config = self._wanted(args["config"])
             if self._rebuilds(wanted) and config != self.spec.config:
                 budget.admit(config, self.owner, dry=True)
+
+    def wipes(self, action: str, args: dict[str, Any]) -> str | None:
+        """What ``action`` with ``args`` (already ``checked``) would throw away, in a
+        sentence, if it replaces a network that has learnt something (a reset, or a
+        change that builds a new network); None if nothing is lost. A live session asks
+        its presenter to confirm such a change before everyone's network is replaced."""
+        if action == "reset":
+            what = "Reset gives the network fresh weights"
+        elif action == "configure" and self._rebuilds(wanted := self._wanted(args["config"])[0]):
+            what = f"Changing {named(self._changed(wanted))} builds a new network"
+        else:
+            return None
+        lab = self.lab
+        lost = []
+        if lab.epoch:
+            loss = f" (loss {lab.losses[-1]:.3g})" if lab.losses else ""
+            lost.append(f"{lab.epoch} epoch{'s' if lab.epoch != 1 else ''} of training{loss}")
+        if lab.updates:
+            lost.append(f"{lab.updates} weight update{'s' if lab.updates != 1 else ''} stepped")
+        if not lost:
+            return None
+        return f"{what}: {' and '.join(lost)} will be lost, for everyone following."
 
     def apply(self, action: str, args: dict[str, Any]) -> Reconfigured | None:
         """Do ``action`` with ``args`` (already ``checked``). The checks that depend on

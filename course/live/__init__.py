@@ -7,7 +7,8 @@ every student's view (the ``/live`` Socket.IO namespace).
   database (``durable``), so no restart loses a session;
 - ``namespace``: the socket events, with roles decided on the server; ``play`` (the
   play loop, owned by a living process) and ``presence`` (heartbeats) are its mixins;
-- ``pages``: the student's, presenter's and projector's pages.
+- ``pages``: the student's, presenter's and projector's pages (``qr``: the join URL's
+  code), and the session ``record``'s pages and downloads.
 """
 
 from __future__ import annotations

@@ -5,8 +5,11 @@ Client events (answered through acks, ``{"ok": true, ...}`` or an error ack):
     join     {code, name?}              enter a session (if admitted: see live/access.py);
                                         the ack holds the full state and your seat
     sync     {code}                     the full state again (after a gap in seq)
-    present  {code, action, ...}        presenter only: step | jump | train | reset |
-                                        select | configure | layers | play | pause
+    present  {code, action, ...,        presenter only: step | jump | train | reset |
+              confirm?}                 select | configure | layers | play | pause; a
+                                        change that wipes training is refused as
+                                        ``confirm_needed`` (saying what is lost) unless
+                                        ``confirm`` is true
     poll     {code, op, ...}            presenter only: open | ask | close | results |
                                         answer | revote | timer | live (see live/polls.py)
     explore  {code, allowed}            presenter only: may students break away?
@@ -14,6 +17,9 @@ Client events (answered through acks, ``{"ok": true, ...}`` or an error ack):
     end      {code}                     presenter only
     beat     {code}                     every few seconds: still here (see live/presence.py)
     guests | remove | pull | mode       who may be here (see live/access.py)
+
+Every change is noted in the session's record (``live.record``): steps, epochs,
+changes, joins and polls with every answer, kept in the database after the session.
 
 Pushed events: ``state`` (the whole view, with ``seq``) and ``presenter`` (here or
 not) to everyone in the session; ``presence`` and ``votes`` to the staff room only
@@ -33,16 +39,19 @@ import uuid
 from collections.abc import Callable
 from typing import Any
 
-from flask import current_app, session
+from flask import current_app, has_request_context, session
 from flask_socketio import Namespace, join_room, leave_room
 
 from course.lessons.registry import lessons
+from course.live import record
 from course.live.access import Seating, learner_room
 from course.live.play import Playing
 from course.live.polls import CODE_FIELD, Polling, poll_record, screen_room
+from course.live.pollstate import vote_key
 from course.live.presence import Presence, room
 from course.live.state import CODE, REBUILDS, LiveState, start_session, weights_version
 from course.live.store import LiveStore
+from course.storage import db
 from course.web.flood import code_attempt
 from course.web.identity import current_learner_id
 from course.web.origins import refuse_unwelcome
@@ -116,6 +125,7 @@ class LiveNamespace(Playing, Presence, Polling, Seating, Namespace):
         state = start_session(
             self.store, lesson, lab_id, presenter, class_id=class_id, guests=guests
         )
+        record.open_record(state)
         with self.guard:
             self.cache[state.code] = state
         return state.code
@@ -171,10 +181,16 @@ class LiveNamespace(Playing, Presence, Polling, Seating, Namespace):
         return state
 
     def change(
-        self, code: str, fn: Callable[[LiveState], Any], *, full: bool = True
+        self,
+        code: str,
+        fn: Callable[[LiveState], Any],
+        *,
+        full: bool = True,
+        action: dict[str, Any] | None = None,
     ) -> dict[str, Any] | None:
         """Apply ``fn`` to the session under its lock, bump seq, store (the database,
-        then the fast path) and broadcast; ``None`` if ``fn`` returned False (nothing
+        then the fast path), note it in the session's record (``action``: the
+        presenter's, if any) and broadcast; ``None`` if ``fn`` returned False (nothing
         to do). If anything fails, this process's copy is dropped (it may be half
         changed): the next event rebuilds it from the store, which has the last
         acknowledged state."""
@@ -183,6 +199,7 @@ class LiveNamespace(Playing, Presence, Polling, Seating, Namespace):
             with state.lock:
                 try:
                     before = weights_version(state)
+                    noted = record.snapshot(state)
                     if fn(state) is False:
                         return None
                     state.seq += 1
@@ -198,8 +215,32 @@ class LiveNamespace(Playing, Presence, Polling, Seating, Namespace):
                         if self.cache.get(code) is state:
                             del self.cache[code]
                     raise
+                self._note(state, noted, action)
         self.socketio.emit("state", view, namespace=self.namespace, to=room(code))
         return view
+
+    def _note(
+        self, state: LiveState, before: dict[str, Any], action: dict[str, Any] | None
+    ) -> None:
+        """The change just stored, in the session's record (see ``live.record``). A
+        record that cannot be written is logged: the class goes on."""
+        try:
+            after = record.snapshot(state, viewed=True)
+            frame = state.lab.frame() if action and action["action"] == "step" else None
+            found = record.lines(before, after, action, frame)
+            kept = record.polls_to_keep(before, after)
+            if kept:
+                with db.sessions()() as session:
+                    names = record.names(session, state.record)
+                names |= self.store.present(state.code)
+                for poll in kept:
+                    votes = self.store.votes(state.code, vote_key(poll["number"], poll["round"]))
+                    found.append(record.poll_result(poll, votes, names))
+            # A presenter's click names them; a play loop's tick (no request) does not.
+            by_presenter = has_request_context() and instructor_id() == state.presenter
+            record.write(state, None if by_presenter else record.PLAYER, found)
+        except Exception:
+            log.exception("live session %s: its record could not be written", state.code)
 
     def _changed(self, code: str, fn: Callable[[LiveState], Any], **kw: Any) -> dict[str, Any]:
         view = self.change(code, fn, **kw)
@@ -263,6 +304,10 @@ class LiveNamespace(Playing, Presence, Polling, Seating, Namespace):
             self.names[sid()] = seat.label
             join_room(learner_room(code, learner))
             reply["seat"] = {"name": seat.name, "guest": seat.guest}
+            try:
+                record.joined(state, learner, seat.label)
+            except Exception:  # the record is no reason to refuse a join
+                log.exception("live session %s: its record could not note a join", code)
         welcome = self._welcome(code, state, learner or "", staff=staff, watching=watching)
         if seat is not None and not watching and learner:
             self._attended(code, learner, seat.label, "join")
@@ -292,7 +337,7 @@ class LiveNamespace(Playing, Presence, Polling, Seating, Namespace):
             s.present(action, args)
             s.player = self.process if s.playing else ""
 
-        view = self._changed(code, act, full=action in REBUILDS)
+        view = self._changed(code, act, full=action in REBUILDS, action={"action": action, **args})
         if action == "play":
             self._start_play(code, args)
         elif action in ("pause", *REBUILDS):
@@ -347,4 +392,5 @@ class LiveNamespace(Playing, Presence, Polling, Seating, Namespace):
             if state.poll
             else None,
             "polls": poll_record(self.store, state),
+            "record": state.record,
         }

@@ -10,13 +10,14 @@ from __future__ import annotations
 import re
 import secrets
 import threading
+import uuid
 from dataclasses import dataclass, field
 from typing import Any
 
 from course.lab import control
 from course.lab.control import LabControl
 from course.lab.explanations import explain
-from course.lab.spec import lab_info
+from course.lab.spec import RESET_MESSAGE, lab_info
 from course.live.pollstate import Poll
 from course.live.store import LiveStore
 from course.web import wire
@@ -33,6 +34,9 @@ CODE = re.compile(f"[{CODE_ALPHABET}]{{6}}")
 ACTIONS: dict[str, dict[str, Field]] = control.ACTIONS | {
     "layers": {"change": Field(int, required=True, choices=(-1, 1))},
 }
+# A change that throws away what the class's network has learnt (``LabControl.wipes``)
+# is refused as ``confirm_needed``, saying what would be lost, unless sent again with this.
+CONFIRM = {"confirm": Field(bool, default=False)}
 # The frame fields a follower's readout shows (the lab's numbers are in the sources).
 READOUT = (
     "epoch",
@@ -75,6 +79,7 @@ class LiveState(LabControl):
     message: str = ""  # what the last change did, for the readout
     figures: dict[str, str] | None = None  # the figures' JSON once the network's shape changed
     new_figures: bool = False  # send ``figures`` with the next view
+    record: str = field(default_factory=lambda: uuid.uuid4().hex)  # its session record's id
     playing: bool = False
     player: str = ""  # the process whose play loop advances it (see live/play.py)
     explore: bool = False  # may students break away with a private copy?
@@ -119,7 +124,13 @@ class LiveState(LabControl):
     # -- actions -----------------------------------------------------------------
     def present(self, action: str, data: Any) -> None:
         """Do the presenter's ``action`` (``control``'s, or ``layers``: one more or
-        fewer). A bad payload raises PayloadError and changes nothing."""
+        fewer). A bad payload raises PayloadError and changes nothing, and so does a
+        change that would wipe the network's training without ``confirm: true``."""
+        if isinstance(data, dict) and "confirm" in data:
+            data = dict(data)
+            confirmed = validate({"confirm": data.pop("confirm")}, CONFIRM)["confirm"]
+        else:
+            confirmed = False
         if action == "layers":
             change = validate(data, ACTIONS["layers"])["change"]
             layers = self.lab.config.model.layers + change
@@ -127,7 +138,12 @@ class LiveState(LabControl):
                 raise PayloadError("out_of_range", f"layers must stay within 1…{MAX_LAYERS}")
             action, data = "configure", {"config": {"layers": layers}}
         args = control.checked(action, data)
+        lost = self.wipes(action, args)
+        if lost and not confirmed:
+            raise PayloadError("confirm_needed", lost, "confirm")
         done = self.apply(action, args)
+        if action == "reset":
+            self.message = RESET_MESSAGE
         if action in ("play", "pause"):
             self.playing = action == "play"
         if done is not None:
@@ -210,6 +226,7 @@ class LiveState(LabControl):
             "layer": self.layer,
             "message": self.message,
             "seq": self.seq,
+            "record": self.record,
             "playing": self.playing,
             "player": self.player,
             "explore": self.explore,
@@ -243,6 +260,7 @@ class LiveState(LabControl):
             overrides=meta["overrides"],
             message=meta.get("message", ""),
             seq=meta["seq"],
+            record=meta.get("record") or meta["code"],
             playing=meta["playing"],
             player=meta.get("player", ""),
             explore=meta["explore"],

@@ -377,3 +377,39 @@ class LiveVote(Base):
     learner: Mapped[str] = mapped_column(String(64), primary_key=True)
     answer: Mapped[Any] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class LiveRecord(Base):
+    """The record of one live session, kept after it ends (issue 15, item 5): who
+    presented what, from when to when. Its timeline is in ``live_events``."""
+
+    __tablename__ = "live_records"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)  # the state's ``record``
+    code: Mapped[str] = mapped_column(String(6), index=True)  # reused once a session expires
+    presenter: Mapped[str] = mapped_column(String(64), index=True)  # the instructor's id
+    presenter_name: Mapped[str] = mapped_column(String(80))
+    lesson_id: Mapped[str] = mapped_column(String(64))
+    lab_id: Mapped[str] = mapped_column(String(64))
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    ended_at: Mapped[datetime | None]
+
+
+class LiveEvent(Base):
+    """One line of a session's timeline: at ``seq`` (the state it produced; joins and
+    poll results carry the seq they happened at), ``who`` did ``kind`` (step, train,
+    reset, configure, play, epoch, poll, join, end, …), said in ``what``, with the
+    numbers in ``data`` (epoch, loss; a poll's distribution and every answer)."""
+
+    __tablename__ = "live_events"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    record: Mapped[str] = mapped_column(
+        ForeignKey("live_records.id", ondelete="CASCADE"), index=True
+    )
+    seq: Mapped[int] = mapped_column(Integer)
+    at: Mapped[datetime] = mapped_column(default=utcnow)
+    who: Mapped[str] = mapped_column(String(80))
+    kind: Mapped[str] = mapped_column(String(16))
+    what: Mapped[str] = mapped_column(String(400))
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)

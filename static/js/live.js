@@ -66,10 +66,10 @@ export class LiveSession {
         },
         send: async (event, payload) => {
           try {
-            const ack = await request(this.socket, "present", { code: this.code, action: event, ...payload });
+            const ack = await this.present(event, payload);
             this.apply(ack.state);
           } catch (error) {
-            this.trouble(error);
+            if (!error.kept) this.trouble(error);
             throw error;
           }
           return null; // applied above, in seq order
@@ -460,6 +460,33 @@ export class LiveSession {
   }
 
   // -- the presenter's panel -------------------------------------------------------
+  // A change that would wipe the class's training is refused until confirmed: the
+  // server says what would be lost; the presenter confirms (sent again with
+  // `confirm`) or keeps the network (the lab's controls go back to what it is).
+  async present(event, payload) {
+    const send = (extra) => request(this.socket, "present", { code: this.code, action: event, ...payload, ...extra });
+    try {
+      return await send({});
+    } catch (error) {
+      if (error.ack?.error?.code !== "confirm_needed") throw error;
+      if (!(await this.confirm(error.message))) {
+        throw Object.assign(new Error("Nothing changed: the class keeps its network."), { kept: true });
+      }
+      return send({ confirm: true });
+    }
+  }
+
+  confirm(text) {
+    const dialog = this.$('[data-role="confirm"]');
+    dialog.querySelector('[data-role="confirm-text"]').textContent = text;
+    dialog.returnValue = "";
+    return new Promise((resolve) => {
+      dialog.addEventListener("close", () => resolve(dialog.returnValue === "confirm"), { once: true });
+      dialog.showModal();
+    });
+  }
+
+
   bindPanel() {
     this.panel.addEventListener("click", async (event) => {
       const action = event.target.closest("[data-live]")?.dataset.live;

@@ -48,7 +48,8 @@ if (sections.length) {
       const live = new LiveSession(article, shared, socket);
       window.unrolledLive = live; // for tests and the console
       await live.start();
-      shared.section.scrollIntoView({ block: "start" }); // the class looks at the shared lab
+      // the class looks at the shared lab (the projector shows it under the join address)
+      if (article.dataset.liveRole !== "projector") shared.section.scrollIntoView({ block: "start" });
     });
   }
   document.addEventListener("keydown", (event) => {

@@ -125,7 +125,8 @@ def test_presenter_changes_reach_followers(app, people, session_code):
     assert trained["frame"]["epoch"] == 2 and len(trained["sources"]["loss"]["loss"]) == 2
     changed = teacher.call(
         "present",
-        {"code": session_code, "action": "configure", "config": {"model": "gru", "hidden": 8}},
+        {"code": session_code, "action": "configure", "config": {"model": "gru", "hidden": 8}}
+        | {"confirm": True},  # it wipes the two epochs: the presenter confirmed
     )["state"]
     assert changed["info"]["cell"] == "gru" and changed["frame"]["epoch"] == 0
     assert pupil.pushed("state")[-1] == changed
@@ -187,7 +188,7 @@ def test_the_presenters_settings_work_like_a_learners(app, people, session_code)
     kept = teacher.call("present", faster)["state"]
     assert kept["frame"]["epoch"] == trained["state"]["frame"]["epoch"] == 1  # training goes on
     assert "figures" not in kept and "goes on" in kept["message"]
-    wider = {"code": session_code, "action": "configure", "config": {"hidden": 8}}
+    wider = {"code": session_code, "action": "configure", "config": {"hidden": 8}, "confirm": True}
     rebuilt = teacher.call("present", wider)["state"]
     assert rebuilt["frame"]["epoch"] == 0 and rebuilt["info"]["hidden"] == 8
     assert "resets training" in rebuilt["message"] and set(rebuilt["figures"]) >= {

@@ -28,7 +28,7 @@ TABLES = {"alembic_version", "learners", "progress_marks", "quiz_attempts", "qui
     "instructors", "classes", "enrollments", "assignments", "extensions", "live_sessions",
     "live_states", "live_votes",
 } | {"lab_snapshots", "lab_resumes"} | {
-    "roster_invites", "co_teachers", "live_attendance",
+    "roster_invites", "co_teachers", "live_attendance", "live_records", "live_events",
 }  # fmt: skip
 HEAD = ScriptDirectory.from_config(db.alembic_config()).get_current_head()
 
