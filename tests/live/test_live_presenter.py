@@ -19,7 +19,6 @@ from qrdecode import decode_svg
 from socketkit import ask, connect
 
 from course.live import record
-from course.quizzes import item_ids, quiz_key
 from course.storage import db
 from course.storage.models import LiveEvent
 
@@ -193,19 +192,20 @@ def test_the_session_record_keeps_the_timeline_and_every_poll(app, people, sessi
     call("present", {"code": session_code, "action": "step"})
     call("present", {"code": session_code, "action": "train", "epochs": 2})
     call("present", {"code": session_code, "action": "configure", "config": {"learning_rate": 0.1}})
-    call("poll", {"code": session_code, "op": "open", "quiz": "forget-gate"})
-    with app.app_context():  # the record letters the choices in the lesson's order
-        lesson = app.extensions["lessons"].get(LESSON)
-        quiz = lesson.quizzes["forget-gate"]
-        order = item_ids(quiz, key=quiz_key(lesson.id, quiz.id), secret=str(app.secret_key)).items
+    opened = call("poll", {"code": session_code, "op": "open", "quiz": "forget-gate"})
+    # the record letters the options as everyone saw them: the lesson's order
+    shown = opened["state"]["poll"]["choices"]
+    order = [c["id"] for c in shown]
     assert sorted(order) == sorted(ids)
-    letter = {item: "ABC"[n] for n, item in enumerate(order)}
+    letter = {c["id"]: c["letter"] for c in shown}
+    with app.app_context():
+        quiz = app.extensions["lessons"].get(LESSON).quizzes["forget-gate"]
     right = next(i for n, i in enumerate(order) if quiz.choices[n].correct)
     wrong = next(i for i in order if i != right)
     for who, choice in ((ann, right), (ben, wrong), (cy, right)):
-        assert who.call(
-            "answer", {"code": session_code, "quiz": "forget-gate", "answer": {"choice": choice}}
-        )["ok"]
+        assert who.call("answer", {"code": session_code, "poll": 1, "answer": {"choice": choice}})[
+            "ok"
+        ]
     ann.close()  # a reconnection is no second join
     ann.sock = ann.connect()
     assert ann.call("join", {"code": session_code, "name": "Ann"})["ok"]
