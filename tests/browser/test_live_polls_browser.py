@@ -156,3 +156,21 @@ def test_one_lettered_poll_for_everyone_and_a_reveal_that_survives_reload(
         )
         teacher.screenshot(path=str(ARTIFACTS / "live-poll-revote-presenter.png"))
         ana.screenshot(path=str(ARTIFACTS / "live-poll-revote-student.png"))
+
+        # A number question: the student types the answer.
+        panel.get_by_role("button", name="Type a question…").click()
+        panel.get_by_label("A number").check()
+        panel.get_by_label("Your question").fill("How many gates has an LSTM cell?")
+        panel.get_by_label("Right answer (if any)").fill("3")
+        panel.get_by_role("button", name="Ask the class").click()
+        box = ana.locator('[data-role="poll-number"]')
+        expect(box).to_be_visible()
+        expect(ana.locator('[data-role="poll-choices"] li')).to_have_count(0)
+        box.get_by_label("Your answer").fill("3")
+        box.get_by_role("button", name="Vote").click()
+        expect(ana.locator('[data-role="poll-mine"]')).to_have_text("Your vote: 3")
+        expect(ben.locator('[data-role="poll-number"]')).to_be_visible()
+        expect(screen.locator('[data-role="poll-number"]')).to_have_count(0)  # no one votes there
+        panel.get_by_role("button", name="Reveal answer").click()
+        expect(ana.locator('[data-role="poll-solution"]')).to_have_text("The answer: 3")
+        ana.screenshot(path=str(ARTIFACTS / "live-poll-number-student.png"))
