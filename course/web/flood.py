@@ -12,8 +12,9 @@ second under a 4-connection flood on a loaded 2-core machine).
 ``SOCKET_EVENT_RATE = "240/4"``: a connection may send a burst of 240 events, and 60
 a second after that (a token bucket; a dragged slider sends at most one a frame).
 Past it, each event is answered ``too_many_events`` and does nothing; a connection
-that goes on sending ``SOCKET_FLOOD_REFUSALS`` refused events in a row is
-disconnected. Its address then has a **strike** for ``SOCKET_FLOOD_STRIKE_SECONDS``:
+that has ``SOCKET_FLOOD_REFUSALS`` events refused before its bucket refills (the
+events the rate lets through meanwhile do not clear the count) is disconnected.
+Its address then has a **strike** for ``SOCKET_FLOOD_STRIKE_SECONDS``:
 new connections from it start without the burst (``SOCKET_STRUCK_BURST`` events at
 once, the same rate after) and are dropped after as many refusals, so a flooder who
 reconnects at once costs the server tens of events a round, not hundreds. Others
@@ -68,9 +69,11 @@ class EventBudget:
     def spend(
         self, key: Key, burst: int, per_second: float, *, struck_burst: int | None = None
     ) -> int:
-        """Spend one event of ``key``'s budget: 0 if allowed, else how many events in a
-        row it has refused (this one included). ``struck_burst``: the burst of a new
-        connection from an address with a strike (``key[2]`` is the address)."""
+        """Spend one event of ``key``'s budget: 0 if allowed, else how many events it has
+        refused (this one included) since its bucket was last full: a flooder whose
+        stream lets an event through now and then still adds up. ``struck_burst``: the
+        burst of a new connection from an address with a strike (``key[2]`` is the
+        address)."""
         with self.lock:
             now = self.clock()
             if now >= self.next_sweep:
@@ -85,9 +88,10 @@ class EventBudget:
             burst = int(bucket.burst)
             bucket.tokens = min(float(burst), bucket.tokens + (now - bucket.stamp) * per_second)
             bucket.stamp = now
+            if bucket.tokens >= burst:  # calm long enough to refill: its refusals are forgiven
+                bucket.refused = 0
             if bucket.tokens >= 1.0:
                 bucket.tokens -= 1.0
-                bucket.refused = 0
                 return 0
             bucket.refused += 1
             return bucket.refused
@@ -140,7 +144,7 @@ def install(server: Any) -> None:
             ack = server.packet_class(packet.ACK, namespace=namespace, data=[error.as_ack()], id=id)
             server._send_packet(eio_sid, ack)
         limit = min(int(setting["SOCKET_FLOOD_REFUSALS"]), allowed)
-        if refused == limit:
+        if refused >= limit:
             budget.strike(address, float(setting["SOCKET_FLOOD_STRIKE_SECONDS"]))
             sid = server.manager.sid_from_eio_sid(eio_sid, namespace or "/")
             if sid is not None:
