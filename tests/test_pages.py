@@ -208,7 +208,7 @@ def test_every_view_has_an_information_icon_with_its_explanation(client):
 
     for slug in ("lstm-cell", "training", "data"):
         page = client.get(f"/lessons/{slug}").get_data(as_text=True)
-        figures = page.count('<figure class="view ')
+        figures = page.count('<figure class="view ') + page.count('<figure class="view">')
         panels = page.count('<section class="cell-arithmetic"')  # an HTML view, with its own
         panels += page.count('<section class="cell-code"')  # the code of the step, too
         icons = page.count('<details class="info">')

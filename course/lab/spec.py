@@ -9,7 +9,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from course.lab.owndata import summary
+from course.lab.owndata import summary, title
 from course.lab.steps import step_labels
 from course.web.validation import Field, PayloadError, validate
 from engine import LabConfig, ModelConfig, TrainSpec
@@ -213,7 +213,23 @@ def lab_info(spec: LabSpec, config: LabConfig) -> dict[str, Any]:
         "granularity": spec.granularity,
         "config": options_of(config),
         "own": summary(config.series) if config.series is not None else None,
+        "data_now": data_now(spec, config),
     }
+
+
+DATA_NAMES = {"sine": "a sine wave", "sawtooth": "a sawtooth", "square": "a square wave",
+              "composite": "the composite function"}  # fmt: skip
+
+
+def data_now(spec: LabSpec, config: LabConfig) -> str | None:
+    """A sentence when the lab reads other data than its title names (the lesson's):
+    None while it reads the lesson's own."""
+    if config.series is not None:
+        return f"Now reading {title(config.series)}, not the data the title names."
+    dataset = config.train.dataset
+    if dataset == spec.config.train.dataset:
+        return None
+    return f"Now reading {DATA_NAMES.get(dataset, dataset)}, not the data the title names."
 
 
 NAMES = {

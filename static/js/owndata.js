@@ -61,6 +61,11 @@ function refused(lab, message) {
 
 // The box follows the lab as it is: the data it reads and how it scales it.
 export function syncOwnData(lab, info) {
+  const now = lab.$('[data-readout="data-now"]'); // the title names the lesson's data
+  if (now) {
+    now.hidden = !info.data_now;
+    now.textContent = info.data_now ?? "";
+  }
   const box = lab.$("[data-own-data]");
   if (!box) return;
   const data = info.own;

@@ -21,6 +21,7 @@ EMAIL, PASSWORD = "day@example.org", "a whole day's password"
 CLASS = "Recurrent networks, spring"
 QUIZ = 'section.quiz[data-quiz="forget-gate"]'
 QUESTION = "Which quantity does the forget gate f scale?"
+MY_CLASSES = "/classes"
 WAIT = 120_000  # ms: a busy machine loads and compiles the lab slowly
 
 
@@ -91,7 +92,7 @@ def answer_quiz(student: Page, choice: str, *, reveal: bool = False) -> None:
 
 def start_live(teacher: Page, class_url: str) -> str:
     teacher.goto(class_url)
-    teacher.locator("#live select").select_option("lstm-cell/cell-walk")
+    teacher.locator("#live select[name=lab]").select_option("lstm-cell/cell-walk")
     teacher.get_by_role("button", name="Start a live session").click()
     expect(teacher).to_have_url(re.compile(r"/live/[A-Z0-9]{6}/present$"))
     expect(teacher.locator("article.lesson")).to_have_attribute(
@@ -101,14 +102,15 @@ def start_live(teacher: Page, class_url: str) -> str:
 
 
 def join_live(student: Page, code: str, name: str) -> None:
-    student.goto("/live")
-    student.get_by_label("Session code").fill(code)
-    student.get_by_role("button", name="Join").click()
-    student.get_by_label("Your name for this session").fill(name)
-    student.get_by_role("button", name="Join").click()
+    """A member of the class: from My classes, in one click, under their class name."""
+    student.goto(MY_CLASSES)
+    student.locator(f'[data-live-now="{code}"]').get_by_role(
+        "link", name="Join the live session"
+    ).click(timeout=WAIT)
     expect(student.locator("article.lesson")).to_have_attribute(
         "data-live-joined", "true", timeout=WAIT
     )
+    expect(student.locator('[data-role="seat"]')).to_have_text(f"as {name}")
 
 
 def open_poll(teacher: Page, quiz: str) -> None:

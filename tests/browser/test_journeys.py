@@ -111,6 +111,12 @@ def train(widget: Locator) -> None:
     expect(widget.locator("[data-action=train]")).to_be_enabled(timeout=TRAIN_MS)
 
 
+def walk_a_letter(widget: Locator) -> None:
+    """A letter through the cell (lesson 5's walk): on to the first character's softmax."""
+    widget.locator("[data-action='walk:next_char']").click()
+    expect(widget.locator("[data-action='walk:start']")).to_be_enabled(timeout=TRAIN_MS)
+
+
 def step_into_the_backward_pass(widget: Locator) -> None:
     widget.locator("select[data-control=phase]").select_option("backward")
     expect(widget.locator("[data-readout=phase]")).to_have_text("backward")
@@ -122,11 +128,13 @@ def step_into_the_backward_pass(widget: Locator) -> None:
 # compute step at a time stays inside one time step, so its sequence plot's cursor waits);
 # the loss curve has one point per epoch and a lab's prediction follows the weights, so
 # training moves those; the gradient view is empty until the backward pass (and training
-# ends back at the start of the forward pass), so only stepping through that pass fills it.
+# ends back at the start of the forward pass), so only stepping through that pass fills it;
+# a letter walk's views fill as a character goes through the cell.
 MOVES: list[tuple[str, str, Callable[[Locator], None]]] = [
     ("stepping", "[data-action=step]", step_a_few_times),
     ("training", "[data-action=train]", train),
     ("stepping into the backward pass", "select[data-control=phase]", step_into_the_backward_pass),
+    ("walking a letter through the cell", "[data-action='walk:next_char']", walk_a_letter),
 ]
 
 

@@ -25,7 +25,8 @@ def start_session(teacher: Page) -> str:
     teacher.get_by_role("button", name="Sign in").click()
     teacher.get_by_label("New class").fill("Poll class")
     teacher.get_by_role("button", name="Create class").click()
-    teacher.locator("#live select").select_option("lstm-cell/cell-walk")
+    teacher.locator("#live select[name=lab]").select_option("lstm-cell/cell-walk")
+    teacher.get_by_label("Who may join").select_option("open")  # students come by the code
     teacher.get_by_role("button", name="Start a live session").click()
     expect(teacher).to_have_url(re.compile(r"/live/[A-Z0-9]{6}/present$"))
     expect(teacher.locator("article.lesson")).to_have_attribute("data-live-joined", "true")
@@ -103,7 +104,9 @@ def test_one_lettered_poll_for_everyone_and_a_reveal_that_survives_reload(
         ben.locator('[data-role="poll-choices"] li[data-letter="A"] .poll-choice').click()
         expect(ben.locator('[data-role="poll-status"]')).to_contain_text("Vote recorded")
         expect(ben.locator('[data-role="poll-mine"]')).to_have_text("Your vote: A")
-        expect(teacher.locator('[data-role="answered"]')).to_have_text("2 answered: Ana, Ben")
+        expect(teacher.locator('[data-role="answered"]')).to_have_text(
+            "2 answered: Ana (guest), Ben (guest)"
+        )
         expect(screen.locator('[data-role="poll-choices"] .poll-count')).to_have_count(0)
         teacher.screenshot(path=str(ARTIFACTS / "live-poll-presenter.png"))
         ben.screenshot(path=str(ARTIFACTS / "live-poll-phone.png"))

@@ -25,7 +25,8 @@ def start_session(teacher: Page) -> str:
     teacher.get_by_role("button", name="Sign in").click()
     teacher.get_by_label("New class").fill("Room class")
     teacher.get_by_role("button", name="Create class").click()
-    teacher.locator("#live select").select_option("lstm-cell/cell-walk")
+    teacher.locator("#live select[name=lab]").select_option("lstm-cell/cell-walk")
+    teacher.get_by_label("Who may join").select_option("open")  # students come by the code
     teacher.get_by_role("button", name="Start a live session").click()
     expect(teacher).to_have_url(re.compile(r"/live/[A-Z0-9]{6}/present$"))
     expect(teacher.locator("article.lesson")).to_have_attribute(
@@ -144,6 +145,6 @@ def test_the_presenter_confirms_a_wider_network_and_the_class_follows(
             teacher.get_by_role("link", name="Session record").click()
         record = opened.value
         expect(record.locator(".live-timeline")).to_contain_text("Changed hidden 16 → 8")
-        expect(record.locator(".live-timeline")).to_contain_text("Ana joined")
+        expect(record.locator(".live-timeline")).to_contain_text("Ana (guest) joined")
         expect(record.locator(".live-timeline")).to_contain_text("Trained 1 epoch")
         record.screenshot(path=str(ARTIFACTS / "live-room-record.png"), full_page=True)

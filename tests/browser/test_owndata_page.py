@@ -68,6 +68,9 @@ def test_pasted_numbers_train_and_show_in_the_sequence_plot(page: Page) -> None:
     expect(own).to_contain_text("Training on your data (level): 120 points", timeout=60_000)
     expect(own).to_contain_text(f"2·(x − {LOW:g}) / ({HIGH:g} − {LOW:g}) − 1")
     expect(lab.locator("select[data-config=dataset]")).to_have_value("own")
+    expect(lab.locator("[data-readout=data-now]")).to_have_text(
+        "Now reading your data (level), not the data the title names."
+    )  # the title still names the sine
     expect(lab.locator("[data-own=scale]")).to_be_checked()
     page.wait_for_function(
         """s => { const el = document.querySelector(s + " [data-readout=status]");
@@ -106,6 +109,7 @@ def test_pasted_numbers_train_and_show_in_the_sequence_plot(page: Page) -> None:
     lab.locator("[data-own=back]").click()
     expect(own).to_contain_text("No data of yours yet", timeout=60_000)
     expect(lab.locator("select[data-config=dataset]")).to_have_value("sine")
+    expect(lab.locator("[data-readout=data-now]")).to_be_hidden()
     page.wait_for_function(
         "s => !document.querySelector(s).figures.moving()", arg=LAB, timeout=60_000
     )

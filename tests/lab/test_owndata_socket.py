@@ -219,3 +219,16 @@ def test_the_warm_up_compiles_the_own_data_epoch_of_a_lab_that_offers_it(app: An
     # The series is a run-time argument: any series of the lab's shape uses that program.
     mine = replace(own[0], series=Series(tuple(VALUES)))
     assert window_programs(mine) == window_programs(own[0])
+
+
+def test_the_lab_says_when_it_reads_other_data_than_its_title_names(learner: Socket) -> None:
+    """The title names the lesson's data ("A sine wave…"): under it, a sentence says so
+    whenever the lab reads something else, and goes when it reads the lesson's again."""
+    opened = open_lab(learner, config=GRU)
+    assert opened["info"]["data_now"] is None
+    square = ok(learner, "configure", {"lab": LAB, "config": {"dataset": "square"}})
+    assert square["info"]["data_now"] == "Now reading a square wave, not the data the title names."
+    mine = load(learner, text=TEXT, scale=True)
+    assert mine["info"]["data_now"].startswith("Now reading your data (level)")
+    back = ok(learner, "configure", {"lab": LAB, "config": {"dataset": "sine"}})
+    assert back["info"]["data_now"] is None
