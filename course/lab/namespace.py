@@ -366,7 +366,7 @@ class LabNamespace(KeptLabs):
                     trained = player.advance(session.lab)
                     if session.lab.status == "diverged":
                         stop.set()
-                    payload = wire.clean(session.payload(full=trained))
+                    payload = wire.encoded(session.payload(full=trained))
                 self.emit("frame", payload, room=sid)
         except Exception:
             log.exception("playing lab %s failed", session.spec.id)

@@ -195,7 +195,7 @@ class TaskNamespace(LearnerNamespace):
             report = {"task": session.spec.id, "epoch": state["epoch"], "step": k + 1}
             report |= {"of": epochs, "loss": None, "accuracy": None, "accuracies": last}
             report["sources"] = views_task.memory_data(state)
-            self.emit("progress", wire.clean(report), room=to)
+            self.emit("progress", wire.encoded(report), room=to)
 
     def _train(self, session: TaskSession, epochs: int) -> None:
         run, to, who = session.run, sid(), self.holder()
@@ -212,7 +212,7 @@ class TaskNamespace(LearnerNamespace):
             loss, accuracy = snapshot.history[-1]
             report = {"task": session.spec.id, "epoch": snapshot.epoch, "step": k + 1, "of": epochs}
             self.emit(
-                "progress", wire.clean(report | {"loss": loss, "accuracy": accuracy}), room=to
+                "progress", wire.encoded(report | {"loss": loss, "accuracy": accuracy}), room=to
             )
         with self.trainers.slot(who, None, BUSY):
             score = run.evaluate()

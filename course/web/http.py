@@ -20,6 +20,7 @@ from typing import Any
 from flask import Response, jsonify, request
 from flask.json.provider import DefaultJSONProvider
 
+from course.web import wire
 from course.web.validation import Field, PayloadError, validate
 
 
@@ -75,9 +76,10 @@ class BoundedJSON(DefaultJSONProvider):
 
 
 class SocketJSON:
-    """The ``json`` python-socketio encodes and decodes packets with."""
+    """The ``json`` python-socketio encodes and decodes packets with: written by
+    orjson (``wire.text``), read within the bounds of everything else we read."""
 
-    dumps = staticmethod(json.dumps)
+    dumps = staticmethod(wire.text)
 
     @staticmethod
     def loads(text: str | bytes, **kwargs: Any) -> Any:

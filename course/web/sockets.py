@@ -52,7 +52,7 @@ def acked(
     def handler(event: str | None) -> Callable[[Handler], Handler]:
         def wrap(fn: Handler) -> Handler:
             @functools.wraps(fn)
-            def inner(self: Any, data: Any = None, *extra: Any) -> dict[str, Any]:
+            def inner(self: Any, data: Any = None, *extra: Any) -> Any:
                 try:
                     if extra:
                         raise PayloadError(
@@ -67,7 +67,7 @@ def acked(
                 except Exception:
                     log.exception("%s event %s failed", area, event)
                     return PayloadError("internal", "the server could not do that").as_ack()
-                return wire.clean({"ok": True} | reply)
+                return wire.encoded({"ok": True} | reply)  # as it is now
 
             return inner
 

@@ -1,4 +1,10 @@
-"""What goes on the wire: plain JSON types and finite numbers only."""
+"""What goes on the wire: plain JSON types and finite numbers only.
+
+Socket.IO packets are written by orjson (``text``): it writes numpy arrays and
+scalars as they are and every non-finite float as ``null``, so a frame of a few
+thousand numbers is encoded without first being copied into Python lists. Python's
+json writes bare NaN, which browsers reject (the socket.io client then disconnects).
+"""
 
 from __future__ import annotations
 
@@ -6,14 +12,43 @@ import math
 from typing import Any
 
 import numpy as np
+import orjson
 from socketio import packet
+
+_OPTIONS = orjson.OPT_SERIALIZE_NUMPY | orjson.OPT_NON_STR_KEYS
+
+
+def dumps(value: Any) -> bytes:
+    """``value`` as JSON: numpy as plain numbers, every non-finite float as null."""
+    return orjson.dumps(value, default=_plain, option=_OPTIONS)
+
+
+def encoded(value: Any) -> orjson.Fragment:
+    """``value`` encoded now, sent verbatim inside whatever packet carries it: a
+    snapshot of state taken while its lock is held, not when the packet is written."""
+    return orjson.Fragment(dumps(value))
+
+
+def _plain(value: Any) -> Any:
+    """What orjson does not write itself: numpy arrays that are not C-contiguous or of
+    another dtype (float16, object), and numpy scalars it does not know."""
+    if isinstance(value, np.ndarray):
+        return value.tolist()
+    if isinstance(value, np.generic):
+        return value.item()
+    raise TypeError(f"{type(value).__name__} cannot go on the wire")
+
+
+def text(value: Any, **_: Any) -> str:
+    """``dumps`` as a ``str``, for python-socketio's packets (``web.http.SocketJSON``);
+    its ``separators`` and other json-module options are orjson's already."""
+    return dumps(value).decode()
 
 
 def clean(value: Any) -> Any:
-    """A copy of ``value`` with numpy types made plain and non-finite floats as None.
-
-    Python's json writes bare NaN, which browsers reject (the socket.io client
-    then disconnects), so nothing non-finite may pass.
+    """A copy of ``value`` with numpy types made plain and non-finite floats as None:
+    for what is stored or reworked in Python (a live session's state), not for
+    what only goes on the wire (``dumps`` does that without a copy).
 
     A frame holds a couple of thousand numbers, and a room of learners playing sends
     hundreds of frames a second: the plain types are found by exact type first (an
@@ -58,10 +93,9 @@ def rounded(value: Any, digits: int = 5) -> Any:
 
 
 class PlainPacket(packet.Packet):
-    """A Socket.IO packet that never looks for binary attachments in what it sends:
-    everything we send is made plain JSON by ``clean`` first (a ``bytes`` would fail
-    to encode, loudly). python-socketio otherwise walks every number of every frame
-    once more to find none, which cost as much as ``clean`` itself."""
+    """A Socket.IO packet written by orjson that never looks for binary attachments in
+    what it sends (a ``bytes`` would fail to encode, loudly): python-socketio
+    otherwise walks every number of every frame to find none."""
 
     @classmethod
     def data_is_binary(cls, data: Any) -> bool:

@@ -13,6 +13,7 @@ import socketkit
 from flask import Flask
 from socketkit import Socket, ask, refused
 
+from course.web.flood import EventBudget
 from course.web.ratelimit import RateLimiter
 
 WIDGETS = {"/lab": "lab", "/playground": "playground", "/task": "task"}
@@ -24,6 +25,15 @@ def closing() -> Iterator[list[Socket]]:
     yield opened
     for sock in opened:
         sock.close()
+
+
+@pytest.fixture
+def budget(app: Flask, monkeypatch) -> EventBudget:
+    """A fresh event budget for a flood test: its strikes end with the test, instead
+    of slowing the session's app for every test after it."""
+    fresh = EventBudget()
+    monkeypatch.setitem(app.extensions, "event_budget", fresh)
+    return fresh
 
 
 @pytest.mark.parametrize("namespace", ["/lab", "/playground", "/task", "/live"])
@@ -43,7 +53,7 @@ def test_an_event_with_an_extra_argument_is_answered_and_changes_nothing(socket,
     )
 
 
-def test_an_event_flood_is_refused_then_disconnected(app: Flask, socket, monkeypatch):
+def test_an_event_flood_is_refused_then_disconnected(app: Flask, socket, monkeypatch, budget):
     monkeypatch.setitem(app.config, "SOCKET_EVENT_RATE", "5/600")  # 5 at once, then 1 per 2 min
     monkeypatch.setitem(app.config, "SOCKET_FLOOD_REFUSALS", 3)
     flooder, bystander = socket("/lab"), socket("/lab", app.test_client())
@@ -57,7 +67,7 @@ def test_an_event_flood_is_refused_then_disconnected(app: Flask, socket, monkeyp
     assert refused(bystander, "pause", {"lab": "x"})["code"] == "no_lab"  # others unaffected
 
 
-def test_a_flooders_address_reconnects_without_the_burst(app: Flask, monkeypatch, closing):
+def test_a_flooders_address_reconnects_without_the_burst(app: Flask, monkeypatch, closing, budget):
     """Dropped for flooding, the address has a strike: its next connection gets the
     struck burst (and as many refusals) instead of the full ones; others do not."""
     monkeypatch.setitem(app.config, "PROXIES", 1)
