@@ -260,6 +260,7 @@ def main() -> None:
     parser.add_argument("--pair", action="store_true", help="one stepper and one trainer")
     parser.add_argument("--seconds", type=float, default=20.0)
     parser.add_argument("--epochs", type=int, default=1, help="epochs per train request")
+    parser.add_argument("--trainers", type=int, help="learners training (default: a third)")
     parser.add_argument("--against", type=Path, help="a reference checkout, run alternately")
     parser.add_argument("--rounds", type=int, default=1)
     parser.add_argument("--url", help="a server already running (no CPU/RSS figures)")
@@ -269,6 +270,8 @@ def main() -> None:
     args = parser.parse_args()
     players = 0 if args.pair else round(args.learners * 2 / 3)
     trainers = 1 if args.pair else args.learners - players
+    if args.trainers is not None:
+        trainers, players = args.trainers, args.learners - args.trainers
     what = "pair" if args.pair else f"room of {args.learners}"
     print(f"{what}: {players} playing at {SPEED:g}× by compute step, {trainers} training "
           f"({args.epochs} epoch(s) a request), a probe stepping; {args.seconds:g} s",

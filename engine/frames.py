@@ -62,7 +62,11 @@ class Traced(Protocol):
 
 def finite_list(values: Any) -> list[float | None]:
     """Plain floats; a non-finite entry becomes None (never NaN on the wire)."""
-    return [float(v) if math.isfinite(v) else None for v in np.asarray(values, np.float64).ravel()]
+    array = np.asarray(values, np.float64).ravel()
+    plain: list[float] = array.tolist()
+    if np.isfinite(array).all():
+        return plain  # type: ignore[return-value]  # list is invariant; no None here
+    return [v if math.isfinite(v) else None for v in plain]
 
 
 def finite_rows(values: Any) -> list[list[float | None]]:
@@ -74,6 +78,12 @@ def norm(values: Any) -> float | None:
     """‖v‖₂, or None if it is not finite."""
     n = float(np.linalg.norm(np.asarray(values, np.float64)))
     return n if math.isfinite(n) else None
+
+
+def norms(vectors: Any) -> list[list[float | None]]:
+    """‖v‖₂ of each vector along the last axis (rows of layers × time steps here), None
+    where it is not finite."""
+    return finite_rows(np.linalg.norm(np.asarray(vectors, np.float64), axis=-1))
 
 
 def frame(lab: Lab) -> dict[str, Any]:
@@ -199,7 +209,7 @@ def backward_frame(lab: Lab, t: int, layer: int, step: int) -> dict[str, Any]:
         "step": lab.backward_steps[step],
         "step_index": step,
         "values": {name: finite_list(values[name]) for name in names},
-        "grad_norms": [[norm(v) for v in row] for row in grads.dh],
+        "grad_norms": norms(grads.dh),
         "window_loss": grads.loss if math.isfinite(grads.loss) else None,
     }
 

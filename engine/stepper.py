@@ -193,6 +193,7 @@ class Lab:
         self._trace: WindowTrace | None = None
         self._grads: WindowGradients | None = None
         self._pending: tuple[ModelParams, Any, bool] | None = None
+        self._frame: tuple[tuple[Any, ...], dict[str, Any]] | None = None  # built for these
 
     @property
     def trace(self) -> WindowTrace:
@@ -414,8 +415,14 @@ class Lab:
 
     # -- frames (built in engine.frames) ---------------------------------------
     def frame(self) -> dict[str, Any]:
-        """The current frame: where we are and the numbers computed so far there."""
-        return frames.frame(self)
+        """The current frame: where we are and the numbers computed so far there.
+
+        Built once per position and state (the step's reply and each view read it: a
+        room of learners playing builds hundreds a second); treat it as read-only."""
+        key = (self.position, self.epoch, self.updates, len(self.losses), self._status)
+        if self._frame is None or self._frame[0] != key:
+            self._frame = (key, frames.frame(self))
+        return self._frame[1]
 
     def cell_values(self, t: int, layer: int, upto: int) -> dict[str, list[float | None]]:
         """The quantities of cell (t, layer) revealed by compute steps 0…upto."""

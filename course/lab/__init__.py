@@ -30,6 +30,7 @@ def init_app(app: Flask, lessons: Lessons, live_copy: LiveCopy | None = None) ->
     from course.lab.scheduler import Scheduler
     from course.lab.spec import LAB_HIDDEN_SIZES
     from engine.series import MAX_POINTS
+    from engine.threads import limit_compute_threads
 
     budget.init_app(app)  # the compile budget and the bound on compiled programs
     app.jinja_env.globals["view_notes"] = VIEW_NOTES
@@ -49,6 +50,9 @@ def init_app(app: Flask, lessons: Lessons, live_copy: LiveCopy | None = None) ->
     shared = app.config.get("TRAINING_SLOTS_DIR") or None
     train_seconds = float(app.config.get("MAX_TRAIN_SECONDS", 20.0))
     scheduler = Scheduler(slots, shared=Path(shared) if shared else None)
+    # XLA's pool no bigger than the training at once (engine.threads): in a server, set
+    # before anything computes; in a process that computed already (tests), as it is.
+    limit_compute_threads(scheduler.slots)
     labs = LabNamespace("/lab", lessons, live_copy, scheduler, train_seconds)
     app.extensions["labs"] = labs
     exports.init_app(app, lessons, labs.learner_lab)  # a learner's GIF: their own lab

@@ -73,18 +73,24 @@ def heatmap_data(
     the largest |gradient| shown (the hover gives the true value)."""
     scale = 1.0
     if gradient:
-        shown = [abs(v) for vector in values.values() for v in vector if v is not None]
-        scale = max(shown, default=0.0) or 1.0
-    columns = ("row", "unit", "value", "alpha", "text", "outline")
-    data: dict[str, list[Any]] = {k: [] for k in columns}
-    for row in HEAT_ROWS[cell]:
-        vector = values.get(row)
-        for k in range(hidden):
-            v = None if vector is None else vector[k]
-            data["row"].append(row)
-            data["unit"].append(k)
-            data["value"].append(0.0 if v is None else max(-1.0, min(1.0, v / scale)))
-            data["alpha"].append(0.12 if v is None else 1.0)
-            data["text"].append("not yet computed" if v is None else f"{v:+.4g}")
-            data["outline"].append(INK if k == unit else None)
-    return data
+        sizes = [abs(v) for vector in values.values() for v in vector if v is not None]
+        scale = max(sizes, default=0.0) or 1.0
+    rows = HEAT_ROWS[cell]
+    units = range(hidden)
+    shown = [values.get(row) or [None] * hidden for row in rows]
+    return {
+        "row": [row for row in rows for _ in units],
+        "unit": [k for _ in rows for k in units],
+        "value": [
+            0.0 if v is None else max(-1.0, min(1.0, v / scale))
+            for vector in shown
+            for v in vector[:hidden]
+        ],
+        "alpha": [0.12 if v is None else 1.0 for vector in shown for v in vector[:hidden]],
+        "text": [
+            "not yet computed" if v is None else f"{v:+.4g}"
+            for vector in shown
+            for v in vector[:hidden]
+        ],
+        "outline": [INK if k == unit else None for _ in rows for k in units],
+    }
