@@ -30,4 +30,3 @@ def limit_compute_threads(threads: int) -> bool:
         return False
     os.environ.setdefault("NPROC", str(threads))
     return True
-

@@ -34,4 +34,3 @@ def test_a_server_computes_on_as_many_xla_threads_as_its_training_slots(tmp_path
         assert pool_threads(server.proc.pid) == 1
     finally:
         server.stop()
-
