@@ -14,9 +14,14 @@ from pathlib import Path
 # room of players, each such moment cost up to 5 ms, many times per click (bench/
 # compile_storm.py, bench/room.py).
 SWITCH_INTERVAL = 0.001
+# glibc's malloc arenas for the server's many threads (engine.host): two, not 8 a core.
+MALLOC_ARENAS = 2
 
 
 def serve(args: argparse.Namespace) -> int:
+    from engine.host import limit_malloc_arenas
+
+    limit_malloc_arenas(MALLOC_ARENAS)  # before any thread starts
     sys.setswitchinterval(SWITCH_INTERVAL)
     if args.production:
         from course import production

@@ -18,14 +18,14 @@ CPU, megabytes of memory that ``jax.jit`` keeps for the life of the function). S
 
 from __future__ import annotations
 
-import ctypes
-import ctypes.util
 import threading
 from collections import OrderedDict
 from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 import jax
+
+from engine import host
 
 WINDOW_BUCKETS = (8, 16, 32, 64)  # a window of T points runs as the first bucket ≥ T
 CONTINUATION_BUCKETS = (8, 16, 32, 64)
@@ -65,7 +65,7 @@ class Programs:
         program, new = self._get(fn, static)
         result = program(*args)
         if new:
-            _trim()
+            host.trim()
         return result
 
     def jitted(self, fn: Callable[..., Any], **static: Hashable) -> Any:
@@ -125,26 +125,7 @@ class Programs:
             evicted += 1
         if evicted:
             self.evicted += evicted
-            _trim()
-
-
-def _trim() -> None:
-    """Give freed memory back to the system: glibc keeps it in each thread's arena, and
-    labs compile on many socket threads (measured: 730 → 600 MB after 24 programs)."""
-    if _LIBC is not None:
-        _LIBC.malloc_trim(0)
-
-
-def _libc() -> ctypes.CDLL | None:
-    name = ctypes.util.find_library("c")
-    try:
-        libc = ctypes.CDLL(name) if name else None
-    except OSError:
-        return None
-    return libc if libc is not None and hasattr(libc, "malloc_trim") else None
-
-
-_LIBC = _libc()
+            host.trim()
 
 
 def _bound(fn: Callable[..., Any], static: dict[str, Hashable]) -> Callable[..., Any]:

@@ -29,8 +29,8 @@ def init_app(app: Flask, lessons: Lessons, live_copy: LiveCopy | None = None) ->
     from course.lab.namespace import LabNamespace
     from course.lab.scheduler import Scheduler
     from course.lab.spec import LAB_HIDDEN_SIZES
+    from engine.host import limit_compute_threads
     from engine.series import MAX_POINTS
-    from engine.threads import limit_compute_threads
 
     budget.init_app(app)  # the compile budget and the bound on compiled programs
     app.jinja_env.globals["view_notes"] = VIEW_NOTES
@@ -50,7 +50,7 @@ def init_app(app: Flask, lessons: Lessons, live_copy: LiveCopy | None = None) ->
     shared = app.config.get("TRAINING_SLOTS_DIR") or None
     train_seconds = float(app.config.get("MAX_TRAIN_SECONDS", 20.0))
     scheduler = Scheduler(slots, shared=Path(shared) if shared else None)
-    # XLA's pool no bigger than the training at once (engine.threads): in a server, set
+    # XLA's pool no bigger than the training at once (engine.host): in a server, set
     # before anything computes; in a process that computed already (tests), as it is.
     limit_compute_threads(scheduler.slots)
     labs = LabNamespace("/lab", lessons, live_copy, scheduler, train_seconds)

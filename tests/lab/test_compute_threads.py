@@ -1,6 +1,6 @@
 """A served process computes on no more XLA threads than it trains at once: XLA's
 pool threads spin while they wait, and a room's clicks and frames need the other
-cores (engine.threads)."""
+cores (engine.host)."""
 
 from __future__ import annotations
 
