@@ -16,7 +16,12 @@ from collections.abc import Iterator
 
 import pytest
 from pagekit import ARTIFACTS, ROOT, PageWatch
-from playwright.sync_api import Browser, Page, sync_playwright
+from playwright.sync_api import Browser, Page, expect, sync_playwright
+
+# A state a page reaches may take seconds on a busy 2-core machine (a first
+# compilation, a training under a suite's load): assertions wait up to 30 s for it,
+# not Playwright's 5; a page that never gets there still fails.
+expect.set_options(timeout=30_000)
 
 CHROMIUM = "/usr/bin/chromium"
 CHROMIUM_ARGS = [
