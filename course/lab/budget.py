@@ -12,7 +12,7 @@ lessons' own settings never count. Compilations are per process, so the budget i
 counted in this process's memory, Redis or not.
 
 Settings: ``LAB_COMPILE_RATE`` ("12/60": twelve new programs per learner in any 60 s),
-``LAB_COMPILE_RATE_SERVER`` ("40/60"), ``MAX_COMPILED_PROGRAMS`` (48 kept in memory).
+``LAB_COMPILE_RATE_SERVER`` ("40/60"), ``MAX_COMPILED_PROGRAMS`` (24 kept in memory).
 """
 
 from __future__ import annotations
