@@ -29,7 +29,9 @@ from engine import host
 
 WINDOW_BUCKETS = (8, 16, 32, 64)  # a window of T points runs as the first bucket ≥ T
 CONTINUATION_BUCKETS = (8, 16, 32, 64)
-MAX_PROGRAMS = 24  # compiled programs kept in memory (5–20 MB each): the 23 of the lesson labs' defaults and one
+# Compiled programs kept in memory (5–20 MB each): the lesson labs' defaults (23,
+# warmed last) and one more.
+MAX_PROGRAMS = 24
 
 ProgramKey = tuple[str, tuple[tuple[str, Hashable], ...]]
 
