@@ -226,7 +226,7 @@ def test_every_view_has_an_information_icon_with_its_explanation(client):
             {"main.js", "lab.js", "views.js", "connection.js", "api.js", "tour.js"},
         ),
         ("/lessons/why-recurrence", {"main.js", "playground.js", "views.js"}),
-        ("/lessons/tasks", {"main.js", "task.js"}),
+        ("/lessons/tasks", {"main.js", "task.js", "task-paint.js"}),
     ],
 )
 def test_lesson_pages_preload_every_module_they_run(client, path, expected):

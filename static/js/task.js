@@ -1,11 +1,13 @@
 // Module 5's tasks (next character, sentiment, translation) and module 4's memory task
 // (RNN, LSTM and GRU side by side), driven over /task. The
 // server trains and computes everything and builds the figures; this file embeds
-// them, sends what the learner asks and paints the named sources each ack carries.
+// them, sends what the learner asks and paints the named sources each ack carries
+// (task-paint.js: the painting methods, added to TaskController below).
 import { CellArithmetic } from "./arithmetic.js";
 import { connect, request } from "./connection.js";
 import { addShareButton, readSharedTask, taskShareUrl } from "./share.js";
 import { setReadout, setStatus } from "./readout.js";
+import { paintMethods, percent } from "./task-paint.js";
 import { inTurn, painted } from "./schedule.js";
 import { FigureSet } from "./views.js";
 
@@ -33,10 +35,6 @@ export function startTasks(root = document) {
   });
   restored?.section.scrollIntoView({ block: "start" });
   return tasks;
-}
-
-function percent(value) {
-  return value === null || value === undefined ? "–" : `${(100 * value).toFixed(0)} %`;
 }
 
 export class TaskController {
@@ -311,102 +309,8 @@ export class TaskController {
     this.status(this.trainingText);
   }
 
-  showAccuracies(accuracies) {
-    for (const cell of ["rnn", "lstm", "gru"]) this.readout(`acc-${cell}`, percent(accuracies[cell]));
-  }
-
   setBusy(busy) {
     for (const button of this.section.querySelectorAll("button")) button.disabled = busy;
-  }
-
-  // -- figures -------------------------------------------------------------------------------
-  // -- painting ------------------------------------------------------------------------------
-  show(ack) {
-    this.figures.apply(ack.sources);
-    if (ack.link) this.link = ack.link;
-    if (ack.state) this.showState(ack.state);
-    if (ack.text) this.showText(ack.text);
-    if (ack.example) this.showExample(ack.example);
-    if (ack.prediction) {
-      const p = ack.prediction;
-      this.readout("asked", p.prefix);
-      this.readout("next", `“${p.next === " " ? "space" : p.next}” with p = ${p.p.toFixed(3)}`);
-    }
-    if (ack.walk) this.showWalk(ack.walk, ack.sources);
-    if (ack.generated !== undefined) {
-      this.readout("prefix", ack.link?.generate?.prefix ?? ack.prediction.prefix);
-      this.readout("generated", ack.generated);
-      this.section.dataset.generated = ack.generated;
-    }
-    if (ack.analysis) {
-      this.readout("label", `${ack.analysis.label} (${percent(Math.max(...ack.analysis.probs))})`);
-      this.section.dataset.label = ack.analysis.label;
-    }
-    if (ack.translation) {
-      this.readout("translation", ack.translation.translation || "(nothing)");
-      this.section.dataset.translation = ack.translation.translation;
-    }
-    if (!this.training) this.status("Ready");
-  }
-
-  showWalk(walk, sources) {
-    this.arithmetic?.update(sources ?? {});
-    const shown = (c) => (c === " " ? "␣" : c);
-    this.readout("walk-step", walk.label);
-    this.readout("walk-position", `${walk.position + 1} of ${walk.positions}`);
-    this.readout("walk-chars", walk.chars);
-    this.readout("walk-char", shown(walk.char));
-    this.readout("walk-dims", String(sources?.lw_input?.x?.length ?? "…"));
-    this.readout("walk-choice", walk.choice === null ? "not computed yet" : `‘${shown(walk.choice)}’`);
-    const section = this.$("[data-walk]");
-    Object.assign(section.dataset, { step: walk.step, t: String(walk.t), position: String(walk.position) });
-  }
-
-  showState(state) {
-    this.readout("epoch", String(state.epoch));
-    this.section.dataset.epoch = String(state.epoch);
-    if (state.cells) return this.showMemory(state);
-    const last = state.loss.length ? state.loss[state.loss.length - 1] : null;
-    this.readout("loss", last === null ? "–" : last.toFixed(3));
-    const accuracy = state.accuracy.length ? state.accuracy[state.accuracy.length - 1] : null;
-    this.readout("score", percent(state.score ?? accuracy));
-  }
-
-  showMemory(state) {
-    const last = Object.fromEntries(
-      Object.entries(state.cells).map(([cell, net]) => [cell, net.accuracy[state.epoch - 1] ?? null]),
-    );
-    this.showAccuracies(last);
-    this.readout("seq-length", String(state.length));
-    const slider = this.control("seq-length");
-    if (slider && !this.training) {
-      slider.value = String(state.length);
-      this.output("seq-length", slider.value);
-    }
-  }
-
-  showExample(example) {
-    const span = this.$('[data-readout="letters"]');
-    const letters = [...example.letters].map((letter, t) => {
-      const el = document.createElement(t === example.marked ? "mark" : "span");
-      el.textContent = letter;
-      return el;
-    });
-    span.replaceChildren(...letters);
-    span.setAttribute("aria-label", `${example.letters}, letter ${example.marked + 1} marked`);
-    this.readout("marked-letter", example.answer);
-    this.readout("marked-at", String(example.marked + 1));
-    this.readout("after", String(example.letters.length - example.marked - 1));
-  }
-
-  showText(info) {
-    this.readout("source", { abab: "abab…", lorem: "lorem ipsum", user: "your text" }[info.source]);
-    this.readout("length", String(info.length));
-    this.readout("shown", info.shown + (info.length > info.shown.length ? " …" : ""));
-    const picker = this.control("source");
-    if (picker) picker.value = info.source;
-    this.readout("prefix", "");
-    this.readout("generated", "");
   }
 
   output(name, text) {
@@ -422,3 +326,5 @@ export class TaskController {
     setStatus(this.section, text, alarming);
   }
 }
+
+Object.assign(TaskController.prototype, paintMethods);
