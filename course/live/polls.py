@@ -37,7 +37,6 @@ from course.live.pollstate import (
     Poll,
     adhoc,
     from_quiz,
-    number_label,
     tally,
     vote_key,
 )

@@ -175,6 +175,7 @@ def poll_result(poll: dict[str, Any], votes: dict[str, Any], names: dict[str, st
     it, with its count; or every number given) and who answered what, as a line."""
     asked = Poll.from_dict(poll)
     right = set(asked.right_labels())
+    choices: list[dict[str, Any]]
     if asked.kind == "choice":
         choices = [
             {"letter": c["letter"], "text": _text(c["html"]), "correct": c["letter"] in right,

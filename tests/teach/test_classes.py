@@ -14,7 +14,7 @@ from flask import Flask
 from quizpage import read
 from socketkit import connect, ok
 from sqlalchemy import select
-from teaching import Person, Tables, add_instructor, build_app, join_code
+from teachkit import Person, Tables, build_app, join_code, signed_in
 
 from course.storage import db
 from course.storage.models import Assignment, Classroom, Enrollment, LiveSessionRecord
@@ -22,24 +22,11 @@ from course.storage.models import Assignment, Classroom, Enrollment, LiveSession
 LESSON = "/lessons/canary"
 
 
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("jax-cache")
-
-
 @pytest.fixture
 def app(database_url: str, cache: Path) -> Iterator[Flask]:
     app = build_app(database_url, cache)
     yield app
     db.dispose(app)
-
-
-@pytest.fixture
-def teacher(app: Flask) -> Person:
-    add_instructor(app, "ada@example.org", "Ada")
-    person = Person(app)
-    assert person.login("ada@example.org").status_code == 302
-    return person
 
 
 def class_page(teacher: Person, class_id: int) -> str:
@@ -62,9 +49,7 @@ def test_another_instructor_can_neither_see_nor_change_my_class(app: Flask, teac
     student = Person(app)
     assert student.join(code, "Sam").status_code == 302
     learner = student.session()["learner"]
-    add_instructor(app, "eve@example.org", "Eve")
-    eve = Person(app)
-    eve.login("eve@example.org")
+    eve = signed_in(app, "eve@example.org", "Eve")
     base = f"/teach/classes/{class_id}"
     assert eve.get(base).status_code == 404
     assert eve.get(f"{base}/gradebook.csv").status_code == 404

@@ -22,7 +22,7 @@ from flask import Flask
 from quizpage import read
 from socketkit import connect, ok
 from sqlalchemy import select
-from teaching import Person, Tables, add_instructor, build_app, join_code
+from teachkit import Person, Tables, build_app, join_code, signed_in
 
 from course.storage import db
 from course.storage.models import Assignment, Classroom
@@ -33,24 +33,11 @@ LESSON = "/lessons/canary"
 SINGLE = ["plain option alpha", "plain option bravo", "plain option charlie"]
 
 
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("jax-cache")
-
-
 @pytest.fixture
 def app(database_url: str, cache: Path) -> Iterator[Flask]:
     app = build_app(database_url, cache)
     yield app
     db.dispose(app)
-
-
-@pytest.fixture
-def teacher(app: Flask) -> Person:
-    add_instructor(app, "ada@example.org", "Ada")
-    person = Person(app)
-    assert person.login("ada@example.org").status_code == 302
-    return person
 
 
 class Learner(Person):
@@ -416,9 +403,7 @@ def test_statistics_titles_are_plain_text():
 
 def test_the_gradebook_page_is_the_teachers_own(app: Flask, teacher: Person):
     class_id, _ = enrol(app, teacher, "Ana")
-    add_instructor(app, "eve@example.org", "Eve")
-    eve = Person(app)
-    eve.login("eve@example.org")
+    eve = signed_in(app, "eve@example.org", "Eve")
     assert eve.get(f"/teach/classes/{class_id}/gradebook").status_code == 404
     zone = f"/teach/classes/{class_id}/assignments/time-zone"
     assert eve.post(zone, {"time_zone": "Asia/Tokyo"}).status_code == 404

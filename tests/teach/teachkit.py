@@ -1,5 +1,6 @@
 """Helpers for the teaching tests: an app on the canary lesson, browsers with their
-CSRF token, instructors, and a reader for the tables on teaching pages."""
+CSRF token, instructors (``signed_in``: one who signed in), and a reader for the tables
+on teaching pages. The fixtures (``cache``, ``teacher``) are in this folder's conftest."""
 
 from __future__ import annotations
 
@@ -83,6 +84,14 @@ class Person:
 
     def join(self, code: str, name: str) -> TestResponse:
         return self.post("/join", {"code": code, "name": name})
+
+
+def signed_in(app: Flask, email: str, name: str) -> Person:
+    """A browser signed in as ``email``, a new instructor called ``name``."""
+    add_instructor(app, email, name)
+    person = Person(app)
+    assert person.login(email).status_code == 302
+    return person
 
 
 def join_code(html: str) -> str:
