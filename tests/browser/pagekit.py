@@ -1,7 +1,7 @@
 """What the browser tests share besides fixtures (those are in conftest): where
-screenshots go, a watch on every page, a page in a browser of its own, starting a live
-session as an instructor, the data of a widget's Bokeh sources, an axe-core scan, and
-waiting for a tour to settle."""
+screenshots go, a watch on every page, a page in a browser of its own, signing in and
+starting a live session as an instructor, the data of a widget's Bokeh sources, an
+axe-core scan, and waiting for a tour to settle."""
 
 from __future__ import annotations
 
@@ -77,6 +77,14 @@ def widget_source(widget: Locator, name: str) -> dict[str, list[Any]]:
     raise AssertionError(f"no source {name!r}")
 
 
+def sign_in(page: Page, email: str, password: str) -> None:
+    """Sign in as the instructor ``email`` through the form."""
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
 def start_session(
     teacher: Page,
     email: str,
@@ -89,10 +97,7 @@ def start_session(
     """Sign in as the instructor ``email``, create a class and start a live session of
     ``lab`` from its page, open to anyone with the code; the session's code, once the
     presenter's page has joined (within ``timeout`` ms; None: expect's default)."""
-    teacher.goto("/login")
-    teacher.get_by_label("Email").fill(email)
-    teacher.get_by_label("Password").fill(password)
-    teacher.get_by_role("button", name="Sign in").click()
+    sign_in(teacher, email, password)
     teacher.get_by_label("New class").fill(class_name)
     teacher.get_by_role("button", name="Create class").click()
     teacher.locator("#live select[name=lab]").select_option(lab)
