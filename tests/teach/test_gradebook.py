@@ -19,17 +19,15 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from quizpage import read
 from socketkit import connect, ok
 from sqlalchemy import select
-from teachkit import Person, Tables, build_app, join_code, signed_in
+from teachkit import Learner, Person, Tables, build_app, join_code, signed_in
 
 from course.storage import db
 from course.storage.models import Assignment, Classroom
 from course.teach import zones
 from course.teach.gradebook import csv_cell
 
-LESSON = "/lessons/canary"
 SINGLE = ["plain option alpha", "plain option bravo", "plain option charlie"]
 
 
@@ -38,34 +36,6 @@ def app(database_url: str, cache: Path) -> Iterator[Flask]:
     app = build_app(database_url, cache)
     yield app
     db.dispose(app)
-
-
-class Learner(Person):
-    """A student who works the canary lesson through the real API."""
-
-    def open_lesson(self) -> None:
-        self.page = read(self.get(LESSON).get_data(as_text=True))
-
-    def headers(self) -> dict[str, str]:
-        return {"X-CSRF-Token": self.page.token}
-
-    def mark(self, kind: str, key: str, value: object = None) -> None:
-        body = {"kind": kind, "key": key, "value": value}
-        reply = self.client.post("/api/lessons/canary/progress", json=body, headers=self.headers())
-        assert reply.get_json()["ok"], reply.get_json()
-
-    def answer(self, quiz: str, answer: dict) -> None:
-        body = {"submission_id": uuid.uuid4().hex, "answer": answer}
-        path = f"/api/lessons/canary/quizzes/{quiz}/attempts"
-        assert self.client.post(path, json=body, headers=self.headers()).get_json()["ok"]
-
-    def ids(self, quiz: str, *texts: str) -> list[str]:
-        return [self.page.quizzes[quiz].items[t] for t in texts]
-
-    def step_lab(self, lab: str) -> None:
-        with connect(self.app, "/lab", self.client) as sock:
-            ok(sock, "open", {"lesson": "canary", "lab": lab})
-            ok(sock, "step", {"lab": lab})
 
 
 def page(person: Person, path: str) -> str:
