@@ -37,7 +37,6 @@ from course.live.pollstate import (
     Poll,
     adhoc,
     from_quiz,
-    number_label,
     tally,
     vote_key,
 )
@@ -301,7 +300,7 @@ def poll_record(store: LiveStore, state: LiveState) -> list[dict[str, Any]]:
         asked.append(state.poll)
     record = []
     for poll in asked:
-        letter = {c["id"]: c["letter"] for c in poll.choices}
+        letter = poll.letters
         rounds = []
         for r in range(1, poll.round + 1):
             votes = store.votes(state.code, vote_key(poll.number, r))
@@ -310,9 +309,7 @@ def poll_record(store: LiveStore, state: LiveState) -> list[dict[str, Any]]:
                 {
                     "learner": learner,
                     "name": vote.get("name", ""),
-                    "answer": letter.get(vote.get("choice", ""), "")
-                    if poll.kind == "choice"
-                    else vote.get("value"),
+                    "answer": poll.label(vote) if poll.kind == "choice" else vote.get("value"),
                 }
                 for learner, vote in sorted(votes.items())
             ]
@@ -331,9 +328,7 @@ def poll_record(store: LiveStore, state: LiveState) -> list[dict[str, Any]]:
                 "kind": poll.kind,
                 "prompt": poll.prompt,
                 "options": {c["letter"]: c["html"] for c in poll.choices},
-                "answer": [letter[a] for a in poll.answer if a in letter]
-                if poll.kind == "choice"
-                else [number_label(a) for a in poll.answer],
+                "answer": poll.right_labels(),
                 "rounds": rounds,
             }
         )

@@ -8,7 +8,8 @@ session record can show it after the lesson changed. What the browser may see of
 poll is ``public()``: the answer travels only once the presenter reveals it, and the
 counts only once they reveal them (``results``, frozen for every round at that moment).
 
-Votes are stored per round under ``vote_key``: ``"<poll number>.<round>"``.
+Votes are stored per round under ``vote_key``: ``"<poll number>.<round>"``; this module
+alone writes and reads that format (``vote_key``, ``parse_vote_key``).
 """
 
 from __future__ import annotations
@@ -63,6 +64,24 @@ class Poll:
     def vote_key(self) -> str:
         return vote_key(self.number, self.round)
 
+    @property
+    def letters(self) -> dict[str, str]:
+        """Each option's id → its letter."""
+        return {c["id"]: c["letter"] for c in self.choices}
+
+    def right_labels(self) -> list[str]:
+        """The right answer as shown: its options' letters, or its number as counted."""
+        if self.kind == "choice":
+            letters = self.letters
+            return [letters[a] for a in self.answer if a in letters]
+        return [number_label(a) for a in self.answer]
+
+    def label(self, vote: dict[str, Any]) -> str:
+        """A stored vote as shown: its option's letter ("" for none), or its number."""
+        if self.kind == "choice":
+            return self.letters.get(vote.get("choice", ""), "")
+        return number_label(vote["value"])
+
     def as_dict(self) -> dict[str, Any]:
         """Everything, for the durable record (the answer included)."""
         return asdict(self)
@@ -108,7 +127,14 @@ class Poll:
 
 
 def vote_key(number: int, round_: int) -> str:
+    """Where the votes of round ``round_`` of poll ``number`` are stored."""
     return f"{number}.{round_}"
+
+
+def parse_vote_key(key: str) -> tuple[str, int] | None:
+    """``vote_key``'s (poll number as written, round), or None for a key it did not make."""
+    number, _, round_ = key.partition(".")
+    return (number, int(round_)) if round_.isdigit() else None
 
 
 def number_label(value: float) -> str:

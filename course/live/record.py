@@ -22,7 +22,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from course.lab.spec import options_of
-from course.live.pollstate import number_label
+from course.live.pollstate import Poll, number_label, vote_key
 from course.live.state import LiveState
 from course.storage.db import transaction
 from course.storage.models import Instructor, LiveEvent, LiveRecord, utcnow
@@ -173,28 +173,28 @@ def _text(fragment: str) -> str:
 def poll_result(poll: dict[str, Any], votes: dict[str, Any], names: dict[str, str]) -> Line:
     """A round of a poll: its distribution (every option by its letter, as everyone saw
     it, with its count; or every number given) and who answered what, as a line."""
-    if poll["kind"] == "choice":
+    asked = Poll.from_dict(poll)
+    right = set(asked.right_labels())
+    choices: list[dict[str, Any]]
+    if asked.kind == "choice":
         choices = [
-            {"letter": c["letter"], "text": _text(c["html"]), "correct": c["id"] in poll["answer"],
+            {"letter": c["letter"], "text": _text(c["html"]), "correct": c["letter"] in right,
              "count": 0}
-            for c in poll["choices"]
+            for c in asked.choices
         ]  # fmt: skip
-        letter = {c["id"]: c["letter"] for c in poll["choices"]}
     else:
         given = sorted({number_label(v["value"]) for v in votes.values() if "value" in v})
-        right = {number_label(a) for a in poll["answer"]}
         choices = [{"letter": g, "text": "", "correct": g in right, "count": 0} for g in given]
-        letter = {}
     at = {c["letter"]: c for c in choices}
     answers = []
     for learner, vote in sorted(votes.items(), key=lambda kv: names.get(kv[0], "?")):
-        picked = letter.get(vote.get("choice"), "") if letter else number_label(vote["value"])
+        picked = asked.label(vote)
         if picked in at:
             at[picked]["count"] += 1
         who = str(vote.get("name") or names.get(learner, "?"))
         answers.append({"learner": learner, "name": who, "choices": [picked] if picked else []})
     spread = ", ".join(f"{c['letter']} {c['count']}" for c in choices)
-    key = f"{poll['number']}.{poll['round']}"
+    key = vote_key(poll["number"], poll["round"])
     what = f"Result of {_label(poll)}, round {poll['round']}: {len(answers)} answered ({spread})"
     data = {"quiz": key, "lesson_quiz": poll["quiz"], "poll": poll["number"],
             "round": poll["round"], "prompt": _text(poll["prompt"]), "choices": choices,

@@ -187,6 +187,17 @@ def archive(class_id: int) -> ResponseReturnValue:
     return redirect(url_for("teach.page", class_id=class_id))
 
 
+def unenrol(session: Session, enrolled: Enrollment) -> None:
+    """Take a student out of a class, with their extensions there (their own progress
+    is theirs: it stays)."""
+    in_class = select(Assignment.id).where(Assignment.class_id == enrolled.class_id)
+    theirs = delete(Extension).where(
+        Extension.learner_id == enrolled.learner_id, Extension.assignment_id.in_(in_class)
+    )
+    session.delete(enrolled)
+    session.execute(theirs)
+
+
 @bp.post("/classes/<int:class_id>/students/<learner_id>/remove")
 @login_required
 def remove_student(class_id: int, learner_id: str) -> ResponseReturnValue:
@@ -195,13 +206,7 @@ def remove_student(class_id: int, learner_id: str) -> ResponseReturnValue:
         enrolled = session.get(Enrollment, (class_id, learner_id))
         if enrolled is None:
             abort(404)
-        session.delete(enrolled)
-        in_class = select(Assignment.id).where(Assignment.class_id == class_id)
-        session.execute(
-            delete(Extension).where(
-                Extension.learner_id == learner_id, Extension.assignment_id.in_(in_class)
-            )
-        )
+        unenrol(session, enrolled)
     flash(f"{enrolled.display_name} was removed from the class. Their own progress is kept.")
     return redirect(url_for("teach.page", class_id=class_id) + "#roster")
 

@@ -4,7 +4,7 @@ the gradebook reads them.
 This is the one place that knows where live votes are kept (``live_votes``, the
 durable record of ``course/live/durable.py``), so a change in how polls store
 rounds changes this function only. A vote row is a learner's answer to one round of
-one poll of a session, under ``"<poll number>.<round>"`` (``course.live.pollstate``);
+one poll of a session, under its ``course.live.pollstate.vote_key``;
 which lesson question a poll number put is in the session's state (``live_states``:
 its ``poll`` and the ``asked`` before it), kept after the session (only its lab goes).
 Questions the presenter typed are not lesson questions: they are not in the
@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from course.live.pollstate import parse_vote_key
 from course.storage.models import LiveSessionRecord, LiveSessionState, LiveVote
 
 
@@ -58,9 +59,12 @@ def class_votes(session: Session, class_id: int) -> list[PollVote]:
     found = []
     for vote in votes:
         owner = newest[vote.code]
-        number, _, round_ = vote.poll.partition(".")
+        key = parse_vote_key(vote.poll)
+        if owner.class_id != class_id or key is None:
+            continue
+        number, round_ = key
         quiz = questions.get((vote.code, number))
-        if owner.class_id != class_id or not quiz or not round_.isdigit():
+        if not quiz:
             continue
         found.append(
             PollVote(
@@ -68,7 +72,7 @@ def class_votes(session: Session, class_id: int) -> list[PollVote]:
                 started_at=owner.started_at,
                 lesson_id=owner.lesson_id,
                 quiz_id=quiz,
-                round=int(round_),
+                round=round_,
                 learner_id=vote.learner,
                 answer={k: v for k, v in vote.answer.items() if k != "name"},  # as cast
                 at=vote.updated_at,

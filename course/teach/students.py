@@ -19,7 +19,7 @@ from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, render_template, request, url_for
 from flask.typing import ResponseReturnValue
-from sqlalchemy import delete, false, select
+from sqlalchemy import false, select
 from sqlalchemy.orm import Session
 
 from course import live
@@ -37,7 +37,7 @@ from course.storage.models import (
     RosterInvite,
 )
 from course.teach.accounts import EMAIL, normalise_email
-from course.teach.classes import CODE_ALPHABET, CODE_LENGTH, normalise_code
+from course.teach.classes import CODE_ALPHABET, CODE_LENGTH, normalise_code, unenrol
 from course.teach.common import lesson_by_id
 from course.web import ratelimit
 from course.web.identity import current_learner_id
@@ -261,12 +261,6 @@ def leave(class_id: int) -> ResponseReturnValue:
         enrolled = session.get(Enrollment, (class_id, learner)) if learner else None
         if enrolled is None:
             abort(404)
-        session.delete(enrolled)
-        in_class = select(Assignment.id).where(Assignment.class_id == class_id)
-        session.execute(
-            delete(Extension).where(
-                Extension.learner_id == learner, Extension.assignment_id.in_(in_class)
-            )
-        )
+        unenrol(session, enrolled)
     flash("You left the class. Your progress stays with you.")
     return redirect(url_for("students.my_classes"))

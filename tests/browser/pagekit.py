@@ -1,9 +1,11 @@
 """What the browser tests share besides fixtures (those are in conftest): where
-screenshots go, a watch on every page, a page in a browser of its own, the data of a
-widget's Bokeh sources, an axe-core scan, and waiting for a tour to settle."""
+screenshots go, a watch on every page, a page in a browser of its own, signing in and
+starting a live session as an instructor, the data of a widget's Bokeh sources, an
+axe-core scan, and waiting for a tour to settle."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -73,6 +75,39 @@ def widget_source(widget: Locator, name: str) -> dict[str, list[Any]]:
         if found is not None:
             return found
     raise AssertionError(f"no source {name!r}")
+
+
+def sign_in(page: Page, email: str, password: str) -> None:
+    """Sign in as the instructor ``email`` through the form."""
+    page.goto("/login")
+    page.get_by_label("Email").fill(email)
+    page.get_by_label("Password").fill(password)
+    page.get_by_role("button", name="Sign in").click()
+
+
+def start_session(
+    teacher: Page,
+    email: str,
+    password: str,
+    *,
+    class_name: str,
+    lab: str = "lstm-cell/cell-walk",
+    timeout: float | None = None,
+) -> str:
+    """Sign in as the instructor ``email``, create a class and start a live session of
+    ``lab`` from its page, open to anyone with the code; the session's code, once the
+    presenter's page has joined (within ``timeout`` ms; None: expect's default)."""
+    sign_in(teacher, email, password)
+    teacher.get_by_label("New class").fill(class_name)
+    teacher.get_by_role("button", name="Create class").click()
+    teacher.locator("#live select[name=lab]").select_option(lab)
+    teacher.get_by_label("Who may join").select_option("open")  # students come by the code
+    teacher.get_by_role("button", name="Start a live session").click()
+    expect(teacher).to_have_url(re.compile(r"/live/[A-Z0-9]{6}/present$"))
+    expect(teacher.locator("article.lesson")).to_have_attribute(
+        "data-live-joined", "true", timeout=timeout
+    )
+    return teacher.url.split("/")[-2]
 
 
 TRAIN_MS = 90_000  # a first task train compiles the network (seconds; more on a busy machine)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import re
 
 import pytest
-from pagekit import ARTIFACTS, browsing
+from pagekit import ARTIFACTS, browsing, sign_in
 from playwright.sync_api import Browser, Page, expect
 from servers import create_instructor
 
@@ -23,10 +23,7 @@ PHONE = {"viewport": {"width": 390, "height": 844}, "device_scale_factor": 2, "i
 
 
 def sign_in_and_create_class(teacher: Page, name: str) -> str:
-    teacher.goto("/login")
-    teacher.get_by_label("Email").fill(EMAIL)
-    teacher.get_by_label("Password").fill(PASSWORD)
-    teacher.get_by_role("button", name="Sign in").click()
+    sign_in(teacher, EMAIL, PASSWORD)
     teacher.get_by_label("New class").fill(name)
     teacher.get_by_role("button", name="Create class").click()
     expect(teacher.get_by_role("heading", level=1)).to_have_text(name)

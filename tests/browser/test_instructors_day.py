@@ -13,7 +13,7 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from pagekit import ARTIFACTS, browsing
+from pagekit import ARTIFACTS, browsing, sign_in
 from playwright.sync_api import Browser, Page, expect
 from servers import create_instructor
 
@@ -37,14 +37,6 @@ def slow(page: Page) -> Page:
     page.set_default_timeout(WAIT)
     page.set_default_navigation_timeout(WAIT)
     return page
-
-
-def sign_in(teacher: Page) -> None:
-    teacher.goto("/login")
-    teacher.get_by_label("Email").fill(EMAIL)
-    teacher.get_by_label("Password").fill(PASSWORD)
-    teacher.get_by_role("button", name="Sign in").click()
-    expect(teacher.get_by_role("heading", name="Your classes")).to_be_visible()
 
 
 def create_class(teacher: Page, zone: str) -> str:
@@ -177,7 +169,8 @@ def test_the_whole_instructors_day(browser: Browser, server: str, server_databas
     ):
         for page in (teacher, ana, ben):
             slow(page)
-        sign_in(teacher)
+        sign_in(teacher, EMAIL, PASSWORD)
+        expect(teacher.get_by_role("heading", name="Your classes")).to_be_visible()
         code = create_class(teacher, "Europe/Paris")
         class_url = teacher.url
         assign_module(teacher, 4, "2030-01-15T18:00", "Europe/Paris")

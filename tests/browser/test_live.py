@@ -10,7 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
-from pagekit import ARTIFACTS, browsing
+from pagekit import ARTIFACTS, browsing, start_session
 from playwright.sync_api import Browser, Page, expect
 from servers import CourseServer, create_instructor
 
@@ -35,21 +35,6 @@ def cell_values(page: Page) -> list[str]:
 def readout(page: Page, lab: str = LAB) -> dict[str, str]:
     names = ("epoch", "phase", "layer", "t", "step")
     return {n: page.locator(f'{lab} [data-readout="{n}"]').inner_text() for n in names}
-
-
-def start_session(teacher: Page, lab: str = "lstm-cell/cell-walk") -> str:
-    teacher.goto("/login")
-    teacher.get_by_label("Email").fill(EMAIL)
-    teacher.get_by_label("Password").fill(PASSWORD)
-    teacher.get_by_role("button", name="Sign in").click()
-    teacher.get_by_label("New class").fill("Live class")
-    teacher.get_by_role("button", name="Create class").click()
-    teacher.locator("#live select[name=lab]").select_option(lab)
-    teacher.get_by_label("Who may join").select_option("open")  # students come by the code
-    teacher.get_by_role("button", name="Start a live session").click()
-    expect(teacher).to_have_url(re.compile(r"/live/[A-Z0-9]{6}/present$"))
-    expect(teacher.locator("article.lesson")).to_have_attribute("data-live-joined", "true")
-    return teacher.url.split("/")[-2]
 
 
 def join(student: Page, code: str, name: str) -> None:
@@ -81,7 +66,7 @@ def test_students_follow_the_presenter_step_by_step(
         browsing(browser, server) as ana,
         browsing(browser, server) as ben,
     ):
-        code = start_session(teacher)
+        code = start_session(teacher, EMAIL, PASSWORD, class_name="Live class")
         join(ana, code, "Ana")
         join(ben, code, "Ben")
         expect(teacher.locator('[data-role="presence-count"]')).to_have_text("2")
@@ -217,7 +202,9 @@ def test_students_see_the_network_the_presenter_reshapes(
         browsing(browser, url) as ana,
         browsing(browser, url) as ben,
     ):
-        code = start_session(teacher, "shapes/reshape")
+        code = start_session(
+            teacher, EMAIL, PASSWORD, class_name="Live class", lab="shapes/reshape"
+        )
         join(ana, code, "Ana")
         join(ben, code, "Ben")
         for page in (teacher, ana, ben):

@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from pagekit import ARTIFACTS, browsing
+from pagekit import ARTIFACTS, browsing, start_session
 from playwright.sync_api import Browser, expect
 from servers import CourseServer, RedisServer, create_instructor
-from test_live import LAB, in_step, join, start_session
+from test_live import LAB, in_step, join
 
 EMAIL, PASSWORD = "presenter@example.org", "a live password"
 
@@ -41,7 +41,7 @@ def test_pages_say_reconnecting_and_catch_up_after_a_redis_restart(
 ) -> None:
     url, redis = redis_cluster
     with browsing(browser, url) as teacher, browsing(browser, url) as ana:
-        code = start_session(teacher)
+        code = start_session(teacher, EMAIL, PASSWORD, class_name="Live class")
         join(ana, code, "Ana")
         step = teacher.locator(f'{LAB} [data-action="step"]')
         for seq in (1, 2):

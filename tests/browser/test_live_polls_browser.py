@@ -9,28 +9,13 @@ import re
 from collections.abc import Iterator
 
 import pytest
-from pagekit import ARTIFACTS, browsing
+from pagekit import ARTIFACTS, browsing, start_session
 from playwright.sync_api import Browser, Page, expect
 from servers import create_instructor
 
 EMAIL, PASSWORD = "polls@example.org", "a polling password"
 QUIZ = "forget-gate"
 PHONE = {"width": 390, "height": 844}
-
-
-def start_session(teacher: Page) -> str:
-    teacher.goto("/login")
-    teacher.get_by_label("Email").fill(EMAIL)
-    teacher.get_by_label("Password").fill(PASSWORD)
-    teacher.get_by_role("button", name="Sign in").click()
-    teacher.get_by_label("New class").fill("Poll class")
-    teacher.get_by_role("button", name="Create class").click()
-    teacher.locator("#live select[name=lab]").select_option("lstm-cell/cell-walk")
-    teacher.get_by_label("Who may join").select_option("open")  # students come by the code
-    teacher.get_by_role("button", name="Start a live session").click()
-    expect(teacher).to_have_url(re.compile(r"/live/[A-Z0-9]{6}/present$"))
-    expect(teacher.locator("article.lesson")).to_have_attribute("data-live-joined", "true")
-    return teacher.url.split("/")[-2]
 
 
 def join(student: Page, code: str, name: str) -> None:
@@ -70,7 +55,7 @@ def test_one_lettered_poll_for_everyone_and_a_reveal_that_survives_reload(
         ben.set_viewport_size(PHONE)
         for page in (teacher, ana, ben, screen):
             page.set_default_timeout(90000)  # the machine may be busy (a new lab compiles)
-        code = start_session(teacher)
+        code = start_session(teacher, EMAIL, PASSWORD, class_name="Poll class")
         join(ana, code, "Ana")
         join(ben, code, "Ben")
         screen.goto(f"/live/{code}/projector")

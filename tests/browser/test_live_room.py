@@ -6,9 +6,7 @@ lab uncovered; the projector shows the join address, its QR code and the lab at
 
 from __future__ import annotations
 
-import re
-
-from pagekit import ARTIFACTS, browsing
+from pagekit import ARTIFACTS, browsing, start_session
 from playwright.sync_api import Browser, Page, expect
 from servers import create_instructor
 
@@ -16,23 +14,6 @@ EMAIL, PASSWORD = "room@example.org", "a presenter's password"
 LAB = 'section.lab[data-lab="cell-walk"]'
 HIDDEN = "Hidden size: units per layer"
 SLOW = 90000  # a new shape compiles; the machine may be busy
-
-
-def start_session(teacher: Page) -> str:
-    teacher.goto("/login")
-    teacher.get_by_label("Email").fill(EMAIL)
-    teacher.get_by_label("Password").fill(PASSWORD)
-    teacher.get_by_role("button", name="Sign in").click()
-    teacher.get_by_label("New class").fill("Room class")
-    teacher.get_by_role("button", name="Create class").click()
-    teacher.locator("#live select[name=lab]").select_option("lstm-cell/cell-walk")
-    teacher.get_by_label("Who may join").select_option("open")  # students come by the code
-    teacher.get_by_role("button", name="Start a live session").click()
-    expect(teacher).to_have_url(re.compile(r"/live/[A-Z0-9]{6}/present$"))
-    expect(teacher.locator("article.lesson")).to_have_attribute(
-        "data-live-joined", "true", timeout=SLOW
-    )
-    return teacher.url.split("/")[-2]
 
 
 def join(student: Page, code: str, name: str) -> None:
@@ -84,7 +65,7 @@ def test_the_presenter_confirms_a_wider_network_and_the_class_follows(
         ben.set_viewport_size({"width": 390, "height": 844})  # a phone
         for page in (teacher, ana, ben):
             page.set_default_timeout(SLOW)  # the machine may be busy: wait on states, long
-        code = start_session(teacher)
+        code = start_session(teacher, EMAIL, PASSWORD, class_name="Room class", timeout=SLOW)
         join(ana, code, "Ana")
         join(ben, code, "Ben")
         teacher.locator(LAB).get_by_role("button", name="Train 1 epoch").click()

@@ -16,7 +16,7 @@ import pytest
 from flask import Flask
 from servers import RedisServer
 from sqlalchemy import select
-from teaching import PASSWORD, Person, add_instructor, build_app
+from teachkit import PASSWORD, Person, add_instructor, build_app
 
 from course.cli import main
 from course.storage import db
@@ -24,11 +24,6 @@ from course.storage.models import Classroom, Instructor
 from course.teach.throttle import Backoff, RedisBackoff, Schedule
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("jax-cache")
 
 
 @pytest.fixture

@@ -5,26 +5,17 @@ through the real routes; the learners' progress through the real HTTP API and th
 
 from __future__ import annotations
 
-import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from flask import Flask
-from quizpage import read
 from socketkit import connect, ok
 from sqlalchemy import select
-from teaching import Person, Tables, add_instructor, build_app, join_code
+from teachkit import LESSON, Learner, Person, Tables, build_app, join_code, signed_in
 
 from course.storage import db
 from course.storage.models import Assignment, Classroom, Enrollment, LiveSessionRecord
-
-LESSON = "/lessons/canary"
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("jax-cache")
 
 
 @pytest.fixture
@@ -32,14 +23,6 @@ def app(database_url: str, cache: Path) -> Iterator[Flask]:
     app = build_app(database_url, cache)
     yield app
     db.dispose(app)
-
-
-@pytest.fixture
-def teacher(app: Flask) -> Person:
-    add_instructor(app, "ada@example.org", "Ada")
-    person = Person(app)
-    assert person.login("ada@example.org").status_code == 302
-    return person
 
 
 def class_page(teacher: Person, class_id: int) -> str:
@@ -62,9 +45,7 @@ def test_another_instructor_can_neither_see_nor_change_my_class(app: Flask, teac
     student = Person(app)
     assert student.join(code, "Sam").status_code == 302
     learner = student.session()["learner"]
-    add_instructor(app, "eve@example.org", "Eve")
-    eve = Person(app)
-    eve.login("eve@example.org")
+    eve = signed_in(app, "eve@example.org", "Eve")
     base = f"/teach/classes/{class_id}"
     assert eve.get(base).status_code == 404
     assert eve.get(f"{base}/gradebook.csv").status_code == 404
@@ -205,37 +186,6 @@ def test_assignments_with_due_dates_and_an_extension_for_one_student(app: Flask,
     teacher.post(f"/teach/classes/{class_id}/students/{ana_id}/remove")
     ana.join(code, "Ana")  # back, without the old extension
     assert due(ana) == "2030-01-05 06:00 UTC"
-
-
-# -- a student working the lesson -------------------------------------------------------
-
-
-class Learner(Person):
-    """A student who works the canary lesson through the real API."""
-
-    def open_lesson(self) -> None:
-        self.page = read(self.get(LESSON).get_data(as_text=True))
-
-    def headers(self) -> dict[str, str]:
-        return {"X-CSRF-Token": self.page.token}
-
-    def read_section(self, key: str) -> None:
-        body = {"kind": "section", "key": key}
-        reply = self.client.post("/api/lessons/canary/progress", json=body, headers=self.headers())
-        assert reply.get_json()["ok"]
-
-    def answer(self, quiz: str, answer: dict) -> None:
-        body = {"submission_id": uuid.uuid4().hex, "answer": answer}
-        path = f"/api/lessons/canary/quizzes/{quiz}/attempts"
-        assert self.client.post(path, json=body, headers=self.headers()).get_json()["ok"]
-
-    def ids(self, quiz: str, *texts: str) -> list[str]:
-        return [self.page.quizzes[quiz].items[t] for t in texts]
-
-    def step_lab(self, lab: str) -> None:
-        with connect(self.app, "/lab", self.client) as sock:
-            ok(sock, "open", {"lesson": "canary", "lab": lab})
-            ok(sock, "step", {"lab": lab})
 
 
 # -- live sessions ----------------------------------------------------------------------

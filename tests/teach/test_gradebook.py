@@ -19,23 +19,16 @@ from pathlib import Path
 
 import pytest
 from flask import Flask
-from quizpage import read
 from socketkit import connect, ok
 from sqlalchemy import select
-from teaching import Person, Tables, add_instructor, build_app, join_code
+from teachkit import Learner, Person, Tables, build_app, join_code, signed_in
 
 from course.storage import db
 from course.storage.models import Assignment, Classroom
 from course.teach import zones
 from course.teach.gradebook import csv_cell
 
-LESSON = "/lessons/canary"
 SINGLE = ["plain option alpha", "plain option bravo", "plain option charlie"]
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("jax-cache")
 
 
 @pytest.fixture
@@ -43,42 +36,6 @@ def app(database_url: str, cache: Path) -> Iterator[Flask]:
     app = build_app(database_url, cache)
     yield app
     db.dispose(app)
-
-
-@pytest.fixture
-def teacher(app: Flask) -> Person:
-    add_instructor(app, "ada@example.org", "Ada")
-    person = Person(app)
-    assert person.login("ada@example.org").status_code == 302
-    return person
-
-
-class Learner(Person):
-    """A student who works the canary lesson through the real API."""
-
-    def open_lesson(self) -> None:
-        self.page = read(self.get(LESSON).get_data(as_text=True))
-
-    def headers(self) -> dict[str, str]:
-        return {"X-CSRF-Token": self.page.token}
-
-    def mark(self, kind: str, key: str, value: object = None) -> None:
-        body = {"kind": kind, "key": key, "value": value}
-        reply = self.client.post("/api/lessons/canary/progress", json=body, headers=self.headers())
-        assert reply.get_json()["ok"], reply.get_json()
-
-    def answer(self, quiz: str, answer: dict) -> None:
-        body = {"submission_id": uuid.uuid4().hex, "answer": answer}
-        path = f"/api/lessons/canary/quizzes/{quiz}/attempts"
-        assert self.client.post(path, json=body, headers=self.headers()).get_json()["ok"]
-
-    def ids(self, quiz: str, *texts: str) -> list[str]:
-        return [self.page.quizzes[quiz].items[t] for t in texts]
-
-    def step_lab(self, lab: str) -> None:
-        with connect(self.app, "/lab", self.client) as sock:
-            ok(sock, "open", {"lesson": "canary", "lab": lab})
-            ok(sock, "step", {"lab": lab})
 
 
 def page(person: Person, path: str) -> str:
@@ -416,9 +373,7 @@ def test_statistics_titles_are_plain_text():
 
 def test_the_gradebook_page_is_the_teachers_own(app: Flask, teacher: Person):
     class_id, _ = enrol(app, teacher, "Ana")
-    add_instructor(app, "eve@example.org", "Eve")
-    eve = Person(app)
-    eve.login("eve@example.org")
+    eve = signed_in(app, "eve@example.org", "Eve")
     assert eve.get(f"/teach/classes/{class_id}/gradebook").status_code == 404
     zone = f"/teach/classes/{class_id}/assignments/time-zone"
     assert eve.post(zone, {"time_zone": "Asia/Tokyo"}).status_code == 404

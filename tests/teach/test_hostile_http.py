@@ -11,7 +11,7 @@ from pathlib import Path
 import pytest
 from canarykit import API, Learner
 from flask import Flask
-from teaching import Person, add_instructor, build_app, join_code
+from teachkit import Person, build_app, join_code
 
 from course.storage import db
 from course.web import identity
@@ -53,10 +53,7 @@ def test_gif_options_in_other_digits_are_refused_with_a_400(app: Flask, value: s
     assert reply.get_json()["error"]["field"] == "steps"
 
 
-def test_a_due_date_whose_offset_overflows_is_refused_like_a_bad_date(app: Flask):
-    add_instructor(app, "ada@example.org", "Ada")
-    teacher = Person(app)
-    assert teacher.login("ada@example.org").status_code == 302
+def test_a_due_date_whose_offset_overflows_is_refused_like_a_bad_date(teacher: Person):
     class_id = teacher.create_class("RNNs")
     base = f"/teach/classes/{class_id}/assignments"
     for due in ("0001-01-01T00:00+05:00", "9999-12-31T23:59-05:00"):
@@ -65,10 +62,7 @@ def test_a_due_date_whose_offset_overflows_is_refused_like_a_bad_date(app: Flask
         assert "Pick a due date" in teacher.get(f"/teach/classes/{class_id}").get_data(True)
 
 
-def test_private_pages_are_never_stored_by_a_cache(app: Flask):
-    add_instructor(app, "ada@example.org", "Ada")
-    teacher = Person(app)
-    teacher.login("ada@example.org")
+def test_private_pages_are_never_stored_by_a_cache(app: Flask, teacher: Person):
     class_id = teacher.create_class("RNNs")
     student = Person(app)
     student.join(join_code(teacher.get(f"/teach/classes/{class_id}").get_data(True)), "Ana")

@@ -14,17 +14,12 @@ import pytest
 import socketkit
 from flask import Flask
 from sqlalchemy import select, text
-from teaching import PASSWORD, Person, add_instructor, build_app
+from teachkit import PASSWORD, Person, add_instructor, build_app
 
 from course.cli import main
 from course.storage import db
 from course.storage.models import Instructor
 from course.teach import accounts
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("jax-cache")
 
 
 @pytest.fixture

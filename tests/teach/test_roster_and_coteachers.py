@@ -13,16 +13,11 @@ from pathlib import Path
 import pytest
 from flask import Flask
 from sqlalchemy import select
-from teaching import Person, Tables, add_instructor, build_app, join_code
+from teachkit import Person, Tables, build_app, join_code, signed_in
 
 from course.storage import db
 from course.storage.models import Classroom, CoTeacher, Enrollment, RosterInvite
 from course.teach import roster as rosters
-
-
-@pytest.fixture(scope="module")
-def cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    return tmp_path_factory.mktemp("jax-cache")
 
 
 @pytest.fixture
@@ -30,14 +25,6 @@ def app(database_url: str, cache: Path) -> Iterator[Flask]:
     app = build_app(database_url, cache)
     yield app
     db.dispose(app)
-
-
-@pytest.fixture
-def teacher(app: Flask) -> Person:
-    add_instructor(app, "ada@example.org", "Ada")
-    person = Person(app)
-    assert person.login("ada@example.org").status_code == 302
-    return person
 
 
 def page(person: Person, class_id: int) -> str:
@@ -184,9 +171,7 @@ def test_a_co_teacher_teaches_the_class_but_cannot_archive_it_or_add_teachers(
     app: Flask, teacher: Person
 ):
     class_id = teacher.create_class("Shared")
-    add_instructor(app, "bob@example.org", "Bob")
-    bob = Person(app)
-    bob.login("bob@example.org")
+    bob = signed_in(app, "bob@example.org", "Bob")
     base = f"/teach/classes/{class_id}"
     assert bob.get(base).status_code == 404  # not yet
     missing = teacher.post(f"{base}/teachers", {"email": "carol@example.org"})

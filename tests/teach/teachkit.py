@@ -1,21 +1,27 @@
 """Helpers for the teaching tests: an app on the canary lesson, browsers with their
-CSRF token, instructors, and a reader for the tables on teaching pages."""
+CSRF token, a student working the lesson (``Learner``), instructors (``signed_in``: one
+who signed in), and a reader for the tables on teaching pages. The fixtures
+(``cache``, ``teacher``) are in this folder's conftest."""
 
 from __future__ import annotations
 
 import re
+import uuid
 from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
+from quizpage import read
+from socketkit import connect, ok
 from werkzeug.test import TestResponse
 
 from course import create_app
 from course.storage import db
 from course.teach import accounts
 
+LESSON = "/lessons/canary"
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "lessons"
 TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 PASSWORD = "correct horse battery"
@@ -83,6 +89,42 @@ class Person:
 
     def join(self, code: str, name: str) -> TestResponse:
         return self.post("/join", {"code": code, "name": name})
+
+
+class Learner(Person):
+    """A student who works the canary lesson through the real API."""
+
+    def open_lesson(self) -> None:
+        self.page = read(self.get(LESSON).get_data(as_text=True))
+
+    def headers(self) -> dict[str, str]:
+        return {"X-CSRF-Token": self.page.token}
+
+    def mark(self, kind: str, key: str, value: object = None) -> None:
+        body = {"kind": kind, "key": key, "value": value}
+        reply = self.client.post("/api/lessons/canary/progress", json=body, headers=self.headers())
+        assert reply.get_json()["ok"], reply.get_json()
+
+    def answer(self, quiz: str, answer: dict) -> None:
+        body = {"submission_id": uuid.uuid4().hex, "answer": answer}
+        path = f"/api/lessons/canary/quizzes/{quiz}/attempts"
+        assert self.client.post(path, json=body, headers=self.headers()).get_json()["ok"]
+
+    def ids(self, quiz: str, *texts: str) -> list[str]:
+        return [self.page.quizzes[quiz].items[t] for t in texts]
+
+    def step_lab(self, lab: str) -> None:
+        with connect(self.app, "/lab", self.client) as sock:
+            ok(sock, "open", {"lesson": "canary", "lab": lab})
+            ok(sock, "step", {"lab": lab})
+
+
+def signed_in(app: Flask, email: str, name: str) -> Person:
+    """A browser signed in as ``email``, a new instructor called ``name``."""
+    add_instructor(app, email, name)
+    person = Person(app)
+    assert person.login(email).status_code == 302
+    return person
 
 
 def join_code(html: str) -> str:
