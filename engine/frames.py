@@ -27,7 +27,8 @@ Terms = dict[str, float | None]  # a quantity's terms; a non-finite one is None
 
 if TYPE_CHECKING:
     from engine.model import ModelConfig, ModelParams
-    from engine.stepper import Lab, LabConfig, WindowTrace
+    from engine.stepper import Lab, LabConfig
+    from engine.window import WindowTrace
 
 
 class _Trace(Protocol):
