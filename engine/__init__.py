@@ -21,7 +21,7 @@ from engine.playground import Playground, PlaygroundConfig, make_sequence
 from engine.sentiment import SentimentConfig
 from engine.seq2seq import Seq2SeqConfig
 from engine.stepper import GRANULARITIES, Lab, LabConfig
-from engine.text import TextConfig
+from engine.text_corpus import TextConfig
 from engine.train import TrainSpec
 
 __all__ = [
