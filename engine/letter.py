@@ -12,8 +12,8 @@ through the model's compute steps:
 
 The character marked is the arg max, not a sample: a learner can check it by hand, and it
 is what generation writes as the temperature goes to 0. Every number is read from one run
-of the text model's own forward pass (``engine.text_generation.read_prefix``), copied to the host once;
-the cell's values and arithmetic are ``engine.frames``'s, as for the function labs.
+of the text model's own forward pass (``engine.text_generation.read_prefix``), copied to the
+host once; the cell's values and arithmetic are ``engine.frames``'s, as for the function labs.
 """
 
 from __future__ import annotations
