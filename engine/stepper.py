@@ -24,7 +24,7 @@ finite floats.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from typing import Any
 
 import jax
@@ -32,10 +32,9 @@ import numpy as np
 
 from engine import frames
 from engine.backward import BACKWARD_STEPS, WindowGradients
-from engine.checks import exact_int, finite_float, instance, normalise
-from engine.model import ModelConfig, ModelParams, init_params
-from engine.series import OWN, Series
-from engine.train import TrainSpec, clip_norm, init_opt_state, train_epoch
+from engine.lab_config import LabConfig
+from engine.model import ModelParams, init_params
+from engine.train import clip_norm, init_opt_state, train_epoch
 from engine.window import Window, WindowTrace
 
 GRANULARITIES = ("compute", "timestep", "epoch")
@@ -46,52 +45,6 @@ STATUSES = ("ok", "diverged")  # a diverged lab keeps its last finite metrics
 # A loss above this has blown up: the targets lie within ±1.6, so an untrained network's
 # loss is about 1 and a working one's far less. Training past it only overflows.
 DIVERGED_LOSS = 1e6
-RECURRENT_SCALES = (0.25, 4.0)  # the range of LabConfig.recurrent_scale
-
-
-@dataclass(frozen=True)
-class LabConfig:
-    """Everything that defines a lab; two labs with equal configs compute equal numbers."""
-
-    model: ModelConfig = field(default_factory=ModelConfig)
-    train: TrainSpec = field(default_factory=TrainSpec)
-    learning_rate: float = 0.01
-    noise: float = 0.0  # uniform input noise in [−noise, noise]
-    continuation: int = 32  # points predicted after the window by feeding predictions back
-    seed: int = 0
-    start: float = 0.0  # where the displayed window starts on the x axis
-    clip: bool = True  # clip each update's gradient to global norm MAX_NORM (engine.train)
-    # The first recurrent weights W_h are drawn, then multiplied by this: above 1 the
-    # gradient grows as it goes back through time (module 3's exploding gradient).
-    recurrent_scale: float = 1.0
-    # A learner's own series (``engine.series``), read when train.dataset is OWN.
-    series: Series | None = None
-
-    def __post_init__(self) -> None:
-        instance("model", self.model, ModelConfig)
-        instance("train", self.train, TrainSpec)
-        if (self.train.dataset == OWN) != (self.series is not None):
-            raise ValueError("the data 'own' is a learner's series: load one first")
-        if self.series is not None:
-            instance("series", self.series, Series)
-            if len(self.series) < self.train.window + 1:
-                raise ValueError(
-                    f"a series of {len(self.series)} points is too short for a window of "
-                    f"{self.train.window} (it needs {self.train.window + 1})"
-                )
-        normalise(
-            self, "learning_rate", finite_float("learning_rate", self.learning_rate, 1e-4, 1.0)
-        )
-        normalise(self, "noise", finite_float("noise", self.noise, 0.0, 0.4))
-        normalise(self, "continuation", exact_int("continuation", self.continuation, 1, 64))
-        normalise(self, "seed", exact_int("seed", self.seed, 0, 2**31 - 1))
-        normalise(self, "start", finite_float("start", self.start, -1e4, 1e4))
-        instance("clip", self.clip, bool)
-        normalise(
-            self,
-            "recurrent_scale",
-            finite_float("recurrent_scale", self.recurrent_scale, *RECURRENT_SCALES),
-        )
 
 
 def scale_recurrent(params: ModelParams, scale: float) -> ModelParams:
@@ -144,8 +97,10 @@ class Lab:
         """The window's forward pass with the current weights and settings (``engine.window``),
         run on first use; a forward pass that is not finite makes the lab ``diverged``."""
         if self._window is None:
-            self._window = Window(self.config, self.params, self.opt_state)
-            if not self._window.finite:
+            window = Window(self.config, self.params, self.opt_state)
+            self._sequence = frames.sequence(self.config, window.trace, window.targets)
+            self._window = window
+            if not window.finite:
                 self._status = "diverged"
         return self._window
 
@@ -348,4 +303,5 @@ class Lab:
 
     def sequence(self) -> dict[str, Any]:
         """Input, target and prediction on their x positions, for the sequence plot."""
-        return self.window.sequence
+        self.window  # noqa: B018 - built with the window
+        return self._sequence

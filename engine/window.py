@@ -1,24 +1,24 @@
 """The displayed window of a lab: what its frames read for one set of weights.
 
 One jitted run of the whole window (padded to its bucket, see ``engine.programs``) and
-the continuation after it, copied to the host once, with the targets, the sequence plot's
-data and the host copy of the weights; then, when a frame first needs them, the backward
-pass over that run (∂L/∂h_t, ∂L/∂c_t, the gradient at each gate) and the weight change ΔW
-that stepping past ``update`` applies.
+the continuation after it, copied to the host once, with the targets and the host copy
+of the weights; then, when a frame first needs them, the backward pass over that run
+(∂L/∂h_t, ∂L/∂c_t, the gradient at each gate) and the weight change ΔW that stepping
+past ``update`` applies.
 """
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, NamedTuple
+from typing import Any, NamedTuple
 
 import jax
 import jax.numpy as jnp
 import numpy as np
 
-from engine import frames
 from engine.backward import WindowGradients, gradients_key, update_key, window_gradients
 from engine.backward import weight_update as _weight_update
 from engine.data import FUNCTIONS, positions
+from engine.lab_config import LabConfig
 from engine.model import ModelConfig, ModelParams, continue_sequence, masked_run
 from engine.programs import (
     CONTINUATION_BUCKETS,
@@ -29,9 +29,6 @@ from engine.programs import (
     program_key,
 )
 from engine.train import epoch_key
-
-if TYPE_CHECKING:
-    from engine.stepper import LabConfig
 
 
 class WindowTrace(NamedTuple):
@@ -109,7 +106,6 @@ class Window:
         # device array copies it: the host copy is taken once per set of weights.
         self.host_params: ModelParams = jax.device_get(params)
         self.targets: np.ndarray = targets  # (T + C,) ground truth f(x_{t+1})
-        self.sequence: dict[str, Any] = frames.sequence(config, self.trace, targets)
         self.finite = all(np.all(np.isfinite(a)) for a in jax.tree_util.tree_leaves(self.trace))
         self._grads: WindowGradients | None = None
         self._pending: tuple[ModelParams, Any, bool] | None = None
