@@ -25,8 +25,8 @@ from engine.cells import ACTIVATIONS
 from engine.model import CELL_KINDS, MAX_LAYERS
 from engine.programs import PROGRAMS
 from engine.series import OWN, Series
-from engine.stepper import window_programs
 from engine.train import OPTIMIZERS
+from engine.window import window_programs
 
 log = logging.getLogger(__name__)
 

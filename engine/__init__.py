@@ -16,12 +16,13 @@ from engine.cells import (
     lstm_cell,
     rnn_cell,
 )
+from engine.lab_config import LabConfig
 from engine.model import ModelConfig, ModelParams
 from engine.playground import Playground, PlaygroundConfig, make_sequence
 from engine.sentiment import SentimentConfig
 from engine.seq2seq import Seq2SeqConfig
-from engine.stepper import GRANULARITIES, Lab, LabConfig
-from engine.text import TextConfig
+from engine.stepper import GRANULARITIES, Lab
+from engine.text_corpus import TextConfig
 from engine.train import TrainSpec
 
 __all__ = [

@@ -26,8 +26,10 @@ from engine.data import FUNCTIONS, positions
 Terms = dict[str, float | None]  # a quantity's terms; a non-finite one is None
 
 if TYPE_CHECKING:
+    from engine.lab_config import LabConfig
     from engine.model import ModelConfig, ModelParams
-    from engine.stepper import Lab, LabConfig, WindowTrace
+    from engine.stepper import Lab
+    from engine.window import WindowTrace
 
 
 class _Trace(Protocol):

@@ -12,8 +12,8 @@ through the model's compute steps:
 
 The character marked is the arg max, not a sample: a learner can check it by hand, and it
 is what generation writes as the temperature goes to 0. Every number is read from one run
-of the text model's own forward pass (``engine.text.read_prefix``), copied to the host once;
-the cell's values and arithmetic are ``engine.frames``'s, as for the function labs.
+of the text model's own forward pass (``engine.text_generation.read_prefix``), copied to the
+host once; the cell's values and arithmetic are ``engine.frames``'s, as for the function labs.
 """
 
 from __future__ import annotations
@@ -26,8 +26,10 @@ import numpy as np
 
 from engine import frames
 from engine.model import ModelParams
-from engine.text import MIN_TEMPERATURE, PrefixRead, TextConfig, TextParams, read_prefix
-from engine.text import text_data as _text_data
+from engine.text import TextParams
+from engine.text_corpus import TextConfig
+from engine.text_corpus import text_data as _text_data
+from engine.text_generation import MIN_TEMPERATURE, PrefixRead, read_prefix
 
 READOUT = ("y", "p")  # the steps after the last layer's cell
 MOVES = ("compute", "character")

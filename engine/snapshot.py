@@ -25,9 +25,10 @@ import jax
 import numpy as np
 
 from engine.checks import choice, exact_int, finite_float
+from engine.lab_config import LabConfig
 from engine.model import ModelConfig, ModelParams, init_params
 from engine.series import Series
-from engine.stepper import STATUSES, Lab, LabConfig
+from engine.stepper import STATUSES, Lab
 from engine.train import TrainSpec, init_opt_state
 
 MAGIC = b"UNRL1"

@@ -16,42 +16,26 @@ current or next time step; a whole phase for validate and update), ``epoch``
 (train one epoch on fresh windows, then back to the first position).
 
 Every frame is read from one jitted run (and one jitted backward pass) of the
-whole window copied to the host, so stepping and running give the same numbers.
-The frames themselves are built in ``engine.frames``: plain dicts of finite floats.
+whole window copied to the host (``engine.window``), so stepping and running give the
+same numbers. The frames themselves are built in ``engine.frames``: plain dicts of
+finite floats.
 """
 
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field, replace
-from typing import Any, NamedTuple
+from dataclasses import replace
+from typing import Any
 
 import jax
-import jax.numpy as jnp
 import numpy as np
 
 from engine import frames
-from engine.backward import (
-    BACKWARD_STEPS,
-    WindowGradients,
-    gradients_key,
-    update_key,
-    window_gradients,
-)
-from engine.backward import weight_update as _weight_update
-from engine.checks import exact_int, finite_float, instance, normalise
-from engine.data import FUNCTIONS, positions
-from engine.model import ModelConfig, ModelParams, continue_sequence, init_params, masked_run
-from engine.programs import (
-    CONTINUATION_BUCKETS,
-    PROGRAMS,
-    WINDOW_BUCKETS,
-    ProgramKey,
-    bucket,
-    program_key,
-)
-from engine.series import OWN, Series
-from engine.train import TrainSpec, clip_norm, epoch_key, init_opt_state, train_epoch
+from engine.backward import BACKWARD_STEPS, WindowGradients
+from engine.lab_config import LabConfig
+from engine.model import ModelParams, init_params
+from engine.train import clip_norm, init_opt_state, train_epoch
+from engine.window import Window, WindowTrace
 
 GRANULARITIES = ("compute", "timestep", "epoch")
 PHASES = ("forward", "validate", "backward", "update")
@@ -61,52 +45,6 @@ STATUSES = ("ok", "diverged")  # a diverged lab keeps its last finite metrics
 # A loss above this has blown up: the targets lie within ±1.6, so an untrained network's
 # loss is about 1 and a working one's far less. Training past it only overflows.
 DIVERGED_LOSS = 1e6
-RECURRENT_SCALES = (0.25, 4.0)  # the range of LabConfig.recurrent_scale
-
-
-@dataclass(frozen=True)
-class LabConfig:
-    """Everything that defines a lab; two labs with equal configs compute equal numbers."""
-
-    model: ModelConfig = field(default_factory=ModelConfig)
-    train: TrainSpec = field(default_factory=TrainSpec)
-    learning_rate: float = 0.01
-    noise: float = 0.0  # uniform input noise in [−noise, noise]
-    continuation: int = 32  # points predicted after the window by feeding predictions back
-    seed: int = 0
-    start: float = 0.0  # where the displayed window starts on the x axis
-    clip: bool = True  # clip each update's gradient to global norm MAX_NORM (engine.train)
-    # The first recurrent weights W_h are drawn, then multiplied by this: above 1 the
-    # gradient grows as it goes back through time (module 3's exploding gradient).
-    recurrent_scale: float = 1.0
-    # A learner's own series (``engine.series``), read when train.dataset is OWN.
-    series: Series | None = None
-
-    def __post_init__(self) -> None:
-        instance("model", self.model, ModelConfig)
-        instance("train", self.train, TrainSpec)
-        if (self.train.dataset == OWN) != (self.series is not None):
-            raise ValueError("the data 'own' is a learner's series: load one first")
-        if self.series is not None:
-            instance("series", self.series, Series)
-            if len(self.series) < self.train.window + 1:
-                raise ValueError(
-                    f"a series of {len(self.series)} points is too short for a window of "
-                    f"{self.train.window} (it needs {self.train.window + 1})"
-                )
-        normalise(
-            self, "learning_rate", finite_float("learning_rate", self.learning_rate, 1e-4, 1.0)
-        )
-        normalise(self, "noise", finite_float("noise", self.noise, 0.0, 0.4))
-        normalise(self, "continuation", exact_int("continuation", self.continuation, 1, 64))
-        normalise(self, "seed", exact_int("seed", self.seed, 0, 2**31 - 1))
-        normalise(self, "start", finite_float("start", self.start, -1e4, 1e4))
-        instance("clip", self.clip, bool)
-        normalise(
-            self,
-            "recurrent_scale",
-            finite_float("recurrent_scale", self.recurrent_scale, *RECURRENT_SCALES),
-        )
 
 
 def scale_recurrent(params: ModelParams, scale: float) -> ModelParams:
@@ -115,45 +53,6 @@ def scale_recurrent(params: ModelParams, scale: float) -> ModelParams:
         return params
     layers = tuple(layer._replace(W_h=layer.W_h * np.float32(scale)) for layer in params.layers)
     return params._replace(layers=layers)
-
-
-class WindowTrace(NamedTuple):
-    """Host copy of one run over the displayed window."""
-
-    xs: np.ndarray  # (T, 1) inputs as fed (noise included)
-    ys: np.ndarray  # (T, 1) one-step predictions ŷ_t
-    traces: tuple[Any, ...]  # per layer, each field (T, H)
-    continuation: np.ndarray  # (C, 1)
-
-
-def _run_window(
-    params: ModelParams,
-    xs: jax.Array,
-    length: jax.Array,
-    *,
-    config: ModelConfig,
-    n_continue: int,
-    window: int,
-) -> tuple[jax.Array, tuple[Any, ...], jax.Array]:
-    """The window ``xs`` (padded to its bucket) run for its first ``length`` steps, then
-    continued ``n_continue`` steps. Past ``length`` the state is frozen, so the last
-    prediction is that of step ``length`` − 1 and the continuation starts from there."""
-    mask = jnp.arange(window) < length  # xs: (window, 1)
-    ys, traces, carries = masked_run(config, params, xs, mask)
-    return ys, traces, continue_sequence(config, params, carries, ys[-1], n_continue)
-
-
-def window_programs(config: LabConfig) -> list[ProgramKey]:
-    """The compiled programs a lab of ``config`` uses: its window run, its backward pass
-    and weight update, and its training epoch (see ``engine.programs``)."""
-    model, T = config.model, bucket(config.train.window, WINDOW_BUCKETS)
-    C = bucket(config.continuation, CONTINUATION_BUCKETS)
-    return [
-        program_key(_run_window, config=model, n_continue=C, window=T),
-        gradients_key(model, T),
-        update_key(model, config.train.optimizer),
-        epoch_key(model, config.train),
-    ]
 
 
 class Lab:
@@ -190,25 +89,32 @@ class Lab:
         """Forget what was computed for the old weights or settings: the window's forward
         pass (``trace``), its gradients and the pending update are computed again when a
         frame first needs them, not after every epoch trained."""
-        self._trace: WindowTrace | None = None
-        self._grads: WindowGradients | None = None
-        self._pending: tuple[ModelParams, Any, bool] | None = None
+        self._window: Window | None = None
         self._frame: tuple[tuple[Any, ...], dict[str, Any]] | None = None  # built for these
+
+    @property
+    def window(self) -> Window:
+        """The window's forward pass with the current weights and settings (``engine.window``),
+        run on first use; a forward pass that is not finite makes the lab ``diverged``."""
+        if self._window is None:
+            window = Window(self.config, self.params, self.opt_state)
+            self._sequence = frames.sequence(self.config, window.trace, window.targets)
+            self._window = window
+            if not window.finite:
+                self._status = "diverged"
+        return self._window
 
     @property
     def trace(self) -> WindowTrace:
         """The forward pass over the lesson's window with the current weights (and the
         continuation after it), computed on first use."""
-        if self._trace is None:
-            self._compute_trace()
-        assert self._trace is not None
-        return self._trace
+        return self.window.trace
 
     @property
     def status(self) -> str:
         """``ok``, or ``diverged`` once a loss or the window's forward pass is not finite."""
-        if self._status == "ok" and self._trace is None:
-            self._compute_trace()
+        if self._status == "ok" and self._window is None:
+            self.window  # noqa: B018 - computing it may find the lab diverged
         return self._status
 
     @status.setter
@@ -219,61 +125,15 @@ class Lab:
     def host_params(self) -> ModelParams:
         """The weights on the host, copied once per set of weights: frames read single
         rows of them many times a second, and each read of a device array copies it."""
-        self.trace  # noqa: B018 - computed with the trace
-        return self._host_params
-
-    def _compute_trace(self) -> None:
-        cfg = self.config
-        T = cfg.train.window
-        n = T + cfg.continuation
-        if cfg.series is not None:  # the first T points, then what follows (NaN past the end)
-            read = cfg.series.read()
-            clean = read[:T]
-            targets = np.full(n, np.nan, np.float32)
-            targets[: len(read) - 1] = read[1 : n + 1]
-        else:
-            data = FUNCTIONS[cfg.train.dataset]
-            clean = data.fn(positions(data, cfg.start, T), np).astype(np.float32)
-            targets = data.fn(positions(data, cfg.start + data.dx, n), np).astype(np.float32)
-        rng = np.random.default_rng(cfg.seed)
-        xs = (clean + cfg.noise * rng.uniform(-1, 1, T).astype(np.float32))[:, None]
-        padded = np.zeros((bucket(T, WINDOW_BUCKETS), 1), np.float32)
-        padded[:T] = xs
-        ys, traces, cont = jax.device_get(
-            PROGRAMS.call(
-                _run_window, self.params, jax.device_put(padded), np.int32(T),
-                config=cfg.model, n_continue=bucket(cfg.continuation, CONTINUATION_BUCKETS),
-                window=len(padded),
-            )
-        )  # fmt: skip
-        traces = jax.tree_util.tree_map(lambda a: a[:T], traces)  # the real steps only
-        cont = cont[: cfg.continuation]
-        trace = WindowTrace(xs=xs, ys=ys[:T], traces=traces, continuation=cont)
-        self._host_params = jax.device_get(self.params)
-        self._targets = targets
-        self._sequence = frames.sequence(cfg, trace, self._targets)
-        self._trace = trace
-        if not all(np.all(np.isfinite(a)) for a in jax.tree_util.tree_leaves(trace)):
-            self._status = "diverged"
+        return self.window.host_params
 
     def gradients(self) -> WindowGradients:
         """The backward pass over the window (computed once per set of weights)."""
-        if self._grads is None:
-            T = self.config.train.window
-            self._grads = window_gradients(
-                self.config.model, self.params, self.trace.xs, self.targets()[:T]
-            )
-        return self._grads
+        return self.window.gradients()
 
     def pending_update(self) -> tuple[ModelParams, Any, bool]:
         """(new params, new optimiser state, skipped) that stepping past `update` applies."""
-        if self._pending is None:
-            cfg = self.config
-            self._pending = _weight_update(
-                self.params, self.opt_state, self.gradients(), cfg.learning_rate,
-                cfg.train.optimizer, cfg.model, cfg.clip,
-            )  # fmt: skip
-        return self._pending
+        return self.window.pending_update()
 
     def _apply_update(self) -> None:
         params, opt_state, skipped = self.pending_update()
@@ -439,10 +299,9 @@ class Lab:
     def targets(self) -> np.ndarray:
         """Ground truth f(x_{t+1}) for the window and the continuation: (T + C,). For a
         learner's series, the points after the window's; NaN past the series' end."""
-        self.trace  # noqa: B018 - computed with the trace
-        return self._targets
+        return self.window.targets
 
     def sequence(self) -> dict[str, Any]:
         """Input, target and prediction on their x positions, for the sequence plot."""
-        self.trace  # noqa: B018 - computed with the trace
+        self.window  # noqa: B018 - built with the window
         return self._sequence

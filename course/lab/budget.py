@@ -30,7 +30,7 @@ from course.web.ratelimit import parse_spec
 from course.web.validation import PayloadError
 from engine import LabConfig
 from engine.programs import MAX_PROGRAMS, PROGRAMS, ProgramKey
-from engine.stepper import window_programs
+from engine.window import window_programs
 
 DEFAULTS: dict[str, Any] = {
     "LAB_COMPILE_RATE": "12/60",

@@ -54,7 +54,7 @@ from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from typing import Any, Protocol
 
-from course.tasks import letter
+from course.tasks import letter, memory_view
 from course.tasks import views as views_task
 from course.tasks.runs import MemoryRun, TextRun, TranslationRun, examples
 from course.tasks.schemas import (
@@ -194,7 +194,7 @@ class TaskNamespace(LearnerNamespace):
             last = {cell: state["cells"][cell]["accuracy"][-1] for cell in CELL_KINDS}
             report = {"task": session.spec.id, "epoch": state["epoch"], "step": k + 1}
             report |= {"of": epochs, "loss": None, "accuracy": None, "accuracies": last}
-            report["sources"] = views_task.memory_data(state)
+            report["sources"] = memory_view.memory_data(state)
             self.emit("progress", wire.encoded(report), room=to)
 
     def _train(self, session: TaskSession, epochs: int) -> None:

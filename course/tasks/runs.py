@@ -18,7 +18,7 @@ import jax.numpy as jnp
 import numpy as np
 
 from course.tasks.spec import TaskSpec
-from engine import dates, text
+from engine import dates, text, text_corpus, text_generation
 from engine import memory as M
 from engine import sentiment as S
 from engine import seq2seq as Q
@@ -102,7 +102,7 @@ class TextRun(Run):
     def __init__(self, spec: TaskSpec) -> None:
         o = spec.options
         model = ModelConfig(cell=o["cell"], layers=o["layers"], hidden=o["hidden"])
-        self.config = text.TextConfig(
+        self.config = text_corpus.TextConfig(
             model=model, text=o["text"], encoding="embedding", sequences=TEXT_WINDOWS
         )
         super().__init__(spec)
@@ -128,11 +128,11 @@ class TextRun(Run):
 
     @property
     def chars(self) -> str:
-        return text.text_data(self.config).vocab.chars
+        return text_corpus.text_data(self.config).vocab.chars
 
     @property
     def shown_text(self) -> str:
-        return text.source_text(self.config)
+        return text_corpus.source_text(self.config)
 
     def check_prefix(self, prefix: str) -> str:
         """The prefix lowercased; ValueError naming characters the text never uses."""
@@ -146,10 +146,12 @@ class TextRun(Run):
         return prefix
 
     def predict(self, prefix: str, temperature: float) -> np.ndarray:
-        return text.predict_distribution(self.snapshot.params, self.config, prefix, temperature)
+        return text_generation.predict_distribution(
+            self.snapshot.params, self.config, prefix, temperature
+        )
 
     def generate(self, prefix: str, length: int, temperature: float, seed: int) -> str:
-        out = text.generate(
+        out = text_generation.generate(
             self.snapshot.params, self.config, prefix, length, temperature, key=seed
         )
         return out.text

@@ -11,7 +11,7 @@ from course.tasks.runs import TextRun
 from course.tasks.spec import MAX_SEED
 from course.web.validation import Field, PayloadError, validate
 from engine.memory import MAX_LENGTH, MIN_LENGTH
-from engine.text import MAX_USER_CHARS
+from engine.text_corpus import MAX_USER_CHARS
 
 TASK = Field(str, required=True, max_length=64)
 TEMPERATURE = Field(float, default=1.0, minimum=0.05, maximum=2.0)

@@ -25,7 +25,7 @@ import threading
 from collections.abc import Callable
 from typing import Any
 
-from course.tasks import letter
+from course.tasks import letter, memory_view
 from course.tasks import views as views_task
 from course.tasks.runs import (
     MemoryRun,
@@ -149,7 +149,7 @@ class TaskSession:
             }
         if isinstance(run, MemoryRun):
             state = run.state()
-            return {"example": run.example(), "sources": views_task.memory_data(state)}
+            return {"example": run.example(), "sources": memory_view.memory_data(state)}
         assert isinstance(run, TranslationRun)
         out = run.translate(asked["text"])
         return {

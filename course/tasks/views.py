@@ -5,8 +5,8 @@ text — the softmax bars over the next character; sentiment — the hidden stat
 each word, the class probabilities and the embedding scatter; translation — the
 attention heatmap (output × source characters), the encoder states, the context
 vector per decoder step and the decoder's choice; memory — the held-out accuracy of
-the vanilla RNN, the LSTM and the GRU per epoch, against chance; every other kind — the
-loss per epoch.
+the vanilla RNN, the LSTM and the GRU per epoch, against chance (``memory_view``); every
+other kind — the loss per epoch.
 """
 
 from __future__ import annotations
@@ -18,17 +18,15 @@ from typing import Any
 
 import numpy as np
 from bokeh.embed import json_item
-from bokeh.models import ColumnDataSource, DataRange1d, HoverTool, NumeralTickFormatter, Range1d
-from bokeh.models.annotations import Span
+from bokeh.models import ColumnDataSource, DataRange1d, HoverTool, Range1d
 from bokeh.palettes import Blues9
 from bokeh.transform import linear_cmap
 
-from course.figures.base import add_key, plain_figure
+from course.figures.base import plain_figure
 from course.figures.ids import renamed as _renamed
 from course.figures.palette import (
     BLUE,
     DIVERGING,
-    GREEN,
     GREY,
     INK,
     ORANGE,
@@ -36,6 +34,7 @@ from course.figures.palette import (
     VERMILION,
 )
 from course.tasks import tables
+from course.tasks.memory_view import recall_figure
 
 Columns = dict[str, list[Any]]
 
@@ -54,9 +53,6 @@ FIGURES = {
     "translation": ("attention", "choice", "context", "encoder", "loss"),
     "memory": ("recall",),
 }
-CELL_NAMES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
-CELL_COLOURS = {"rnn": VERMILION, "lstm": BLUE, "gru": GREEN}
-CHANCE = 0.25  # one letter in four (engine/memory.py)
 
 
 def shown_char(c: str) -> str:
@@ -231,44 +227,6 @@ def encoder_figure() -> Any:
     return p
 
 
-def recall_figure() -> Any:
-    """Held-out accuracy per epoch, one line per cell, and chance as a dashed line."""
-    p = plain_figure(
-        "fig_tk_recall",
-        height=260,
-        x_axis_label="epoch",
-        y_axis_label="held-out accuracy",
-        x_range=DataRange1d(start=0.5, min_interval=4),
-        y_range=Range1d(start=0.0, end=1.04),
-    )
-    src = _source("tk_recall", "epoch", "rnn", "lstm", "gru")
-    p.add_layout(Span(location=CHANCE, dimension="width", line_color=GREY, line_dash="dashed"))
-    dots = []
-    for cell, colour in CELL_COLOURS.items():
-        dash = "dashed" if cell == "gru" else "solid"  # apart without colour too
-        p.line("epoch", cell, source=src, line_color=colour, line_width=2.5, line_dash=dash)
-        marker = {"rnn": "square", "lstm": "circle", "gru": "triangle"}[cell]
-        dots.append(
-            p.scatter(
-                "epoch", cell, source=src, size=7, marker=marker, fill_color=colour, line_color=INK
-            )
-        )
-    tip = "epoch @epoch: RNN @rnn{0.0%}, LSTM @lstm{0.0%}, GRU @gru{0.0%}"
-    p.add_tools(HoverTool(renderers=dots[:1], tooltips=tip, mode="vline"))
-    p.yaxis.formatter = NumeralTickFormatter(format="0 %")
-    p.xaxis.ticker.min_interval = 1
-    add_key(
-        p,
-        [
-            ("vanilla RNN", "line", VERMILION),
-            ("LSTM", "line", BLUE),
-            ("GRU", "dashed", GREEN),
-            ("chance (25 %)", "dashed", GREY),
-        ],
-    )
-    return p
-
-
 BUILDERS = {
     "loss": loss_figure,
     "probs": probs_figure,
@@ -303,16 +261,6 @@ def _items(kind: str) -> tuple[tuple[str, Any], ...]:
 def loss_data(state: dict[str, Any]) -> dict[str, Columns]:
     losses = state["loss"]
     return {"tk_loss": {"epoch": list(range(1, len(losses) + 1)), "loss": list(losses)}}
-
-
-def memory_data(state: dict[str, Any]) -> dict[str, Columns]:
-    """The three networks' held-out accuracy per finished epoch (all three have it)."""
-    cells = state["cells"]
-    epochs = state["epoch"]
-    data: Columns = {"epoch": list(range(1, epochs + 1))}
-    for cell in CELL_COLOURS:
-        data[cell] = [float(a) for a in cells[cell]["accuracy"][:epochs]]
-    return {"tk_recall": data}
 
 
 def probs_data(chars: str, p: np.ndarray) -> dict[str, Columns]:

@@ -8,7 +8,7 @@ import numpy as np
 import pytest
 import reference as ref
 
-from engine import text
+from engine import text, text_corpus, text_generation
 from engine.letter import READOUT, LetterWalk
 from engine.model import ModelConfig
 
@@ -18,7 +18,7 @@ PREFIX = "abbab"
 
 def walk_of(cell: str, encoding: str = "embedding", temperature: float = 0.7) -> LetterWalk:
     model = ModelConfig(cell=cell, layers=2, hidden=4)
-    cfg = text.TextConfig(model=model, text="abab", encoding=encoding, embed_dim=8)
+    cfg = text_corpus.TextConfig(model=model, text="abab", encoding=encoding, embed_dim=8)
     params = text.init_params(cfg, key=3)
     return LetterWalk(params, cfg, PREFIX, temperature)
 
@@ -79,7 +79,7 @@ def test_every_step_equals_the_forward_pass(cell, encoding):
 def test_the_last_softmax_is_the_task_s_prediction():
     walk = walk_of("gru", temperature=1.3)
     params = text.init_params(walk.config, key=3)
-    p = text.predict_distribution(params, walk.config, PREFIX, 1.3)
+    p = text_generation.predict_distribution(params, walk.config, PREFIX, 1.3)
     frame = walk.seek(walk.total - 1)
     assert frame["step"] == "p" and frame["next"] is None
     np.testing.assert_allclose(frame["probs"], p, atol=1e-6)
@@ -87,7 +87,7 @@ def test_the_last_softmax_is_the_task_s_prediction():
 
 def test_the_walk_reads_the_last_window_of_a_long_start():
     model = ModelConfig(cell="gru", layers=1, hidden=4)
-    cfg = text.TextConfig(model=model, text="abab", encoding="embedding", window=6)
+    cfg = text_corpus.TextConfig(model=model, text="abab", encoding="embedding", window=6)
     walk = LetterWalk(text.init_params(cfg, key=0), cfg, "aabbabab")
     assert walk.chars == "bbabab"
     assert walk.total == 6 * (5 + 2)

@@ -14,8 +14,8 @@ import reference as ref
 from engine import Lab, LabConfig, ModelConfig, TrainSpec
 from engine.data import FUNCTIONS
 from engine.programs import MAX_PROGRAMS, PROGRAMS, WINDOW_BUCKETS, Programs, bucket, program_key
-from engine.stepper import window_programs
 from engine.train import DATASETS, MAX_NORM, _epoch, init_opt_state, train_epoch
+from engine.window import window_programs
 
 # Window 11 runs as 16 steps and the continuation of 5 as 8: both are padded.
 OFF_BUCKET = LabConfig(

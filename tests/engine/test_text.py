@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 import reference as ref
 
-from engine import text
+from engine import text, text_corpus, text_generation
 from engine.model import ModelConfig
 from engine.train import TaskMetrics
 
@@ -22,13 +22,13 @@ LR = 0.01
 N = 8  # generated characters: the smallest bucket, so generation compiles once
 
 
-def config(name: str = "lorem", **kw) -> text.TextConfig:
+def config(name: str = "lorem", **kw) -> text_corpus.TextConfig:
     kw.setdefault("model", TRAIN_MODEL)
     kw.setdefault("encoding", "embedding")
-    return text.TextConfig(text=name, **kw)
+    return text_corpus.TextConfig(text=name, **kw)
 
 
-def train(cfg: text.TextConfig, epochs: int, seed: int) -> tuple[text.TextParams, list]:
+def train(cfg: text_corpus.TextConfig, epochs: int, seed: int) -> tuple[text.TextParams, list]:
     params = text.init_params(cfg, key=seed)
     opt_state, key = text.init_opt_state(cfg, params), jax.random.key(seed)
     history = []
@@ -64,12 +64,12 @@ def reference_loss(cfg, params, xs: np.ndarray, ys: np.ndarray, n_vocab: int) ->
     return float(np.mean(nll))
 
 
-@pytest.mark.parametrize("encoding", text.ENCODINGS)
+@pytest.mark.parametrize("encoding", text_corpus.ENCODINGS)
 @pytest.mark.parametrize("cell", ("rnn", "lstm", "gru"))
 def test_forward_matches_reference(cell, encoding):
     cfg = config(model=ModelConfig(cell=cell, layers=2, hidden=4), encoding=encoding, window=6)
     params = text.init_params(cfg, key=3)
-    data = text.text_data(cfg)
+    data = text_corpus.text_data(cfg)
     n_vocab = len(data.vocab)
     rng = np.random.default_rng(0)
     xs = rng.integers(0, n_vocab, (2, 6)).astype(np.int32)
@@ -89,7 +89,7 @@ def test_forward_matches_reference(cell, encoding):
 def test_cross_entropy_gradient_matches_finite_differences():
     cfg = config(model=ModelConfig(cell="lstm", layers=1, hidden=2), embed_dim=8, window=4)
     params = text.init_params(cfg, key=1)
-    n_vocab = len(text.text_data(cfg).vocab)
+    n_vocab = len(text_corpus.text_data(cfg).vocab)
     rng = np.random.default_rng(1)
     xs = rng.integers(0, n_vocab, (3, 4)).astype(np.int32)
     ys = rng.integers(0, n_vocab, (3, 4)).astype(np.int32)
@@ -126,27 +126,29 @@ def test_cross_entropy_gradient_matches_finite_differences():
 
 @pytest.mark.parametrize("name", ("abab", "lorem"))
 def test_vocab_round_trip_and_bucket(name):
-    data = text.text_data(config(name))
+    data = text_corpus.text_data(config(name))
     assert list(data.vocab.chars) == sorted(set(data.vocab.chars))
     stream = data.vocab.decode(np.asarray(data.ids)[: int(data.length)])
     assert stream.startswith(data.text) and data.vocab.decode(data.vocab.encode(stream)) == stream
     assert len(data.vocab) <= config(name).vocab_size == 32
-    assert data.text == (text.LOREM if name == "lorem" else text.abab(text.ABAB_LENGTH))
+    assert data.text == (
+        text_corpus.LOREM if name == "lorem" else text_corpus.abab(text_corpus.ABAB_LENGTH)
+    )
 
 
 @pytest.mark.parametrize("n", (1, 2, 7, 20))
 def test_abab_has_any_length(n):
-    s = text.abab(n)
+    s = text_corpus.abab(n)
     assert len(s) == n and s[0] == "a" and all(a != b for a, b in zip(s, s[1:], strict=False))
 
 
 def test_lorem_is_a_fixed_paragraph_of_about_600_characters():
-    assert 550 <= len(text.LOREM) <= 700
-    assert text.user_text(text.LOREM) == text.LOREM
+    assert 550 <= len(text_corpus.LOREM) <= 700
+    assert text_corpus.user_text(text_corpus.LOREM) == text_corpus.LOREM
 
 
 def test_sampled_windows_shift_by_one():
-    data = text.text_data(config("lorem"))
+    data = text_corpus.text_data(config("lorem"))
     xs, ys = text.sample_windows(data.ids, data.length, 7, 20, key=jax.random.key(0))
     assert xs.shape == ys.shape == (7, 20)
     np.testing.assert_array_equal(xs[:, 1:], ys[:, :-1])
@@ -155,10 +157,12 @@ def test_sampled_windows_shift_by_one():
 
 def test_text_window_is_20_inputs_then_5_to_predict():
     cfg = config("lorem")
-    inputs, targets = text.text_window(cfg, 0)
-    assert (inputs, targets) == (text.LOREM[:20], text.LOREM[20:25])
-    inputs, targets = text.text_window(cfg, len(text.LOREM) - 10)  # wraps around, joined by " "
-    assert inputs == text.LOREM[-10:] + " " + text.LOREM[:9] and len(targets) == 5
+    inputs, targets = text_corpus.text_window(cfg, 0)
+    assert (inputs, targets) == (text_corpus.LOREM[:20], text_corpus.LOREM[20:25])
+    inputs, targets = text_corpus.text_window(
+        cfg, len(text_corpus.LOREM) - 10
+    )  # wraps around, joined by " "
+    assert inputs == text_corpus.LOREM[-10:] + " " + text_corpus.LOREM[:9] and len(targets) == 5
 
 
 @pytest.mark.parametrize(
@@ -166,7 +170,7 @@ def test_text_window_is_20_inputs_then_5_to_predict():
     [("Hello,  World!", "hello, world!"), ("  a\tb\n(c) ", "a b (c)"), ("x" * 2000, "x" * 2000)],
 )
 def test_user_text_normalises(raw, clean):
-    assert text.user_text(raw) == clean
+    assert text_corpus.user_text(raw) == clean
 
 
 @pytest.mark.parametrize(
@@ -183,7 +187,7 @@ def test_user_text_normalises(raw, clean):
 )
 def test_user_text_rejects(raw, message):
     with pytest.raises(ValueError, match=message):
-        text.user_text(raw)
+        text_corpus.user_text(raw)
 
 
 def test_config_validates_and_fills_model_sizes():
@@ -210,14 +214,14 @@ def test_config_validates_and_fills_model_sizes():
 
 
 @pytest.fixture(scope="module")
-def abab_model() -> tuple[text.TextConfig, text.TextParams]:
+def abab_model() -> tuple[text_corpus.TextConfig, text.TextParams]:
     cfg = config("abab")
     params, history = train(cfg, 10, seed=0)
     return cfg, params
 
 
 @pytest.fixture(scope="module")
-def lorem_model() -> tuple[text.TextConfig, text.TextParams, list]:
+def lorem_model() -> tuple[text_corpus.TextConfig, text.TextParams, list]:
     cfg = config("lorem")
     params, history = train(cfg, 20, seed=0)
     return cfg, params, history
@@ -238,19 +242,21 @@ def test_lorem_loss_falls_clearly_within_20_epochs(lorem_model):
 
 def test_trained_abab_predicts_the_alternation(abab_model):
     cfg, params = abab_model
-    vocab = text.text_data(cfg).vocab
-    p = text.predict_distribution(params, cfg, "abababa")
+    vocab = text_corpus.text_data(cfg).vocab
+    p = text_generation.predict_distribution(params, cfg, "abababa")
     assert p.shape == (len(vocab),) == (2,) and abs(p.sum() - 1) <= 1e-5
     assert p[vocab.encode("b")[0]] >= 0.95
-    assert text.generate(params, cfg, "ab", 8, 0.0, key=0).text == "abababab"
+    assert text_generation.generate(params, cfg, "ab", 8, 0.0, key=0).text == "abababab"
 
 
 def test_greedy_generation_is_deterministic_and_sampling_follows_the_key(lorem_model):
     cfg, params, _ = lorem_model
-    greedy = [text.generate(params, cfg, "lorem ipsum", N, 0.0, key=k) for k in (0, 1)]
+    greedy = [text_generation.generate(params, cfg, "lorem ipsum", N, 0.0, key=k) for k in (0, 1)]
     assert greedy[0].text == greedy[1].text
     assert np.all(greedy[0].probs.max(axis=1) == 1.0)  # temperature 0: one-hot choices
-    sampled = [text.generate(params, cfg, "lorem ipsum", N, 1.5, key=k) for k in (5, 5, 6)]
+    sampled = [
+        text_generation.generate(params, cfg, "lorem ipsum", N, 1.5, key=k) for k in (5, 5, 6)
+    ]
     assert sampled[0].text == sampled[1].text != sampled[2].text
     for g in (*greedy, *sampled):
         assert len(g.text) == N and g.probs.shape == (N, 24)
@@ -263,7 +269,10 @@ def test_temperature_sharpens_or_flattens_the_distribution(lorem_model):
     def entropy(p: np.ndarray) -> float:
         return float(-np.sum(p * np.log(np.maximum(p, 1e-30))))
 
-    h = [entropy(text.predict_distribution(params, cfg, "dolor s", t)) for t in (0.0, 0.5, 1, 2)]
+    h = [
+        entropy(text_generation.predict_distribution(params, cfg, "dolor s", t))
+        for t in (0.0, 0.5, 1, 2)
+    ]
     assert h[0] <= 1e-6 and h[0] < h[1] < h[2] < h[3], h
 
 
@@ -274,7 +283,7 @@ def test_generate_rejects_bad_arguments(abab_model, kwargs):
     cfg, params = abab_model
     args = {"prefix": "ab", "n": 3, "temperature": 1.0} | kwargs
     with pytest.raises(ValueError):
-        text.generate(params, cfg, args["prefix"], args["n"], args["temperature"], key=0)
+        text_generation.generate(params, cfg, args["prefix"], args["n"], args["temperature"], key=0)
 
 
 def test_a_new_user_text_trains_without_recompiling():

@@ -18,7 +18,7 @@ from socketkit import Socket, ok, refused
 from course.lessons.registry import lessons
 from course.warmup import offered
 from engine.series import Series
-from engine.stepper import window_programs
+from engine.window import window_programs
 
 TAB = "tab-owndata-0123456789"
 Connect = Callable[..., Socket]

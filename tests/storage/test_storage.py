@@ -84,7 +84,7 @@ def test_migrations_build_the_models_schema_and_rerun_as_a_no_op(database_url: s
         from alembic.autogenerate import compare_metadata
 
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
-    assert diff == []  # the migrations build exactly what models.py declares
+    assert diff == []  # the migrations build exactly what the models declare
     assert set(inspect(engine).get_table_names()) == TABLES
     engine.dispose()
 

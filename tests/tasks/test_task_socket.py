@@ -15,7 +15,7 @@ from socketkit import Socket, pushed, refused
 
 from course.tasks.spec import parse_block
 from course.web.validation import PayloadError
-from engine.text import LOREM
+from engine.text_corpus import LOREM
 
 NS, LESSON = "/task", "tasks"
 

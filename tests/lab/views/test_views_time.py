@@ -291,7 +291,7 @@ def test_only_what_changed_is_sent_and_a_weight_change_sends_the_new_picture(rnn
 
 def test_a_diverged_lab_sends_no_nan(rnn):
     rnn.reset()
-    rnn._trace = rnn.trace._replace(  # what a diverged forward pass leaves
+    rnn.window.trace = rnn.trace._replace(  # what a diverged forward pass leaves
         xs=np.full_like(rnn.trace.xs, np.nan),
         traces=tuple(t._replace(h=np.full_like(t.h, np.inf)) for t in rnn.trace.traces),
     )
