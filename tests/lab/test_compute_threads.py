@@ -18,7 +18,7 @@ def pool_threads(pid: int) -> int:
     for task in Path(f"/proc/{pid}/task").iterdir():
         try:
             count += "XLAEigen" in (task / "comm").read_text()
-        except FileNotFoundError:  # a thread that ended meanwhile
+        except OSError:  # a thread that ended meanwhile (ENOENT or ESRCH)
             continue
     return count
 
