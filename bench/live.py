@@ -41,6 +41,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
 from livecrash import kill_freeze, redis_recovery  # noqa: E402
+from pages import wait_until_idle  # noqa: E402
 from servers import (  # noqa: E402
     CourseServer,
     RedisServer,
@@ -83,7 +84,8 @@ class RawFollower:
         payload = json.dumps(["join", {"code": code, "name": f"S{self.k}"}])
         await self.ws.send_str(f"42/live,1{payload}")
         while not (message := await self.ws.receive_str()).startswith("43/live,1"):
-            pass
+            if message == "2":  # a ping while the join waits: unanswered, the server hangs up
+                await self.ws.send_str("3")
         assert '"ok":true' in message, message[:200]
         self.reader = asyncio.create_task(self.read())
 
@@ -177,6 +179,7 @@ def main() -> None:
 
     one = CourseServer(env, tmp / "one.log", warmup=True)
     try:
+        print(f"server warm after {wait_until_idle(one.proc.pid):.0f} s", flush=True)
         http = log_in(one.url, EMAIL, PASSWORD)
         cookie = http.cookies["session"]
         for n in args.followers:
@@ -205,6 +208,8 @@ def main() -> None:
         a = CourseServer(shared, tmp / "a.log", warmup=True)
         b = CourseServer(shared, tmp / "b.log", warmup=True)
         try:
+            warm = max(wait_until_idle(a.proc.pid), wait_until_idle(b.proc.pid))
+            print(f"servers warm after {warm:.0f} s", flush=True)
             http = log_in(a.url, EMAIL, PASSWORD)
             code = start_live(http, a.url)
             seconds = asyncio.run(

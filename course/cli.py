@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import argparse
 import sys
-import threading
 from collections.abc import Callable
 from pathlib import Path
 
@@ -36,11 +35,10 @@ def serve(args: argparse.Namespace) -> int:
                                 warmup=not args.no_warmup)  # fmt: skip
     from course import create_app
     from course.extensions import socketio
-    from course.warmup import warm_up
+    from course.warmup import start
 
     app = create_app({"BOUND_HOST": args.host})  # served as itself and as localhost
-    if not args.no_warmup:
-        threading.Thread(target=warm_up, args=(app,), daemon=True).start()
+    start(app, warmup=not args.no_warmup)
     print(f"Unrolled is running at http://{args.host}:{args.port}", flush=True)
     socketio.run(app, host=args.host, port=args.port, allow_unsafe_werkzeug=True)
     return 0

@@ -70,11 +70,10 @@ class Production(BaseApplication):  # type: ignore[misc]  # gunicorn has no type
 
     def load(self) -> Flask:
         from course import create_app
-        from course.warmup import warm_up
+        from course.warmup import start
 
         app = create_app()
-        if self.warmup:
-            threading.Thread(target=warm_up, args=(app,), daemon=True).start()
+        start(app, warmup=self.warmup)
         return app
 
 

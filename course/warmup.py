@@ -7,12 +7,18 @@ is trained an epoch and stepped to the update, which compiles all four of its
 programs (engine.programs); programs compiled once cost no budget later, and the
 persistent compilation cache keeps them across restarts. The lesson defaults are
 touched last, so the program cache's bound evicts the variants first.
+
+``start`` is what a serving process calls once its app exists: the heap built so far,
+and again the one the warm-up leaves, is frozen out of the garbage collector's full
+walks (``engine.host.freeze_heap``), which otherwise stop the server for hundreds of
+milliseconds every minute or so.
 """
 
 from __future__ import annotations
 
 import logging
 import math
+import threading
 from collections.abc import Iterator
 from typing import Any
 
@@ -20,7 +26,7 @@ from flask import Flask
 
 from course.lab.spec import LAB_BATCH_SIZES, LAB_HIDDEN_SIZES, LabSpec, merge_options, to_lab_config
 from course.lessons.registry import lessons
-from engine import Lab, LabConfig
+from engine import Lab, LabConfig, host
 from engine.cells import ACTIVATIONS
 from engine.model import CELL_KINDS, MAX_LAYERS
 from engine.programs import PROGRAMS
@@ -92,3 +98,12 @@ def warm_up(app: Flask) -> None:
     from course.tasks.namespace import warm_up_tasks
 
     warm_up_tasks(lessons(app).lessons.values())
+    host.freeze_heap()
+
+
+def start(app: Flask, *, warmup: bool) -> None:
+    """Settle the heap of a process about to serve ``app``; then warm up in the
+    background if asked."""
+    host.freeze_heap()
+    if warmup:
+        threading.Thread(target=warm_up, args=(app,), name="warm-up", daemon=True).start()

@@ -1,5 +1,6 @@
 """How the process that hosts the engine computes and keeps memory: XLA's compute
-threads and glibc's malloc arenas (Linux; elsewhere these change nothing).
+threads, glibc's malloc arenas (Linux; elsewhere these change nothing) and Python's
+cyclic garbage collector.
 
 **Compute threads.**
 
@@ -21,12 +22,22 @@ server's socket, frame and training threads each keep theirs full of freed block
 measured in a room of 30 (bench/room.py), the server held 1,416 MB; with two arenas,
 1,171 MB. ``trim`` gives what is free in them back to the system after a
 compilation's scratch memory is released.
+
+**The cyclic collector.** Python's collector stops every thread while it walks the
+objects of the generation it collects; a full (generation-2) walk visits every tracked
+object of the process. After the warm-up a server holds several hundred thousand
+long-lived objects (JAX's traced programs, modules, lessons), and measured under a
+room's load (bench/room.py with a gc callback) each full walk took 250–730 ms and
+found nothing to free, one every 30–90 s: a freeze of every learner's click and
+frame. ``freeze_heap`` collects once and moves what survives into the collector's
+permanent generation, so later walks visit only what was made since.
 """
 
 from __future__ import annotations
 
 import ctypes
 import ctypes.util
+import gc
 import os
 
 from jax._src import xla_bridge
@@ -56,6 +67,14 @@ def trim() -> None:
     labs compile on many socket threads (measured: 730 → 600 MB after 24 programs)."""
     if _LIBC is not None:
         _LIBC.malloc_trim(0)
+
+
+def freeze_heap() -> None:
+    """Collect, then keep every object alive now out of later collections' walks (they
+    are still freed by reference counting; a cycle among them is kept). Call it once
+    the process has built what it keeps: after start-up and after the warm-up."""
+    gc.collect()
+    gc.freeze()
 
 
 def _libc() -> ctypes.CDLL | None:
