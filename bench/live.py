@@ -65,6 +65,12 @@ def report(name: str, seconds: list[float], target: str = "") -> None:
 SEQ = re.compile(rb'"seq":(\d+)')
 
 
+# Browsers offer permessage-deflate and the server accepts it, so it compresses every
+# message for every client: the clients here offer it too (window bits 15, as Chromium),
+# unless --no-deflate. A one-element list: main() sets it from the command line.
+DEFLATE = [15]
+
+
 class RawFollower:
     """A follower that speaks Engine.IO 4 / Socket.IO 5 over a bare websocket and only
     reads the seq of each pushed state (a browser would parse it; Python's client is
@@ -77,7 +83,8 @@ class RawFollower:
     async def join(self, url: str, code: str, http: aiohttp.ClientSession) -> None:
         cookie = signed_cookie(SECRET, {"learner": f"bench-learner-{self.k}"})
         ws_url = url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
-        self.ws = await http.ws_connect(ws_url, headers={"Cookie": f"session={cookie}"})
+        self.ws = await http.ws_connect(ws_url, headers={"Cookie": f"session={cookie}"},
+                                        compress=DEFLATE[0])  # fmt: skip
         assert (await self.ws.receive_str()).startswith("0")  # Engine.IO open
         await self.ws.send_str("40/live,")
         assert (await self.ws.receive_str()).startswith("40/live,")
@@ -159,6 +166,11 @@ async def open_labs(url: str, count: int) -> list[socketio.AsyncClient]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--no-deflate",
+        action="store_true",
+        help="clients that do not offer permessage-deflate (browsers do)",
+    )
     parser.add_argument("--followers", type=int, nargs="*", default=[200, 500])
     parser.add_argument("--two", type=int, default=1000, help="followers across two processes")
     parser.add_argument("--steps", type=int, default=40)
@@ -166,6 +178,7 @@ def main() -> None:
     parser.add_argument("--outage", type=float, default=10.0, help="seconds Redis is down")
     parser.add_argument("--students", type=int, default=20, help="pages catching up after it")
     args = parser.parse_args()
+    DEFLATE[0] = 0 if args.no_deflate else 15
     tmp = Path(tempfile.mkdtemp(prefix="unrolled-bench-live-"))
     env = {
         "UNROLLED_SECRET_KEY": SECRET,

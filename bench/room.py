@@ -57,6 +57,12 @@ PROMISED = SPEED / PLAY_INTERVAL
 PROBE_EVERY = 0.1  # the probe clicks Step ten times a second
 
 
+# Browsers offer permessage-deflate and the server accepts it, so it compresses every
+# message for every client: the clients here offer it too (window bits 15, as Chromium),
+# unless --no-deflate. A one-element list: main() sets it from the command line.
+DEFLATE = [15]
+
+
 class Learner:
     """One learner's socket on ``/lab``: acks by id, frames counted, pings answered."""
 
@@ -75,7 +81,7 @@ class Learner:
         cookie = signed_cookie(SECRET, {"learner": f"bench-room-{self.k}"})
         ws_url = url.replace("http", "ws", 1) + "/socket.io/?EIO=4&transport=websocket"
         self.ws = await http.ws_connect(ws_url, headers={"Cookie": f"session={cookie}"},
-                                        max_msg_size=0)  # fmt: skip
+                                        max_msg_size=0, compress=DEFLATE[0])  # fmt: skip
         assert (await self.ws.receive_str()).startswith("0")  # Engine.IO open
         await self.ws.send_str("40/lab,")
         assert (await self.ws.receive_str()).startswith("40/lab,")
@@ -256,6 +262,11 @@ class Server:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument(
+        "--no-deflate",
+        action="store_true",
+        help="clients that do not offer permessage-deflate (browsers do)",
+    )
     parser.add_argument("--learners", type=int, default=30)
     parser.add_argument("--pair", action="store_true", help="one stepper and one trainer")
     parser.add_argument("--seconds", type=float, default=20.0)
@@ -268,6 +279,7 @@ def main() -> None:
                         help="also: this checkout as N production processes behind nginx "
                              "(Redis, SQLite), as docs/deployment.md runs them")  # fmt: skip
     args = parser.parse_args()
+    DEFLATE[0] = 0 if args.no_deflate else 15
     players = 0 if args.pair else round(args.learners * 2 / 3)
     trainers = 1 if args.pair else args.learners - players
     if args.trainers is not None:

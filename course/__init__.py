@@ -42,6 +42,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         # drop a learner whose answer to a ping waited behind a compilation.
         SOCKET_PING_INTERVAL=10,
         SOCKET_PING_TIMEOUT=20,
+        SOCKET_DEFLATE=False,  # permessage-deflate on websockets (course/web/deflate.py)
     )
     app.config.from_prefixed_env("UNROLLED")
     if config:
@@ -89,6 +90,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         json=SocketJSON,
         message_queue=app.config["REDIS_URL"],
     )
+    if not app.config["SOCKET_DEFLATE"]:
+        from course.web.deflate import WithoutSocketDeflate
+
+        app.wsgi_app = WithoutSocketDeflate(app.wsgi_app)  # type: ignore[method-assign]
     from course.web import flood
 
     flood.install(socketio.server)  # each connection's event budget, before any thread
