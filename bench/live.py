@@ -26,6 +26,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import json
+import os
 import re
 import sys
 import tempfile
@@ -183,7 +184,10 @@ def main() -> None:
     env = {
         "UNROLLED_SECRET_KEY": SECRET,
         "UNROLLED_DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
-        "UNROLLED_COMPILATION_CACHE_DIR": str(tmp / "jax-cache"),
+        # a cache kept between runs (UNROLLED_COMPILATION_CACHE_DIR) shortens the warm-up
+        "UNROLLED_COMPILATION_CACHE_DIR": os.environ.get(
+            "UNROLLED_COMPILATION_CACHE_DIR", str(tmp / "jax-cache")
+        ),
         "UNROLLED_MAX_LABS": "400",
         "UNROLLED_MAX_LABS_PER_ADDRESS": "400",  # every bench client is 127.0.0.1
         "UNROLLED_MAX_CONNECTIONS_PER_ADDRESS": "400",

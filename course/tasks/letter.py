@@ -30,7 +30,7 @@ from course.lab.views.arithmetic import arithmetic_data, tokens
 from course.lab.views.cell import box_data, diagram_figures
 from course.lab.views.neighbours import neighbour_data
 from course.tasks import tables, views
-from course.tasks.views import _figure, _source
+from course.tasks.views import empty_source, task_figure
 from engine.letter import LetterWalk
 
 Columns = dict[str, list[Any]]
@@ -65,9 +65,9 @@ def shown(c: str) -> str:
 def chars_figure() -> Any:
     """The characters read, a box each (the current one orange), and under each the
     network's guess for the next one once its softmax is computed."""
-    p = _figure("fig_lw_chars", 130, y_range=Range1d(start=-0.6, end=1.6))
-    reads = _source("lw_chars", "x", "char", "fill", "line")
-    guess = _source("lw_guess", "x", "char", "line", "tip")
+    p = task_figure("fig_lw_chars", 130, y_range=Range1d(start=-0.6, end=1.6))
+    reads = empty_source("lw_chars", "x", "char", "fill", "line")
+    guess = empty_source("lw_guess", "x", "char", "line", "tip")
     p.rect(x="x", y=1, width=0.86, height=0.86, source=reads, fill_color="fill",
            line_color="line", line_width=2)  # fmt: skip
     boxes = p.rect(x="x", y=0, width=0.86, height=0.86, source=guess, fill_color="white",
@@ -85,8 +85,8 @@ def chars_figure() -> Any:
 
 def input_figure() -> Any:
     """x_t, the vector the character becomes: its embedding row E[c_t] (or one-hot)."""
-    p = _figure("fig_lw_input", 170, x_axis_label="component of xₜ", y_range=DataRange1d())
-    src = _source("lw_input", "x", "value", "color", "line")
+    p = task_figure("fig_lw_input", 170, x_axis_label="component of xₜ", y_range=DataRange1d())
+    src = empty_source("lw_input", "x", "value", "color", "line")
     bars = p.vbar(x="x", top="value", width=0.8, source=src, fill_color="color",
                   line_color="line", line_width=2.5)  # fmt: skip
     p.add_tools(HoverTool(renderers=[bars], tooltips="xₜ[@x] = @value{+0.000}"))
@@ -95,9 +95,9 @@ def input_figure() -> Any:
 
 def scores_figure() -> Any:
     """The scores ŷ_t, a bar per character, labelled at the bar's tip."""
-    p = _figure("fig_lw_scores", 190, y_range=DataRange1d(range_padding=0.25),
+    p = task_figure("fig_lw_scores", 190, y_range=DataRange1d(range_padding=0.25),
                 y_axis_label="score ŷ")  # fmt: skip
-    src = _source("lw_scores", "x", "y", "char", "color", "baseline")
+    src = empty_source("lw_scores", "x", "y", "char", "color", "baseline")
     bars = p.vbar(x="x", top="y", width=0.8, source=src, fill_color="color", line_color=None)
     p.text(x="x", y="y", text="char", source=src, text_align="center",
            text_baseline=field("baseline"), text_font_size="13px", text_color=INK)  # fmt: skip
@@ -111,7 +111,7 @@ def probs_figure() -> Any:
     """The softmax p_t: the task's own bars (``views.probs_figure``), with a triangle
     under the character that really comes next."""
     p = views.probs_figure("lw_probs")
-    nxt = _source("lw_next", "x", "y")
+    nxt = empty_source("lw_next", "x", "y")
     p.scatter(x="x", y="y", source=nxt, marker="triangle", size=11, fill_color=INK,
               line_color=None)  # fmt: skip
     _hint(p, "lw_probs_hint")
@@ -120,7 +120,7 @@ def probs_figure() -> Any:
 
 def _hint(p: Any, name: str) -> None:
     """Words where a view's numbers will be, until the walk computes them."""
-    p.text(x="x", y="y", text="text", source=_source(name, "x", "y", "text"),
+    p.text(x="x", y="y", text="text", source=empty_source(name, "x", "y", "text"),
            text_align="center", text_baseline="middle", text_font_size="13px",
            text_color=GREY, text_font_style="italic")  # fmt: skip
 

@@ -14,7 +14,6 @@ from course.figures.palette import BLUE, GREEN, GREY, INK, VERMILION
 
 Columns = dict[str, list[Any]]
 
-CELL_NAMES = {"rnn": "vanilla RNN", "lstm": "LSTM", "gru": "GRU"}
 CELL_COLOURS = {"rnn": VERMILION, "lstm": BLUE, "gru": GREEN}
 CHANCE = 0.25  # one letter in four (engine/memory.py)
 

@@ -60,11 +60,13 @@ def shown_char(c: str) -> str:
     return {" ": "␣", "</s>": "end"}.get(c, c)
 
 
-def _figure(name: str, height: int, **kwargs: Any) -> Any:
+def task_figure(name: str, height: int, **kwargs: Any) -> Any:
+    """A task's figure: no grid or outline, ``height`` px high, named ``name``."""
     return plain_figure(name, grid=False, outline=False, height=height, **kwargs)
 
 
-def _source(name: str, *columns: str) -> ColumnDataSource:
+def empty_source(name: str, *columns: str) -> ColumnDataSource:
+    """A source of ``columns`` the task fills over the socket."""
     return ColumnDataSource(name=name, data={c: [] for c in columns})
 
 
@@ -85,8 +87,8 @@ def _labels(p: Any, source: ColumnDataSource, align: str = "center", size: str =
 
 
 def loss_figure() -> Any:
-    p = _figure("fig_tk_loss", 170, x_axis_label="epoch", y_axis_label="loss")
-    src = _source("tk_loss", "epoch", "loss")
+    p = task_figure("fig_tk_loss", 170, x_axis_label="epoch", y_axis_label="loss")
+    src = empty_source("tk_loss", "epoch", "loss")
     p.line("epoch", "loss", source=src, line_color=ORANGE, line_width=2.5)
     dots = p.scatter("epoch", "loss", source=src, size=6, fill_color=ORANGE, line_color=INK)
     p.add_tools(HoverTool(renderers=[dots], tooltips="epoch @epoch: loss @loss{0.000}"))
@@ -96,14 +98,14 @@ def loss_figure() -> Any:
 
 def probs_figure(name: str = "tk_probs") -> Any:
     """The softmax as bars over the characters, the most probable orange (source ``name``)."""
-    p = _figure(
+    p = task_figure(
         f"fig_{name}",
         240,
         x_range=DataRange1d(min_interval=12),  # two characters do not make two walls of colour
         y_range=Range1d(start=-0.12, end=1.1),
         y_axis_label="p(next)",
     )
-    src = _source(name, "x", "p", "char", "color")
+    src = empty_source(name, "x", "p", "char", "color")
     bars = p.vbar(x="x", top="p", width=0.8, source=src, fill_color="color", line_color=None)
     p.text(
         x="x",
@@ -121,8 +123,8 @@ def probs_figure(name: str = "tk_probs") -> Any:
 
 
 def _heatmap(name: str, height: int, low: float, palette: list[str], tip: str) -> Any:
-    p = _figure(f"fig_{name}", height)
-    cells = _source(name, "x", "y", "value", "row", "col")
+    p = task_figure(f"fig_{name}", height)
+    cells = empty_source(name, "x", "y", "value", "row", "col")
     r = p.rect(
         x="x",
         y="y",
@@ -139,15 +141,15 @@ def _heatmap(name: str, height: int, low: float, palette: list[str], tip: str) -
 
 def hidden_figure() -> Any:
     p = _heatmap("tk_hidden", 300, -1.0, DIVERGING, "after '@col', unit @row: h = @value{0.000}")
-    _labels(p, _source("tk_hidden_words", "x", "y", "text"))
+    _labels(p, empty_source("tk_hidden_words", "x", "y", "text"))
     return p
 
 
 def classes_figure() -> Any:
-    p = _figure(
+    p = task_figure(
         "fig_tk_classes", 200, y_range=Range1d(start=-0.16, end=1.15), y_axis_label="p(class)"
     )
-    src = _source("tk_classes", "x", "p", "label", "color", "text", "text_y")
+    src = empty_source("tk_classes", "x", "p", "label", "color", "text", "text_y")
     p.vbar(x="x", top="p", width=0.7, source=src, fill_color="color", line_color=None)
     for field, y in (("label", -0.08), ("text", "text_y")):
         p.text(
@@ -165,8 +167,10 @@ def classes_figure() -> Any:
 
 
 def embedding_figure() -> Any:
-    p = _figure("fig_tk_embedding", 400, x_axis_label="component 1", y_axis_label="component 2")
-    src = _source("tk_embedding", "x", "y", "word", "group", "color", "size", "alpha", "weight")
+    p = task_figure("fig_tk_embedding", 400, x_axis_label="component 1", y_axis_label="component 2")
+    src = empty_source(
+        "tk_embedding", "x", "y", "word", "group", "color", "size", "alpha", "weight"
+    )
     dots = p.scatter(
         "x", "y", source=src, size="size", fill_color="color", line_color=INK, fill_alpha="alpha"
     )
@@ -188,16 +192,16 @@ def embedding_figure() -> Any:
 
 def attention_figure() -> Any:
     p = _heatmap("tk_attention", 340, 0.0, SEQUENTIAL, "@row ← '@col': α = @value{0.000}")
-    _labels(p, _source("tk_attention_src", "x", "y", "text"))
-    _labels(p, _source("tk_attention_out", "x", "y", "text"), align="right")
+    _labels(p, empty_source("tk_attention_src", "x", "y", "text"))
+    _labels(p, empty_source("tk_attention_out", "x", "y", "text"), align="right")
     return p
 
 
 def choice_figure() -> Any:
-    p = _figure(
+    p = task_figure(
         "fig_tk_choice", 190, y_range=Range1d(start=-0.16, end=1.2), y_axis_label="p(chosen)"
     )
-    src = _source("tk_choice", "x", "p", "char", "text", "text_y")
+    src = empty_source("tk_choice", "x", "p", "char", "text", "text_y")
     bars = p.vbar(x="x", top="p", width=0.7, source=src, fill_color=BLUE, line_color=None)
     for field, y in (("char", -0.08), ("text", "text_y")):
         p.text(
@@ -217,13 +221,13 @@ def choice_figure() -> Any:
 
 def context_figure() -> Any:
     p = _heatmap("tk_context", 240, -1.0, DIVERGING, "step @col, unit @row: @value{0.000}")
-    _labels(p, _source("tk_context_out", "x", "y", "text"), align="right")
+    _labels(p, empty_source("tk_context_out", "x", "y", "text"), align="right")
     return p
 
 
 def encoder_figure() -> Any:
     p = _heatmap("tk_encoder", 260, -1.0, DIVERGING, "after '@col', unit @row: @value{0.000}")
-    _labels(p, _source("tk_encoder_src", "x", "y", "text"))
+    _labels(p, empty_source("tk_encoder_src", "x", "y", "text"))
     return p
 
 

@@ -10,6 +10,7 @@ from collections.abc import Iterator
 from typing import Any
 
 import pytest
+from livepages import LAB, in_step, join, readout
 from pagekit import ARTIFACTS, browsing, start_session
 from playwright.sync_api import Browser, Page, expect
 from servers import CourseServer, create_instructor
@@ -18,43 +19,6 @@ from course.lab.views.cell_layout import LAYOUTS
 from course.lab.views.heatmap import HEAT_ROWS
 
 EMAIL, PASSWORD = "presenter@example.org", "a live password"
-LAB = 'section.lab[data-lab="cell-walk"]'
-
-
-def cell_values(page: Page) -> list[str]:
-    """The numbers in the cell diagram's boxes, as the browser holds them."""
-    return page.evaluate(
-        """(selector) => {
-            const source = document.querySelector(selector).figures.source("cell_boxes");
-            return source.data.value.map(String);
-        }""",
-        LAB,
-    )
-
-
-def readout(page: Page, lab: str = LAB) -> dict[str, str]:
-    names = ("epoch", "phase", "layer", "t", "step")
-    return {n: page.locator(f'{lab} [data-readout="{n}"]').inner_text() for n in names}
-
-
-def join(student: Page, code: str, name: str) -> None:
-    student.goto("/live")
-    student.get_by_label("Session code").fill(code.lower())
-    student.get_by_role("button", name="Join").click()
-    student.get_by_label("Your name for this session").fill(name)
-    student.get_by_role("button", name="Join").click()
-    status = student.locator('[data-role="live-status"]')
-    expect(status).to_have_text("Following the class.", timeout=20000)
-    expect(student.locator("article.lesson")).to_have_attribute("data-live-joined", "true")
-
-
-def in_step(seq: int, teacher: Page, *students: Page) -> None:
-    """Everyone shows state ``seq``, with the same readout and the same cell numbers."""
-    for page in (teacher, *students):
-        expect(page.locator("article.lesson")).to_have_attribute("data-live-seq", str(seq))
-    for student in students:
-        assert readout(student) == readout(teacher)
-        assert cell_values(student) == cell_values(teacher)
 
 
 def test_students_follow_the_presenter_step_by_step(

@@ -8,10 +8,10 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
+from livepages import LAB, in_step, join
 from pagekit import ARTIFACTS, browsing, start_session
 from playwright.sync_api import Browser, expect
 from servers import CourseServer, RedisServer, create_instructor
-from test_live import LAB, in_step, join
 
 EMAIL, PASSWORD = "presenter@example.org", "a live password"
 

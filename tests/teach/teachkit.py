@@ -35,7 +35,7 @@ def build_app(database_url: str, cache: Path, **config: Any) -> Flask:
             "DATABASE_URL": database_url,
             "LESSONS_DIR": str(FIXTURES),
             "COMPILATION_CACHE_DIR": str(cache),
-            "SECRET_KEY": "teaching-tests",
+            "SECRET_KEY": "teaching-tests-secret-of-32-characters",
             "QUIZ_RATE_LIMIT": "1000/60",
             "LOGIN_RATE_LIMIT": "1000/60",
             "LOGIN_IP_RATE_LIMIT": "1000/60",
