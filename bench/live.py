@@ -46,6 +46,7 @@ from pages import wait_until_idle  # noqa: E402
 from servers import (  # noqa: E402
     CourseServer,
     RedisServer,
+    cpu_seconds,
     create_instructor,
     log_in,
     rss_mb,
@@ -113,7 +114,7 @@ class RawFollower:
 
 
 async def step_latency(presenter_url: str, cookie: str, code: str, urls: list[str],
-                       n: int, steps: int) -> list[float]:  # fmt: skip
+                       n: int, steps: int, pids: list[int]) -> list[float]:  # fmt: skip
     followers = [RawFollower(k) for k in range(n)]
     gate = asyncio.Semaphore(50)
     http = aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0))  # one per follower
@@ -129,6 +130,7 @@ async def step_latency(presenter_url: str, cookie: str, code: str, urls: list[st
     assert (await presenter.call("join", {"code": code}, namespace="/live"))["role"] == "presenter"
     latencies: list[float] = []
     acked: list[float] = []
+    used = sum(cpu_seconds(pid) for pid in pids)
     for _ in range(steps):
         start = time.perf_counter()
         ack = await presenter.call("present", {"code": code, "action": "step"}, namespace="/live")
@@ -141,10 +143,13 @@ async def step_latency(presenter_url: str, cookie: str, code: str, urls: list[st
         assert not missing, f"{missing} followers never received seq {seq}"
         latencies.append(max(f.arrived[seq] for f in followers) - start)
         await asyncio.sleep(0.05)
+    used = sum(cpu_seconds(pid) for pid in pids) - used  # the 50 ms pauses are idle
     await presenter.disconnect()
     await asyncio.gather(*(f.close() for f in followers))
     await http.close()
     report(f"  (the presenter's own ack, {n} followers)", acked)
+    print(f"  server CPU per step: {used / steps * 1000:.1f} ms "
+          f"({'clients offer deflate' if DEFLATE[0] else 'no deflate offered'})")  # fmt: skip
     return latencies
 
 
@@ -201,7 +206,8 @@ def main() -> None:
         cookie = http.cookies["session"]
         for n in args.followers:
             code = start_live(http, one.url)
-            seconds = asyncio.run(step_latency(one.url, cookie, code, [one.url], n, args.steps))
+            measured = step_latency(one.url, cookie, code, [one.url], n, args.steps, [one.proc.pid])
+            seconds = asyncio.run(measured)
             target = "p99 ≤ 150 ms" if n == 500 else ""
             report(f"one process, {n} followers: step → last received", seconds, target)
         before = rss_mb(one.proc.pid)
@@ -231,7 +237,13 @@ def main() -> None:
             code = start_live(http, a.url)
             seconds = asyncio.run(
                 step_latency(
-                    a.url, http.cookies["session"], code, [a.url, b.url], args.two, args.steps
+                    a.url,
+                    http.cookies["session"],
+                    code,
+                    [a.url, b.url],
+                    args.two,
+                    args.steps,
+                    [a.proc.pid, b.proc.pid],
                 )
             )
             report(f"two processes + Redis, {args.two} followers", seconds, "p99 ≤ 300 ms")

@@ -6,17 +6,26 @@ SQLite connections get WAL, a busy timeout and foreign keys; PostgreSQL goes
 through psycopg 3.
 
 Reads use ``get_session()`` (one per app context, closed at teardown). Writes go
-through ``with transaction() as session:``: on SQLite it starts with
-``BEGIN IMMEDIATE``, so writers queue on the busy timeout instead of failing when
-a read turns into a write, and it commits before the block ends, so a caller
-acknowledges a write only once it is durable.
+through ``with transaction() as session:`` (or ``writing(factory)``): on SQLite it
+starts with ``BEGIN IMMEDIATE``, so writers queue instead of failing when a read turns
+into a write, and it commits before the block ends, so a caller acknowledges a write
+only once it is durable.
+
+On SQLite the writers of one process also take turns on a lock of their own before
+they begin. SQLite's busy handler makes a waiting writer sleep and retry (up to
+100 ms a time), so under a burst (500 students joining a live session, two writes
+each) a writer could be overtaken again and again until its 5 s busy timeout failed
+it, and the join's attendance was lost; the lock wakes the next writer as soon as the
+last one commits. The busy timeout still arbitrates between processes.
 """
 
 from __future__ import annotations
 
 import os
 import sqlite3
+import threading
 import time
+import weakref
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -31,6 +40,9 @@ from sqlalchemy.orm import Session, sessionmaker
 
 MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 5000
+# How long a SQLite writer waits for its process's turn before it joins SQLite's own
+# queue (where the busy timeout applies): far longer than any burst of a class.
+TURN_TIMEOUT_S = 60.0
 # Execution option that makes a SQLite transaction start with BEGIN IMMEDIATE.
 WRITE = "unrolled_write"
 # Key of the PostgreSQL advisory lock that serialises start-up migrations.
@@ -163,9 +175,38 @@ def close_session(error: BaseException | None = None) -> None:
 def transaction(factory: sessionmaker[Session] | None = None) -> Iterator[Session]:
     """A fresh session in a write transaction, committed when the block ends
     (rolled back if it raises). ``factory`` defaults to the current app's."""
-    with (factory or sessions())() as session, session.begin():
+    with writing(factory or sessions()) as session:
+        yield session
+
+
+@contextmanager
+def writing(factory: sessionmaker[Session]) -> Iterator[Session]:
+    """``transaction`` with a given session factory."""
+    with _turn(factory.kw["bind"]), factory() as session, session.begin():
         begin_write(session)
         yield session
+
+
+_WRITERS: weakref.WeakKeyDictionary[Engine, threading.Lock] = weakref.WeakKeyDictionary()
+_WRITERS_LOCK = threading.Lock()
+
+
+@contextmanager
+def _turn(bind: Any) -> Iterator[None]:
+    """This process's turn to write to a SQLite database (see the module docstring);
+    nothing on other databases. A writer that waits past ``TURN_TIMEOUT_S`` goes on to
+    SQLite's own queue rather than wait for ever."""
+    if not isinstance(bind, Engine) or bind.dialect.name != "sqlite":
+        yield
+        return
+    with _WRITERS_LOCK:
+        lock = _WRITERS.setdefault(bind, threading.Lock())
+    held = lock.acquire(timeout=TURN_TIMEOUT_S)
+    try:
+        yield
+    finally:
+        if held:
+            lock.release()
 
 
 def dispose(app: Flask) -> None:

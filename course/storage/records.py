@@ -18,7 +18,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from course.storage.db import begin_write
+from course.storage.db import writing
 from course.storage.models import KINDS, Learner, ProgressMark, QuizAttempt, QuizReveal, utcnow
 
 # grade(answer, attempt_no) -> (score in 0..1, correct, feedback to store and show)
@@ -202,8 +202,7 @@ def submit_attempt(
     factory = sessions if isinstance(sessions, sessionmaker) else sessionmaker(sessions)
     for tries in range(MAX_TRIES):
         try:
-            with factory() as session, session.begin():
-                begin_write(session)
+            with writing(factory) as session:
                 return _submit(
                     session,
                     learner_id,
