@@ -139,7 +139,10 @@ export class TaskController {
       }
       if (!this.figures.docs.length) {
         await this.after;
-        await this.figures.replace(this.section, ack.figures);
+        // The letter walk's figures (a cell diagram among them) wait until the task's
+        // own view is ready: the first view of the page is then ready sooner.
+        const walking = (slot) => Boolean(this.$(`[data-walk] [data-figure="${slot}"]`));
+        await this.figures.replace(this.section, ack.figures, walking);
       }
       this.fillInputs(ack);
       this.show(ack);
@@ -155,6 +158,7 @@ export class TaskController {
       if (refused) this.status(`Could not open the shared link: ${refused}`, true);
     });
     opening.finally(() => this.markReady());
+    this.ready.then(painted).then(() => this.figures.finish(this.section));
     return opening;
   }
 

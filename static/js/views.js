@@ -119,7 +119,8 @@ export class FigureSet {
   }
 
   // New figures (JSON text by role) for a lab whose shape changed.
-  async replace(section, items) {
+  // Those whose slot `waits` are left for `finish`, as `embed` leaves them.
+  async replace(section, items, waits = () => false) {
     const parsed = Object.entries(items ?? {}).map(([role, text]) => [role, JSON.parse(text)]);
     const roles = new Set(parsed.map(([role]) => role));
     this.waiting = this.waiting?.filter(([role]) => !roles.has(role));
@@ -129,7 +130,11 @@ export class FigureSet {
       // The new figures come with their own numbers: none of the old shape's are kept.
       for (const source of objects(item.doc.roots, "ColumnDataSource")) this.latest.delete(source.attributes.name);
     }
-    await this.place(section, parsed);
+    const waiting = await this.place(section, parsed, waits);
+    if (waiting.length) {
+      this.waiting = [...(this.waiting ?? []), ...waiting];
+      this.finishing = null; // a later `finish` embeds these too
+    }
     this.byName.clear();
   }
 
