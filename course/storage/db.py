@@ -42,7 +42,7 @@ MIGRATIONS = Path(__file__).with_name("migrations")
 BUSY_TIMEOUT_MS = 5000
 # How long a SQLite writer waits for its process's turn before it joins SQLite's own
 # queue (where the busy timeout applies): far longer than any burst of a class.
-TURN_TIMEOUT_S = 60.0
+TURN_TIMEOUT_S = 15.0
 # Execution option that makes a SQLite transaction start with BEGIN IMMEDIATE.
 WRITE = "unrolled_write"
 # Key of the PostgreSQL advisory lock that serialises start-up migrations.
