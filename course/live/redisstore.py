@@ -21,6 +21,7 @@ from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any, TypeVar
 
+import orjson
 import redis
 from redis.exceptions import LockError, RedisError
 
@@ -32,6 +33,7 @@ from course.live.store import (
     conflict,
     unavailable,
 )
+from course.web import wire
 from course.web.validation import PayloadError
 
 LOCK_SECONDS = 2.0  # how long a dead holder can keep a session locked
@@ -114,7 +116,7 @@ class RedisStore:
     def save(
         self, code: str, meta: dict[str, Any], view: dict[str, Any], lab: bytes | None
     ) -> None:
-        args = [meta["seq"], json.dumps(meta), json.dumps(view), lab or b"", int(lab is not None)]
+        args = [meta["seq"], wire.dumps(meta), wire.dumps(view), lab or b"", int(lab is not None)]
         saved = self._do(lambda: self._save(keys=[self._key(code)], args=[*args, TTL_SECONDS]))
         if not saved:
             raise conflict()
@@ -123,7 +125,7 @@ class RedisStore:
         found = self._do(lambda: self.redis.hmget(self._key(code), ["meta", "view", "lab"]))
         if found[0] is None:
             return None
-        return json.loads(found[0]), json.loads(found[1]), found[2] or b""
+        return orjson.loads(found[0]), orjson.loads(found[1]), found[2] or b""
 
     def seq(self, code: str) -> int | None:
         found = self._do(lambda: self.redis.hget(self._key(code), "seq"))

@@ -31,6 +31,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
+import orjson
 from alembic import command
 from alembic.config import Config
 from flask import Flask, current_app, g
@@ -67,8 +68,15 @@ def normalise_url(url: str | URL) -> URL:
     return parsed
 
 
+def dumps_json(value: Any) -> str:
+    """A JSON column's text, by orjson: a live session's stored view (tens of KB, on
+    every step) took the json module 2 ms; NaN and infinities are written as null."""
+    return orjson.dumps(value, option=orjson.OPT_NON_STR_KEYS | orjson.OPT_SERIALIZE_NUMPY).decode()
+
+
 def make_engine(url: str | URL, **options: Any) -> Engine:
     """An engine with our per-connection settings; ``options`` go to ``create_engine``."""
+    options = {"json_serializer": dumps_json} | options
     parsed = normalise_url(url)
     if parsed.get_backend_name() != "sqlite":
         return create_engine(parsed, pool_pre_ping=True, **options)
