@@ -52,7 +52,9 @@ class Takeover:
         class has no one to hand it over to), and once it has ended."""
         state = self.state(code)
         if not teaches(state.class_id, instructor):
-            raise PayloadError("forbidden", "only a teacher of the session's class can take it over")
+            raise PayloadError(
+                "forbidden", "only a teacher of the session's class can take it over"
+            )
         if state.ended:
             raise PayloadError("ended", "this session has ended")
         if state.presenter == instructor:

@@ -12,12 +12,12 @@ from sqlalchemy import select
 
 from course import live
 from course.lessons.registry import lessons
-from course.web.validation import PayloadError
 from course.storage import db
 from course.storage.models import Classroom, LiveSessionRecord, utcnow
 from course.teach import zones
 from course.teach.accounts import login_required
 from course.teach.common import class_or_404, me, taught_by
+from course.web.validation import PayloadError
 
 bp = Blueprint("teach_live", __name__)
 

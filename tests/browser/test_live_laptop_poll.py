@@ -47,7 +47,8 @@ def uncovered(page: Page, selector: str) -> bool:
         """(selector) => {
             const el = document.querySelector(selector);
             const box = el.getBoundingClientRect();
-            const under = document.querySelector("[data-live-panel]").getBoundingClientRect().bottom;
+            const panel = document.querySelector("[data-live-panel]");
+            const under = panel.getBoundingClientRect().bottom;
             const top = Math.max(box.top, under, 0), bottom = Math.min(box.bottom, innerHeight);
             const hit = document.elementFromPoint(box.left + box.width / 2, (top + bottom) / 2);
             return bottom > top && el.contains(hit);

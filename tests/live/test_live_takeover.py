@@ -147,7 +147,9 @@ def test_the_class_page_takes_over_and_the_old_presenter_can_take_it_back(app, p
     page = grace.client.get(f"/teach/classes/{room['class_id']}").get_data(as_text=True)
     assert "Ada presents" in page and f'action="/live/{code}/takeover"' in page
     posted = grace.client.post(f"/live/{code}/takeover", data={"csrf_token": token(grace)})
-    assert posted.status_code == 302 and posted.headers["Location"].endswith(f"/live/{code}/present")
+    assert posted.status_code == 302 and posted.headers["Location"].endswith(
+        f"/live/{code}/present"
+    )
     presenting = grace.client.get(f"/live/{code}/present").get_data(as_text=True)
     assert 'data-live-role="presenter"' in presenting
     assert room["owner"].pushed("takeover")[-1]["name"] == "Grace"
