@@ -85,22 +85,6 @@ def who_teaches(
     app.extensions["live_class_zone"] = zone
 
 
-def teaches(class_id: int | None, instructor: str | None) -> bool:
-    """Whether ``instructor`` teaches class ``class_id`` (through ``who_teaches``)."""
-    check = current_app.extensions.get("live_teaches")
-    if check is None or class_id is None or not instructor:
-        return False
-    return bool(check(class_id, instructor))
-
-
-def class_zone(class_id: int | None) -> str:
-    """The IANA name of the zone a session's times are shown in: its class's; UTC for a
-    session of no class, as every teaching page shows a time with no class's zone."""
-    found = current_app.extensions.get("live_class_zone")
-    zone = found(class_id) if found is not None and class_id is not None else None
-    return zone or "UTC"
-
-
 def when_attended(app: Flask, record: Callable[..., None]) -> None:
     """Call ``record(code, learner, name, guest=, event=)`` when a student joins
     (``join``), is still here (``beat``, at most every ``access.TOUCH_SECONDS``),

@@ -28,11 +28,12 @@ from flask.typing import ResponseReturnValue
 
 from course.lab.spec import CONTROLS
 from course.lessons.registry import Lesson, lessons
-from course.live import class_zone, record, sessions, teaches
+from course.live import record, sessions
 from course.live.namespace import instructor_id
 from course.live.polls import remember_session
 from course.live.qr import join_svg
 from course.live.state import CODE, LiveState
+from course.live.teachers import class_zone, teaches
 from course.pages import render_lesson
 from course.storage import db
 from course.web.identity import current_learner_id

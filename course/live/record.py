@@ -23,9 +23,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from course.lab.spec import options_of
-from course.live import class_zone, teaches
 from course.live.pollstate import Poll, number_label, vote_key
 from course.live.state import LiveState
+from course.live.teachers import class_zone, teaches
 from course.storage.db import transaction
 from course.storage.models import Instructor, LiveEvent, LiveRecord, utcnow
 

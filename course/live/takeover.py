@@ -22,10 +22,11 @@ from typing import Any
 
 from flask_socketio import leave_room
 
-from course.live import record, teaches
+from course.live import record
 from course.live.polls import CODE_FIELD
 from course.live.presence import room
 from course.live.state import LiveState
+from course.live.teachers import teaches
 from course.storage import db
 from course.web.flood import code_attempt
 from course.web.sockets import acked, sid
