@@ -6,7 +6,9 @@ every student's view (the ``/live`` Socket.IO namespace).
   process, Redis for several: ``redisstore``), behind its durable record in the
   database (``durable``), so no restart loses a session;
 - ``namespace``: the socket events, with roles decided on the server; ``play`` (the
-  play loop, owned by a living process) and ``presence`` (heartbeats) are its mixins;
+  play loop, owned by a living process), ``presence`` (heartbeats), ``polls``,
+  ``access`` and ``takeover`` (a teacher of the class becomes the presenter) are its
+  mixins; ``teachers``: what it asks teach about a class (``who_teaches``);
 - ``pages``: the student's, presenter's and projector's pages (``qr``: the join URL's
   code), and the session ``record``'s pages and downloads.
 """

@@ -9,56 +9,23 @@ import csv
 import io
 import json
 import re
-import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from flask import Flask
-from livekit import LESSON, Person
+from livekit import Person, instructor, make_class, start_for_class
 from sqlalchemy import select
 
 from course.storage import db
-from course.storage.models import Classroom, CoTeacher, Instructor, LiveEvent, LiveRecord
-from course.teach import accounts
+from course.storage.models import LiveEvent, LiveRecord
 
-TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 ZONE = "America/New_York"
-
-
-def instructor(app: Flask, name: str) -> str:
-    email = f"{name.lower()}@example.org"
-    with app.app_context(), db.transaction() as session:
-        found = session.scalar(select(Instructor.id).where(Instructor.email == email))
-        if found is None:
-            found = accounts.create_instructor(session, email, name, "a long password").id
-    return str(found)
-
-
-def started_for_class(app: Flask, owner: Person, owner_id: str, co: str, zone: str) -> str:
-    """A class in ``zone`` (co-taught by ``co``) and a live session started from its page."""
-    with app.app_context(), db.transaction() as session:
-        made = Classroom(instructor_id=int(owner_id), name="Zoned class", time_zone=zone,
-                         join_code=secrets.token_hex(3).upper())  # fmt: skip
-        session.add(made)
-        session.flush()
-        session.add(CoTeacher(class_id=made.id, instructor_id=int(co)))
-        class_id = made.id
-    page = owner.client.get(f"/lessons/{LESSON}").get_data(as_text=True)
-    token = TOKEN.search(page)
-    assert token is not None
-    form = {"class_id": class_id, "lab": f"{LESSON}/cell-walk", "access": "open",
-            "csrf_token": token.group(1)}  # fmt: skip
-    started = owner.client.post("/teach/live", data=form)
-    found = re.search(r"/live/([A-Z0-9]{6})/present$", started.headers.get("Location", ""))
-    assert found is not None, started.get_data(as_text=True)
-    return found.group(1)
 
 
 def test_a_class_sessions_record_is_in_the_classs_time_zone(app, people):
     ada, bea = instructor(app, "Zoe"), instructor(app, "Bea")
     owner = Person(app, instructor=ada)
     people.append(owner)
-    code = started_for_class(app, owner, ada, bea, ZONE)
+    code = start_for_class(owner, make_class(app, ada, [bea], ZONE))
     assert owner.call("join", {"code": code})["role"] == "presenter"
     ann = Person(app)
     people.append(ann)

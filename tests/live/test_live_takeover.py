@@ -5,50 +5,16 @@ on, students notice nothing, and no one else may take over."""
 
 from __future__ import annotations
 
-import re
-import secrets
 from typing import Any
 
 import pytest
 from flask import Flask
-from livekit import LESSON, Person
-from sqlalchemy import delete, select
+from livekit import Person, instructor, make_class, start_for_class, token
+from sqlalchemy import delete
 
 from course.live import record
 from course.storage import db
-from course.storage.models import Classroom, CoTeacher, Instructor
-from course.teach import accounts
-
-TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
-
-
-def token(person: Person) -> str:
-    """The CSRF token of ``person``'s pages."""
-    found = TOKEN.search(person.client.get(f"/lessons/{LESSON}").get_data(as_text=True))
-    assert found is not None
-    return found.group(1)
-
-
-def instructor(app: Flask, name: str) -> str:
-    """The id of an instructor called ``name`` (made on first use)."""
-    email = f"{name.lower()}@example.org"
-    with app.app_context(), db.transaction() as session:
-        found = session.scalar(select(Instructor.id).where(Instructor.email == email))
-        if found is None:
-            found = accounts.create_instructor(session, email, name, "a long password").id
-    return str(found)
-
-
-def make_class(app: Flask, owner: str, co_teachers: list[str], zone: str = "UTC") -> int:
-    """A class of ``owner``'s, co-taught by ``co_teachers`` (instructor ids)."""
-    with app.app_context(), db.transaction() as session:
-        made = Classroom(instructor_id=int(owner), name="Takeover class", time_zone=zone,
-                         join_code=secrets.token_hex(3).upper())  # fmt: skip
-        session.add(made)
-        session.flush()
-        for teacher in co_teachers:
-            session.add(CoTeacher(class_id=made.id, instructor_id=int(teacher)))
-        return made.id
+from course.storage.models import Classroom
 
 
 @pytest.fixture
@@ -60,12 +26,7 @@ def room(app: Flask, people: list[Person]) -> Any:
     owner = Person(app, instructor=ada)
     ann = Person(app)
     people += [owner, ann]
-    form = {"class_id": class_id, "lab": f"{LESSON}/cell-walk", "access": "open",
-            "csrf_token": token(owner)}  # fmt: skip
-    started = owner.client.post("/teach/live", data=form)  # from the class page
-    found = re.search(r"/live/([A-Z0-9]{6})/present$", started.headers.get("Location", ""))
-    assert found is not None, started.get_data(as_text=True)
-    code = found.group(1)
+    code = start_for_class(owner, class_id)
     assert owner.call("join", {"code": code})["role"] == "presenter"
     assert ann.call("join", {"code": code, "name": "Ann"})["seat"]["guest"]
     owner.call("present", {"code": code, "action": "step"})
