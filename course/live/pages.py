@@ -107,9 +107,13 @@ def enter() -> ResponseReturnValue:
 @bp.get("/live/<code>")
 def follow(code: str) -> ResponseReturnValue:
     """A student's page: a member of the session's class is in under their class
-    name (no name asked); anyone else only if guests may join (see live/access.py)."""
+    name (no name asked); anyone else only if guests may join (see live/access.py). A
+    teacher of the class who does not present goes to the page that offers to take over."""
     found = _session(code)
     state = found[0]
+    me = instructor_id()
+    if me is not None and me != state.presenter and teaches(state.class_id, me):
+        return redirect(url_for("live.present", code=state.code))  # who presents; take over
     learner = current_learner_id()
     member = None
     if state.class_id is not None and learner is not None:

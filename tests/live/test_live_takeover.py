@@ -43,6 +43,8 @@ def test_a_co_teacher_takes_over_and_the_session_goes_on(app, people, room):
     code, owner, ann, before = room["code"], room["owner"], room["ann"], room["before"]
     grace = Person(app, instructor=room["grace"])
     people.append(grace)
+    opened = grace.client.get(f"/live/{code}")  # the students' page sends her on
+    assert opened.status_code == 302 and opened.headers["Location"].endswith("/present")
     page = grace.client.get(f"/live/{code}/present")  # not hers yet: who presents, a button
     assert page.status_code == 200
     assert "Ada is presenting" in page.get_data(as_text=True)
