@@ -17,14 +17,15 @@ from servers import ROOT, create_instructor, log_in
 NS = "/live"
 
 
-def start(store: Any, presenter: str, lesson: str = "lstm-cell") -> str:
+def start(store: Any, presenter: str, lesson: str = "lstm-cell", **options: Any) -> str:
     """A new session on ``lesson``'s cell-walk lab in ``store`` (a ``LiveStore``); its
-    code. (The course is imported here: bench/ scripts use this kit without it.)"""
+    code. ``options``: ``start_session``'s (``class_id``, ``presenter_name``, …). (The
+    course is imported here: bench/ scripts use this kit without it.)"""
     from course.lessons.registry import LessonRegistry
     from course.live.state import start_session
 
     found = LessonRegistry.load(ROOT / "lessons").get(lesson)
-    return start_session(store, found, "cell-walk", presenter).code
+    return start_session(store, found, "cell-walk", presenter, **options).code
 
 
 def signed_in(
@@ -68,7 +69,7 @@ class Peer:
         self.got = threading.Condition()
         self.sio = socketio.Client(reconnection=False)
         self.sio.on("state", self._state, namespace=NS)
-        for name in ("presence", "presenter", "votes"):
+        for name in ("presence", "presenter", "votes", "takeover"):
             self.sio.on(name, self._keeper(name), namespace=NS)
         self.sio.connect(url, headers={"Cookie": f"session={cookie}"}, namespaces=[NS],
                          transports=["websocket"])  # fmt: skip

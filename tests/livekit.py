@@ -1,9 +1,12 @@
 """What the /live socket tests share: a browser with its cookies and a /live
 connection, and the presenter and students of a session (fixtures ``people`` and
-``session_code`` are in conftest)."""
+``session_code`` are in conftest); a class, co-taught, with a session started from
+its page."""
 
 from __future__ import annotations
 
+import re
+import secrets
 import time
 from typing import Any
 
@@ -14,17 +17,18 @@ from socketkit import Socket, ask
 from sqlalchemy import select
 
 from course.storage import db
-from course.storage.models import Instructor
+from course.storage.models import Classroom, CoTeacher, Instructor
 from course.teach import accounts
 
 LESSON = "lstm-cell"
 NS = "/live"
+TOKEN = re.compile(r'<meta name="csrf-token" content="([^"]+)">')
 
 
 def instructor(app: Flask, name: str) -> str:
     """The id of a real instructor account named ``name`` (made on first use), as a
     session's ``presenter``: /live checks the sign-in against the account."""
-    email = f"{name}@example.org"
+    email = f"{name.lower()}@example.org"  # stored lowercase
     with app.app_context():
         found = db.get_session().scalar(select(Instructor.id).where(Instructor.email == email))
         if found is None:
@@ -77,3 +81,34 @@ def student(app: Flask, people: list[Person], code: str, name: str) -> Person:
     ack = person.call("join", {"code": code, "name": name})
     assert ack["ok"] and ack["role"] == "student", ack
     return person
+
+
+def token(person: Person) -> str:
+    """The CSRF token of ``person``'s pages (for a form they post)."""
+    found = TOKEN.search(person.client.get(f"/lessons/{LESSON}").get_data(as_text=True))
+    assert found is not None
+    return found.group(1)
+
+
+def make_class(app: Flask, owner: str, co_teachers: list[str], zone: str = "UTC") -> int:
+    """A class of instructor ``owner``'s in time zone ``zone``, co-taught by
+    ``co_teachers`` (instructor ids); its id."""
+    with app.app_context(), db.transaction() as session:
+        made = Classroom(instructor_id=int(owner), name="A live class", time_zone=zone,
+                         join_code=secrets.token_hex(3).upper())  # fmt: skip
+        session.add(made)
+        session.flush()
+        for teacher in co_teachers:
+            session.add(CoTeacher(class_id=made.id, instructor_id=int(teacher)))
+        return made.id
+
+
+def start_for_class(owner: Person, class_id: int) -> str:
+    """A session of the lesson's cell-walk lab started from the class page by ``owner``
+    (signed in), open to guests with the code; its code."""
+    form = {"class_id": class_id, "lab": f"{LESSON}/cell-walk", "access": "open",
+            "csrf_token": token(owner)}  # fmt: skip
+    started = owner.client.post("/teach/live", data=form)
+    found = re.search(r"/live/([A-Z0-9]{6})/present$", started.headers.get("Location", ""))
+    assert found is not None, started.get_data(as_text=True)
+    return found.group(1)

@@ -6,7 +6,9 @@ every student's view (the ``/live`` Socket.IO namespace).
   process, Redis for several: ``redisstore``), behind its durable record in the
   database (``durable``), so no restart loses a session;
 - ``namespace``: the socket events, with roles decided on the server; ``play`` (the
-  play loop, owned by a living process) and ``presence`` (heartbeats) are its mixins;
+  play loop, owned by a living process), ``presence`` (heartbeats), ``polls``,
+  ``access`` and ``takeover`` (a teacher of the class becomes the presenter) are its
+  mixins; ``teachers``: what it asks teach about a class (``who_teaches``);
 - ``pages``: the student's, presenter's and projector's pages (``qr``: the join URL's
   code), and the session ``record``'s pages and downloads.
 """
@@ -73,6 +75,16 @@ def who_is_member(
     ``class_name(class_id)`` names the class on the session's pages."""
     app.extensions["live_member"] = check
     app.extensions["live_class_name"] = class_name
+
+
+def who_teaches(
+    app: Flask, teaches: Callable[[int, str], bool], zone: Callable[[int], str | None]
+) -> None:
+    """Have ``teaches(class_id, instructor)`` say whether an instructor owns or co-teaches
+    a class (they may take over its sessions and read their records), and
+    ``zone(class_id)`` give the class's time zone (its records' times are shown in it)."""
+    app.extensions["live_teaches"] = teaches
+    app.extensions["live_class_zone"] = zone
 
 
 def when_attended(app: Flask, record: Callable[..., None]) -> None:

@@ -17,6 +17,8 @@ Client events (answered through acks, ``{"ok": true, ...}`` or an error ack):
     end      {code}                     presenter only
     beat     {code}                     every few seconds: still here (see live/presence.py)
     guests | remove | pull | mode       who may be here (see live/access.py)
+    takeover {code}                     a teacher of the class presents from now on
+                                        (see live/takeover.py)
 
 Every change is noted in the session's record (``live.record``): steps, epochs,
 changes, joins and polls with every answer, kept in the database after the session.
@@ -24,7 +26,7 @@ changes, joins and polls with every answer, kept in the database after the sessi
 Pushed events: ``state`` (the whole view, with ``seq``) and ``presenter`` (here or
 not) to everyone in the session; ``presence`` and ``votes`` to the staff room only
 (``votes`` to projectors too while the presenter shows counts as they come in);
-``pull`` and ``removed`` to one student's pages.
+``pull`` and ``removed`` to one student's pages; ``takeover`` to the staff room.
 While the store cannot be reached, events answer ``unavailable`` and change nothing.
 Who presents is decided here, from the signed login cookie, on every event; nothing
 the client sends can make it a presenter.
@@ -51,6 +53,7 @@ from course.live.pollstate import vote_key
 from course.live.presence import Presence, room
 from course.live.state import CODE, REBUILDS, LiveState, start_session, weights_version
 from course.live.store import LiveStore
+from course.live.takeover import Takeover
 from course.storage import db
 from course.web.flood import code_attempt
 from course.web.identity import current_learner_id
@@ -89,7 +92,7 @@ def instructor_id() -> str | None:
 handler = acked(SCHEMAS, area="live")
 
 
-class LiveNamespace(Playing, Presence, Polling, Seating, Namespace):
+class LiveNamespace(Playing, Presence, Polling, Seating, Takeover, Namespace):
     """Holds a cache of the sessions this process has seen; the store is the truth.
 
     The store is the app's (``course.live.init_app``), read per event: the Socket.IO
@@ -122,9 +125,12 @@ class LiveNamespace(Playing, Presence, Polling, Seating, Namespace):
     ) -> str:
         """A new session on ``lesson``'s lab, presented by ``presenter``, for the
         members of class ``class_id`` (and guests if ``guests``) or anyone; its code."""
+        with db.sessions()() as session:
+            name = record.instructor_name(session, presenter)
         state = start_session(
-            self.store, lesson, lab_id, presenter, class_id=class_id, guests=guests
-        )
+            self.store, lesson, lab_id, presenter, class_id=class_id, guests=guests,
+            presenter_name=name,
+        )  # fmt: skip
         record.open_record(state)
         with self.guard:
             self.cache[state.code] = state
@@ -172,10 +178,15 @@ class LiveNamespace(Playing, Presence, Polling, Seating, Namespace):
             raise PayloadError("not_found", "no live session with that code", "code")
         return found[1]
 
+    def _signed_in(self) -> str | None:
+        return instructor_id()
+
     def _presenter(self, code: str) -> LiveState:
         state = self.state(code)
         if instructor_id() != state.presenter:
-            raise PayloadError("forbidden", "only the presenter can do that")
+            who = state.presenter_name if state.presenter_name and instructor_id() else ""
+            said = f"{who} is presenting now: only they can do that" if who else ""
+            raise PayloadError("forbidden", said or "only the presenter can do that")
         if state.ended:
             raise PayloadError("ended", "this session has ended")
         return state
@@ -291,6 +302,9 @@ class LiveNamespace(Playing, Presence, Polling, Seating, Namespace):
             leave_room(screen_room(previous[0]))
             if previous[2] or previous[1]:
                 self._depart(previous[0], sid(), staff=previous[2])
+        elif previous is not None and previous[2] and not staff:  # someone took over
+            leave_room(room(code, staff=True))
+            self._depart(code, sid(), staff=True)
         join_room(room(code))
         reply: dict[str, Any] = {
             "role": "presenter" if staff else "student",

@@ -33,6 +33,7 @@ from course.live.namespace import instructor_id
 from course.live.polls import remember_session
 from course.live.qr import join_svg
 from course.live.state import CODE, LiveState
+from course.live.teachers import class_zone, teaches
 from course.pages import render_lesson
 from course.storage import db
 from course.web.identity import current_learner_id
@@ -106,9 +107,13 @@ def enter() -> ResponseReturnValue:
 @bp.get("/live/<code>")
 def follow(code: str) -> ResponseReturnValue:
     """A student's page: a member of the session's class is in under their class
-    name (no name asked); anyone else only if guests may join (see live/access.py)."""
+    name (no name asked); anyone else only if guests may join (see live/access.py). A
+    teacher of the class who does not present goes to the page that offers to take over."""
     found = _session(code)
     state = found[0]
+    me = instructor_id()
+    if me is not None and me != state.presenter and teaches(state.class_id, me):
+        return redirect(url_for("live.present", code=state.code))  # who presents; take over
     learner = current_learner_id()
     member = None
     if state.class_id is not None and learner is not None:
@@ -129,12 +134,42 @@ def follow(code: str) -> ResponseReturnValue:
 
 @bp.get("/live/<code>/present")
 def present(code: str) -> ResponseReturnValue:
-    state, _ = _session(code)
-    if instructor_id() is None and "accounts.login" in current_app.view_functions:
+    """The presenter's page; to another teacher of the session's class, who presents it
+    and a button to take over (see live/takeover.py)."""
+    state, lesson = _session(code)
+    me = instructor_id()
+    if me is None and "accounts.login" in current_app.view_functions:
         return redirect(url_for("accounts.login", next=request.path))
-    if instructor_id() != state.presenter:
+    if me == state.presenter:
+        return _page(code, "presenter")
+    if me is None or not teaches(state.class_id, me) or state.ended:
         abort(404)  # no hint that the session exists
-    return _page(code, "presenter")
+    return render_template(
+        "live_takeover.html",
+        state=state,
+        lesson=lesson,
+        class_name=class_name(state.class_id) if state.class_id is not None else "",
+        presenter=state.presenter_name or "Another teacher",
+    )
+
+
+@bp.post("/live/<code>/takeover")
+def take_over(code: str) -> ResponseReturnValue:
+    """A teacher of the session's class becomes its presenter (from the class page or
+    the page above), and goes to the presenter's page."""
+    me = _signed_in()
+    if not isinstance(me, str):
+        return me
+    state, _ = _session(code)
+    try:
+        sessions().take_over(state.code, me)
+    except PayloadError as error:
+        if error.code == "forbidden":
+            abort(404)  # as for a session that does not exist
+        if error.code == "ended":
+            return redirect(url_for("live.newest_record", code=state.code))
+        raise
+    return redirect(url_for("live.present", code=state.code))
 
 
 @bp.get("/live/<code>/projector")
@@ -152,7 +187,8 @@ def records() -> ResponseReturnValue:
     if not isinstance(me, str):
         return me
     found = record.of_presenter(db.get_session(), me)
-    return render_template("live_records.html", records=found)
+    zones = {row.id: class_zone(row.class_id) for row in found}
+    return render_template("live_records.html", records=found, zones=zones, shown=record.shown)
 
 
 @bp.get("/live/<code>/record")
@@ -174,7 +210,8 @@ def newest_record(code: str) -> ResponseReturnValue:
 @bp.get("/live/records/<record_id>.<fmt>")
 def session_record(record_id: str, fmt: str = "html") -> ResponseReturnValue:
     """One session's record (HTML), or its download (``.csv``, ``.json``); only for the
-    instructor who presented it (404 for anyone else: no hint that it exists)."""
+    instructor who presented it or a teacher of its class (404 for anyone else: no hint
+    that it exists)."""
     me = _signed_in()
     if not isinstance(me, str):
         return me

@@ -4,7 +4,9 @@ crashed process drop out by themselves. A mixin of ``LiveNamespace``.
 
 ``beat {code}`` answers what a page needs to notice trouble on its own: the session's
 ``seq`` (a page behind it asks for the whole state: it missed a push, e.g. while
-Redis restarted), whether the presenter is here, and, for staff, who is (``presence``:
+Redis restarted), whether the presenter is here (and, to a presenter's page whose
+session another teacher took over, ``presenting: false``: see live/takeover.py), and,
+for staff, who is (``presence``:
 the names; ``people``: each with an id for remove and pull, guest or not, exploring
 or not: see live/access.py). A beat that
 fails (``unavailable``) tells the page to show "reconnecting" and beat again sooner.
@@ -40,6 +42,7 @@ class Presence:
     _check_player: Callable[[str, LiveState], None]
     _poll_welcome: Callable[..., dict[str, Any]]
     _check_timer: Callable[[str, LiveState], None]
+    _still_presenting: Callable[[str, LiveState], bool]
 
     @property
     def store(self) -> LiveStore:  # the namespace's: the app's store
@@ -108,9 +111,11 @@ class Presence:
         if not CODE.fullmatch(code) or member is None or member[0] != code:
             raise PayloadError("not_joined", "join the session first", "code")
         _, learner, staff = member
+        state = self.state(code)
+        demoted = staff and not self._still_presenting(code, state)  # someone took over
+        staff = staff and not demoted
         if staff or learner:  # a projector watches without counting
             self._arrive(code, learner, self.names.get(sid(), ""), staff=staff)
-        state = self.state(code)
         if learner and not staff and learner in state.removed:  # (their socket is closed)
             self.store.gone(code, sid())
             raise PayloadError("removed", "The presenter removed you from this live session.")
@@ -124,4 +129,6 @@ class Presence:
             reply["presence"] = sorted(p["name"] for p in reply["people"])
         else:
             reply["presenter"] = self.store.presenter_here(code)
+        if demoted:  # the page stops presenting, and says who does
+            reply |= {"presenting": False, "presenter_name": state.presenter_name}
         return reply

@@ -17,6 +17,7 @@ import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -24,6 +25,7 @@ from sqlalchemy.orm import Session
 from course.lab.spec import options_of
 from course.live.pollstate import Poll, number_label, vote_key
 from course.live.state import LiveState
+from course.live.teachers import class_zone, teaches
 from course.storage.db import transaction
 from course.storage.models import Instructor, LiveEvent, LiveRecord, utcnow
 
@@ -48,6 +50,8 @@ def snapshot(state: LiveState, *, viewed: bool = False) -> dict[str, Any]:
         "playing": state.playing,
         "ended": state.ended,
         "message": state.message,
+        "presenter": state.presenter,
+        "presenter_name": state.presenter_name,
     }
 
 
@@ -119,6 +123,9 @@ def lines(
     if before["explore"] != after["explore"]:
         allowed = "may now explore on their own" if after["explore"] else "follow the class again"
         out.append(("explore", f"Students {allowed}", {}))
+    if after.get("presenter") != before.get("presenter"):
+        was = before.get("presenter_name") or "the presenter"
+        out.append(("takeover", f"{after['presenter_name']} took over from {was}", {}))
     if after["ended"] and not before["ended"]:
         out.append(
             ("end", f"Session ended at epoch {after['epoch']}{_loss(after['loss'])}", numbers)
@@ -215,30 +222,34 @@ def _ensure(session: Session, state: LiveState) -> LiveRecord:
     found = session.get(LiveRecord, state.record)
     if found is not None:
         return found
-    instructor = (
-        session.get(Instructor, int(state.presenter)) if state.presenter.isdigit() else None
-    )
     made = LiveRecord(
         id=state.record,
         code=state.code,
         presenter=state.presenter,
-        presenter_name=instructor.name if instructor else "the presenter",
+        presenter_name=instructor_name(session, state.presenter),
         lesson_id=state.lesson_id,
         lab_id=state.spec.id,
+        class_id=state.class_id,
     )
     session.add(made)
     session.flush()
     return made
 
 
+def instructor_name(session: Session, instructor: str) -> str:
+    """An instructor's name, as the record says who presented."""
+    found = session.get(Instructor, int(instructor)) if instructor.isdigit() else None
+    return found.name if found else "the presenter"
+
+
 def write(state: LiveState, who: str | None, found: list[Line]) -> None:
     """Add ``found`` to the session's timeline at its current seq, by ``who`` (None: the
-    presenter, by name)."""
+    presenter, by name: the one who took the session over, once one has)."""
     if not found:
         return
     with transaction() as session:
         made = _ensure(session, state)
-        by = made.presenter_name if who is None else who
+        by = (state.presenter_name or made.presenter_name) if who is None else who
         for kind, what, data in found:
             session.add(
                 LiveEvent(
@@ -290,6 +301,12 @@ def names(session: Session, record: str) -> dict[str, str]:
 # -- reading it back ---------------------------------------------------------------------
 
 
+def shown(moment: datetime, zone: str) -> str:
+    """A date and time as teaching pages show them, in ``zone``: ``2026-12-01 08:05 EST``."""
+    local = moment.astimezone(ZoneInfo(zone))
+    return local.strftime("%Y-%m-%d %H:%M ") + (local.tzname() or "")
+
+
 @dataclass(frozen=True)
 class Record:
     """A session's record as the instructor reads it."""
@@ -303,6 +320,18 @@ class Record:
     started_at: datetime
     ended_at: datetime | None
     events: list[dict[str, Any]]
+    time_zone: str = "UTC"  # its class's (IANA name): every time is shown in it
+
+    def local(self, moment: datetime) -> datetime:
+        """``moment`` (stored in UTC) in the record's time zone."""
+        return moment.astimezone(ZoneInfo(self.time_zone))
+
+    def clock(self, moment: datetime) -> str:
+        """A timeline line's time: ``08:05:09``, in the record's zone."""
+        return self.local(moment).strftime("%H:%M:%S")
+
+    def shown(self, moment: datetime) -> str:
+        return shown(moment, self.time_zone)
 
     @property
     def polls(self) -> list[dict[str, Any]]:
@@ -325,22 +354,24 @@ class Record:
             "presenter": self.presenter_name,
             "lesson": self.lesson_id,
             "lab": self.lab_id,
-            "started_at": self.started_at.isoformat(),
-            "ended_at": self.ended_at.isoformat() if self.ended_at else None,
+            "time_zone": self.time_zone,  # every time below carries its offset from UTC
+            "started_at": self.local(self.started_at).isoformat(),
+            "ended_at": self.local(self.ended_at).isoformat() if self.ended_at else None,
             "students": self.students,
-            "timeline": [e | {"at": e["at"].isoformat()} for e in self.events],
+            "timeline": [e | {"at": self.local(e["at"]).isoformat()} for e in self.events],
             "polls": self.polls,
         }
 
     def as_csv(self) -> str:
         """One row per timeline line; a poll's result is followed by a row per choice
-        (``choice``: letter, text, count) and per answer (``answer``: who, letters)."""
+        (``choice``: letter, text, count) and per answer (``answer``: who, letters). Times
+        are in the record's zone, named in their column's header."""
         out = io.StringIO()
         rows = csv.writer(out)
-        rows.writerow(["seq", "time_utc", "who", "kind", "what", "epoch", "loss"])
+        rows.writerow(["seq", f"time ({self.time_zone})", "who", "kind", "what", "epoch", "loss"])
         for e in self.events:
             data = e["data"]
-            at = e["at"].strftime("%Y-%m-%d %H:%M:%S")
+            at = self.local(e["at"]).strftime("%Y-%m-%d %H:%M:%S")
             rows.writerow([e["seq"], at, e["who"], e["kind"], e["what"], data.get("epoch", ""),
                            "" if data.get("loss") is None else f"{data['loss']:.6g}"])  # fmt: skip
             if e["kind"] != "result":
@@ -362,13 +393,15 @@ def _read(session: Session, row: LiveRecord) -> Record:
         row.started_at, row.ended_at,
         [{"seq": e.seq, "at": e.at, "who": e.who, "kind": e.kind, "what": e.what, "data": e.data}
          for e in events],
+        class_zone(row.class_id),
     )  # fmt: skip
 
 
-def load(session: Session, record: str, presenter: str) -> Record | None:
-    """Record ``record`` if ``presenter`` presented it."""
+def load(session: Session, record: str, reader: str) -> Record | None:
+    """Record ``record`` if instructor ``reader`` presented it or teaches its class (a
+    co-teacher who took the session over, or who reads it afterwards)."""
     row = session.get(LiveRecord, record)
-    if row is None or row.presenter != presenter:
+    if row is None or (row.presenter != reader and not teaches(row.class_id, reader)):
         return None
     return _read(session, row)
 

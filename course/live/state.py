@@ -74,6 +74,7 @@ class LiveState(LabControl):
     lesson: str  # slug
     lesson_id: str
     presenter: str  # instructor id
+    presenter_name: str = ""  # as the record names them ("": a session from before names)
     overrides: dict[str, Any] = field(default_factory=dict)
     seq: int = 0
     message: str = ""  # what the last change did, for the readout
@@ -105,6 +106,7 @@ class LiveState(LabControl):
         *,
         class_id: int | None = None,
         guests: bool = True,
+        presenter_name: str = "",
     ) -> LiveState:
         spec = lesson.labs.get(lab_id)
         if spec is None:
@@ -116,6 +118,7 @@ class LiveState(LabControl):
             lesson=lesson.slug,
             lesson_id=lesson.id,
             presenter=presenter,
+            presenter_name=presenter_name,
             owner=presenter,  # charged for the new programs the presenter's changes compile
             class_id=class_id,
             guests=guests,
@@ -221,6 +224,7 @@ class LiveState(LabControl):
             "lesson_id": self.lesson_id,
             "lab_id": self.spec.id,
             "presenter": self.presenter,
+            "presenter_name": self.presenter_name,
             "overrides": self.overrides,
             "unit": self.unit,
             "layer": self.layer,
@@ -257,6 +261,7 @@ class LiveState(LabControl):
             lesson=meta["lesson"],
             lesson_id=meta["lesson_id"],
             presenter=meta["presenter"],
+            presenter_name=meta.get("presenter_name", ""),
             overrides=meta["overrides"],
             message=meta.get("message", ""),
             seq=meta["seq"],
@@ -285,13 +290,17 @@ def start_session(
     *,
     class_id: int | None = None,
     guests: bool = True,
+    presenter_name: str = "",
 ) -> LiveState:
     """A new session, saved in ``store`` under a fresh code: for the members of class
     ``class_id`` (and guests with the code if ``guests``), or for anyone (None)."""
     code = new_code()
     while store.seq(code) is not None:
         code = new_code()
-    state = LiveState.start(code, lesson, lab_id, presenter, class_id=class_id, guests=guests)
+    state = LiveState.start(
+        code, lesson, lab_id, presenter, class_id=class_id, guests=guests,
+        presenter_name=presenter_name,
+    )  # fmt: skip
     view = state.remember(state.view(full=True), full=True)
     store.save(code, state.meta(), view, state.lab_bytes())
     return state

@@ -4,8 +4,8 @@ records, and the student side (joining a class, seeing what is due).
 Every instructor route checks the login and that the class is the instructor's own
 (404 otherwise, the same as a class that does not exist). ``init_app`` registers the
 blueprints and has the live sessions tell ``live.ended`` when a presenter ends one,
-ask ``attendance.member_name`` who is in a class, and tell ``attendance.record`` who
-came.
+ask ``attendance.member_name`` who is in a class, tell ``attendance.record`` who
+came, and ask ``live.teaches`` who teaches a class (and ``live.class_zone`` its zone).
 """
 
 from __future__ import annotations
@@ -14,7 +14,7 @@ from datetime import UTC, datetime
 
 from flask import Flask
 
-from course.live import when_attended, when_ended, who_is_member, who_signed_in
+from course.live import when_attended, when_ended, who_is_member, who_signed_in, who_teaches
 from course.web import ratelimit
 
 
@@ -48,3 +48,4 @@ def init_app(app: Flask) -> None:
     who_signed_in(app, accounts.signed_in_id)
     who_is_member(app, attendance.member_name, attendance.class_name)
     when_attended(app, attendance.record)
+    who_teaches(app, live.teaches, live.class_zone)

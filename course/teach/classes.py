@@ -26,6 +26,7 @@ from course.storage.models import (
     RosterInvite,
 )
 from course.teach import assignments, attendance, gradebook, roster, zones
+from course.teach import live as live_records
 from course.teach.accounts import login_required, normalise_email
 from course.teach.common import (
     class_or_404,
@@ -124,10 +125,12 @@ def render_page(class_id: int, **extra: Any) -> str:
         .where(CoTeacher.class_id == class_id)
         .order_by(Instructor.name)
     ).scalars()
-    sessions = session.scalars(
-        select(LiveSessionRecord)
-        .where(LiveSessionRecord.class_id == class_id)
-        .order_by(LiveSessionRecord.started_at.desc())
+    sessions = list(
+        session.scalars(
+            select(LiveSessionRecord)
+            .where(LiveSessionRecord.class_id == class_id)
+            .order_by(LiveSessionRecord.started_at.desc())
+        )
     )
     return render_template(
         "teach/class.html",
@@ -144,6 +147,7 @@ def render_page(class_id: int, **extra: Any) -> str:
         book=gradebook.build(session, classroom),
         live_sessions=[(record, lesson_by_id(record.lesson_id)) for record in sessions],
         attended=_attended_by_session(session, class_id),
+        presenting=live_records.presenting(sessions, class_id),
         me_id=me().id,
         roster_max_rows=roster.MAX_ROWS,
         roster_max_kb=roster.MAX_BYTES // 1024,

@@ -3,6 +3,7 @@ namespace (which calls ``ended`` with the session's summary)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
 from flask import Blueprint, abort, flash, redirect, request, url_for
@@ -12,9 +13,11 @@ from sqlalchemy import select
 from course import live
 from course.lessons.registry import lessons
 from course.storage import db
-from course.storage.models import LiveSessionRecord, utcnow
+from course.storage.models import Classroom, LiveSessionRecord, utcnow
+from course.teach import zones
 from course.teach.accounts import login_required
-from course.teach.common import class_or_404, me
+from course.teach.common import class_or_404, me, taught_by
+from course.web.validation import PayloadError
 
 bp = Blueprint("teach_live", __name__)
 
@@ -72,3 +75,39 @@ def ended(code: str, summary: dict[str, Any]) -> None:
         if record is not None:
             record.ended_at = utcnow()
             record.summary = summary
+
+
+def teaches(class_id: int, instructor: str) -> bool:
+    """Whether instructor ``instructor`` (an id, as /live knows them) owns or co-teaches
+    class ``class_id``, archived or not: they may take over its sessions and read
+    their records."""
+    if not instructor.isdigit():
+        return False
+    with db.sessions()() as session:
+        found = session.scalar(
+            select(Classroom.id).where(Classroom.id == class_id, taught_by(int(instructor)))
+        )
+        return found is not None
+
+
+def class_zone(class_id: int) -> str | None:
+    """Class ``class_id``'s time zone (None: no such class any more)."""
+    with db.sessions()() as session:
+        found = session.get(Classroom, class_id)
+        return None if found is None else zones.valid(found.time_zone) or zones.DEFAULT
+
+
+def presenting(records: Iterable[LiveSessionRecord], class_id: int) -> dict[str, tuple[str, str]]:
+    """Who presents each running session of class ``class_id`` now (code → instructor
+    id, name): on the class page, a teacher presents their own or takes over another's."""
+    found: dict[str, tuple[str, str]] = {}
+    for record in records:
+        if record.ended_at is not None:
+            continue
+        try:
+            state = live.sessions().state(record.code)
+        except PayloadError:  # gone (expired), or the store is down: nothing to offer
+            continue
+        if state.class_id == class_id and not state.ended:
+            found[record.code] = (state.presenter, state.presenter_name)
+    return found

@@ -50,6 +50,8 @@ export class LiveSession {
     this.socket.on("removed", (r) => this.removedBy(r.message));
     this.socket.on("votes", (tally) => this.showVotes(tally));
     this.socket.on("presenter", (p) => this.showPresenter(p.here));
+    // Another teacher of the class took over: our next beat says whether it was us.
+    this.socket.on("takeover", () => this.role === "presenter" && this.beat());
     // A reconnect: in step again at once (a refusal is said on the page).
     this.socket.on("connect", () => this.joined && this.join().catch(() => null));
     this.socket.on("disconnect", (reason) => {
@@ -109,7 +111,7 @@ export class LiveSession {
   async join() {
     const payload = { code: this.code };
     if (this.role === "student") payload.name = localStorage.getItem(NAME_KEY) ?? "";
-    if (this.role === "projector") payload.watch = true;
+    if (this.role === "projector" || this.role === "watcher") payload.watch = true;
     try {
       const ack = await request(this.socket, "join", payload);
       this.joined = true;
@@ -156,6 +158,7 @@ export class LiveSession {
         this.article.dataset.liveConnection = "ok";
         this.say(this.role === "presenter" ? "Reconnected. You are presenting." : "Reconnected. Following the class.");
       }
+      if (ack.presenting === false) this.takenOver(ack.presenter_name);
       if (ack.presence) this.showPresence(ack.presence, ack.people);
       // Twice in a row: just after Redis restarted empty, the presenter's page may not
       // have beaten yet (a "left" pushed on their disconnect is shown at once).
@@ -187,7 +190,13 @@ export class LiveSession {
     this.article.dataset.livePresenter = gone ? "gone" : "here";
     if (this.panel.dataset.ended === "true") return;
     if (gone) this.say("The presenter has left. The class will go on when they are back.", true);
-    else if (!this.reconnecting) this.say(this.role === "presenter" ? "You are presenting." : "Following the class.");
+    else if (!this.reconnecting) this.say(this.greeting(), this.role === "watcher");
+  }
+
+  greeting() {
+    if (this.role === "presenter") return "You are presenting.";
+    if (this.role === "watcher") return `${this.takenBy || "Another teacher"} has taken over. You are no longer presenting.`;
+    return "Following the class.";
   }
 
   // -- the shared state ----------------------------------------------------------
@@ -306,6 +315,20 @@ export class LiveSession {
       if (!this.trouble(error)) this.say(error.message, true);
       return false;
     }
+  }
+
+  // Another teacher took the session over: this page follows it like a projector (the
+  // server made its connection a watcher) and offers to take it back.
+  takenOver(name) {
+    if (this.role !== "presenter") return;
+    this.role = "watcher";
+    this.takenBy = name;
+    this.lab.drive({ passive: true }); // controls off; a reconnect rejoins as a watcher
+    this.panel.dataset.presenting = "false";
+    this.article.dataset.liveRole = "watcher";
+    const link = this.$('[data-role="take-back"]');
+    if (link) link.hidden = false;
+    this.say(this.greeting(), true);
   }
 
   end() {

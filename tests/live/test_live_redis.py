@@ -1,6 +1,7 @@
 """Two server processes share live sessions through Redis: students connected to
 process B follow a presenter on process A, in order and with identical numbers;
-a late joiner on B is in step at once; the presenter may move to B and go on; rate
+a late joiner on B is in step at once; the presenter may move to B and go on; a
+co-teacher on B takes over from the presenter on A, who is told and refused; rate
 limits count the hits on both processes together."""
 
 from __future__ import annotations
@@ -10,12 +11,13 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from clusterkit import Peer, signed_in, start
-from servers import ROOT, CourseServer, RedisServer
+from clusterkit import Peer, signed_in, start, until
+from servers import ROOT, CourseServer, RedisServer, create_instructor
 from sqlalchemy.orm import sessionmaker
 
 from course.live.durable import make_store
 from course.storage.db import make_engine
+from course.storage.models import Classroom, CoTeacher
 
 SECRET = "two-process-test-secret-of-32-characters-or-more"
 
@@ -94,6 +96,51 @@ def test_students_on_b_follow_a_presenter_on_a(cluster):
         assert students[0].wait_for(step["seq"])[-1] == step
     finally:
         for peer in peers:
+            peer.close()
+
+
+def test_a_co_teacher_on_b_takes_over_from_the_presenter_on_a(cluster):
+    store, a, b, env = cluster
+    create_instructor(env, "ada@example.org", "a long enough password", "Ada")
+    create_instructor(env, "grace@example.org", "a long enough password", "Grace")
+    ada, ada_cookie = signed_in(env, a.url, "ada@example.org")
+    grace, grace_cookie = signed_in(env, b.url, "grace@example.org")
+    engine = make_engine(env["UNROLLED_DATABASE_URL"])
+    with sessionmaker(engine).begin() as session:
+        made = Classroom(instructor_id=int(ada), name="Two processes", join_code="TWOPRC")
+        session.add(made)
+        session.flush()
+        session.add(CoTeacher(class_id=made.id, instructor_id=int(grace)))
+        class_id = made.id
+    engine.dispose()
+    code = start(store, ada, class_id=class_id, presenter_name="Ada")
+    teacher, student, taker = Peer(a.url, ada_cookie), Peer(b.url), Peer(b.url, grace_cookie)
+    try:
+        assert teacher.call("join", {"code": code})["role"] == "presenter"
+        assert student.call("join", {"code": code, "name": "Sam"})["ok"]
+        stepped = teacher.call("present", {"code": code, "action": "step"})["state"]
+
+        taken = taker.call("takeover", {"code": code})
+        assert taken["ok"], taken
+        assert taken["state"]["seq"] == stepped["seq"] + 1
+        assert taken["state"]["frame"] == stepped["frame"]
+        # told on A through the message queue; refused there from now on
+        until(lambda: teacher.pushed("takeover"), 10, "the takeover told on A")
+        assert teacher.pushed("takeover") == [{"code": code, "name": "Grace"}]
+        refused = teacher.call("present", {"code": code, "action": "step"})
+        assert refused["error"]["code"] == "forbidden"
+        assert teacher.call("beat", {"code": code})["presenting"] is False
+
+        assert taker.call("join", {"code": code})["role"] == "presenter"
+        step = taker.call("present", {"code": code, "action": "step"})["state"]
+        assert step["seq"] == stepped["seq"] + 2
+        assert step["frame"]["position"] == stepped["frame"]["position"] + 1
+        got = [v["seq"] for v in student.wait_for(step["seq"]) if v["seq"] > stepped["seq"]]
+        assert got == [stepped["seq"] + 1, step["seq"]]
+        assert not student.pushed("takeover")
+        assert teacher.wait_for(step["seq"])[-1]["seq"] == step["seq"]  # A's page follows
+    finally:
+        for peer in (teacher, student, taker):
             peer.close()
 
 

@@ -109,6 +109,9 @@ class LiveRecord(Base):
     lab_id: Mapped[str] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(default=utcnow)
     ended_at: Mapped[datetime | None]
+    # The session's class (None: a session for anyone with the code): its teachers read
+    # the record, in its time zone. No foreign key: a record outlives its class.
+    class_id: Mapped[int | None] = mapped_column(Integer, index=True)
 
 
 class LiveEvent(Base):
