@@ -111,6 +111,12 @@ async def bystander(url: str, stop: asyncio.Event, seconds: list[float]) -> None
     sio = await connect(url, "bystander")
     ack = await call(sio, "open", {"lesson": "training", "lab": "rnn-window"})
     assert ack["ok"], ack
+    for event, data in (("jump", {"phase": "update"}), ("train", {"epochs": 1})):
+        # Every program of the lab is compiled before anything is measured (the storm's
+        # figures are the storm's, not the bystander's own first backward pass).
+        ack = await call(sio, event, {"lab": "rnn-window"} | data)
+        assert ack["ok"], ack
+    await call(sio, "jump", {"lab": "rnn-window", "phase": "forward"})
     while not stop.is_set():
         start = time.perf_counter()
         ack = await call(sio, "step", {"lab": "rnn-window", "granularity": "compute"})
@@ -125,7 +131,8 @@ def compiles(log: Path) -> Counter[str]:
 
 
 async def run(url: str, pid: int, log: Path, args: argparse.Namespace) -> None:
-    # The bystander's lab is open and stepped (compiled) before anything is measured.
+    # The bystander's lab is open, every program of it compiled, and stepped before
+    # anything is measured.
     warm: list[float] = []
     stop = asyncio.Event()
     task = asyncio.create_task(bystander(url, stop, warm))
