@@ -36,7 +36,7 @@ import socketio
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from servers import free_port, rss_mb, signed_cookie  # noqa: E402
+from servers import children_rss_mb, free_port, rss_mb, signed_cookie  # noqa: E402
 
 SECRET = "bench-storm-secret-of-32-characters-or-more"
 CELLS = [("rnn", "tanh"), ("rnn", "relu"), ("rnn", "sigmoid"), ("lstm", "tanh"), ("gru", "tanh")]
@@ -174,7 +174,8 @@ async def run(url: str, pid: int, log: Path, args: argparse.Namespace) -> None:
     for kind, n in sorted(answers.items()):
         print(f"  {kind:<40} {n}")
     print(f"server RSS: {before:.0f} MB before the storm, {after:.0f} MB after "
-          f"(+{after - before:.0f} MB)")  # fmt: skip
+          f"(+{after - before:.0f} MB); its compile worker {children_rss_mb(pid):.0f} MB; "
+          f"load {os.getloadavg()[0]:.1f}")  # fmt: skip
     print(f"XLA compilations during the storm (server log): "
           f"{new['Finished XLA compilation']}, persistent-cache hits "
           f"{new['Persistent compilation cache hit']}")  # fmt: skip

@@ -47,7 +47,7 @@ import websocket
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from servers import free_port, rss_mb, signed_cookie  # noqa: E402
+from servers import children_rss_mb, free_port, rss_mb, signed_cookie  # noqa: E402
 
 BYSTANDER_RATE = 20  # steps a second
 SECRET = "bench-hostile-secret-of-32-characters-or-more"
@@ -322,7 +322,12 @@ def main() -> None:
                 figure = f"median {np.median(ms):7.1f} ms  p99 {p99:7.1f} ms (n={len(ms)})"
             else:
                 figure = "no steps"
-            print(f"{name:<8} bystander step {figure}; {opened}; RSS {rss:.0f} MB", flush=True)
+            print(
+                f"{name:<8} bystander step {figure}; {opened}; RSS {rss:.0f} MB "
+                f"(+ worker {children_rss_mb(server.proc.pid):.0f} MB); "
+                f"load {os.getloadavg()[0]:.1f}",
+                flush=True,
+            )
             if got:
                 print(f"{'':<8} storm: {got[0]}", flush=True)
     finally:

@@ -32,6 +32,8 @@ from typing import IO, Any
 
 import jax
 
+from engine import host
+
 log = logging.getLogger(__name__)
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
@@ -185,3 +187,6 @@ def main(reply_fd: int, cache_dir: str) -> None:
         except Exception as error:  # noqa: BLE001 - the server compiles it itself
             reply = ("error", f"{type(error).__name__}: {error}")
         _send(replies, reply)
+        # Each program is compiled here once: nothing is kept for a next time.
+        jax.clear_caches()
+        host.trim()

@@ -45,6 +45,18 @@ def rss_mb(pid: int) -> float:
     raise RuntimeError(f"no VmRSS for process {pid}")
 
 
+def children_rss_mb(pid: int) -> float:
+    """The resident memory of a process's children (a server's compile worker), in MB."""
+    total = 0.0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        for child in (task / "children").read_text().split():
+            try:
+                total += rss_mb(int(child))
+            except (OSError, RuntimeError):
+                pass  # it ended meanwhile
+    return total
+
+
 def wait_until(ready, proc: subprocess.Popen, what: str, timeout: float = 60.0) -> None:
     deadline = time.monotonic() + timeout
     while not ready():
