@@ -158,7 +158,9 @@ class _Loading:
         self._lock = threading.Lock()
         self._program: Any = None
 
-    def load(self, fn: Callable[..., Any], static: dict[str, Hashable], args: tuple[Any, ...]) -> Any:
+    def load(
+        self, fn: Callable[..., Any], static: dict[str, Hashable], args: tuple[Any, ...]
+    ) -> Any:
         with self._lock:
             if self._program is None:
                 compiled = self.worker.compile(fn, static, args)

@@ -6,6 +6,7 @@ started them. A server that does not come up fails the test (never a skip).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -49,11 +50,8 @@ def children_rss_mb(pid: int) -> float:
     """The resident memory of a process's children (a server's compile worker), in MB."""
     total = 0.0
     for task in Path(f"/proc/{pid}/task").iterdir():
-        for child in (task / "children").read_text().split():
-            try:
-                total += rss_mb(int(child))
-            except (OSError, RuntimeError):
-                pass  # it ended meanwhile
+        with contextlib.suppress(OSError, RuntimeError):  # a thread or child that ended
+            total += sum(rss_mb(int(child)) for child in (task / "children").read_text().split())
     return total
 
 
