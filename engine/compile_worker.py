@@ -13,6 +13,12 @@ The worker compiles one program at a time, in the order asked. If it cannot (it 
 or the function is not importable by name), ``compile`` answers None and the caller
 compiles in its own process as before; the next request starts a new worker.
 
+The worker never reads the persistent compilation cache: an executable JAX loaded from
+that cache serializes without some of its kernels (measured with jax 0.10.2: loaded
+here, it fails with ``NOT_FOUND: Function broadcast_add_fusion.16 not found``). What
+the cache is for, a quick warm-up after a restart, compiles in the server's own
+process (``Programs.here``).
+
 Protocol: length-prefixed pickles on the worker's stdin and on a copy of its stdout
 (its own stdout goes to stderr, so a library's print cannot corrupt a reply).
 """
@@ -37,7 +43,7 @@ from engine import host
 log = logging.getLogger(__name__)
 
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-_ENTRY = "import sys; from engine.compile_worker import main; main(int(sys.argv[1]), sys.argv[2])"
+_ENTRY = "import sys; from engine.compile_worker import main; main(int(sys.argv[1]))"
 NICE = 10  # the worker's CPU priority below the server's: clicks first, compiling after
 _HEADER = struct.Struct("!Q")
 
@@ -77,8 +83,7 @@ def _importable(fn: Callable[..., Any]) -> bool:
 class CompileWorker:
     """A child process that compiles programs for this one (thread-safe: one at a time)."""
 
-    def __init__(self, cache_dir: str | None = None) -> None:
-        self.cache_dir = cache_dir  # the persistent compilation cache the worker fills
+    def __init__(self) -> None:
         self._lock = threading.Lock()
         self._proc: subprocess.Popen[bytes] | None = None
         self._replies: IO[bytes] | None = None
@@ -126,7 +131,7 @@ class CompileWorker:
             return self._proc, self._replies
         self._stop()
         read, write = os.pipe()
-        command = [sys.executable, "-c", _ENTRY, str(write), self.cache_dir or ""]
+        command = [sys.executable, "-c", _ENTRY, str(write)]
         # The worker imports this very engine, wherever the server found it.
         path = os.pathsep.join(p for p in (_ROOT, os.environ.get("PYTHONPATH")) if p)
         self._proc = subprocess.Popen(
@@ -167,14 +172,11 @@ def _compile(module: str, qualname: str, static: dict[str, Hashable], shapes: An
     return serialize(compiled)
 
 
-def main(reply_fd: int, cache_dir: str) -> None:
+def main(reply_fd: int) -> None:
     """The worker: answer compile requests from stdin until it closes."""
     sys.stdout = sys.stderr  # a stray print goes to the log, never into a reply
     os.nice(NICE)
-    if cache_dir:
-        from engine.cache import enable_compilation_cache
-
-        enable_compilation_cache(cache_dir)
+    jax.config.update("jax_enable_compilation_cache", False)  # see the module's docstring
     replies = os.fdopen(reply_fd, "wb")
     requests = sys.stdin.buffer
     while True:

@@ -16,15 +16,17 @@ CPU, megabytes of memory that ``jax.jit`` keeps for the life of the function). S
   the web layer charges those to a learner's compile budget before it builds a lab;
 - with ``use_worker`` (a server), a new program is traced and compiled in a worker
   process and loaded here ready-made (``engine.compile_worker``): the server's
-  interpreter lock stays with the learners' clicks. Without one, or when the worker
-  cannot, the program is compiled here.
+  interpreter lock stays with the learners' clicks. Without one, when the worker
+  cannot, or inside ``with PROGRAMS.here():`` (the start-up warm-up, which the
+  persistent compilation cache serves after a restart), it is compiled here.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import jax
@@ -66,12 +68,24 @@ class Programs:
         self.compiled = 0  # programs compiled (or loaded from the persistent cache)
         self.evicted = 0
         self.worker: CompileWorker | None = None
+        self._local = threading.local()  # .here: this thread compiles in this process
 
     def use_worker(self, worker: CompileWorker | None) -> None:
         """Compile new programs in ``worker`` from now on (None: in this process)."""
         old, self.worker = self.worker, worker
         if old is not None and old is not worker:
             old.close()
+
+    @contextmanager
+    def here(self) -> Iterator[None]:
+        """Programs new to the calls of this thread in this block are compiled in this
+        process, not by the worker (they may come from the persistent cache)."""
+        before = getattr(self._local, "here", False)
+        self._local.here = True
+        try:
+            yield
+        finally:
+            self._local.here = before
 
     def call(self, fn: Callable[..., Any], *args: Any, **static: Hashable) -> Any:
         """``fn(*args, **static)`` through its compiled program (compiled on first use:
@@ -97,7 +111,7 @@ class Programs:
                 self._jits.move_to_end(key)
                 return found, False
             found = jax.jit(_bound(fn, static))
-            if self.worker is not None:
+            if self.worker is not None and not getattr(self._local, "here", False):
                 found = _Loading(found, self.worker)
             self._jits[key] = found
             self._seen.add(key)

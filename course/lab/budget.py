@@ -142,4 +142,4 @@ def init_app(app: Flask) -> None:
     PROGRAMS.resize(int(app.config["MAX_COMPILED_PROGRAMS"]))
     # One worker per process, whichever app asks first (tests build many apps).
     if app.config["COMPILE_WORKER"] and PROGRAMS.worker is None:
-        PROGRAMS.use_worker(CompileWorker(app.config["COMPILATION_CACHE_DIR"]))
+        PROGRAMS.use_worker(CompileWorker())

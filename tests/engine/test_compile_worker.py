@@ -14,6 +14,7 @@ import numpy as np
 import pytest
 
 from engine import Lab, LabConfig, ModelConfig, TrainSpec
+from engine.cache import enable_compilation_cache
 from engine.compile_worker import CompileWorker
 from engine.programs import PROGRAMS, Programs
 
@@ -120,3 +121,37 @@ def test_a_function_the_worker_cannot_import_is_compiled_here(worker: CompileWor
 
     np.testing.assert_array_equal(programs.call(local, jnp.zeros(2), k=1), np.full(2, -1.0))
     assert worker.compiled == 0 and worker.pid is None  # not even started for it
+
+
+def test_a_program_compiled_again_with_a_persistent_cache_still_runs(
+    worker: CompileWorker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The worker never reads the persistent cache (an executable from it serializes
+    without some of its kernels), even one its environment names: a program evicted
+    and compiled again runs."""
+    saved = (PROGRAMS.worker, jax.config.jax_compilation_cache_dir)
+    enable_compilation_cache(tmp_path)
+    monkeypatch.setenv("JAX_COMPILATION_CACHE_DIR", str(tmp_path))
+    monkeypatch.setenv("JAX_PERSISTENT_CACHE_MIN_COMPILE_TIME_SECS", "0")
+    PROGRAMS.use_worker(worker)
+    try:
+        losses = []
+        for _ in range(2):
+            PROGRAMS.clear()  # as an eviction: the next lab compiles its programs again
+            losses.append(Lab(CONFIG).train(2))
+        assert worker.compiled == 2 and worker.failed == 0  # the epoch, twice
+    finally:
+        PROGRAMS.use_worker(saved[0])
+        PROGRAMS.clear()
+        jax.config.update("jax_compilation_cache_dir", saved[1])
+    assert losses[0] == losses[1]
+
+
+def test_programs_new_inside_here_are_compiled_in_this_process(worker: CompileWorker) -> None:
+    programs = Programs()
+    programs.use_worker(worker)
+    with programs.here():
+        np.testing.assert_array_equal(programs.call(add, jnp.zeros(2), k=3), np.full(2, 3.0))
+    assert worker.compiled == 0
+    np.testing.assert_array_equal(programs.call(add, jnp.zeros(2), k=4), np.full(2, 4.0))
+    assert worker.compiled == 1
