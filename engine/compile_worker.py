@@ -70,6 +70,16 @@ def _shape_of(value: Any) -> jax.ShapeDtypeStruct:
     return jax.ShapeDtypeStruct(aval.shape, aval.dtype, weak_type=aval.weak_type)
 
 
+def bind(fn: Callable[..., Any], static: dict[str, Hashable]) -> Callable[..., Any]:
+    """``fn`` with its static arguments given: the function one program compiles."""
+
+    def program(*args: Any) -> Any:
+        return fn(*args, **static)
+
+    program.__name__ = program.__qualname__ = getattr(fn, "__name__", "program")
+    return program
+
+
 def _importable(fn: Callable[..., Any]) -> bool:
     module = sys.modules.get(fn.__module__)
     if module is None or "<" in fn.__qualname__:
@@ -163,12 +173,10 @@ class CompileWorker:
 def _compile(module: str, qualname: str, static: dict[str, Hashable], shapes: Any) -> Any:
     from jax.experimental.serialize_executable import serialize
 
-    from engine.programs import _bound
-
     fn: Any = importlib.import_module(module)
     for part in qualname.split("."):
         fn = getattr(fn, part)
-    compiled = jax.jit(_bound(fn, static)).lower(*shapes).compile()
+    compiled = jax.jit(bind(fn, static)).lower(*shapes).compile()
     return serialize(compiled)
 
 

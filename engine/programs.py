@@ -32,7 +32,7 @@ from typing import Any
 import jax
 
 from engine import host
-from engine.compile_worker import CompileWorker
+from engine.compile_worker import CompileWorker, bind
 
 WINDOW_BUCKETS = (8, 16, 32, 64)  # a window of T points runs as the first bucket ≥ T
 CONTINUATION_BUCKETS = (8, 16, 32, 64)
@@ -110,7 +110,7 @@ class Programs:
             if found is not None:
                 self._jits.move_to_end(key)
                 return found, False
-            found = jax.jit(_bound(fn, static))
+            found = jax.jit(bind(fn, static))
             if self.worker is not None and not getattr(self._local, "here", False):
                 found = _Loading(found, self.worker)
             self._jits[key] = found
@@ -201,14 +201,6 @@ class _Loaded:
             return self.compiled(*args)
         except TypeError:
             return self.jit(*args)
-
-
-def _bound(fn: Callable[..., Any], static: dict[str, Hashable]) -> Callable[..., Any]:
-    def program(*args: Any) -> Any:
-        return fn(*args, **static)
-
-    program.__name__ = program.__qualname__ = getattr(fn, "__name__", "program")
-    return program
 
 
 PROGRAMS = Programs()
