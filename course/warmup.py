@@ -5,8 +5,10 @@ For each lesson lab: its own settings, and each setting its controls offer, one
 control at a time (the layers slider's 1…7, every batch size, every cell...). Each
 is trained an epoch and stepped to the update, which compiles all four of its
 programs (engine.programs); programs compiled once cost no budget later, and the
-persistent compilation cache keeps them across restarts. The lesson defaults are
-touched last, so the program cache's bound evicts the variants first.
+persistent compilation cache keeps them across restarts (so the warm-up compiles in
+the server's own process, not in the compile worker, which cannot use that cache:
+``engine.compile_worker``). The lesson defaults are touched last, so the program
+cache's bound evicts the variants first.
 
 ``start`` is what a serving process calls once its app exists: the heap built so far,
 and again the one the warm-up leaves, is frozen out of the garbage collector's full
@@ -81,6 +83,11 @@ def warm(config: LabConfig) -> None:
 
 
 def warm_up(app: Flask) -> None:
+    with PROGRAMS.here():
+        _warm_up(app)
+
+
+def _warm_up(app: Flask) -> None:
     specs = [(lesson, spec) for lesson in lessons(app).lessons.values()
              for spec in lesson.labs.values()]  # fmt: skip
     for lesson, spec in specs:

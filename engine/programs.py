@@ -13,19 +13,26 @@ CPU, megabytes of memory that ``jax.jit`` keeps for the life of the function). S
   one clears that jit's cache, which frees its executable (measured: clearing keeps
   RSS flat where dropping an AOT ``Compiled`` did not);
 - ``PROGRAMS.missing(keys)`` tells which programs were never compiled in this process:
-  the web layer charges those to a learner's compile budget before it builds a lab.
+  the web layer charges those to a learner's compile budget before it builds a lab;
+- with ``use_worker`` (a server), a new program is traced and compiled in a worker
+  process and loaded here ready-made (``engine.compile_worker``): the server's
+  interpreter lock stays with the learners' clicks. Without one, when the worker
+  cannot, or inside ``with PROGRAMS.here():`` (the start-up warm-up, which the
+  persistent compilation cache serves after a restart), it is compiled here.
 """
 
 from __future__ import annotations
 
 import threading
 from collections import OrderedDict
-from collections.abc import Callable, Hashable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 import jax
 
 from engine import host
+from engine.compile_worker import CompileWorker, bind
 
 WINDOW_BUCKETS = (8, 16, 32, 64)  # a window of T points runs as the first bucket ≥ T
 CONTINUATION_BUCKETS = (8, 16, 32, 64)
@@ -60,15 +67,38 @@ class Programs:
         self.limit = limit
         self.compiled = 0  # programs compiled (or loaded from the persistent cache)
         self.evicted = 0
+        self.worker: CompileWorker | None = None
+        self._local = threading.local()  # .here: this thread compiles in this process
+
+    def use_worker(self, worker: CompileWorker | None) -> None:
+        """Compile new programs in ``worker`` from now on (None: in this process)."""
+        old, self.worker = self.worker, worker
+        if old is not None and old is not worker:
+            old.close()
+
+    @contextmanager
+    def here(self) -> Iterator[None]:
+        """Programs new to the calls of this thread in this block are compiled in this
+        process, not by the worker (they may come from the persistent cache)."""
+        before = getattr(self._local, "here", False)
+        self._local.here = True
+        try:
+            yield
+        finally:
+            self._local.here = before
 
     def call(self, fn: Callable[..., Any], *args: Any, **static: Hashable) -> Any:
-        """``fn(*args, **static)`` through its compiled program (compiled on first use;
-        then the compiler's scratch memory is handed back to the system)."""
+        """``fn(*args, **static)`` through its compiled program (compiled on first use:
+        by the worker if there is one, else here, and then the compiler's scratch
+        memory is handed back to the system)."""
         program, new = self._get(fn, static)
-        result = program(*args)
-        if new:
+        if isinstance(program, _Loading):
+            program = program.load(fn, static, args)
+        elif new:
+            result = program(*args)
             host.trim()
-        return result
+            return result
+        return program(*args)
 
     def jitted(self, fn: Callable[..., Any], **static: Hashable) -> Any:
         return self._get(fn, static)[0]
@@ -80,7 +110,9 @@ class Programs:
             if found is not None:
                 self._jits.move_to_end(key)
                 return found, False
-            found = jax.jit(_bound(fn, static))
+            found = jax.jit(bind(fn, static))
+            if self.worker is not None and not getattr(self._local, "here", False):
+                found = _Loading(found, self.worker)
             self._jits[key] = found
             self._seen.add(key)
             self.compiled += 1
@@ -130,12 +162,45 @@ class Programs:
             host.trim()
 
 
-def _bound(fn: Callable[..., Any], static: dict[str, Hashable]) -> Callable[..., Any]:
-    def program(*args: Any) -> Any:
-        return fn(*args, **static)
+class _Loading:
+    """A program the worker compiles on first call (once, whichever thread asks first;
+    the others wait for it); until then, and if the worker cannot, ``jit`` is the
+    program, compiled here on its first call as without a worker."""
 
-    program.__name__ = program.__qualname__ = getattr(fn, "__name__", "program")
-    return program
+    def __init__(self, jit: Any, worker: CompileWorker) -> None:
+        self.jit, self.worker = jit, worker
+        self._lock = threading.Lock()
+        self._program: Any = None
+
+    def load(
+        self, fn: Callable[..., Any], static: dict[str, Hashable], args: tuple[Any, ...]
+    ) -> Any:
+        with self._lock:
+            if self._program is None:
+                compiled = self.worker.compile(fn, static, args)
+                self._program = self.jit if compiled is None else _Loaded(compiled, self.jit)
+        return self._program
+
+    def __call__(self, *args: Any) -> Any:
+        return (self._program or self.jit)(*args)
+
+    def clear_cache(self) -> None:
+        self._program = None
+        self.jit.clear_cache()
+
+
+class _Loaded:
+    """A worker-compiled executable; arguments it was not compiled for (a dtype or a
+    weak type that differs) go through the jit instead, which compiles them here."""
+
+    def __init__(self, compiled: Any, jit: Any) -> None:
+        self.compiled, self.jit = compiled, jit
+
+    def __call__(self, *args: Any) -> Any:
+        try:
+            return self.compiled(*args)
+        except TypeError:
+            return self.jit(*args)
 
 
 PROGRAMS = Programs()

@@ -6,6 +6,7 @@ started them. A server that does not come up fails the test (never a skip).
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import shutil
@@ -49,6 +50,15 @@ def cpu_seconds(pid: int) -> float:
     """CPU time process ``pid`` has used so far, user and system (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def children_rss_mb(pid: int) -> float:
+    """The resident memory of a process's children (a server's compile worker), in MB."""
+    total = 0.0
+    for task in Path(f"/proc/{pid}/task").iterdir():
+        with contextlib.suppress(OSError, RuntimeError):  # a thread or child that ended
+            total += sum(rss_mb(int(child)) for child in (task / "children").read_text().split())
+    return total
 
 
 def wait_until(ready, proc: subprocess.Popen, what: str, timeout: float = 60.0) -> None:

@@ -12,7 +12,10 @@ lessons' own settings never count. Compilations are per process, so the budget i
 counted in this process's memory, Redis or not.
 
 Settings: ``LAB_COMPILE_RATE`` ("12/60": twelve new programs per learner in any 60 s),
-``LAB_COMPILE_RATE_SERVER`` ("40/60"), ``MAX_COMPILED_PROGRAMS`` (24 kept in memory).
+``LAB_COMPILE_RATE_SERVER`` ("40/60"), ``MAX_COMPILED_PROGRAMS`` (24 kept in memory),
+``COMPILE_WORKER`` (true: new programs are compiled in a worker process at a lower
+CPU priority and loaded here, ``engine.compile_worker``, so a compiling learner does
+not hold the interpreter lock that every other learner's click needs).
 """
 
 from __future__ import annotations
@@ -29,6 +32,7 @@ from flask import Flask
 from course.web.ratelimit import parse_spec
 from course.web.validation import PayloadError
 from engine import LabConfig
+from engine.compile_worker import CompileWorker
 from engine.programs import MAX_PROGRAMS, PROGRAMS, ProgramKey
 from engine.window import window_programs
 
@@ -36,6 +40,7 @@ DEFAULTS: dict[str, Any] = {
     "LAB_COMPILE_RATE": "12/60",
     "LAB_COMPILE_RATE_SERVER": "40/60",
     "MAX_COMPILED_PROGRAMS": MAX_PROGRAMS,
+    "COMPILE_WORKER": True,
 }
 SERVER = object()  # the key of the server-wide count
 
@@ -135,3 +140,6 @@ def init_app(app: Flask) -> None:
         parse_spec(app.config["LAB_COMPILE_RATE_SERVER"]),
     )
     PROGRAMS.resize(int(app.config["MAX_COMPILED_PROGRAMS"]))
+    # One worker per process, whichever app asks first (tests build many apps).
+    if app.config["COMPILE_WORKER"] and PROGRAMS.worker is None:
+        PROGRAMS.use_worker(CompileWorker())

@@ -56,14 +56,29 @@ def figures(spec: LabSpec, *, drawn: bool = False) -> dict[str, str]:
     key = (spec.id, spec.views, json.dumps(spec.options, sort_keys=True), drawn)
     with _figures_lock:
         found = _figures.get(key)
-    if found is None:
-        found = _build_figures(spec, drawn)
+        if found is not None:
+            return found
+        building = _building.setdefault(key, threading.Lock())
+    # One build per distinct lab: learners opening the same new settings at once (a
+    # class told to try 7 layers) wait for the first one's figures instead of each
+    # building them, all holding the interpreter lock that everyone's clicks need.
+    with building:
         with _figures_lock:
-            _figures[key] = found
+            found = _figures.get(key)
+        if found is None:
+            try:
+                found = _build_figures(spec, drawn)
+                with _figures_lock:
+                    _figures[key] = found
+            finally:
+                with _figures_lock:
+                    _building.pop(key, None)
     return found
 
 
-_figures: dict[tuple[str, tuple[str, ...], str, bool], dict[str, str]] = {}
+FiguresKey = tuple[str, tuple[str, ...], str, bool]
+_figures: dict[FiguresKey, dict[str, str]] = {}
+_building: dict[FiguresKey, threading.Lock] = {}  # the figures being built, by key
 _figures_lock = threading.Lock()
 
 
