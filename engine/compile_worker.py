@@ -11,7 +11,10 @@ and serializes the executable; this process only loads it
 
 The worker compiles one program at a time, in the order asked. If it cannot (it died,
 or the function is not importable by name), ``compile`` answers None and the caller
-compiles in its own process as before; the next request starts a new worker.
+compiles in its own process as before; the next request starts a new worker. It is
+started by the first request and stopped after ``IDLE_SECONDS`` without one, so the
+memory it holds (about 230 MB) is taken only while learners compile: a room that
+steps and trains what the warm-up compiled keeps no worker.
 
 The worker never reads the persistent compilation cache: an executable JAX loaded from
 that cache serializes without some of its kernels (measured with jax 0.10.2: loaded
@@ -33,6 +36,7 @@ import struct
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Hashable
 from typing import IO, Any
 
@@ -45,6 +49,7 @@ log = logging.getLogger(__name__)
 _ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 _ENTRY = "import sys; from engine.compile_worker import main; main(int(sys.argv[1]))"
 NICE = 10  # the worker's CPU priority below the server's: clicks first, compiling after
+IDLE_SECONDS = 60.0  # a worker that compiled nothing for this long is stopped
 _HEADER = struct.Struct("!Q")
 
 
@@ -99,7 +104,9 @@ class CompileWorker:
         self._replies: IO[bytes] | None = None
         self.compiled = 0  # programs the worker compiled for this process
         self.failed = 0  # requests it could not answer (the caller compiled them itself)
-        self.started = 0  # workers started (more than one: one died)
+        self.started = 0  # workers started (more than one: one died or was idle)
+        self._asked = 0.0  # when the last request was answered (time.monotonic)
+        self._idle: threading.Timer | None = None
 
     @property
     def pid(self) -> int | None:
@@ -128,6 +135,8 @@ class CompileWorker:
                 self._stop()
                 self.failed += 1
                 return None
+            self._asked = time.monotonic()
+            self._stop_when_idle(IDLE_SECONDS)
         if reply[0] != "ok":
             log.warning("compile worker could not compile %s: %s", fn.__qualname__, reply[1])
             self.failed += 1
@@ -135,6 +144,24 @@ class CompileWorker:
         payload, in_tree, out_tree = reply[1:]
         self.compiled += 1
         return deserialize_and_load(payload, in_tree, out_tree)
+
+    def _stop_when_idle(self, seconds: float) -> None:
+        """Stop the worker once ``IDLE_SECONDS`` pass without a request (lock held)."""
+        if self._idle is None:
+            self._idle = threading.Timer(seconds, self._when_idle)
+            self._idle.daemon = True
+            self._idle.start()
+
+    def _when_idle(self) -> None:
+        with self._lock:
+            self._idle = None
+            if self._proc is None:
+                return
+            left = self._asked + IDLE_SECONDS - time.monotonic()
+            if left > 0:
+                self._stop_when_idle(left)  # asked again meanwhile: look again later
+            else:
+                self._stop()
 
     def _running(self) -> tuple[subprocess.Popen[bytes], IO[bytes]]:
         if self._proc is not None and self._proc.poll() is None and self._replies is not None:

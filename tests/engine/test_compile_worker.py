@@ -13,7 +13,7 @@ import jax.numpy as jnp
 import numpy as np
 import pytest
 
-from engine import Lab, LabConfig, ModelConfig, TrainSpec
+from engine import Lab, LabConfig, ModelConfig, TrainSpec, compile_worker
 from engine.cache import enable_compilation_cache
 from engine.compile_worker import CompileWorker
 from engine.programs import PROGRAMS, Programs
@@ -155,3 +155,20 @@ def test_programs_new_inside_here_are_compiled_in_this_process(worker: CompileWo
     assert worker.compiled == 0
     np.testing.assert_array_equal(programs.call(add, jnp.zeros(2), k=4), np.full(2, 4.0))
     assert worker.compiled == 1
+
+
+def test_an_idle_worker_stops_and_the_next_program_starts_another(
+    worker: CompileWorker, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A worker holds a few hundred MB: it goes when learners stop compiling."""
+    monkeypatch.setattr(compile_worker, "IDLE_SECONDS", 0.2)
+    programs = Programs()
+    programs.use_worker(worker)
+    x = jnp.zeros(2)
+    np.testing.assert_array_equal(programs.call(add, x, k=3), np.full(2, 3))
+    proc = worker._proc
+    assert proc is not None
+    proc.wait(timeout=120)  # it stops by itself once idle
+    assert worker.pid is None
+    np.testing.assert_array_equal(programs.call(add, x, k=4), np.full(2, 4))
+    assert worker.started == 2 and worker.compiled == 2 and worker.failed == 0
