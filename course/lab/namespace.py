@@ -367,7 +367,7 @@ class LabNamespace(KeptLabs):
                     if session.lab.status == "diverged":
                         stop.set()
                     payload = wire.encoded(session.payload(full=trained))
-                self.emit("frame", payload, room=sid)
+                self.push("frame", payload, to=sid)
         except Exception:
             log.exception("playing lab %s failed", session.spec.id)
             stop.set()

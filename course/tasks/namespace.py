@@ -195,7 +195,7 @@ class TaskNamespace(LearnerNamespace):
             report = {"task": session.spec.id, "epoch": state["epoch"], "step": k + 1}
             report |= {"of": epochs, "loss": None, "accuracy": None, "accuracies": last}
             report["sources"] = memory_view.memory_data(state)
-            self.emit("progress", wire.encoded(report), room=to)
+            self.push("progress", wire.encoded(report), to=to)
 
     def _train(self, session: TaskSession, epochs: int) -> None:
         run, to, who = session.run, sid(), self.holder()
@@ -211,8 +211,8 @@ class TaskNamespace(LearnerNamespace):
                 return
             loss, accuracy = snapshot.history[-1]
             report = {"task": session.spec.id, "epoch": snapshot.epoch, "step": k + 1, "of": epochs}
-            self.emit(
-                "progress", wire.encoded(report | {"loss": loss, "accuracy": accuracy}), room=to
+            self.push(
+                "progress", wire.encoded(report | {"loss": loss, "accuracy": accuracy}), to=to
             )
         with self.trainers.slot(who, None, BUSY):
             score = run.evaluate()

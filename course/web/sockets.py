@@ -116,6 +116,14 @@ class LearnerNamespace(Namespace):
         self.registry_lock = threading.Lock()
         self._gate: FairGate | None = None
 
+    def push(self, event: str, data: Any, to: str) -> None:
+        """Send ``event`` to ``to``, a connection of this process (a learner's own widget):
+        straight to it, not round the message queue. With several processes, every emit
+        goes out through Redis and comes back through each process's listener; for a
+        lab playing at 20 frames a second that was a Redis round trip and a pickle per
+        frame (bench/room.py --nginx 2: 12.8 frames/s against 17.4 on one process)."""
+        self.socketio.emit(event, data, to=to, namespace=self.namespace, ignore_queue=True)
+
     def on_connect(self, auth: Any = None) -> None:
         refuse_unwelcome()
         who = holder(current_learner_id(create=False))
