@@ -72,11 +72,13 @@ def offered(spec: LabSpec) -> Iterator[LabConfig]:
 
 
 def warm(config: LabConfig) -> None:
-    """Compile every program a lab of ``config`` uses (those not compiled yet)."""
+    """Compile every program a lab of ``config`` uses (those not in memory now)."""
     keys = window_programs(config)
-    if not PROGRAMS.missing(keys):
-        PROGRAMS.touch(keys)  # compiled before: now the most recently used
+    if all(key in PROGRAMS for key in keys):
+        PROGRAMS.touch(keys)  # in memory: now the most recently used
         return
+    # Compiled before but evicted since (the variants of later labs pushed it out): the
+    # defaults, warmed last, must be in memory, or a class's first clicks compile them.
     lab = Lab(config)
     lab.train(1)
     lab.jump("update")  # compiles the backward pass and the update too

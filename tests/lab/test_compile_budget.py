@@ -16,8 +16,11 @@ from course.lab import budget
 from course.lab.budget import CompileBudget
 from course.lab.spec import LAB_BATCH_SIZES, LAB_HIDDEN_SIZES
 from course.lessons.registry import lessons
-from course.warmup import offered
+from course.warmup import offered, warm
 from course.web.validation import PayloadError
+from engine import LabConfig, ModelConfig, TrainSpec
+from engine.programs import PROGRAMS
+from engine.window import window_programs
 
 # Settings no other test compiles: their programs are new to this process.
 NEVER_COMPILED = {"model": "gru", "layers": 5, "hidden": 2, "window": 61, "optimizer": "sgd"}
@@ -125,3 +128,20 @@ def test_the_warm_up_covers_what_a_lesson_lab_offers(app: Flask) -> None:
     assert {c.model.layers for c in configs} == set(range(1, 8))
     assert {c.train.batch_size for c in configs} == set(LAB_BATCH_SIZES)
     assert configs[-1] == feed.config  # the lesson's own settings, touched last
+
+
+def test_a_lab_warmed_again_after_its_programs_were_evicted_has_them_in_memory() -> None:
+    """The warm-up touches the lessons' defaults last so they stay in memory; one whose
+    programs the later variants pushed out is compiled again, not skipped."""
+    first = LabConfig(model=ModelConfig(cell="rnn", hidden=2), train=TrainSpec(window=5))
+    other = LabConfig(model=ModelConfig(cell="gru", hidden=2), train=TrainSpec(window=5))
+    limit = PROGRAMS.limit
+    try:
+        PROGRAMS.resize(len(window_programs(first)))  # room for one lab's programs
+        warm(first)
+        warm(other)  # pushes the first lab's programs out
+        assert not any(key in PROGRAMS for key in window_programs(first))
+        warm(first)
+        assert all(key in PROGRAMS for key in window_programs(first))
+    finally:
+        PROGRAMS.resize(limit)
