@@ -13,12 +13,11 @@ counted in this process's memory, Redis or not.
 
 Settings: ``LAB_COMPILE_RATE`` ("12/60": twelve new programs per learner in any 60 s),
 ``LAB_COMPILE_RATE_SERVER`` ("40/60"), ``MAX_COMPILED_PROGRAMS`` (24 kept in memory),
-``COMPILE_WORKER`` (false by default; true: new programs are compiled in a worker
-process at a lower CPU priority and loaded here, ``engine.compile_worker``, so a
-compiling learner does not hold the interpreter lock that every other learner's click
-needs. Measured: during a compile storm a bystander's step p99 fell from 144 to 23 ms,
-but in a room of 30 that compiles nothing new the server held 1,125 MB instead of
-909 MB and played 17.7 frames/s instead of 19.5, so it is off unless asked for).
+``COMPILE_WORKER`` (true: new programs are compiled in a worker process at a lower
+CPU priority and loaded here, ``engine.compile_worker``, so a compiling learner does
+not hold the interpreter lock that every other learner's click needs; measured during
+a compile storm, a bystander's step p99 fell from 144 to 23 ms. The worker starts with
+the first program after the warm-up and stops when idle).
 """
 
 from __future__ import annotations
@@ -43,7 +42,7 @@ DEFAULTS: dict[str, Any] = {
     "LAB_COMPILE_RATE": "12/60",
     "LAB_COMPILE_RATE_SERVER": "40/60",
     "MAX_COMPILED_PROGRAMS": MAX_PROGRAMS,
-    "COMPILE_WORKER": False,
+    "COMPILE_WORKER": True,
 }
 SERVER = object()  # the key of the server-wide count
 
