@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))  # the engine package, not bench/engine.py
 
-from servers import CourseServer  # noqa: E402
+from servers import CourseServer, cpu_seconds  # noqa: E402
 
 from course.lab.pacing import PLAY_INTERVAL  # noqa: E402
 
@@ -85,16 +85,10 @@ def time_loads(browser: Any, profile: Any, url: str, loads: int) -> tuple[list[f
 def wait_until_idle(pid: int, limit: float = 180.0) -> float:
     """Seconds until process ``pid`` has used under 2 % of a core for two seconds."""
     start = time.monotonic()
-    ticks = os.sysconf("SC_CLK_TCK")
-
-    def cpu() -> float:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-        return (int(fields[11]) + int(fields[12])) / ticks  # utime + stime
-
-    quiet, last = 0, cpu()
+    quiet, last = 0, cpu_seconds(pid)
     while quiet < 2 and time.monotonic() - start < limit:
         time.sleep(1.0)
-        now = cpu()
+        now = cpu_seconds(pid)
         quiet = quiet + 1 if now - last < 0.02 else 0
         last = now
     return time.monotonic() - start

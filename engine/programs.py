@@ -94,11 +94,10 @@ class Programs:
         program, new = self._get(fn, static)
         if isinstance(program, _Loading):
             program = program.load(fn, static, args)
-        elif new:
-            result = program(*args)
+        result = program(*args)
+        if new:
             host.trim()
-            return result
-        return program(*args)
+        return result
 
     def jitted(self, fn: Callable[..., Any], **static: Hashable) -> Any:
         return self._get(fn, static)[0]

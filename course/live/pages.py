@@ -26,9 +26,10 @@ from flask import (
 )
 from flask.typing import ResponseReturnValue
 
+from course import zones
 from course.lab.spec import CONTROLS
 from course.lessons.registry import Lesson, lessons
-from course.live import record, sessions
+from course.live import record_view, sessions
 from course.live.namespace import instructor_id
 from course.live.polls import remember_session
 from course.live.qr import join_svg
@@ -186,9 +187,9 @@ def records() -> ResponseReturnValue:
     me = _signed_in()
     if not isinstance(me, str):
         return me
-    found = record.of_presenter(db.get_session(), me)
-    zones = {row.id: class_zone(row.class_id) for row in found}
-    return render_template("live_records.html", records=found, zones=zones, shown=record.shown)
+    found = record_view.of_presenter(db.get_session(), me)
+    zone_of = {row.id: class_zone(row.class_id) for row in found}
+    return render_template("live_records.html", records=found, zones=zone_of, shown=zones.shown)
 
 
 @bp.get("/live/<code>/record")
@@ -199,7 +200,7 @@ def newest_record(code: str) -> ResponseReturnValue:
     if not isinstance(me, str):
         return me
     found = next(
-        (r for r in record.of_presenter(db.get_session(), me) if r.code == code.upper()), None
+        (r for r in record_view.of_presenter(db.get_session(), me) if r.code == code.upper()), None
     )
     if found is None:
         abort(404)
@@ -217,7 +218,7 @@ def session_record(record_id: str, fmt: str = "html") -> ResponseReturnValue:
         return me
     if fmt not in ("html", "csv", "json") or len(record_id) > 32:
         abort(404)
-    found = record.load(db.get_session(), record_id, me)
+    found = record_view.load(db.get_session(), record_id, me)
     if found is None:
         abort(404)
     name = f"live-{found.code}-{found.started_at:%Y%m%d-%H%M}"

@@ -24,6 +24,7 @@ def utc(moment: datetime | None) -> str:
 
 
 def init_app(app: Flask) -> None:
+    from course import zones
     from course.teach import (
         accounts,
         assignments,
@@ -32,7 +33,6 @@ def init_app(app: Flask) -> None:
         gradebook,
         live,
         students,
-        zones,
     )
 
     accounts.init_app(app)  # instructors: /login, /logout

@@ -17,10 +17,10 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from course import zones
 from course.lessons.registry import Lesson
 from course.storage import db
 from course.storage.models import Assignment, Classroom, Enrollment, Extension
-from course.teach import zones
 from course.teach.accounts import login_required
 from course.teach.common import class_or_404, lesson_by_id, lessons_in_order
 

@@ -13,6 +13,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from course import zones
 from course.lessons.modules import MODULES
 from course.storage import db
 from course.storage.models import (
@@ -25,7 +26,7 @@ from course.storage.models import (
     LiveSessionRecord,
     RosterInvite,
 )
-from course.teach import assignments, attendance, gradebook, roster, zones
+from course.teach import assignments, attendance, gradebook, roster
 from course.teach import live as live_records
 from course.teach.accounts import login_required, normalise_email
 from course.teach.common import (

@@ -29,11 +29,12 @@ from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from course import zones
 from course.lessons.path import sections
 from course.lessons.registry import Lesson
 from course.storage import db
 from course.storage.models import Classroom, Enrollment, utcnow
-from course.teach import activity, statistics, zones
+from course.teach import activity, statistics
 from course.teach.accounts import login_required
 from course.teach.assignments import Assigned, of_class
 from course.teach.common import class_or_404

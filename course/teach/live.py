@@ -10,11 +10,10 @@ from flask import Blueprint, abort, flash, redirect, request, url_for
 from flask.typing import ResponseReturnValue
 from sqlalchemy import select
 
-from course import live
+from course import live, zones
 from course.lessons.registry import lessons
 from course.storage import db
 from course.storage.models import Classroom, LiveSessionRecord, utcnow
-from course.teach import zones
 from course.teach.accounts import login_required
 from course.teach.common import class_or_404, me, taught_by
 from course.web.validation import PayloadError

@@ -18,7 +18,7 @@ from livekit import LESSON, Person, instructor, presenter, student
 from qrdecode import decode_svg
 from socketkit import ask, connect
 
-from course.live import record
+from course.live import record, record_view
 from course.storage import db
 from course.storage.models import LiveEvent
 
@@ -216,7 +216,7 @@ def test_the_session_record_keeps_the_timeline_and_every_poll(app, people, sessi
 
     me = instructor(app, "teacher-1")
     with app.app_context():
-        found = record.load(db.get_session(), rec, me)
+        found = record_view.load(db.get_session(), rec, me)
     assert found is not None and found.code == session_code and found.ended_at is not None
     kinds = [(e["kind"], e["who"]) for e in found.events]
     joins = [who for kind, who in kinds if kind == "join"]

@@ -12,7 +12,7 @@ from flask import Flask
 from livekit import Person, instructor, make_class, start_for_class, token
 from sqlalchemy import delete
 
-from course.live import record
+from course.live import record_view
 from course.storage import db
 from course.storage.models import Classroom
 
@@ -81,7 +81,7 @@ def test_a_co_teacher_takes_over_and_the_session_goes_on(app, people, room):
     # the record says who took over, and names Grace for what she did
     ended = grace.call("end", {"code": code})
     with app.app_context():
-        found = record.load(db.get_session(), ended["summary"]["record"], room["grace"])
+        found = record_view.load(db.get_session(), ended["summary"]["record"], room["grace"])
     assert found is not None
     lines = [(e["kind"], e["who"], e["what"]) for e in found.events]
     assert ("takeover", "Grace", "Grace took over from Ada") in lines

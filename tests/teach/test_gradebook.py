@@ -23,9 +23,9 @@ from socketkit import connect, ok
 from sqlalchemy import select
 from teachkit import Learner, Person, Tables, build_app, join_code, signed_in
 
+from course import zones
 from course.storage import db
 from course.storage.models import Assignment, Classroom
-from course.teach import zones
 from course.teach.gradebook import csv_cell
 
 SINGLE = ["plain option alpha", "plain option bravo", "plain option charlie"]

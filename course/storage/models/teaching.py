@@ -55,7 +55,7 @@ class Classroom(Base):
     join_code: Mapped[str] = mapped_column(String(6), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     archived: Mapped[bool] = mapped_column(Boolean, default=False)
-    # An IANA zone name (course/teach/zones.py): teaching pages show times in it.
+    # An IANA zone name (course/zones.py): teaching pages show times in it.
     time_zone: Mapped[str] = mapped_column(String(64), default="UTC", server_default="UTC")
 
 

@@ -1,7 +1,7 @@
 """Time zones: a class keeps its teacher's zone (an IANA name, chosen when the class is
 created, the browser's by default); teaching pages show times and read due dates in
-it. Students' pages carry the UTC instant too, and ``teach.js`` shows it in the
-student's own zone.
+it, and so do the records of its live sessions. Students' pages carry the UTC
+instant too, and ``teach.js`` shows it in the student's own zone.
 
 Times are stored in UTC; a zone is only ever used to show or read a time.
 """
