@@ -94,8 +94,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from course.web.deflate import WithoutSocketDeflate
 
         app.wsgi_app = WithoutSocketDeflate(app.wsgi_app)  # type: ignore[method-assign]
-    from course.web import flood
+    from course.web import flood, inbox
 
+    inbox.install(socketio.server)  # a websocket is read no faster than it is handled
     flood.install(socketio.server)  # each connection's event budget, before any thread
     web.init_app(app)  # identity cookie, CSRF, rate limits, security headers, vendor assets
     storage.init_app(app)  # the database, migrated

@@ -5,9 +5,10 @@ codes cannot be guessed.
 python-socketio starts a thread for every event, so a check inside the handler
 comes after a thread per flooded event. ``install`` puts the budget in front of
 that: an event past it is answered at once, on the connection's reader thread, and
-never reaches a handler. What it does not bound: engine.io still reads and decodes
-every frame a flooder sends (bench/hostile.py: a bystander's step p99 stays near a
-second under a 4-connection flood on a loaded 2-core machine).
+never reaches a handler. And the connection is read no faster than its events are
+handled (``web.inbox``): a flooder waits on its own socket instead of queuing its
+events in the server, so the refusals that drop it are counted within a fraction of a
+second (bench/hostile.py, 4 flooders: bystander's step p99 42 ms, from 110–218 ms).
 
 ``SOCKET_EVENT_RATE = "240/4"``: a connection may send a burst of 240 events, and 60
 a second after that (a token bucket; a dragged slider sends at most one a frame).
