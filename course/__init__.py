@@ -96,7 +96,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         app.wsgi_app = WithoutSocketDeflate(app.wsgi_app)  # type: ignore[method-assign]
     from course.web import flood, inbox
 
-    inbox.install(socketio.server)  # a websocket is read no faster than it is handled
+    # A websocket is read no faster than it is handled, and written by its sender.
+    inbox.install(socketio.server, direct=not app.config["SOCKET_DEFLATE"])
     flood.install(socketio.server)  # each connection's event budget, before any thread
     web.init_app(app)  # identity cookie, CSRF, rate limits, security headers, vendor assets
     storage.init_app(app)  # the database, migrated

@@ -26,6 +26,8 @@ from typing import Any
 import simple_websocket
 from engineio.async_drivers._websocket_wsgi import SimpleWebSocketWSGI
 
+from course.web import outbox
+
 INBOX = 32  # messages read ahead of the server on one connection (a burst of clicks fits)
 WAIT = 0.5  # seconds between looks at whether a full inbox's connection has closed
 
@@ -77,13 +79,26 @@ class BoundedServer(simple_websocket.Server):
 class BoundedWebSocketWSGI(SimpleWebSocketWSGI):  # type: ignore[misc]
     """Engine.IO's threading websocket with a :class:`BoundedServer` underneath."""
 
+    direct = False  # messages written straight to the socket (``web.outbox``)
+
     def __init__(self, handler: Callable[..., Any], server: Any, **kwargs: Any) -> None:
         super().__init__(handler, server, **kwargs)
         self.max_message_size: int = server.max_http_buffer_size
+        self.outbox: outbox.Outbox | None = None
 
     def __call__(self, environ: dict[str, Any], start_response: Callable[..., Any]) -> Any:
         self.ws = BoundedServer(environ, max_message_size=self.max_message_size)
-        ret = self.app(self)
+        engine_socket = self.app.__self__  # the handler is a method of engineio's Socket
+        # Only a connection opened as a websocket: an upgrade from long-polling may
+        # still have messages on their way by polling.
+        if self.direct and not engine_socket.connected:
+            self.outbox = outbox.Outbox(self.ws.sock, engine_socket)
+            outbox.CONNECTIONS[engine_socket.sid] = self.outbox
+        try:
+            ret = self.app(self)
+        finally:
+            if self.outbox is not None:
+                outbox.CONNECTIONS.pop(engine_socket.sid, None)
         # As the parent does: the server must not write an HTTP response after it.
         if self.ws.mode == "gunicorn":
             raise StopIteration()
@@ -91,7 +106,28 @@ class BoundedWebSocketWSGI(SimpleWebSocketWSGI):  # type: ignore[misc]
             raise ConnectionError()
         return ret
 
+    def send(self, message: Any) -> Any:
+        """The connection's writer thread writes ``message`` (one at a time with direct
+        writes, and counted off the outbox's queue)."""
+        if self.outbox is None:
+            return super().send(message)
+        with self.outbox.writing:
+            try:
+                return super().send(message)
+            finally:
+                if outbox.counts(message):
+                    self.outbox.written()
 
-def install(server: Any) -> None:
-    """Serve ``server``'s (a ``socketio.Server``'s) websockets with bounded inboxes."""
-    server.eio._async = {**server.eio._async, "websocket": BoundedWebSocketWSGI}
+
+class DirectWebSocketWSGI(BoundedWebSocketWSGI):
+    direct = True
+
+
+def install(server: Any, *, direct: bool) -> None:
+    """Serve ``server``'s (a ``socketio.Server``'s) websockets with bounded inboxes and,
+    if ``direct``, outboxes (``web.outbox``; not with permessage-deflate, which frames
+    each message per connection)."""
+    websocket = DirectWebSocketWSGI if direct else BoundedWebSocketWSGI
+    server.eio._async = {**server.eio._async, "websocket": websocket}
+    if direct:
+        outbox.install(server)
