@@ -5,8 +5,9 @@
 
 - The room (default): N learners, each with their own LSTM-cell lab (lesson
   ``lstm-cell``, lab ``cell-walk``): two thirds play it at 8× by compute step (the
-  promised 20 frames/s), one third train it non-stop (``train {epochs}`` back to back);
-  plus a probe learner who steps their own lab by compute step ten times a second.
+  promised 20 frames/s), one third train it non-stop (``train {epochs}`` back to back,
+  at most 50 requests a second); plus a probe learner who steps their own lab by
+  compute step ten times a second.
   Targets: probe step round trip p99 ≤ 50 ms, every player ≥ 19 frames/s, RSS ≤ 900 MB.
 - ``--pair``: one stepper (the probe) and one trainer. Target: p99 ≤ 10 ms.
 
@@ -55,6 +56,7 @@ LESSON, LAB = "lstm-cell", "cell-walk"
 SPEED, PLAY_INTERVAL = 8.0, 0.4  # compute steps: 0.4 s each at 1× (course.lab.spec)
 PROMISED = SPEED / PLAY_INTERVAL
 PROBE_EVERY = 0.1  # the probe clicks Step ten times a second
+TRAIN_INTERVAL = 1 / 50  # a trainer sends at most 50 requests a second
 
 
 # Browsers offer permessage-deflate and the server accepts it, so it compresses every
@@ -123,6 +125,7 @@ class Figures:
     epochs: float = 0.0  # trained per second, all trainers
     cpu: float | None = None  # server CPU in cores
     rss: float | None = None  # server RSS, MB
+    worker_rss: float = 0.0  # of which compile workers (started only to compile a new program)
     load: tuple[float, float, float] = (0.0, 0.0, 0.0)
 
 
@@ -140,6 +143,10 @@ def cpu_seconds(pids: list[int]) -> float:
         fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
         total += (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
     return total
+
+
+def compile_worker(pid: int) -> bool:
+    return b"engine.compile_worker" in Path(f"/proc/{pid}/cmdline").read_bytes()
 
 
 def rss_mb(pids: list[int]) -> float:
@@ -171,8 +178,12 @@ async def room(url: str, pids: list[int], players: int, trainers: int, seconds: 
 
     async def train(i: int, learner: Learner) -> None:
         while not stop.is_set():
+            sent = time.perf_counter()
             await learner.call("train", {"epochs": epochs})
             trained[i] += epochs
+            # Within a connection's event rate (SOCKET_EVENT_RATE, 60 a second): a
+            # lone trainer's 1-epoch requests are answered faster than that.
+            await asyncio.sleep(max(0.0, sent + TRAIN_INTERVAL - time.perf_counter()))
 
     trainer_tasks = [asyncio.create_task(train(i, t)) for i, t in enumerate(training)]
     await asyncio.sleep(3)  # every loop running
@@ -190,6 +201,9 @@ async def room(url: str, pids: list[int], players: int, trainers: int, seconds: 
     if pids:
         figures.cpu = (cpu_seconds(pids) - cpu) / elapsed
         figures.rss = rss_mb(pids)
+        figures.worker_rss = sum(
+            rss_mb([p]) for pid in pids for p in proc_tree(pid) if compile_worker(p)
+        )
     figures.load = os.getloadavg()
     stop.set()
     await asyncio.gather(*trainer_tasks)
@@ -210,7 +224,8 @@ def show(name: str, f: Figures, players: int) -> None:
               f"   (promised {PROMISED:.0f})")  # fmt: skip
     print(f"  epochs trained/s        {f.epochs:.1f}")
     if f.cpu is not None:
-        print(f"  server                  CPU {f.cpu:.2f} cores   RSS {f.rss:.0f} MB")
+        worker = f" (compile worker {f.worker_rss:.0f} MB)" if f.worker_rss else ""
+        print(f"  server                  CPU {f.cpu:.2f} cores   RSS {f.rss:.0f} MB{worker}")
     sys.stdout.flush()
 
 
@@ -301,9 +316,16 @@ def main() -> None:
     behind: list[Server] = []
     stoppable: list[Any] = []
     try:
+        # A process that compiles its programs holds about 200 MB more than one that
+        # loads them from the persistent compilation cache (a restarted server): each
+        # side gets its own cold cache, unless UNROLLED_COMPILATION_CACHE_DIR names one
+        # kept between runs (then both load from it).
+        kept = os.environ.get("UNROLLED_COMPILATION_CACHE_DIR")
+        print(f"compilation cache: {kept or 'cold, one per side'}", flush=True)
         for name, root in sides.items():
             (tmp / name).mkdir()
-            servers[name] = Server(root, tmp / name, tmp / "jax-cache")
+            cache = Path(kept) if kept else tmp / name / "jax-cache"
+            servers[name] = Server(root, tmp / name, cache)
         urls = {name: (s.url, [s.proc.pid]) for name, s in servers.items()}
         if args.nginx:
             from servers import NginxServer, RedisServer
@@ -313,7 +335,8 @@ def main() -> None:
             for k in range(args.nginx):
                 (tmp / f"nginx-{k}").mkdir()
                 shared = {"REDIS_URL": redis.url, "UNROLLED_TRAINING_SLOTS_DIR": str(tmp / "slots")}
-                behind.append(Server(ROOT, tmp / f"nginx-{k}", tmp / "jax-cache", production=True,
+                cache = Path(kept) if kept else tmp / "this" / "jax-cache"
+                behind.append(Server(ROOT, tmp / f"nginx-{k}", cache, production=True,
                                      extra_env=shared))  # fmt: skip
             proxy = NginxServer(tmp, [f"127.0.0.1:{s.port}" for s in behind])
             stoppable.insert(0, proxy)

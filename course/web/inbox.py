@@ -106,6 +106,13 @@ class BoundedWebSocketWSGI(SimpleWebSocketWSGI):  # type: ignore[misc]
             raise ConnectionError()
         return ret
 
+    def close(self) -> None:
+        if self.outbox is None:
+            super().close()
+            return
+        with self.outbox.writing:  # the close frame after any frame being written
+            super().close()
+
     def send(self, message: Any) -> Any:
         """The connection's writer thread writes ``message`` (one at a time with direct
         writes, and counted off the outbox's queue)."""
