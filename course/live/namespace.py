@@ -158,14 +158,15 @@ class LiveNamespace(Playing, Presence, Polling, Seating, Takeover, Namespace):
 
     def explore_copy(self, code: str, lesson: str, lab_id: str) -> Lab:
         """A private copy of session ``code``'s shared lab, for a student who breaks away
-        (if the presenter allows exploring and the page shows that lab)."""
+        (if the presenter allows exploring, or the session has ended, and the page shows
+        that lab)."""
         with code_attempt("live"):
             if not CODE.fullmatch(code):
                 raise PayloadError("not_found", "no live session with that code", "live")
             state = self.state(code)
         if state.lesson != lesson or state.spec.id != lab_id:
             raise PayloadError("bad_value", "that live session shows another lab", "live")
-        if not state.explore:
+        if not (state.explore or state.ended):
             raise PayloadError("forbidden", "the presenter has not allowed exploring", "live")
         if not self._may_copy(state, current_learner_id(create=False)):
             raise PayloadError("forbidden", "you are not in that live session", "live")

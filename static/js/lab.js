@@ -108,7 +108,7 @@ export class LabController {
   enable(on) {
     const controls = "button[data-action], .lab-controls select, .lab-controls input, [data-config], .lab-weights input, [data-own]";
     for (const el of this.section.querySelectorAll(controls)) {
-      el.disabled = !on;
+      el.disabled = !on && !el.matches('[data-action^="help"]'); // help reads, changes nothing
     }
   }
 

@@ -52,7 +52,8 @@ export const peopleMethods = {
     if (button) button.disabled = !allowed && this.mode === "follow";
     const toggle = this.$('[data-live="allow-explore"]');
     if (toggle) toggle.checked = Boolean(allowed);
-    if (!allowed && this.mode === "explore") this.follow();
+    const ended = this.panel.dataset.ended === "true"; // an ended class's copy is theirs to keep
+    if (!allowed && this.mode === "explore" && !ended) this.follow();
   },
 
   // Who is here, for staff: each student with "exploring" and the buttons to bring

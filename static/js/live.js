@@ -331,10 +331,19 @@ export class LiveSession {
     this.say(this.greeting(), true);
   }
 
+  // The presenter ended the session: the class's network stays on screen as it was,
+  // and a student may go on with a copy of it (an explorer keeps the copy they have).
   end() {
-    this.lab.enable(false);
-    this.say("This session has ended. Thank you!");
     this.panel.dataset.ended = "true";
+    if (this.mode === "explore") {
+      this.say("This session has ended. Thank you! Your copy of the network is yours to keep exploring.");
+      return;
+    }
+    this.lab.enable(false);
+    const explore = this.$('[data-live="explore"]');
+    if (!explore || this.removed) return this.say("This session has ended. Thank you!");
+    explore.disabled = false;
+    this.say("This session has ended. Thank you! You can go on exploring its network on your own.");
   }
 
   say(text, alarming = false) {

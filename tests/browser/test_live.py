@@ -41,6 +41,9 @@ def test_students_follow_the_presenter_step_by_step(
             in_step(seq, teacher, ana, ben)
         assert readout(ana)["step"].startswith("candidate g")
         expect(ana.locator(f'{LAB} [data-action="step"]')).to_be_disabled()  # students follow
+        ana.locator(f'{LAB} [data-action="help"]').click()  # but may read what the controls do
+        expect(ana.locator(f"{LAB} dialog")).to_be_visible()
+        ana.locator(f'{LAB} [data-action="help-close"]').click()
         ana.screenshot(path=str(ARTIFACTS / "live-student.png"), full_page=False)
 
         ben.reload()  # mid-session: back in step at once, from the join ack
@@ -225,3 +228,21 @@ def test_students_see_the_network_the_presenter_reshapes(
         for page in (teacher, ana, ben):
             expect(page.locator("article.lesson")).to_have_attribute("data-live-seq", "6")
         assert values(ana) == values(teacher)
+
+        # The presenter ends the class: an explorer keeps her copy working, and a follower
+        # may go on from where the class stopped.
+        ana.get_by_role("button", name="Explore on my own").click()
+        expect(ana.locator(RESHAPE).get_by_label(HIDDEN)).to_be_enabled()
+        teacher.once("dialog", lambda dialog: dialog.accept())
+        teacher.get_by_role("button", name="End session").click()
+        for page in (ana, ben):
+            expect(page.locator('[data-role="live-status"]')).to_contain_text("has ended")
+        expect(ana.locator(RESHAPE).get_by_label(HIDDEN)).to_be_enabled()
+        expect(ben.get_by_role("button", name="Back to the class")).to_be_hidden()
+        expect(ben.locator(f'{RESHAPE} [data-action="step"]')).to_be_disabled()
+        ben.get_by_role("button", name="Explore on my own").click()
+        ben.locator(f'{RESHAPE} [data-action="step"]').click()  # his own copy, from seq 6
+        expect(ben.locator(f'{RESHAPE} [data-readout="step"]')).not_to_have_text(
+            readout(teacher, RESHAPE)["step"]
+        )
+        assert shape(ben) == drawn("gru", 8)

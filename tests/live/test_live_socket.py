@@ -97,6 +97,21 @@ def test_explore_a_private_copy_then_follow_again(app, people, session_code):
         assert back == shared
 
 
+def test_when_the_class_ends_its_students_may_go_on_with_a_copy(app, people, session_code):
+    teacher = presenter(app, people, session_code)
+    pupil = student(app, people, session_code, "Eve")
+    teacher.call("present", {"code": session_code, "action": "step", "granularity": "timestep"})
+    last = teacher.call("present", {"code": session_code, "action": "step"})["state"]
+    open_copy = {"lesson": LESSON, "lab": "cell-walk", "live": session_code}
+    with connect(app, "/lab", pupil.client) as lab:
+        assert ask(lab, "open", open_copy)["error"]["code"] == "forbidden"  # not while it runs
+        assert teacher.call("end", {"code": session_code})["ok"]
+        mine = ask(lab, "open", open_copy)
+        here = {k: mine["frame"][k] for k in ("epoch", "phase", "position", "t", "layer", "step")}
+        assert here == {k: last["frame"][k] for k in here}  # where the class stopped
+        assert ask(lab, "step", {"lab": "cell-walk"})["ok"]
+
+
 def test_bad_payloads_get_clear_errors(app, people, session_code):
     teacher = presenter(app, people, session_code)
     for payload, code in [
