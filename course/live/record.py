@@ -11,14 +11,14 @@ Reading a record back is ``live.record_view``'s.
 
 from __future__ import annotations
 
-import html
-import re
 from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from course.lab.spec import options_of
+from course.lab.steps import STEP_LABELS
+from course.lessons.plain import cut, plain
 from course.live.pollstate import Poll, number_label, vote_key
 from course.live.state import LiveState
 from course.storage.db import transaction
@@ -73,6 +73,8 @@ def lines(
             where += f", t {frame['t'] + 1}"
         if frame.get("layer") is not None:
             where += f", layer {frame['layer'] + 1}"
+        if frame.get("step") in STEP_LABELS:
+            where += f": {STEP_LABELS[frame['step']]}"
         by = args.get("granularity") or "compute"
         out.append(("step", f"Step by {by} → {where}", numbers))
     elif name == "jump":
@@ -128,9 +130,13 @@ def lines(
     return out
 
 
+LABEL_LENGTH = 80
+
+
 def _label(poll: dict[str, Any]) -> str:
-    """How the timeline names a poll: its number and the question's words."""
-    return f"poll {poll['number']} ({_text(poll['prompt'])[:60]!r})"
+    """How the timeline names a poll: its number and the question's words (maths kept
+    whole, for the record page to typeset)."""
+    return f"poll {poll['number']} (“{cut(plain(poll['prompt']), LABEL_LENGTH)}”)"
 
 
 def _poll_lines(before: dict[str, Any] | None, after: dict[str, Any] | None) -> list[Line]:
@@ -168,10 +174,6 @@ def polls_to_keep(before: dict[str, Any], after: dict[str, Any]) -> list[dict[st
     return [old | {"open": False}] if closed or shown or ending else []
 
 
-def _text(fragment: str) -> str:
-    return " ".join(html.unescape(re.sub(r"<[^>]+>", " ", fragment)).split())
-
-
 def poll_result(poll: dict[str, Any], votes: dict[str, Any], names: dict[str, str]) -> Line:
     """A round of a poll: its distribution (every option by its letter, as everyone saw
     it, with its count; or every number given) and who answered what, as a line."""
@@ -180,7 +182,7 @@ def poll_result(poll: dict[str, Any], votes: dict[str, Any], names: dict[str, st
     choices: list[dict[str, Any]]
     if asked.kind == "choice":
         choices = [
-            {"letter": c["letter"], "text": _text(c["html"]), "correct": c["letter"] in right,
+            {"letter": c["letter"], "text": plain(c["html"]), "correct": c["letter"] in right,
              "count": 0}
             for c in asked.choices
         ]  # fmt: skip
@@ -199,7 +201,7 @@ def poll_result(poll: dict[str, Any], votes: dict[str, Any], names: dict[str, st
     key = vote_key(poll["number"], poll["round"])
     what = f"Result of {_label(poll)}, round {poll['round']}: {len(answers)} answered ({spread})"
     data = {"quiz": key, "lesson_quiz": poll["quiz"], "poll": poll["number"],
-            "round": poll["round"], "prompt": _text(poll["prompt"]), "choices": choices,
+            "round": poll["round"], "prompt": plain(poll["prompt"]), "choices": choices,
             "answers": answers}  # fmt: skip
     return ("result", what, data)
 

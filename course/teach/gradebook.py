@@ -31,7 +31,7 @@ from sqlalchemy.orm import Session
 
 from course import zones
 from course.lessons.path import sections
-from course.lessons.registry import Lesson
+from course.lessons.registry import Lesson, lessons
 from course.storage import db
 from course.storage.models import Classroom, Enrollment, utcnow
 from course.teach import activity, statistics
@@ -271,6 +271,7 @@ def page(class_id: int) -> ResponseReturnValue:
         done,
         str(current_app.secret_key),
         lambda at: zones.shown(at, classroom.time_zone),
+        lessons().lessons.values(),
     )
     return render_template("teach/gradebook.html", classroom=classroom, book=book, stats=stats)
 

@@ -10,14 +10,13 @@ Choices are lettered A, B, C… in the lesson's order, the order the teacher wro
 
 from __future__ import annotations
 
-import html
 import math
-import re
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
+from course.lessons.plain import cut, plain
 from course.lessons.predict import Predict
 from course.lessons.registry import Lesson
 from course.quizzes import AnswerError, grade, item_ids, quiz_key
@@ -25,21 +24,14 @@ from course.quizzes.model import CHOICE_TYPES, Quiz, normalise_text
 from course.teach.activity import Activity
 from course.teach.livevotes import PollVote
 
-TAG = re.compile(r"<[^>]+>")
-MATHS = re.compile(r"\\[()\[\]]")
-BEFORE_PUNCTUATION = re.compile(r"\s+([,.;:!?])")
 TITLE_LENGTH = 60
 TOP = 6  # distinct answers listed for numbers and texts; the rest are "other"
 
 
-def title(prompt_html: str, limit: int = TITLE_LENGTH) -> str:
-    """A question's title: its prompt as plain text, cut at a word near ``limit``."""
-    text = " ".join(html.unescape(MATHS.sub("", TAG.sub(" ", prompt_html))).split())
-    text = BEFORE_PUNCTUATION.sub(r"\1", text)  # "<kbd>Reset</kbd>," reads "Reset,"
-    if len(text) <= limit:
-        return text
-    cut = text[: limit - 1].rsplit(" ", 1)[0].rstrip(",;:")
-    return cut + "…"
+def title(prompt_html: str, limit: int = TITLE_LENGTH, *, maths: bool = False) -> str:
+    """A question's title: its prompt as plain text (with its maths delimited, for a
+    page that typesets it, if ``maths``), cut at a word near ``limit``."""
+    return cut(plain(prompt_html, maths=maths), limit)
 
 
 def whole_percent(part: float, whole: float) -> str:
@@ -88,9 +80,12 @@ def build(
     done: Activity,
     secret: str,
     when: Callable[[Any], str],
+    served: Iterable[Lesson] = (),
 ) -> list[QuestionStats]:
-    """Every question's statistics, lesson by lesson in page order, then the polls.
-    ``when`` shows a session's start time (in the class's zone)."""
+    """Every question's statistics: the assigned ``lessons``' lesson by lesson in page
+    order, then the polls of the class's live sessions, whose lesson may be any of the
+    ``served`` ones (a class is shown lessons it was not assigned). ``when`` shows a
+    session's start time (in the class's zone)."""
     learners = list(learners)
     found: list[QuestionStats] = []
     for lesson in lessons:
@@ -99,7 +94,7 @@ def build(
                 found.append(_quiz(lesson, item, learners, done, secret))
             elif kind == "predict":
                 found.append(_predict(lesson, item, learners, done))
-    by_lesson = {lesson.id: lesson for lesson in lessons}
+    by_lesson = {lesson.id: lesson for lesson in [*served, *lessons]}
     polls: dict[tuple[int, str], list[PollVote]] = {}
     for vote in done.votes:
         polls.setdefault((vote.record, vote.quiz_id), []).append(vote)
@@ -119,7 +114,9 @@ def _quiz(
     ids = item_ids(quiz, key=quiz_key(lesson.id, quiz.id), secret=secret)
     bars = _distribution(quiz, [a.answer for a in latest], ids.index(), ids.target_index())
     right = sum(a.correct for a in latest)
-    return QuestionStats(lesson.title, "quiz", title(quiz.prompt), "", len(latest), right, bars)
+    return QuestionStats(
+        lesson.title, "quiz", title(quiz.prompt, maths=True), "", len(latest), right, bars
+    )
 
 
 def _predict(
@@ -133,13 +130,13 @@ def _predict(
     if predict.choices:
         counts = Counter(str(g) for g in guesses)
         bars = [
-            Bar(f"{letter(k)} · {title(text, 40)}", counts[predict.choice_id(k)])
+            Bar(f"{letter(k)} · {title(text, 40, maths=True)}", counts[predict.choice_id(k)])
             for k, text in enumerate(predict.choices)
         ]
     else:
         bars = _top(_number(g) for g in guesses)
     return QuestionStats(
-        lesson.title, "prediction", title(predict.prompt), "", len(guesses), None, bars
+        lesson.title, "prediction", title(predict.prompt, maths=True), "", len(guesses), None, bars
     )
 
 
@@ -149,7 +146,7 @@ def _poll(
     first = votes[0]
     lesson = lessons.get(first.lesson_id)
     quiz = lesson.quizzes.get(first.quiz_id) if lesson is not None else None
-    if lesson is None or quiz is None:  # the lesson is no longer assigned or served
+    if lesson is None or quiz is None:  # the lesson is no longer served
         return None
     ids = item_ids(quiz, key=quiz_key(lesson.id, quiz.id), secret=secret)
     answers = [v.answer for v in votes]
@@ -164,7 +161,7 @@ def _poll(
                 continue
     where = f"live session of {when(first.started_at)}"
     return QuestionStats(
-        lesson.title, "live poll", title(quiz.prompt), where, len(votes), right, bars
+        lesson.title, "live poll", title(quiz.prompt, maths=True), where, len(votes), right, bars
     )
 
 
@@ -180,7 +177,11 @@ def _distribution(
             counts.update(index[p] for p in picked if p in index)
         marked = quiz.graded and quiz.live is None
         return [
-            Bar(f"{letter(k)} · {title(c.html, 40)}", counts[k], c.correct if marked else None)
+            Bar(
+                f"{letter(k)} · {title(c.html, 40, maths=True)}",
+                counts[k],
+                c.correct if marked else None,
+            )
             for k, c in enumerate(quiz.choices)
         ]
     return _top(_answer_label(quiz, a, index, targets) for a in answers)

@@ -228,6 +228,10 @@ def test_the_session_record_keeps_the_timeline_and_every_poll(app, people, sessi
     ]  # fmt: skip
     teacher_name = found.presenter_name
     assert all(e["who"] == teacher_name for e in found.events if e["kind"] != "join")
+    step = next(e for e in found.events if e["kind"] == "step")
+    assert step["what"] == "Step by compute → forward, t 1, layer 1: forget gate f"  # as shown
+    opened = next(e for e in found.events if e["kind"] == "poll")
+    assert opened["what"] == "Opened poll 1 (“Which quantity does the forget gate \\(f\\) scale?”)"
     train = next(e for e in found.events if e["kind"] == "train")
     assert train["data"]["epoch"] == 2 and "Trained 2 epochs" in train["what"]
     change = next(e for e in found.events if e["kind"] == "configure")

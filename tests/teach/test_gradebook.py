@@ -362,6 +362,24 @@ def test_per_question_statistics_equal_a_count_of_the_answers(app: Flask, teache
     ]  # fmt: skip
 
 
+def test_a_poll_of_a_lesson_not_assigned_has_its_statistics(app: Flask, teacher: Person):
+    class_id, (ana,) = enrol(app, teacher, "Ana")  # nothing assigned
+    reply = teacher.post("/teach/live", {"class_id": str(class_id), "lab": "canary/tiny"})
+    code = reply.headers["Location"].split("/")[2]
+    with connect(app, "/live", teacher.client) as presenter:
+        ok(presenter, "join", {"code": code})
+        ok(presenter, "poll", {"code": code, "op": "open", "quiz": "single"})
+        with connect(app, "/live", ana.client) as sock:
+            ok(sock, "join", {"code": code, "name": "?"})
+            answer = {"choice": ana.ids("single", "plain option bravo")[0]}
+            ok(sock, "answer", {"code": code, "poll": 1, "answer": answer})
+    rows = Tables(page(teacher, f"/teach/classes/{class_id}/gradebook")).tables["question-stats"]
+    [poll] = rows[1:]
+    assert poll[0] == "Pick the canary.Canary lesson" and poll[1].startswith("live poll")
+    assert poll[2:] == ["1", share(1, 1), answers_cell(SINGLE, Counter({"plain option bravo": 1}),
+                                                       {"plain option bravo"})]  # fmt: skip
+
+
 def test_statistics_titles_are_plain_text():
     from course.teach.statistics import title
 
