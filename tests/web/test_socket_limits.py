@@ -13,6 +13,7 @@ import socketkit
 from flask import Flask
 from socketkit import Socket, ask, refused
 
+from course.web import flood
 from course.web.flood import EventBudget
 from course.web.ratelimit import RateLimiter
 
@@ -96,6 +97,34 @@ def test_a_flooders_address_reconnects_without_the_burst(app: Flask, monkeypatch
     assert allowed(again) == 2
     assert "at most 2 at once" in ask(again, "pause", {"lab": "x"})["error"]["message"]
     assert allowed(from_address("198.51.100.5")) == 8  # another address: the full burst
+
+
+def test_a_flooder_back_for_more_is_held_unread_before_it_is_dropped(
+    app: Flask, monkeypatch, closing, budget
+):
+    """Dropped once, its address struck: a connection from it that floods again is not
+    read for SOCKET_FLOOD_HOLD_SECONDS before the cut, so it cannot reconnect at once."""
+    monkeypatch.setitem(app.config, "PROXIES", 1)
+    monkeypatch.setitem(app.config, "SOCKET_EVENT_RATE", "4/400")
+    monkeypatch.setitem(app.config, "SOCKET_FLOOD_REFUSALS", 4)
+    monkeypatch.setitem(app.config, "SOCKET_STRUCK_BURST", 2)
+    monkeypatch.setitem(app.config, "SOCKET_FLOOD_HOLD_SECONDS", 7.5)
+    held: list[float] = []
+    monkeypatch.setattr(flood, "hold", held.append)
+
+    def flood_until_dropped() -> None:
+        sock = socketkit.connect(app, "/lab", app.test_client(), {"X-Forwarded-For": "203.0.113.9"})
+        closing.append(sock)
+        for _ in range(12):
+            ask(sock, "pause", {"lab": "x"})
+            if not sock.connection.is_connected("/lab"):
+                return
+        raise AssertionError("the flooder was not dropped")
+
+    flood_until_dropped()
+    assert held == []  # a first flood is cut at once
+    flood_until_dropped()
+    assert held == [7.5]  # back for more: held unread first
 
 
 def test_session_codes_cannot_be_guessed_over_one_connection(app, people, session_code):
