@@ -1,7 +1,7 @@
 """A hostile client beside a bystander: what the bystander's steps cost meanwhile.
 
 .venv/bin/python bench/hostile.py [--seconds 15] [--storms quiet flood grab]
-                                  [--root CHECKOUT] [--connections 60]
+                                  [--root CHECKOUT] [--connections 60] [--idle 1000]
 
 One course server (embedded defaults, no warm-up thread; ``--root`` serves another checkout,
 e.g. a worktree of main, for a before/after pair). A bystander opens the LSTM-cell lab
@@ -16,6 +16,8 @@ and presses Step (compute) 20 times a second; meanwhile each storm runs in turn:
   storms (issue 17, items 2 and 3): one learner reconfigures its lab to a new shape
   over and over; 16 learners train their labs 100 epochs at once. Heavy on a shared
   machine: ask for them by name.
+- ``idle``: ``--idle`` websockets (default 1,000) open and idle, answering pings; what
+  they cost in server threads. Ask for it by name.
 
 For each storm: the bystander's step round trip (median, p99; target p99 ≤ 50 ms),
 what the storm got, and the server's RSS after it. Clients are bare Engine.IO /
@@ -266,12 +268,56 @@ def train_storm(url: str, stop: threading.Event) -> str:
     return f"trainings answered: { {a: answers.count(a) for a in set(answers)} }"
 
 
+def idle(
+    url: str,
+    stop: threading.Event,
+    sockets: int = 1000,
+    server_pid: int = 0,
+    ready: threading.Event | None = None,
+) -> str:
+    """``sockets`` websockets that do nothing but answer pings (Engine.IO only: no
+    namespace, so no per-address cap applies), held open during the bystander's steps:
+    what they cost the server in threads and memory."""
+    held: list[websocket.WebSocket] = []
+    failed = set()
+    endpoint = url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
+    for _ in range(sockets):
+        try:
+            ws = websocket.create_connection(endpoint, timeout=30)
+            ws.recv()  # the open packet
+            held.append(ws)
+        except (websocket.WebSocketException, OSError) as error:
+            failed.add(type(error).__name__)
+    threads = _threads(server_pid)
+    if ready is not None:
+        ready.set()  # all open: now the bystander comes
+    while not stop.is_set():  # answer pings, as an idle browser tab does
+        ready = select.select([ws.sock for ws in held], [], [], 0.5)[0]
+        for ws in [w for w in held if w.sock in ready]:
+            with contextlib.suppress(websocket.WebSocketException, OSError):
+                if ws.recv() == "2":
+                    ws.send("3")
+    for ws in held:
+        with contextlib.suppress(Exception):
+            ws.close()
+    refused = f", refused: {sorted(failed)}" if failed else ""
+    return f"{len(held)} idle websockets{refused}; server threads with them {threads}"
+
+
+def _threads(pid: int) -> int:
+    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+        if line.startswith("Threads:"):
+            return int(line.split()[1])
+    return 0
+
+
 STORMS: dict[str, Callable[..., str] | None] = {
     "quiet": None,
     "flood": flood,
     "grab": grab,
     "compile": compile_storm,
     "train": train_storm,
+    "idle": idle,
 }
 
 
@@ -315,6 +361,7 @@ def main() -> None:
     parser.add_argument("--storms", nargs="*", default=["quiet", "flood", "grab"])
     parser.add_argument("--root", type=Path, default=ROOT, help="the checkout to serve")
     parser.add_argument("--connections", type=int, default=60, help="the grab's connections")
+    parser.add_argument("--idle", type=int, default=1000, help="the idle storm's websockets")
     args = parser.parse_args()
     tmp = Path(tempfile.mkdtemp(prefix="unrolled-bench-hostile-"))
     server = Server(args.root.resolve(), tmp)
@@ -332,13 +379,15 @@ def main() -> None:
                 extra: dict[str, Any] = {}
                 if name == "grab":
                     extra = {"connections": args.connections, "ready": ready}
+                if name == "idle":
+                    extra = {"sockets": args.idle, "server_pid": server.proc.pid, "ready": ready}
                 thread = threading.Thread(
                     target=lambda s=storm, e=extra, g=got, x=stop: g.append(s(server.url, x, **e)),
                     daemon=True,
                 )
                 thread.start()
-                if name == "grab":
-                    ready.wait(300)  # the grab has taken what it can
+                if name in ("grab", "idle"):
+                    ready.wait(300)  # the grab has taken what it can, the sockets are open
                 else:
                     time.sleep(min(5.0, args.seconds / 3))  # let the storm build up
             times, opened = bystander_steps(server.url, args.seconds, name)

@@ -196,6 +196,7 @@ def main() -> None:
         "UNROLLED_MAX_LABS": "400",
         "UNROLLED_MAX_LABS_PER_ADDRESS": "400",  # every bench client is 127.0.0.1
         "UNROLLED_MAX_CONNECTIONS_PER_ADDRESS": "400",
+        "UNROLLED_MAX_SOCKETS_PER_ADDRESS": "2000",
     }
     create_instructor(env, EMAIL, PASSWORD)
 

@@ -94,11 +94,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         from course.web.deflate import WithoutSocketDeflate
 
         app.wsgi_app = WithoutSocketDeflate(app.wsgi_app)  # type: ignore[method-assign]
-    from course.web import flood, inbox
+    from course.web import flood, inbox, per_address
 
     # A websocket is read no faster than it is handled, and written by its sender.
     inbox.install(socketio.server, direct=not app.config["SOCKET_DEFLATE"])
     flood.install(socketio.server)  # each connection's event budget, before any thread
+    per_address.install(socketio.server)  # connections per client address, all namespaces
     web.init_app(app)  # identity cookie, CSRF, rate limits, security headers, vendor assets
     storage.init_app(app)  # the database, migrated
     lessons.init_app(app)  # every lesson, loaded and checked
