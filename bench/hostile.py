@@ -57,6 +57,7 @@ BYSTANDER_RATE = 20  # steps a second
 SECRET = "bench-hostile-secret-of-32-characters-or-more"
 LAB = {"lesson": "lstm-cell", "lab": "cell-walk"}
 STEP = {"lab": "cell-walk", "granularity": "compute"}
+ATTACKER = "X-Forwarded-For: 203.0.113.66"  # the idle storm's address (the server trusts 1 hop)
 
 
 class Server:
@@ -70,6 +71,7 @@ class Server:
             "UNROLLED_SECRET_KEY": SECRET,
             "UNROLLED_DATABASE_URL": f"sqlite:///{tmp / 'db.sqlite3'}",
             "UNROLLED_COMPILATION_CACHE_DIR": str(tmp / "jax-cache"),
+            "UNROLLED_PROXIES": "1",  # the idle storm comes from an address of its own
         }
         self.log = open(tmp / "server.log", "w")  # noqa: SIM115 - closed in stop()
         # No warm-up thread (it would compile beside the quiet baseline): the bystander's
@@ -276,18 +278,18 @@ def idle(
     ready: threading.Event | None = None,
 ) -> str:
     """``sockets`` websockets that do nothing but answer pings (Engine.IO only: no
-    namespace, so no per-address cap applies), held open during the bystander's steps:
+    namespace), from an address of their own, held open during the bystander's steps:
     what they cost the server in threads and memory."""
     held: list[websocket.WebSocket] = []
     failed = set()
     endpoint = url.replace("http", "ws") + "/socket.io/?EIO=4&transport=websocket"
     for _ in range(sockets):
         try:
-            ws = websocket.create_connection(endpoint, timeout=30)
+            ws = websocket.create_connection(endpoint, header=[ATTACKER], timeout=30)
             ws.recv()  # the open packet
             held.append(ws)
         except (websocket.WebSocketException, OSError) as error:
-            failed.add(type(error).__name__)
+            failed.add(str(getattr(error, "status_code", "")) or type(error).__name__)
     threads = _threads(server_pid)
     if ready is not None:
         ready.set()  # all open: now the bystander comes
