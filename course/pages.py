@@ -7,7 +7,7 @@ from typing import Any
 from flask import Blueprint, abort, render_template
 from flask.typing import ResponseReturnValue
 
-from course import health, quiz_api
+from course import health, quiz_api, warmup
 from course.lab import views
 from course.lessons.modules import MODULES
 from course.lessons.path import next_lesson, resume, sections
@@ -62,7 +62,7 @@ def render_lesson(found: Lesson, **context: Any) -> str:
 
 @bp.get("/healthz")
 def healthz() -> ResponseReturnValue:
-    return health.response(lessons=len(lessons().lessons))
+    return health.response(lessons=len(lessons().lessons), warmup=warmup.status())
 
 
 @bp.get("/readyz")

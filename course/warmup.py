@@ -5,10 +5,12 @@ For each lesson lab: its own settings, and each setting its controls offer, one
 control at a time (the layers slider's 1…7, every batch size, every cell...). Each
 is trained an epoch and stepped to the update, which compiles all four of its
 programs (engine.programs); programs compiled once cost no budget later, and the
-persistent compilation cache keeps them across restarts (so the warm-up compiles in
-the server's own process, not in the compile worker, which cannot use that cache:
-``engine.compile_worker``). The lesson defaults are touched last, so the program
-cache's bound evicts the variants first.
+persistent compilation cache keeps them across restarts (so the warm-up loads them
+in the server's own process, not through the compile worker, which cannot use that
+cache: ``engine.compile_worker``). On a first start a child process compiles them
+into the cache first (``course.prewarm``): a process that compiles keeps the
+compiler's memory. The lesson defaults are touched last, so the program cache's
+bound evicts the variants first.
 
 ``start`` is what a serving process calls once its app exists: the heap built so far,
 and again the one the warm-up leaves, is frozen out of the garbage collector's full
@@ -26,9 +28,10 @@ from typing import Any
 
 from flask import Flask
 
+from course import prewarm
 from course.lab.spec import LAB_BATCH_SIZES, LAB_HIDDEN_SIZES, LabSpec, merge_options, to_lab_config
 from course.lessons.registry import lessons
-from engine import Lab, LabConfig, host
+from engine import Lab, LabConfig, cache, host
 from engine.cells import ACTIVATIONS
 from engine.model import CELL_KINDS, MAX_LAYERS
 from engine.programs import PROGRAMS
@@ -84,12 +87,30 @@ def warm(config: LabConfig) -> None:
     lab.jump("update")  # compiles the backward pass and the update too
 
 
+_STATE = {"state": "off"}  # this process's warm-up, as /healthz shows it
+
+
+def status() -> dict[str, object]:
+    """This process's warm-up: off, filling the cache (a child compiles), loading, or
+    done; with the programs loaded from the persistent cache and compiled here."""
+    loaded, compiled = cache.loads()
+    return _STATE | {"programs_loaded": loaded, "programs_compiled_here": compiled}
+
+
 def warm_up(app: Flask) -> None:
+    """The server's warm-up: on a first start a child compiles it into the persistent
+    cache (``course.prewarm``), then this process loads it from there."""
+    _STATE["state"] = "filling the cache"
+    prewarm.fill(app)
+    _STATE["state"] = "loading"
     with PROGRAMS.here():
-        _warm_up(app)
+        compile_all(app)
+    _STATE["state"] = "done"
+    host.freeze_heap()
 
 
-def _warm_up(app: Flask) -> None:
+def compile_all(app: Flask) -> None:
+    """Compile (or load from the persistent cache) every program the lessons offer."""
     specs = [(lesson, spec) for lesson in lessons(app).lessons.values()
              for spec in lesson.labs.values()]  # fmt: skip
     for lesson, spec in specs:
@@ -107,7 +128,6 @@ def _warm_up(app: Flask) -> None:
     from course.tasks.namespace import warm_up_tasks
 
     warm_up_tasks(lessons(app).lessons.values())
-    host.freeze_heap()
 
 
 def start(app: Flask, *, warmup: bool) -> None:
