@@ -52,6 +52,19 @@ def cpu_seconds(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def tree_cpu_seconds(pid: int) -> float:
+    """CPU time of process ``pid`` and its living children (a server's warm-up child or
+    compile worker), theirs too, so far."""
+    total = 0.0
+    with contextlib.suppress(OSError):  # ended meanwhile
+        total += cpu_seconds(pid)
+        for task in Path(f"/proc/{pid}/task").iterdir():
+            with contextlib.suppress(OSError):
+                children = (task / "children").read_text().split()
+                total += sum(tree_cpu_seconds(int(child)) for child in children)
+    return total
+
+
 def children_rss_mb(pid: int) -> float:
     """The resident memory of a process's children (a server's compile worker), in MB."""
     total = 0.0
