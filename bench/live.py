@@ -202,7 +202,7 @@ def main() -> None:
 
     one = CourseServer(env, tmp / "one.log", warmup=True)
     try:
-        print(f"server warm after {wait_until_idle(one.proc.pid):.0f} s", flush=True)
+        print(f"server warm after {wait_until_idle(one.proc.pid, url=one.url):.0f} s", flush=True)
         http = log_in(one.url, EMAIL, PASSWORD)
         cookie = http.cookies["session"]
         for n in args.followers:
@@ -232,7 +232,9 @@ def main() -> None:
         a = CourseServer(shared, tmp / "a.log", warmup=True)
         b = CourseServer(shared, tmp / "b.log", warmup=True)
         try:
-            warm = max(wait_until_idle(a.proc.pid), wait_until_idle(b.proc.pid))
+            warm = max(
+                wait_until_idle(a.proc.pid, url=a.url), wait_until_idle(b.proc.pid, url=b.url)
+            )
             print(f"servers warm after {warm:.0f} s", flush=True)
             http = log_in(a.url, EMAIL, PASSWORD)
             code = start_live(http, a.url)

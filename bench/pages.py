@@ -31,7 +31,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(ROOT))  # the engine package, not bench/engine.py
 
-from servers import CourseServer, tree_cpu_seconds  # noqa: E402
+from servers import CourseServer, tree_cpu_seconds, wait_warmed  # noqa: E402
 
 from course.lab.pacing import PLAY_INTERVAL  # noqa: E402
 
@@ -82,10 +82,13 @@ def time_loads(browser: Any, profile: Any, url: str, loads: int) -> tuple[list[f
     return first[1:], every[1:]
 
 
-def wait_until_idle(pid: int, limit: float = 600.0) -> float:
-    """Seconds until process ``pid`` and its children (a first start's warm-up child)
-    have used under 2 % of a core for two seconds."""
+def wait_until_idle(pid: int, limit: float = 600.0, url: str | None = None) -> float:
+    """Seconds until the server at ``url`` says its warm-up is done (if given), and
+    process ``pid`` and its children (a first start's warm-up child) have used under
+    2 % of a core for two seconds."""
     start = time.monotonic()
+    if url is not None:
+        wait_warmed(url, limit)
     quiet, last = 0, tree_cpu_seconds(pid)
     while quiet < 2 and time.monotonic() - start < limit:
         time.sleep(1.0)
@@ -125,7 +128,7 @@ def main() -> None:
     server = CourseServer(env, tmp / "server.log", warmup=True, production=args.production)
     try:
         # the warm-up compiles every lab's programs
-        warm = wait_until_idle(worker(server.proc.pid, args.production))
+        warm = wait_until_idle(worker(server.proc.pid, args.production), url=server.url)
         print(f"server warm after {warm:.0f} s", flush=True)
         from course.lessons.registry import LessonRegistry
 

@@ -59,8 +59,8 @@ def main() -> None:
     try:
         for name, root in sides.items():
             servers[name] = serve(root, Path(tempfile.mkdtemp(prefix=f"unrolled-ab-{name}-")))
-        for proc, _ in servers.values():
-            wait_until_idle(proc.pid)
+        for proc, url in servers.values():
+            wait_until_idle(proc.pid, url=url)
         times: dict[tuple[str, str], list[float]] = {}
         with sync_playwright() as p:
             browser = p.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)

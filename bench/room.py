@@ -49,7 +49,7 @@ import numpy as np
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tests"))
 
-from servers import free_port, signed_cookie  # noqa: E402
+from servers import free_port, signed_cookie, wait_warmed  # noqa: E402
 
 SECRET = "bench-room-secret-of-32-characters-or-more"
 LESSON, LAB = "lstm-cell", "cell-walk"
@@ -262,7 +262,9 @@ class Server:
                         f"server at {root} did not start: {tmp}/server.log"
                     ) from None
                 time.sleep(0.5)
-        # The warm-up compiles in the background: measure once the server is idle.
+        # The warm-up compiles in the background: measure once it is done and the server
+        # is idle.
+        wait_warmed(self.url)
         while time.monotonic() < deadline:
             before = cpu_seconds([self.proc.pid])
             time.sleep(2)

@@ -7,6 +7,7 @@ started them. A server that does not come up fails the test (never a skip).
 from __future__ import annotations
 
 import contextlib
+import json
 import os
 import re
 import shutil
@@ -50,6 +51,21 @@ def cpu_seconds(pid: int) -> float:
     """CPU time process ``pid`` has used so far, user and system (Linux)."""
     fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def wait_warmed(url: str, timeout: float = 900.0) -> None:
+    """Until the server at ``url`` says its warm-up is done (/healthz ``warmup.state``;
+    a server that does not say is taken as done: callers also wait for it to idle)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        with contextlib.suppress(OSError, ValueError):
+            with urllib.request.urlopen(url + "/healthz", timeout=10) as reply:
+                state = json.load(reply).get("warmup", {}).get("state", "done")
+            if state in ("done", "off"):
+                return
+        if time.monotonic() > deadline:
+            raise RuntimeError(f"the server at {url} did not finish its warm-up")
+        time.sleep(0.5)
 
 
 def tree_cpu_seconds(pid: int) -> float:
