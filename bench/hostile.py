@@ -41,6 +41,7 @@ import tempfile
 import threading
 import time
 import urllib.request
+from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -226,18 +227,25 @@ def grab(
 
 
 def compile_storm(url: str, stop: threading.Event) -> str:
-    client = Client(url, "compiler")
-    assert client.ask("open", LAB)["ok"]
+    """One learner reconfigures its lab to a new shape as fast as the answers come,
+    reconnecting when the server drops it (past its event budget)."""
     shapes = itertools.cycle(
         {"window": w, "hidden": h, "layers": n}
         for w, h, n in itertools.product((8, 11, 15, 23, 31), (4, 8, 16), (1, 2, 3))
     )
-    done = 0
+    done, dropped, answers = 0, 0, Counter[str]()
     while not stop.is_set():
-        client.ask("configure", {"lab": "cell-walk", "config": next(shapes)})
-        done += 1
-    client.close()
-    return f"{done} reconfigurations"
+        client = Client(url, "compiler")
+        try:
+            assert client.ask("open", LAB)["ok"]
+            while not stop.is_set():
+                ack = client.ask("configure", {"lab": "cell-walk", "config": next(shapes)})
+                answers["ok" if ack["ok"] else ack["error"]["code"]] += 1
+                done += 1
+        except (websocket.WebSocketException, OSError):
+            dropped += 1
+        client.close()
+    return f"{done} reconfigurations {dict(answers)}, dropped {dropped} times"
 
 
 def train_storm(url: str, stop: threading.Event) -> str:
