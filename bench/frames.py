@@ -30,7 +30,7 @@ def measure(root: Path, steps: int) -> dict[str, list[float]]:
     lab (after one epoch of training, from the window's start); every payload goes to
     the browser, as on /lab."""
     sys.path.insert(0, str(root))
-    from course.lab.namespace import LabSession
+    from course.lab.session import LabSession
     from course.lessons.registry import LessonRegistry
     from course.web import wire
     from engine import Lab

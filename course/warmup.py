@@ -8,7 +8,7 @@ programs (engine.programs); programs compiled once cost no budget later, and the
 persistent compilation cache keeps them across restarts (so the warm-up loads them
 in the server's own process, not through the compile worker, which cannot use that
 cache: ``engine.compile_worker``). On a first start a child process compiles them
-into the cache first (``course.prewarm``): a process that compiles keeps the
+into the cache first (``fill``): a process that compiles keeps the
 compiler's memory. The lesson defaults are touched last, so the program cache's
 bound evicts the variants first.
 
@@ -20,15 +20,21 @@ milliseconds every minute or so.
 
 from __future__ import annotations
 
+import fcntl
+import hashlib
 import logging
 import math
+import os
+import subprocess
+import sys
 import threading
 from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
+import jax
 from flask import Flask
 
-from course import prewarm
 from course.lab.spec import LAB_BATCH_SIZES, LAB_HIDDEN_SIZES, LabSpec, merge_options, to_lab_config
 from course.lessons.registry import lessons
 from engine import Lab, LabConfig, cache, host
@@ -40,6 +46,7 @@ from engine.train import OPTIMIZERS
 from engine.window import window_programs
 
 log = logging.getLogger(__name__)
+ROOT = Path(__file__).resolve().parent.parent
 
 # What each control can reach that compiles something new (the learning rate, noise
 # and the function are run-time arguments of the same programs; own data: below).
@@ -99,9 +106,9 @@ def status() -> dict[str, object]:
 
 def warm_up(app: Flask) -> None:
     """The server's warm-up: on a first start a child compiles it into the persistent
-    cache (``course.prewarm``), then this process loads it from there."""
+    cache (``fill``), then this process loads it from there."""
     _STATE["state"] = "filling the cache"
-    prewarm.fill(app)
+    fill(app)
     _STATE["state"] = "loading"
     with PROGRAMS.here():
         compile_all(app)
@@ -136,3 +143,60 @@ def start(app: Flask, *, warmup: bool) -> None:
     host.freeze_heap()
     if warmup:
         threading.Thread(target=warm_up, args=(app,), name="warm-up", daemon=True).start()
+
+
+# -- a first start: a child process compiles the warm-up into the cache -------------------
+#
+# A process that compiles a program keeps about 200 MB more, after the lessons'
+# warm-up, than one that loads the same programs from the cache (the compiler's
+# memory, which ``malloc_trim`` does not give back): a server on its first start sat at
+# ~1,080 MB, after a restart at ~825 MB. So on a start whose cache holds no warm-up for
+# this code (no marker for its ``fingerprint``), ``fill`` runs ``python -m
+# course.prewarm`` at a lower CPU priority, waits for it, and marks the cache. Several
+# processes of one deployment share the cache and a lock: one child compiles, the
+# others wait for it. If the child fails, the warm-up compiles in this process.
+
+PREWARM_NICE = 10  # below the server: learners' clicks first
+PREWARM_TIMEOUT = 3600.0  # seconds: a child still compiling by then is stopped
+
+
+def fingerprint(lessons_dir: str) -> str:
+    """What the cached warm-up depends on: JAX, our code and the lessons."""
+    digest = hashlib.sha256(f"{jax.__version__} {os.environ.get('XLA_FLAGS', '')}".encode())
+    files = sorted((ROOT / "engine").rglob("*.py")) + sorted((ROOT / "course").rglob("*.py"))
+    files += sorted(Path(lessons_dir).glob("*.md"))
+    for path in files:
+        digest.update(path.name.encode() + path.read_bytes())
+    return digest.hexdigest()[:20]
+
+
+def fill(app: Flask) -> bool:
+    """Have a child compile the warm-up into the cache unless the cache has it for this
+    code already: True if the cache is now filled (or was)."""
+    directory = Path(app.config["COMPILATION_CACHE_DIR"])
+    lessons_dir = str(app.config["LESSONS_DIR"])
+    marker = directory / f"prewarmed-{fingerprint(lessons_dir)}"
+    if marker.exists():
+        return True
+    with open(directory / "prewarm.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)  # another process's child may be compiling
+        if marker.exists():
+            return True
+        command = [sys.executable, "-m", "course.prewarm", lessons_dir, str(directory)]
+        log.info("warm-up: compiling into the cache in a child process")
+        try:
+            done = subprocess.run(
+                command,
+                cwd=ROOT,
+                timeout=PREWARM_TIMEOUT,
+                preexec_fn=lambda: os.nice(PREWARM_NICE),
+                check=False,
+            )
+        except (OSError, subprocess.TimeoutExpired):
+            log.exception("the warm-up's child process failed")
+            return False
+        if done.returncode != 0:
+            log.error("the warm-up's child process failed (exit %s)", done.returncode)
+            return False
+        marker.touch()
+        return True

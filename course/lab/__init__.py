@@ -17,7 +17,8 @@ from flask import Flask, current_app
 from course.web.sockets import Lessons
 
 if TYPE_CHECKING:
-    from course.lab.namespace import LabSession, LiveCopy
+    from course.lab.namespace import LiveCopy
+    from course.lab.session import LabSession
 
 
 def init_app(app: Flask, lessons: Lessons, live_copy: LiveCopy | None = None) -> None:

@@ -44,7 +44,7 @@ from engine import Lab, LabConfig
 from engine.snapshot import from_bytes, to_bytes
 
 if TYPE_CHECKING:
-    from course.lab.namespace import LabSession
+    from course.lab.session import LabSession
 
 bp = Blueprint("exports", __name__, url_prefix="/export")
 

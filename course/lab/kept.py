@@ -26,19 +26,17 @@ import logging
 import threading
 import time
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from flask import Flask, current_app, request
 
 from course.lab import links
 from course.lab.links import Restored
+from course.lab.session import LabSession
 from course.lab.spec import LabSpec
 from course.web.sockets import LearnerNamespace, acked, sid
 from course.web.validation import Field, PayloadError
 from engine.snapshot import from_bytes
-
-if TYPE_CHECKING:
-    from course.lab.namespace import LabSession
 
 log = logging.getLogger(__name__)
 

@@ -42,20 +42,17 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import replace
 from typing import Any
 
 from course.lab import budget, control, owndata, views
-from course.lab.control import LabControl
-from course.lab.explanations import explain
 from course.lab.kept import KeptLabs
 from course.lab.pacing import Player
 from course.lab.scheduler import Scheduler
+from course.lab.session import LabSession
 from course.lab.spec import (
-    LabSpec,
     lab_info,
     options_of,
     reset_message,
@@ -67,7 +64,6 @@ from course.web import wire
 from course.web.sockets import Lessons, Limits, acked, sid
 from course.web.validation import Field, PayloadError
 from engine import Lab
-from engine.snapshot import to_bytes
 
 log = logging.getLogger(__name__)
 
@@ -97,40 +93,6 @@ SCHEMAS: dict[str, dict[str, Field]] = {
 } | {action: {"lab": LAB_ID} | fields for action, fields in control.ACTIONS.items()}
 # Events that count as working with a lab (opening a page does not).
 TOUCHING = frozenset({"step", "play", "jump", "train", "reset", "configure", "import", "data"})
-
-
-class LabSession(LabControl):
-    """One learner's lab and what they are looking at; all access under ``lock``."""
-
-    def __init__(self, spec: LabSpec, lab: Lab, lesson_id: str, learner: str | None) -> None:
-        super().__init__(spec, lab, owner=learner or f"connection:{sid()}")
-        self.lesson_id = lesson_id
-        self.learner = learner  # pseudonymous learner id from the signed cookie, if any
-        self.touched = False  # recorded in the learner's progress on the first action
-        self.lock = threading.RLock()
-        self.stop = threading.Event()
-        self.stop.set()  # not playing
-        self.tab: str | None = None  # the browser tab it is kept under for a reload (kept)
-        self.origin: str | None = None  # the link it was opened from or shared as
-        self.dirty = False  # changed since opened: keep it when its connection goes
-        self.unkept: float | None = None  # when it changed after it was last kept (monotonic)
-        self.gone = threading.Event()  # its connection closed, or it was opened afresh
-
-    def snapshot(self) -> bytes:
-        """The lab as bytes (``engine.snapshot``); the caller holds ``lock``."""
-        return to_bytes(self.lab)
-
-    def payload(self, *, full: bool) -> dict[str, Any]:
-        self.dirty = True  # a new frame: something may have changed
-        if self.unkept is None:
-            self.unkept = time.monotonic()
-        return {
-            "lab": self.spec.id,
-            "frame": (frame := self.lab.frame()),
-            "explain": explain(self.lab.config.model.cell, frame),
-            "sources": self.sources(full=full),
-            "playing": not self.stop.is_set(),
-        }
 
 
 handler = acked(SCHEMAS, area="lab", touching=TOUCHING, id_field="lab")
