@@ -90,6 +90,9 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         json=SocketJSON,
         message_queue=app.config["REDIS_URL"],
     )
+    # This app's Socket.IO server: a process serves one app, but tests build several,
+    # and each init_app points the shared extension at the newest (tests/socketkit.py).
+    app.extensions["socketio_server"] = socketio.server
     if not app.config["SOCKET_DEFLATE"]:
         from course.web.deflate import WithoutSocketDeflate
 

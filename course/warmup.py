@@ -112,6 +112,7 @@ def warm_up(app: Flask) -> None:
     _STATE["state"] = "loading"
     with PROGRAMS.here():
         compile_all(app)
+    host.drop_tracing_memos()  # the programs are compiled: their traces are not needed
     _STATE["state"] = "done"
     host.freeze_heap()
 

@@ -69,6 +69,33 @@ def trim() -> None:
         _LIBC.malloc_trim(0)
 
 
+# JAX's memos that hold what a call of a compiled program needs (kept by
+# ``drop_tracing_memos``); the others hold traced functions, for compiling again.
+_DISPATCH_MEMOS = ("_cached_compilation", "_pjit_lower", "_infer_params_cached",
+                   "_cached_lowering_to_hlo")  # fmt: skip
+
+
+def drop_tracing_memos() -> int:
+    """Forget JAX's memos of traced functions (jaxprs and their transformations, held
+    for compiling something again), keeping the compiled programs and what their calls
+    need: after the lessons' warm-up they held 69 MB (758 → 689 MB), and a lab opened
+    afterwards trained at once. The memos are JAX's own (``jax._src.util._caches``,
+    cleared in full by ``jax.clear_caches``); if that is gone, nothing happens. Returns
+    how many memos were cleared."""
+    from jax._src import util
+
+    memos = getattr(util, "_caches", None)
+    if memos is None:
+        return 0
+    cleared = 0
+    for memo, name in list(memos.items()):
+        if not any(kept in str(name) for kept in _DISPATCH_MEMOS):
+            memo.cache_clear()
+            cleared += 1
+    trim()
+    return cleared
+
+
 def freeze_heap() -> None:
     """Collect, then keep every object alive now out of later collections' walks (they
     are still freed by reference counting; a cycle among them is kept). Call it once

@@ -36,14 +36,20 @@ class Socket:
         self.close()
 
 
+def test_client(app: Flask, **options: Any) -> SocketIOTestClient:
+    """Flask-SocketIO's test client of ``app``. Every ``create_app`` points the shared
+    ``socketio`` extension at its own server; this points it back at ``app``'s, so a
+    test of the session's app after one that built its own talks to the right one."""
+    socketio.server = app.extensions["socketio_server"]
+    return socketio.test_client(app, **options)
+
+
 def connect(
     app: Flask, namespace: str, browser: FlaskClient, headers: dict[str, str] | None = None
 ) -> Socket:
     """Connect to ``namespace`` with ``browser``'s cookies (its learner id, maybe a login)
     and ``headers`` (e.g. the ``X-Forwarded-For`` a proxy adds)."""
-    connection = socketio.test_client(
-        app, namespace=namespace, flask_test_client=browser, headers=headers
-    )
+    connection = test_client(app, namespace=namespace, flask_test_client=browser, headers=headers)
     assert connection.is_connected(namespace)
     return Socket(connection, namespace)
 
@@ -52,9 +58,7 @@ def try_connect(
     app: Flask, namespace: str, browser: FlaskClient, headers: dict[str, str] | None = None
 ) -> Socket | None:
     """Connect as ``connect`` does; None if the server refused the connection."""
-    connection = socketio.test_client(
-        app, namespace=namespace, flask_test_client=browser, headers=headers
-    )
+    connection = test_client(app, namespace=namespace, flask_test_client=browser, headers=headers)
     return Socket(connection, namespace) if connection.is_connected(namespace) else None
 
 
