@@ -108,7 +108,10 @@ def warm_up(app: Flask) -> None:
     """The server's warm-up: on a first start a child compiles it into the persistent
     cache (``fill``), then this process loads it from there."""
     _STATE["state"] = "filling the cache"
-    fill(app)
+    try:
+        fill(app)
+    except OSError:  # a cache directory we cannot lock or mark: compile here, as before
+        log.exception("the warm-up could not use the cache's lock or marker")
     _STATE["state"] = "loading"
     with PROGRAMS.here():
         compile_all(app)
